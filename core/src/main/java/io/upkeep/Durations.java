@@ -1,0 +1,30 @@
+package io.upkeep;
+
+import java.time.Duration;
+
+/** Formats durations for people: {@code 1h 05m}, {@code 4m 10s}, {@code 250ms}. */
+public final class Durations {
+  private Durations() {}
+
+  /** {@code d} in the largest two units that matter. */
+  public static String format(Duration d) {
+    long s = d.getSeconds();
+    if (s == 0) {
+      return d.toMillis() + "ms";
+    }
+    long days = s / 86_400;
+    long h = (s % 86_400) / 3600;
+    long m = (s % 3600) / 60;
+    long sec = s % 60;
+    if (days > 0) {
+      return String.format("%dd %02dh", days, h);
+    }
+    if (h > 0) {
+      return String.format("%dh %02dm", h, m);
+    }
+    if (m > 0) {
+      return String.format("%dm %02ds", m, sec);
+    }
+    return sec + "s";
+  }
+}

@@ -1,0 +1,391 @@
+package io.upkeep;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How cautiously an upgrade proceeds: how many nodes at once, canaries, ramps, gates, deadlines and
+ * what to do on failure. Immutable and thread-safe; build one with {@link #builder()}. Every
+ * default is a public constant and conservative: one node at a time, one canary, a settle gate
+ * after each node, roll back on the first failure. The drain deadline has no default on purpose: a
+ * drain that can wait forever is the most common cause of stuck rollouts.
+ *
+ * @param budget nodes of one role out of service at once (the sliding window's width)
+ * @param canaries how many nodes go first, alone, before any other starts
+ * @param canarySoak how long the canaries must stay healthy before the others start
+ * @param approveCanaries whether an operator must approve after the canaries
+ * @param drainDeadline how long a node may take to finish its work once drained
+ * @param onDrainTimeout what to do when the drain deadline passes
+ * @param settle how long a node must stay healthy after its upgrade before it counts as done
+ * @param healthDeadline how long a node may take to become healthy after it was started
+ * @param trafficRamp load-balancer weights (percent of an equal share) a new node steps through
+ * @param rampSoak how long each ramp step must stay healthy before the next
+ * @param trialTaskCap the task cap a canary replacement gets for its trial, 0 for no trial
+ * @param exclusiveTrial whether the other nodes take no new tasks (cap 0) during that trial
+ * @param taskRamp task caps a new node steps through before it matches the node it replaces
+ * @param snapshots whether to snapshot each host before changing it, so a failure can be undone
+ * @param failureThreshold how many nodes may fail before the run stops; 0 stops at the first
+ * @param onFailure what to do when the run stops for failures
+ * @param allowDowntime whether a plan with planned downtime (single node, clone) may run
+ * @param forceVersionSkew whether to allow version moves outside the system's supported skew
+ * @param probes names of health probes that verify each upgraded or new node directly
+ * @param only the nodes to upgrade; empty for all
+ * @param durationHints expected time per node, so the longest ones start first
+ * @param pollInterval the longest the executor waits between observations
+ */
+public record Policy(
+    Budget budget,
+    int canaries,
+    Duration canarySoak,
+    boolean approveCanaries,
+    Duration drainDeadline,
+    DrainTimeoutAction onDrainTimeout,
+    Duration settle,
+    Duration healthDeadline,
+    List<Integer> trafficRamp,
+    Duration rampSoak,
+    int trialTaskCap,
+    boolean exclusiveTrial,
+    List<Integer> taskRamp,
+    boolean snapshots,
+    int failureThreshold,
+    FailureAction onFailure,
+    boolean allowDowntime,
+    boolean forceVersionSkew,
+    List<String> probes,
+    Set<NodeId> only,
+    Map<NodeId, Duration> durationHints,
+    Duration pollInterval) {
+
+  /** Default budget: one node of a role at a time. */
+  public static final Budget DEFAULT_BUDGET = Budget.ofNodes(1);
+  /** Default number of canaries. */
+  public static final int DEFAULT_CANARIES = 1;
+  /** Default soak after the canaries. */
+  public static final Duration DEFAULT_CANARY_SOAK = Duration.ofMinutes(10);
+  /** Default settle time: healthy for this long before a node counts as done (as Nomad's min_healthy_time). */
+  public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(10);
+  /** Default time a node may take to become healthy (as Nomad's healthy_deadline). */
+  public static final Duration DEFAULT_HEALTH_DEADLINE = Duration.ofMinutes(5);
+  /** Default soak per ramp step. */
+  public static final Duration DEFAULT_RAMP_SOAK = Duration.ofMinutes(5);
+  /** Default trial task cap for a canary replacement (Octopus's default task cap). */
+  public static final int DEFAULT_TRIAL_TASK_CAP = 5;
+  /** Default task-cap ramp for a new node before it matches the node it replaces. */
+  public static final List<Integer> DEFAULT_TASK_RAMP = List.of(1);
+  /** Default longest wait between two observations. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+
+  /** What the executor does when a drain deadline passes with work still running. */
+  public enum DrainTimeoutAction {
+    /** The node fails; its work is never interrupted. */
+    FAIL,
+    /** The node is stopped anyway; the interrupted work is reported. */
+    FORCE
+  }
+
+  /** What the executor does when more nodes failed than the threshold allows. */
+  public enum FailureAction {
+    /** Restore every touched node to its original cap, drain state and traffic weight, then stop. */
+    ROLLBACK,
+    /** Stop starting nodes, finish the ones in flight, and pause for an operator. */
+    PAUSE
+  }
+
+  /**
+   * @throws NullPointerException if any reference is null
+   * @throws IllegalArgumentException if a number or duration is out of range
+   */
+  public Policy {
+    Objects.requireNonNull(budget, "budget");
+    Objects.requireNonNull(onDrainTimeout, "onDrainTimeout");
+    Objects.requireNonNull(onFailure, "onFailure");
+    requireNotNegative(canaries, "canaries");
+    requireNotNegative(failureThreshold, "failureThreshold");
+    requireNotNegative(trialTaskCap, "trialTaskCap");
+    requireNotNegative(canarySoak, "canarySoak");
+    requirePositive(drainDeadline, "drainDeadline");
+    requireNotNegative(settle, "settle");
+    requirePositive(healthDeadline, "healthDeadline");
+    requireNotNegative(rampSoak, "rampSoak");
+    requirePositive(pollInterval, "pollInterval");
+    trafficRamp = List.copyOf(trafficRamp);
+    for (int w : trafficRamp) {
+      if (w < 1 || w > 100) {
+        throw new IllegalArgumentException("trafficRamp weights are percents of an equal share, 1 to 100; got " + w);
+      }
+    }
+    taskRamp = List.copyOf(taskRamp);
+    for (int c : taskRamp) {
+      requireNotNegative(c, "taskRamp entry");
+    }
+    probes = List.copyOf(probes);
+    only = Set.copyOf(only);
+    durationHints = Map.copyOf(durationHints);
+    durationHints.forEach((node, d) -> requireNotNegative(d, "durationHints[" + node + "]"));
+  }
+
+  /** A builder with every default set except the drain deadline. Not thread-safe. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this policy's settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The budget resolved for a group of {@code groupSize} nodes. */
+  @JsonIgnore
+  public int budgetFor(int groupSize) {
+    return budget.resolve(groupSize);
+  }
+
+  private static void requireNotNegative(int v, String name) {
+    if (v < 0) {
+      throw new IllegalArgumentException(name + " must be 0 or more, got " + v);
+    }
+  }
+
+  private static void requireNotNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative, got " + d);
+    }
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be longer than zero, got " + d);
+    }
+  }
+
+  /** Builds a {@link Policy}; each setter validates eagerly. Not thread-safe. */
+  public static final class Builder {
+    private Budget budget = DEFAULT_BUDGET;
+    private int canaries = DEFAULT_CANARIES;
+    private Duration canarySoak = DEFAULT_CANARY_SOAK;
+    private boolean approveCanaries;
+    private Duration drainDeadline;
+    private DrainTimeoutAction onDrainTimeout = DrainTimeoutAction.FAIL;
+    private Duration settle = DEFAULT_SETTLE;
+    private Duration healthDeadline = DEFAULT_HEALTH_DEADLINE;
+    private List<Integer> trafficRamp = List.of();
+    private Duration rampSoak = DEFAULT_RAMP_SOAK;
+    private int trialTaskCap = DEFAULT_TRIAL_TASK_CAP;
+    private boolean exclusiveTrial = true;
+    private List<Integer> taskRamp = DEFAULT_TASK_RAMP;
+    private boolean snapshots = true;
+    private int failureThreshold;
+    private FailureAction onFailure = FailureAction.ROLLBACK;
+    private boolean allowDowntime;
+    private boolean forceVersionSkew;
+    private List<String> probes = List.of();
+    private final Set<NodeId> only = new LinkedHashSet<>();
+    private final Map<NodeId, Duration> durationHints = new LinkedHashMap<>();
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+
+    private Builder() {}
+
+    private Builder(Policy p) {
+      budget = p.budget;
+      canaries = p.canaries;
+      canarySoak = p.canarySoak;
+      approveCanaries = p.approveCanaries;
+      drainDeadline = p.drainDeadline;
+      onDrainTimeout = p.onDrainTimeout;
+      settle = p.settle;
+      healthDeadline = p.healthDeadline;
+      trafficRamp = p.trafficRamp;
+      rampSoak = p.rampSoak;
+      trialTaskCap = p.trialTaskCap;
+      exclusiveTrial = p.exclusiveTrial;
+      taskRamp = p.taskRamp;
+      snapshots = p.snapshots;
+      failureThreshold = p.failureThreshold;
+      onFailure = p.onFailure;
+      allowDowntime = p.allowDowntime;
+      forceVersionSkew = p.forceVersionSkew;
+      probes = p.probes;
+      only.addAll(p.only);
+      durationHints.putAll(p.durationHints);
+      pollInterval = p.pollInterval;
+    }
+
+    /** Nodes of one role out of service at once; default {@link #DEFAULT_BUDGET}. */
+    public Builder budget(Budget value) {
+      budget = Objects.requireNonNull(value, "budget");
+      return this;
+    }
+
+    /** How many nodes go first, alone; default {@link #DEFAULT_CANARIES}. @throws IllegalArgumentException if negative */
+    public Builder canaries(int value) {
+      requireNotNegative(value, "canaries");
+      canaries = value;
+      return this;
+    }
+
+    /** How long canaries must stay healthy before the rest start; default {@link #DEFAULT_CANARY_SOAK}. */
+    public Builder canarySoak(Duration value) {
+      requireNotNegative(value, "canarySoak");
+      canarySoak = value;
+      return this;
+    }
+
+    /** Whether an operator must approve after the canaries; default false. */
+    public Builder approveCanaries(boolean value) {
+      approveCanaries = value;
+      return this;
+    }
+
+    /**
+     * How long a drained node may take to finish its work. Required: there is no default, because
+     * an unbounded drain is the most common cause of stuck rollouts.
+     *
+     * @throws IllegalArgumentException if not longer than zero
+     */
+    public Builder drainDeadline(Duration value) {
+      requirePositive(value, "drainDeadline");
+      drainDeadline = value;
+      return this;
+    }
+
+    /** What to do when the drain deadline passes; default {@link DrainTimeoutAction#FAIL}. */
+    public Builder onDrainTimeout(DrainTimeoutAction value) {
+      onDrainTimeout = Objects.requireNonNull(value, "onDrainTimeout");
+      return this;
+    }
+
+    /** How long a node must stay healthy before it counts as done; default {@link #DEFAULT_SETTLE}. */
+    public Builder settle(Duration value) {
+      requireNotNegative(value, "settle");
+      settle = value;
+      return this;
+    }
+
+    /** How long a started node may take to become healthy; default {@link #DEFAULT_HEALTH_DEADLINE}. */
+    public Builder healthDeadline(Duration value) {
+      requirePositive(value, "healthDeadline");
+      healthDeadline = value;
+      return this;
+    }
+
+    /**
+     * Load-balancer weights, in percent of an equal share, a new node steps through, such as
+     * {@code 10, 100}; default none (no load balancer is assumed).
+     */
+    public Builder trafficRamp(Integer... weights) {
+      trafficRamp = List.of(weights);
+      return this;
+    }
+
+    /** How long each ramp step must stay healthy; default {@link #DEFAULT_RAMP_SOAK}. */
+    public Builder rampSoak(Duration value) {
+      requireNotNegative(value, "rampSoak");
+      rampSoak = value;
+      return this;
+    }
+
+    /** The task cap of a canary replacement's trial, 0 for none; default {@link #DEFAULT_TRIAL_TASK_CAP}. */
+    public Builder trialTaskCap(int value) {
+      requireNotNegative(value, "trialTaskCap");
+      trialTaskCap = value;
+      return this;
+    }
+
+    /** Whether the other nodes take no new tasks during the trial; default true. */
+    public Builder exclusiveTrial(boolean value) {
+      exclusiveTrial = value;
+      return this;
+    }
+
+    /** Task caps a new node steps through before matching the old one; default {@link #DEFAULT_TASK_RAMP}. */
+    public Builder taskRamp(Integer... caps) {
+      taskRamp = List.of(caps);
+      return this;
+    }
+
+    /** Whether to snapshot each host before changing it; default true. */
+    public Builder snapshots(boolean value) {
+      snapshots = value;
+      return this;
+    }
+
+    /** How many nodes may fail before the run stops; default 0. @throws IllegalArgumentException if negative */
+    public Builder failureThreshold(int value) {
+      requireNotNegative(value, "failureThreshold");
+      failureThreshold = value;
+      return this;
+    }
+
+    /** What to do when the run stops for failures; default {@link FailureAction#ROLLBACK}. */
+    public Builder onFailure(FailureAction value) {
+      onFailure = Objects.requireNonNull(value, "onFailure");
+      return this;
+    }
+
+    /** Whether plans with planned downtime (single node, clone-and-migrate) may run; default false. */
+    public Builder allowDowntime(boolean value) {
+      allowDowntime = value;
+      return this;
+    }
+
+    /** Whether to allow product version moves outside the system's supported skew; default false. */
+    public Builder forceVersionSkew(boolean value) {
+      forceVersionSkew = value;
+      return this;
+    }
+
+    /** Names of the health probes (registered with the executor) that verify each node. */
+    public Builder probes(String... names) {
+      probes = List.of(names);
+      return this;
+    }
+
+    /** Upgrade only these nodes (the others are left alone); default all. */
+    public Builder only(String... nodeIds) {
+      for (String id : nodeIds) {
+        only.add(NodeId.of(id));
+      }
+      return this;
+    }
+
+    /** How long {@code node} is expected to take, so that the longest nodes start first. */
+    public Builder durationHint(String node, Duration expected) {
+      requireNotNegative(expected, "durationHint");
+      durationHints.put(NodeId.of(node), expected);
+      return this;
+    }
+
+    /** The longest the executor waits between observations; default {@link #DEFAULT_POLL_INTERVAL}. */
+    public Builder pollInterval(Duration value) {
+      requirePositive(value, "pollInterval");
+      pollInterval = value;
+      return this;
+    }
+
+    /**
+     * The policy.
+     *
+     * @throws IllegalStateException if the drain deadline was not set
+     */
+    public Policy build() {
+      if (drainDeadline == null) {
+        throw new IllegalStateException(
+            "drainDeadline is required: call drainDeadline(Duration.ofMinutes(30)) or similar; "
+                + "there is no default because a drain that can wait forever stalls the whole upgrade");
+      }
+      return new Policy(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout,
+          settle, healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp,
+          snapshots, failureThreshold, onFailure, allowDowntime, forceVersionSkew, probes,
+          only, durationHints, pollInterval);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Events a run publishes ({@link io.upkeep.event.UpgradeEvent}) and their listener. */
+package io.upkeep.event;

@@ -1,0 +1,53 @@
+package io.upkeep.spi;
+
+import io.upkeep.ClusterSnapshot;
+import io.upkeep.Constraints;
+import io.upkeep.NodeId;
+import io.upkeep.TaskCap;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The target system, as core sees it: what adapters (Octopus Deploy, Nomad) implement and the
+ * testkit fakes. Only core types cross it. Every change is idempotent: asking for the state a node
+ * already has is a no-op, so a resumed run may safely ask again. Failures are reported as
+ * {@link io.upkeep.ClusterOperationException} (or {@link io.upkeep.UnknownNodeException} for a node
+ * the system does not know). Implementations must be thread-safe.
+ */
+public interface ClusterPort {
+
+  /** An observation of every member and the cluster-wide maintenance flag. */
+  ClusterSnapshot observe();
+
+  /** The safety rules of this system (quorum, ordering, version skew, budgets). */
+  Constraints constraints();
+
+  /** Sets how many tasks {@code node} may run; {@link TaskCap#ZERO} stops it taking new ones. */
+  void setTaskCap(NodeId node, TaskCap cap);
+
+  /**
+   * Stops {@code node} taking new work and lets its running work finish or migrate away. The
+   * system may force what is left at {@code deadline}, if it supports that (Nomad does).
+   */
+  void drain(NodeId node, Instant deadline);
+
+  /** Lets {@code node} take new work again. */
+  void undrain(NodeId node);
+
+  /** Turns cluster-wide maintenance mode (no new work on any node) on or off. */
+  void setMaintenanceMode(boolean on);
+
+  /** How much work {@code node} runs right now, counted the most precise way the system offers. */
+  int runningWork(NodeId node);
+
+  /** Removes {@code node} from the cluster's membership (it must be stopped or drained and idle). */
+  void removeMember(NodeId node);
+
+  /**
+   * Waits until the cluster may have changed since {@code since}, or {@code maxWait} has passed.
+   * Systems with blocking queries use them; others poll through the run's {@link TimeSource}.
+   *
+   * @return whether a change was seen (false on timeout; spurious true is allowed)
+   */
+  boolean awaitChange(ClusterSnapshot since, Duration maxWait);
+}
