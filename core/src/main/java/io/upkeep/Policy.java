@@ -38,6 +38,8 @@ import java.util.Set;
  * @param only the nodes to upgrade; empty for all
  * @param durationHints expected time per node, so the longest ones start first
  * @param pollInterval the longest the executor waits between observations
+ * @param blockedTimeout how long nothing may be able to start (a lost node holding the budget,
+ *     quorum short) before the run pauses for an operator
  */
 public record Policy(
     Budget budget,
@@ -61,7 +63,8 @@ public record Policy(
     List<String> probes,
     Set<NodeId> only,
     Map<NodeId, Duration> durationHints,
-    Duration pollInterval) {
+    Duration pollInterval,
+    Duration blockedTimeout) {
 
   /** Default budget: one node of a role at a time. */
   public static final Budget DEFAULT_BUDGET = Budget.ofNodes(1);
@@ -81,6 +84,8 @@ public record Policy(
   public static final List<Integer> DEFAULT_TASK_RAMP = List.of(1);
   /** Default longest wait between two observations. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+  /** Default time the run may be blocked before it pauses for an operator. */
+  public static final Duration DEFAULT_BLOCKED_TIMEOUT = Duration.ofHours(1);
 
   /** What the executor does when a drain deadline passes with work still running. */
   public enum DrainTimeoutAction {
@@ -115,6 +120,7 @@ public record Policy(
     requirePositive(healthDeadline, "healthDeadline");
     requireNotNegative(rampSoak, "rampSoak");
     requirePositive(pollInterval, "pollInterval");
+    requirePositive(blockedTimeout, "blockedTimeout");
     trafficRamp = List.copyOf(trafficRamp);
     for (int w : trafficRamp) {
       if (w < 1 || w > 100) {
@@ -191,6 +197,7 @@ public record Policy(
     private final Set<NodeId> only = new LinkedHashSet<>();
     private final Map<NodeId, Duration> durationHints = new LinkedHashMap<>();
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration blockedTimeout = DEFAULT_BLOCKED_TIMEOUT;
 
     private Builder() {}
 
@@ -217,6 +224,7 @@ public record Policy(
       only.addAll(p.only);
       durationHints.putAll(p.durationHints);
       pollInterval = p.pollInterval;
+      blockedTimeout = p.blockedTimeout;
     }
 
     /** Nodes of one role out of service at once; default {@link #DEFAULT_BUDGET}. */
@@ -371,6 +379,13 @@ public record Policy(
       return this;
     }
 
+    /** How long nothing may be able to start before the run pauses; default {@link #DEFAULT_BLOCKED_TIMEOUT}. */
+    public Builder blockedTimeout(Duration value) {
+      requirePositive(value, "blockedTimeout");
+      blockedTimeout = value;
+      return this;
+    }
+
     /**
      * The policy.
      *
@@ -385,7 +400,7 @@ public record Policy(
       return new Policy(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout,
           settle, healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp,
           snapshots, failureThreshold, onFailure, allowDowntime, forceVersionSkew, probes,
-          only, durationHints, pollInterval);
+          only, durationHints, pollInterval, blockedTimeout);
     }
   }
 }

@@ -10,19 +10,19 @@ public enum RunStatus {
   PAUSED,
   /** Waiting for an operator to approve a gate; nothing else can progress. */
   AWAITING_APPROVAL,
-  /** Restoring touched nodes after a failure, an abort or a rollback request. */
+  /** Restoring the nodes in flight after too many failures; ends {@link #FAILED}. */
   ROLLING_BACK,
+  /** Restoring the nodes in flight after an operator's abort; ends {@link #ABORTED}. */
+  ABORTING,
   /** Every unit finished; see the report for units that failed within the threshold. */
   SUCCEEDED,
   /** Stopped for failures; touched nodes were restored. */
   FAILED,
   /** Stopped by an operator; in-flight nodes were restored. */
-  ABORTED,
-  /** Every touched node was restored at an operator's request. */
-  ROLLED_BACK;
+  ABORTED;
 
   /** Whether the run is over. */
   public boolean terminal() {
-    return this == SUCCEEDED || this == FAILED || this == ABORTED || this == ROLLED_BACK;
+    return this == SUCCEEDED || this == FAILED || this == ABORTED;
   }
 }

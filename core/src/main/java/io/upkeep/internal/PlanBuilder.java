@@ -269,7 +269,7 @@ public final class PlanBuilder {
   }
 
   private List<PlanStep> steps(Node n, boolean canary, boolean singleNode) {
-    Steps s = new Steps(n.id());
+    StepList s = new StepList(n.id(), "");
     Platform expected = target.applyTo(n.platform());
     if (strategy instanceof Strategy.InPlace) {
       inPlace(s, n, expected, singleNode);
@@ -279,7 +279,7 @@ public final class PlanBuilder {
       clone(s, n, NodeId.of(n.id().value() + ((Strategy.CloneAndMigrate) strategy).cloneSuffix()), expected);
     }
     if (canary) {
-      NodeId subject = s.lastSubject();
+      NodeId subject = lastSubject(s.steps, n.id());
       if (!policy.canarySoak().isZero()) {
         s.add(subject, new Action.Soak(policy.canarySoak()), "the canary must stay healthy before any other node starts");
       }
@@ -291,7 +291,7 @@ public final class PlanBuilder {
     return s.steps;
   }
 
-  private void inPlace(Steps s, Node n, Platform expected, boolean singleNode) {
+  private void inPlace(StepList s, Node n, Platform expected, boolean singleNode) {
     NodeId id = n.id();
     if (singleNode) {
       s.add(id, new Action.EnterMaintenance(), "single node: stop new work cluster-wide (planned downtime)");
@@ -316,7 +316,7 @@ public final class PlanBuilder {
     }
   }
 
-  private void rolling(Steps s, Node old, NodeId next, Platform expected, boolean canary) {
+  private void rolling(StepList s, Node old, NodeId next, Platform expected, boolean canary) {
     boolean capped = !old.taskCap().isUnlimited();
     s.add(next, new Action.Provision(old.id(), expected, capped ? TaskCap.ZERO : TaskCap.UNLIMITED),
         "a new node on the target platform replaces " + old.id() + (capped ? "; it joins taking no tasks" : ""));
@@ -363,7 +363,7 @@ public final class PlanBuilder {
     retire(s, old, !ramp.isEmpty());
   }
 
-  private void clone(Steps s, Node source, NodeId clone, Platform expected) {
+  private void clone(StepList s, Node source, NodeId clone, Platform expected) {
     NodeId id = source.id();
     s.add(id, new Action.EnterMaintenance(), "quiesce: no new work while the instance moves (planned downtime)");
     s.add(id, new Action.AwaitIdle(), "let running tasks finish (deadline " + Durations.format(policy.drainDeadline()) + ")");
@@ -384,7 +384,7 @@ public final class PlanBuilder {
     s.add(id, new Action.Decommission(), "the source's host is no longer needed");
   }
 
-  private void retire(Steps s, Node old, boolean inLoadBalancer) {
+  private void retire(StepList s, Node old, boolean inLoadBalancer) {
     if (inLoadBalancer) {
       s.add(old.id(), new Action.SetTrafficWeight(0), "its replacement serves; stop sending it requests");
     }
@@ -397,7 +397,7 @@ public final class PlanBuilder {
     s.add(old.id(), new Action.Decommission(), "its host is no longer needed");
   }
 
-  private void verify(Steps s, NodeId id) {
+  private void verify(StepList s, NodeId id) {
     if (!policy.probes().isEmpty()) {
       s.add(id, new Action.Verify(policy.probes()), "test it directly, not through the load balancer");
     }
@@ -412,28 +412,14 @@ public final class PlanBuilder {
     }
   }
 
-  /** Collects a unit's steps with stable ids. */
-  private static final class Steps {
-    private final NodeId unit;
-    private final List<PlanStep> steps = new ArrayList<>();
-
-    Steps(NodeId unit) {
-      this.unit = unit;
-    }
-
-    void add(NodeId node, Action action, String reason) {
-      String kind = action.getClass().getSimpleName();
-      steps.add(new PlanStep(unit + "#" + (steps.size() + 1) + "-" + kind, node, action, reason));
-    }
-
-    NodeId lastSubject() {
-      // The canary's soak watches the node that ends up serving: the new one for replacements.
-      for (int i = steps.size() - 1; i >= 0; i--) {
-        if (!(steps.get(i).action() instanceof Action.Decommission) && !steps.get(i).node().equals(unit)) {
-          return steps.get(i).node();
-        }
+  /** The node that ends up serving: the new one for replacements, else the unit's own. */
+  private static NodeId lastSubject(List<PlanStep> steps, NodeId unit) {
+    for (int i = steps.size() - 1; i >= 0; i--) {
+      PlanStep s = steps.get(i);
+      if (!(s.action() instanceof Action.Decommission) && !s.node().equals(unit)) {
+        return s.node();
       }
-      return unit;
     }
+    return unit;
   }
 }

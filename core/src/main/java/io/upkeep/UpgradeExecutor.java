@@ -1,0 +1,136 @@
+package io.upkeep;
+
+import io.upkeep.event.UpgradeListener;
+import io.upkeep.internal.Reconciler;
+import io.upkeep.spi.ClusterPort;
+import io.upkeep.spi.HealthProbe;
+import io.upkeep.spi.HostPort;
+import io.upkeep.spi.TimeSource;
+import io.upkeep.spi.TrafficPort;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Carries out {@link UpgradePlan}s by reconciling: each turn it observes the cluster, compares it
+ * with the plan and the run's state, issues the next idempotent action for every node in flight,
+ * then waits for a change or a timer. The next node starts the moment a budget slot frees (a
+ * sliding window), longest expected first. All time comes from the injected {@link TimeSource}.
+ * Thread-safe; build one with {@link #builder()} and use it for any number of runs.
+ */
+public final class UpgradeExecutor {
+
+  private final ClusterPort cluster;
+  private final HostPort host;
+  private final TrafficPort traffic;
+  private final TimeSource time;
+  private final Map<String, HealthProbe> probes;
+  private final List<UpgradeListener> listeners;
+
+  private UpgradeExecutor(Builder b) {
+    this.cluster = b.cluster;
+    this.host = b.host;
+    this.traffic = b.traffic;
+    this.time = b.time;
+    this.probes = Map.copyOf(b.probes);
+    this.listeners = List.copyOf(b.listeners);
+  }
+
+  /** A builder. Not thread-safe. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts a new run of {@code plan}. Nothing is touched until {@link UpgradeRun#execute()}.
+   *
+   * @throws UpkeepException if the plan needs a port or probe this executor lacks, naming it
+   */
+  public UpgradeRun start(UpgradePlan plan) {
+    String runId = "run-" + plan.id().substring(plan.id().indexOf('-') + 1) + "-" + time.now().getEpochSecond();
+    return new UpgradeRun(new Reconciler(plan, null, runId, cluster, host, traffic, time, probes, listeners));
+  }
+
+  /**
+   * Resumes a run of {@code plan} from {@code state}, as saved before a crash or a pause. Steps in
+   * flight are re-observed and carried on; host operations are polled, not started again.
+   *
+   * @throws UpkeepException if the state belongs to another plan, or a port or probe is missing
+   */
+  public UpgradeRun resume(UpgradePlan plan, RunState state) {
+    if (!state.planId().equals(plan.id())) {
+      throw new UpkeepException("run state " + state.runId() + " belongs to plan " + state.planId()
+          + ", not " + plan.id() + ": resume it with the plan it was made for");
+    }
+    return new UpgradeRun(new Reconciler(plan, state, state.runId(), cluster, host, traffic, time, probes, listeners));
+  }
+
+  /** Builds an {@link UpgradeExecutor}. Not thread-safe. */
+  public static final class Builder {
+    private ClusterPort cluster;
+    private HostPort host;
+    private TrafficPort traffic;
+    private TimeSource time = TimeSource.system();
+    private final Map<String, HealthProbe> probes = new LinkedHashMap<>();
+    private final List<UpgradeListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /** The target system. Required. */
+    public Builder cluster(ClusterPort value) {
+      cluster = Objects.requireNonNull(value, "cluster");
+      return this;
+    }
+
+    /** The user's infrastructure; required by plans that change hosts (all built-in strategies do). */
+    public Builder host(HostPort value) {
+      host = Objects.requireNonNull(value, "host");
+      return this;
+    }
+
+    /** The load balancer; optional: without it each traffic step becomes an approval gate. */
+    public Builder traffic(TrafficPort value) {
+      traffic = Objects.requireNonNull(value, "traffic");
+      return this;
+    }
+
+    /** The time source; default {@link TimeSource#system()}. */
+    public Builder time(TimeSource value) {
+      time = Objects.requireNonNull(value, "time");
+      return this;
+    }
+
+    /**
+     * Registers {@code probe} under its name, for policies' {@code probes(...)}.
+     *
+     * @throws IllegalArgumentException if a probe with that name is already registered
+     */
+    public Builder probe(HealthProbe probe) {
+      Objects.requireNonNull(probe, "probe");
+      if (probes.putIfAbsent(probe.name(), probe) != null) {
+        throw new IllegalArgumentException("a probe named '" + probe.name() + "' is already registered");
+      }
+      return this;
+    }
+
+    /** Adds a listener for every run's events. */
+    public Builder listener(UpgradeListener value) {
+      listeners.add(Objects.requireNonNull(value, "listener"));
+      return this;
+    }
+
+    /**
+     * The executor.
+     *
+     * @throws IllegalStateException if no cluster port was set
+     */
+    public UpgradeExecutor build() {
+      if (cluster == null) {
+        throw new IllegalStateException("a cluster port is required: call cluster(...) with an adapter or a FakeCluster");
+      }
+      return new UpgradeExecutor(this);
+    }
+  }
+}

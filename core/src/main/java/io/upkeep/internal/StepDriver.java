@@ -1,0 +1,318 @@
+package io.upkeep.internal;
+
+import io.upkeep.Action;
+import io.upkeep.ClusterOperationException;
+import io.upkeep.ClusterSnapshot;
+import io.upkeep.Constraints;
+import io.upkeep.DrainState;
+import io.upkeep.Durations;
+import io.upkeep.Health;
+import io.upkeep.Node;
+import io.upkeep.NodeId;
+import io.upkeep.PlanStep;
+import io.upkeep.Policy;
+import io.upkeep.RunState.StepState;
+import io.upkeep.UnknownNodeException;
+import io.upkeep.UpgradePlan;
+import io.upkeep.UpkeepException;
+import io.upkeep.spi.ClusterPort;
+import io.upkeep.spi.HealthProbe;
+import io.upkeep.spi.HostPort;
+import io.upkeep.spi.OperationHandle;
+import io.upkeep.spi.OperationStatus;
+import io.upkeep.spi.TrafficPort;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Carries out one step for one turn: checks whether the cluster already is as the step asks, and if
+ * not sends the (idempotent) command, re-sending it at most once per poll interval.
+ */
+final class StepDriver {
+
+  private final UpgradePlan plan;
+  private final Policy policy;
+  private final String runId;
+  private final ClusterPort cluster;
+  private final HostPort host;
+  private final TrafficPort traffic;
+  private final Map<String, HealthProbe> probes;
+  private final Map<String, StepState> steps;
+  private final Set<String> approvals;
+
+  StepDriver(UpgradePlan plan, String runId, ClusterPort cluster, HostPort host, TrafficPort traffic,
+      Map<String, HealthProbe> probes, Map<String, StepState> steps, Set<String> approvals) {
+    this.plan = plan;
+    this.policy = plan.policy();
+    this.runId = runId;
+    this.cluster = cluster;
+    this.host = host;
+    this.traffic = traffic;
+    this.probes = probes;
+    this.steps = steps;
+    this.approvals = approvals;
+  }
+
+  /** The approval gate a step waits for, if it is one (traffic steps become gates without a load balancer). */
+  String gateOf(PlanStep step) {
+    if (step.action() instanceof Action.Approval a) {
+      return a.gate();
+    }
+    if (step.action() instanceof Action.SetTrafficWeight w && traffic == null) {
+      return "traffic:" + step.node() + ":" + w.weight();
+    }
+    return null;
+  }
+
+  /** The instructions of the gate a step waits for. */
+  String instructionsOf(PlanStep step) {
+    if (step.action() instanceof Action.Approval a) {
+      return a.instructions();
+    }
+    Action.SetTrafficWeight w = (Action.SetTrafficWeight) step.action();
+    return "no load balancer is connected: set " + step.node() + "'s weight to " + w.weight()
+        + "% of an equal share by hand, then approve";
+  }
+
+  Outcome advance(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps) {
+    try {
+      return dispatch(step, snap, now, unitSteps);
+    } catch (UnknownNodeException e) {
+      return waitForNode(step, now, e.getMessage());
+    } catch (ClusterOperationException e) {
+      return e.retryable() ? Outcome.waitUntil(now.plus(policy.pollInterval())) : Outcome.fail(e.getMessage());
+    }
+  }
+
+  private Outcome dispatch(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps) {
+    Action a = step.action();
+    StepState st = steps.get(step.id());
+    Optional<Node> found = snap.find(step.node());
+    String gate = gateOf(step);
+    if (gate != null) {
+      return approvals.contains(gate) ? Outcome.done("approved") : Outcome.atGate();
+    }
+    if (a instanceof Action.SetTrafficWeight w) {
+      traffic.setWeight(step.node(), w.weight());
+      return Outcome.done("");
+    }
+    if (a instanceof Action.EnterMaintenance) {
+      return snap.maintenanceMode() ? Outcome.done("") : issue(step, st, now, () -> cluster.setMaintenanceMode(true));
+    }
+    if (a instanceof Action.ExitMaintenance) {
+      return !snap.maintenanceMode() ? Outcome.done("") : issue(step, st, now, () -> cluster.setMaintenanceMode(false));
+    }
+    if (a instanceof Action.Soak s) {
+      return soak(step, found, st, now, s.duration());
+    }
+    if (isHostOperation(a)) {
+      return hostOperation(step, snap, st, now, unitSteps);
+    }
+    if (a instanceof Action.RemoveMember) {
+      return found.isEmpty() ? Outcome.done("") : issue(step, st, now, () -> cluster.removeMember(step.node()));
+    }
+    if (found.isEmpty()) {
+      return waitForNode(step, now, step.node() + " is not a member of the cluster");
+    }
+    Node n = found.get();
+    if (a instanceof Action.SetTaskCap c) {
+      return n.taskCap().equals(c.cap()) ? Outcome.done("")
+          : issue(step, st, now, () -> cluster.setTaskCap(n.id(), c.cap()));
+    }
+    if (a instanceof Action.Drain) {
+      if (n.drainState() == DrainState.DRAINED && n.runningWork() == 0) {
+        return Outcome.done("");
+      }
+      Instant deadline = st.startedAt().plus(policy.drainDeadline());
+      if (n.drainState() == DrainState.ACTIVE) {
+        return issue(step, st, now, () -> cluster.drain(n.id(), deadline));
+      }
+      return untilDeadline(n, now, deadline);
+    }
+    if (a instanceof Action.AwaitIdle) {
+      return n.runningWork() == 0 ? Outcome.done("")
+          : untilDeadline(n, now, st.startedAt().plus(policy.drainDeadline()));
+    }
+    if (a instanceof Action.Undrain) {
+      return n.drainState() == DrainState.ACTIVE ? Outcome.done("") : issue(step, st, now, () -> cluster.undrain(n.id()));
+    }
+    if (a instanceof Action.AwaitHealthy h) {
+      boolean ok = n.health() == Health.HEALTHY && n.platform().equals(h.expected());
+      if (!ok) {
+        steps.put(step.id(), new StepState(st.startedAt(), st.issuedAt(), st.operation(), null, st.requested()));
+        Instant deadline = st.startedAt().plus(policy.healthDeadline());
+        return now.isBefore(deadline) ? Outcome.waitUntil(deadline)
+            : Outcome.fail("not healthy on " + h.expected() + " within " + Durations.format(policy.healthDeadline())
+                + ": it is " + n.health() + " on " + n.platform());
+      }
+      return settled(step, st, now, policy.settle());
+    }
+    if (a instanceof Action.Verify v) {
+      List<String> failures = new ArrayList<>();
+      for (String name : v.probes()) {
+        HealthProbe.ProbeResult r = probes.get(name).check(n);
+        if (!r.passed()) {
+          failures.add(name + ": " + r.detail());
+        }
+      }
+      if (failures.isEmpty()) {
+        return Outcome.done("all probes passed");
+      }
+      Instant deadline = st.startedAt().plus(policy.healthDeadline());
+      return now.isBefore(deadline) ? Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())))
+          : Outcome.fail("probes still failing after " + Durations.format(policy.healthDeadline()) + ": " + failures);
+    }
+    throw new IllegalStateException("no driver for " + a);
+  }
+
+  private Outcome soak(PlanStep step, Optional<Node> found, StepState st, Instant now, Duration d) {
+    if (found.isEmpty() || found.get().health() != Health.HEALTHY) {
+      return Outcome.fail(step.node() + " stopped being healthy during the soak"
+          + found.map(n -> " (" + n.health() + ")").orElse(" (left the cluster)"));
+    }
+    Instant end = st.startedAt().plus(d);
+    return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("");
+  }
+
+  private Outcome settled(PlanStep step, StepState st, Instant now, Duration settle) {
+    Instant since = st.healthySince() == null ? now : st.healthySince();
+    if (st.healthySince() == null) {
+      steps.put(step.id(), new StepState(st.startedAt(), st.issuedAt(), st.operation(), since, st.requested()));
+    }
+    Instant end = since.plus(settle);
+    return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("healthy for " + Durations.format(settle));
+  }
+
+  private Outcome untilDeadline(Node n, Instant now, Instant deadline) {
+    if (now.isBefore(deadline)) {
+      return Outcome.waitUntil(deadline);
+    }
+    String left = n.runningWork() + " task(s) still running after the drain deadline of "
+        + Durations.format(policy.drainDeadline());
+    return policy.onDrainTimeout() == Policy.DrainTimeoutAction.FORCE
+        ? Outcome.done("forced: " + left) : Outcome.fail(left + "; its work is never interrupted by default "
+            + "(onDrainTimeout FORCE would stop it anyway)");
+  }
+
+  private Outcome waitForNode(PlanStep step, Instant now, String why) {
+    Instant deadline = steps.get(step.id()).startedAt().plus(policy.healthDeadline());
+    return now.isBefore(deadline) ? Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())))
+        : Outcome.fail(why + " after " + Durations.format(policy.healthDeadline()));
+  }
+
+  /** Sends a command unless it was sent less than a poll interval ago. */
+  private Outcome issue(PlanStep step, StepState st, Instant now, Runnable command) {
+    if (st.issuedAt() != null && now.isBefore(st.issuedAt().plus(policy.pollInterval()))) {
+      return Outcome.waitUntil(st.issuedAt().plus(policy.pollInterval()));
+    }
+    command.run();
+    steps.put(step.id(), new StepState(st.startedAt(), now, st.operation(), st.healthySince(), st.requested()));
+    return Outcome.sent();
+  }
+
+  static boolean isHostOperation(Action a) {
+    return a instanceof Action.Snapshot || a instanceof Action.RestoreSnapshot || a instanceof Action.StopService
+        || a instanceof Action.StartService || a instanceof Action.Upgrade || a instanceof Action.Provision
+        || a instanceof Action.CopyFolders || a instanceof Action.Decommission;
+  }
+
+  private Outcome hostOperation(PlanStep step, ClusterSnapshot snap, StepState st, Instant now, List<PlanStep> unitSteps) {
+    if (st.operation() == null) {
+      if (step.action() instanceof Action.StopService) {
+        String why = quorumObjection(snap, step.node());
+        if (why != null) {
+          return Outcome.blocked(why);
+        }
+      }
+      OperationHandle h = submit(step, unitSteps);
+      steps.put(step.id(), new StepState(st.startedAt(), now, h, st.healthySince(), st.requested()));
+      st = steps.get(step.id());
+    }
+    OperationStatus s = host.poll(st.operation());
+    if (s.state() == OperationStatus.State.SUCCEEDED) {
+      return Outcome.done(s.detail());
+    }
+    if (s.state() == OperationStatus.State.FAILED) {
+      return Outcome.fail(step.action().describe() + " failed: " + s.detail());
+    }
+    return Outcome.waitUntil(now.plus(policy.pollInterval()));
+  }
+
+  /** Why stopping {@code node} now would break its role's quorum, or null. */
+  private String quorumObjection(ClusterSnapshot snap, NodeId node) {
+    Optional<Node> n = snap.find(node);
+    if (n.isEmpty() || !n.get().voter() || !plan.constraints().quorumRoles().contains(n.get().role())) {
+      return null;
+    }
+    List<Node> voters = snap.withRole(n.get().role()).stream().filter(Node::voter).toList();
+    long healthyOthers = voters.stream().filter(v -> !v.id().equals(node) && v.health() == Health.HEALTHY).count();
+    int quorum = Constraints.quorum(voters.size());
+    return healthyOthers >= quorum ? null
+        : "stopping " + node + " would leave " + healthyOthers + " healthy voter(s) of " + voters.size()
+            + ", below the quorum of " + quorum;
+  }
+
+  private OperationHandle submit(PlanStep step, List<PlanStep> unitSteps) {
+    String req = runId + "/" + step.id();
+    NodeId node = step.node();
+    Action a = step.action();
+    if (a instanceof Action.Snapshot) {
+      return host.snapshot(req, node);
+    }
+    if (a instanceof Action.RestoreSnapshot) {
+      return host.restore(req, node, snapshotOf(node, unitSteps));
+    }
+    if (a instanceof Action.StopService) {
+      return host.stopService(req, node);
+    }
+    if (a instanceof Action.StartService) {
+      return host.startService(req, node);
+    }
+    if (a instanceof Action.Upgrade u) {
+      return host.upgrade(req, node, u.target());
+    }
+    if (a instanceof Action.Provision p) {
+      return host.provision(req, node, p.replacing(), p.platform(), p.initialCap());
+    }
+    if (a instanceof Action.CopyFolders c) {
+      return host.copyFolders(req, c.from(), node);
+    }
+    return host.decommission(req, node);
+  }
+
+  private OperationHandle snapshotOf(NodeId node, List<PlanStep> unitSteps) {
+    for (PlanStep s : unitSteps) {
+      StepState st = steps.get(s.id());
+      if (s.action() instanceof Action.Snapshot && s.node().equals(node) && st != null && st.operation() != null) {
+        return st.operation();
+      }
+    }
+    throw new UpkeepException("no snapshot of " + node + " was taken in this run");
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** Checks, before anything is touched, that every port and probe the plan needs is there. */
+  static void checkPrerequisites(UpgradePlan plan, HostPort host, Map<String, HealthProbe> probes) {
+    List<String> missing = new ArrayList<>();
+    if (host == null && plan.steps().stream().anyMatch(s -> isHostOperation(s.action()))) {
+      missing.add("the plan changes hosts but the executor has no host port: call host(...) on its builder");
+    }
+    for (String p : plan.policy().probes()) {
+      if (!probes.containsKey(p)) {
+        missing.add("the policy names probe '" + p + "' but no probe of that name is registered (registered: "
+            + probes.keySet() + "): call probe(...) on the executor's builder");
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new UpkeepException("cannot run plan " + plan.id() + ": " + String.join("; ", missing));
+    }
+  }
+}
