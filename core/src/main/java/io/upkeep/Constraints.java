@@ -37,8 +37,8 @@ public record Constraints(
    * @throws IllegalArgumentException if {@code minimumCapacity} is negative
    */
   public Constraints {
-    budgets = Map.copyOf(budgets);
-    quorumRoles = Set.copyOf(quorumRoles);
+    budgets = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(budgets));
+    quorumRoles = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(quorumRoles));
     roleOrder = List.copyOf(roleOrder);
     Objects.requireNonNull(skew, "skew");
     if (minimumCapacity < 0) {

@@ -2,12 +2,15 @@ package io.upkeep;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * How cautiously an upgrade proceeds: how many nodes at once, canaries, ramps, gates, deadlines and
@@ -132,8 +135,8 @@ public record Policy(
       requireNotNegative(c, "taskRamp entry");
     }
     probes = List.copyOf(probes);
-    only = Set.copyOf(only);
-    durationHints = Map.copyOf(durationHints);
+    only = Collections.unmodifiableSortedSet(new TreeSet<>(only));
+    durationHints = Collections.unmodifiableSortedMap(new TreeMap<>(durationHints));
     durationHints.forEach((node, d) -> requireNotNegative(d, "durationHints[" + node + "]"));
   }
 
@@ -290,6 +293,11 @@ public record Policy(
      * {@code 10, 100}; default none (no load balancer is assumed).
      */
     public Builder trafficRamp(Integer... weights) {
+      for (int w : weights) {
+        if (w < 1 || w > 100) {
+          throw new IllegalArgumentException("trafficRamp weights are percents of an equal share, 1 to 100; got " + w);
+        }
+      }
       trafficRamp = List.of(weights);
       return this;
     }
@@ -316,6 +324,9 @@ public record Policy(
 
     /** Task caps a new node steps through before matching the old one; default {@link #DEFAULT_TASK_RAMP}. */
     public Builder taskRamp(Integer... caps) {
+      for (int c : caps) {
+        requireNotNegative(c, "taskRamp entry");
+      }
       taskRamp = List.of(caps);
       return this;
     }

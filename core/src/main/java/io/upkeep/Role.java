@@ -11,7 +11,7 @@ import java.util.Objects;
  *
  * @param name the role's name; not blank
  */
-public record Role(@JsonValue String name) {
+public record Role(@JsonValue String name) implements Comparable<Role> {
 
   /**
    * @throws NullPointerException if {@code name} is null
@@ -28,6 +28,11 @@ public record Role(@JsonValue String name) {
   @JsonCreator
   public static Role of(String name) {
     return new Role(name);
+  }
+
+  @Override
+  public int compareTo(Role other) {
+    return name.compareTo(other.name);
   }
 
   @Override

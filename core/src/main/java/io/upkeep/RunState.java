@@ -51,7 +51,7 @@ public record RunState(
     units = Map.copyOf(units);
     steps = Map.copyOf(steps);
     origins = Map.copyOf(origins);
-    approvals = Set.copyOf(approvals);
+    approvals = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(approvals));
   }
 
   /** The state as JSON. */

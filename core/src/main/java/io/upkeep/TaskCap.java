@@ -35,6 +35,11 @@ public record TaskCap(@JsonValue int value) implements Comparable<TaskCap> {
     return value == Integer.MAX_VALUE;
   }
 
+  /** The cap as task slots counted towards capacity: 0 for {@link #UNLIMITED}, which systems without caps report. */
+  public int finiteValue() {
+    return isUnlimited() ? 0 : value;
+  }
+
   @Override
   public int compareTo(TaskCap other) {
     return Integer.compare(value, other.value);

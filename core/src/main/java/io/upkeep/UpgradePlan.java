@@ -44,7 +44,7 @@ public record UpgradePlan(
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(constraints, "constraints");
-    budgets = Map.copyOf(budgets);
+    budgets = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(budgets));
     units = List.copyOf(units);
     warnings = List.copyOf(warnings);
   }

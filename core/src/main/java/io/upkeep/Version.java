@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 public record Version(@JsonValue String text) implements Comparable<Version> {
 
   private static final Pattern SHAPE =
-      Pattern.compile("v?\\d+(\\.\\d+)*([-][0-9A-Za-z.-]+)?([+][0-9A-Za-z.-]+)?");
+      Pattern.compile("v?\\d{1,9}(\\.\\d{1,9})*([-][0-9A-Za-z.-]+)?([+][0-9A-Za-z.-]+)?");
 
   /**
    * @throws NullPointerException if {@code text} is null
@@ -28,7 +28,7 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
     Objects.requireNonNull(text, "text");
     if (!SHAPE.matcher(text).matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a version: expected dotted numbers such as 1.7.3 or 2024.1.1234");
+          "'" + text + "' is not a version: expected dotted numbers of at most 9 digits each, such as 1.7.3 or 2024.1.1234");
     }
   }
 
@@ -98,7 +98,29 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
     if (qa.isEmpty() || qb.isEmpty()) {
       return Boolean.compare(qa.isEmpty(), qb.isEmpty());
     }
-    return qa.compareTo(qb);
+    return comparePreRelease(qa, qb);
+  }
+
+  /** Dot-separated identifiers, numeric ones numerically and before alphanumeric ones (as SemVer). */
+  private static int comparePreRelease(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < Math.min(x.length, y.length); i++) {
+      boolean nx = x[i].chars().allMatch(Character::isDigit);
+      boolean ny = y[i].chars().allMatch(Character::isDigit);
+      int c;
+      if (nx && ny) {
+        c = Long.compare(Long.parseLong(x[i]), Long.parseLong(y[i]));
+      } else if (nx != ny) {
+        c = nx ? -1 : 1;
+      } else {
+        c = x[i].compareTo(y[i]);
+      }
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(x.length, y.length);
   }
 
   /** Two versions are the same release when neither orders before the other. */

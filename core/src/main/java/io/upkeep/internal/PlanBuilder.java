@@ -79,8 +79,11 @@ public final class PlanBuilder {
     throwIfProblems();
 
     List<Node> ordered = order(todo);
-    List<NodeId> canaries = ordered.stream().filter(n -> !n.leader()).limit(policy.canaries())
-        .map(Node::id).toList();
+    // Canaries come from the first role to upgrade, never the leader: everyone else waits for them,
+    // so a canary from a later role would wait for (and be waited on by) the first role's leader.
+    List<NodeId> canaries = ordered.isEmpty() ? List.of() : ordered.stream()
+        .filter(n -> n.role().equals(ordered.get(0).role()) && !n.leader())
+        .limit(policy.canaries()).map(Node::id).toList();
     List<PlanUnit> units = new ArrayList<>();
     Map<Role, List<NodeId>> doneByRole = new LinkedHashMap<>();
     for (Node n : ordered) {
@@ -101,7 +104,7 @@ public final class PlanBuilder {
       units.add(new PlanUnit(n.id(), n.role(), canary, expected(n), after.stream().distinct().toList(),
           steps(n, canary, todo.size() == snapshot.nodes().size() && snapshot.nodes().size() == 1)));
     }
-    String id = "plan-" + digest(units.toString() + target + strategy + policy);
+    String id = "plan-" + digest(Json.write(List.of(units, target, strategy, policy, constraints)));
     return new UpgradePlan(id, now, strategy, target, policy, constraints, budgets, units, warnings);
   }
 
@@ -165,8 +168,8 @@ public final class PlanBuilder {
 
   /** How many of the group's largest-capped nodes can be out at once while capacity holds. */
   private int capacityHeadroom(List<Node> group) {
-    long total = snapshot.nodes().stream().filter(Node::inService).mapToLong(PlanBuilder::finiteCap).sum();
-    List<Long> caps = group.stream().map(PlanBuilder::finiteCap).sorted(Comparator.reverseOrder()).toList();
+    long total = snapshot.nodes().stream().filter(Node::inService).mapToLong((Node n) -> (long) n.taskCap().finiteValue()).sum();
+    List<Long> caps = group.stream().map((Node n) -> (long) n.taskCap().finiteValue()).sorted(Comparator.reverseOrder()).toList();
     int k = 0;
     for (long c : caps) {
       if (total - c < constraints.minimumCapacity()) {
@@ -178,9 +181,6 @@ public final class PlanBuilder {
     return k;
   }
 
-  private static long finiteCap(Node n) {
-    return n.taskCap().isUnlimited() ? 0 : n.taskCap().value();
-  }
 
   private void checkStrategy(List<Node> todo) {
     boolean single = snapshot.nodes().size() == 1;
@@ -228,7 +228,8 @@ public final class PlanBuilder {
         }
       }
     }
-    if (strategy instanceof Strategy.RollingReplace && policy.exclusiveTrial() && policy.trialTaskCap() > 0
+    if (strategy instanceof Strategy.RollingReplace && policy.canaries() > 0 && policy.exclusiveTrial()
+        && policy.trialTaskCap() > 0
         && constraints.minimumCapacity() > policy.trialTaskCap()
         && todo.stream().anyMatch(n -> !n.taskCap().isUnlimited())) {
       problems.add("the exclusive trial leaves " + policy.trialTaskCap() + " task slots, below the minimum capacity of "

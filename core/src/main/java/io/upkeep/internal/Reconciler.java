@@ -404,6 +404,7 @@ public final class Reconciler {
         outside.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id() + " " + n.health() + "/" + n.drainState());
       }
     }
+    boolean inPlace = plan.strategy() instanceof io.upkeep.Strategy.InPlace && plan.constraints().minimumCapacity() > 0;
     List<PlanUnit> ready = new ArrayList<>();
     for (Map.Entry<NodeId, UnitState> e : units.entrySet()) {
       if (e.getValue().status() != UnitStatus.PENDING) {
@@ -428,6 +429,7 @@ public final class Reconciler {
         .thenComparing(pu -> estimate(pu, snap), Comparator.reverseOrder())
         .thenComparing(pu -> planIndex.get(pu.node())));
     boolean started = false;
+    long capacity = inPlace ? spareCapacity(snap, busy) : Long.MAX_VALUE;
     for (PlanUnit pu : ready) {
       int budget = plan.budgets().getOrDefault(pu.role(), 1);
       int used = inFlight.getOrDefault(pu.role(), 0);
@@ -439,6 +441,15 @@ public final class Reconciler {
         }
         continue;
       }
+      long cap = snap.find(pu.node()).filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
+      if (capacity - cap < plan.constraints().minimumCapacity()) {
+        if (used == 0 && announced.add(pu.node() + "capacity" + capacity)) {
+          emit(new UpgradeEvent.UnitBlocked(now, pu.node(), "taking it out would leave " + (capacity - cap)
+              + " task slots in service, below the minimum capacity of " + plan.constraints().minimumCapacity()));
+        }
+        continue;
+      }
+      capacity -= cap;
       inFlight.merge(pu.role(), 1, Integer::sum);
       active.add(pu.node());
       units.put(pu.node(), new UnitState(UnitStatus.RUNNING, 0, now, null, "", List.of()));
@@ -452,6 +463,12 @@ public final class Reconciler {
     }
     return started;
   }
+
+  /** Task slots of in-service nodes that no unit in flight holds. */
+  private long spareCapacity(ClusterSnapshot snap, Set<NodeId> busy) {
+    return snap.nodes().stream().filter(n -> n.inService() && !busy.contains(n.id())).mapToLong((Node n) -> (long) n.taskCap().finiteValue()).sum();
+  }
+
 
   /** Expected duration: the user's hint, else what done units took on average plus the work to drain. */
   private Duration estimate(PlanUnit pu, ClusterSnapshot snap) {
