@@ -3,7 +3,7 @@ package io.upkeep;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,38 +11,56 @@ import java.util.Optional;
 
 /**
  * An immutable observation of every node of a cluster at one instant, plus the cluster-wide
- * maintenance flag. Plans are made from snapshots; the executor takes a new one on every turn.
- * Thread-safe.
- *
- * @param observedAt when the observation was taken, by the run's time source
- * @param nodes every member, in a stable order, ids unique
- * @param maintenanceMode whether cluster-wide maintenance mode is on (no new work anywhere)
+ * maintenance flag. Plans are made from snapshots; the executor takes a new one on every turn, so
+ * looking a node up by id is constant-time. Thread-safe.
  */
-public record ClusterSnapshot(Instant observedAt, List<Node> nodes, boolean maintenanceMode) {
+public final class ClusterSnapshot {
+
+  private final Instant observedAt;
+  private final List<Node> nodes;
+  private final boolean maintenanceMode;
+  private final Map<NodeId, Node> byId;
 
   /**
+   * A snapshot of {@code nodes} taken at {@code observedAt}.
+   *
+   * @param observedAt when the observation was taken, by the run's time source
+   * @param nodes every member, in a stable order, ids unique
+   * @param maintenanceMode whether cluster-wide maintenance mode is on (no new work anywhere)
    * @throws NullPointerException if any reference is null
    * @throws IllegalArgumentException if two nodes share an id
    */
-  public ClusterSnapshot {
-    Objects.requireNonNull(observedAt, "observedAt");
-    nodes = List.copyOf(nodes);
-    Map<NodeId, Node> seen = new LinkedHashMap<>();
-    for (Node n : nodes) {
-      if (seen.put(n.id(), n) != null) {
+  public ClusterSnapshot(Instant observedAt, List<Node> nodes, boolean maintenanceMode) {
+    this.observedAt = Objects.requireNonNull(observedAt, "observedAt");
+    this.nodes = List.copyOf(nodes);
+    this.maintenanceMode = maintenanceMode;
+    Map<NodeId, Node> index = new HashMap<>(this.nodes.size() * 2);
+    for (Node n : this.nodes) {
+      if (index.put(n.id(), n) != null) {
         throw new IllegalArgumentException("node id " + n.id() + " appears twice in the snapshot");
       }
     }
+    this.byId = index;
+  }
+
+  /** When the observation was taken. */
+  public Instant observedAt() {
+    return observedAt;
+  }
+
+  /** Every member, in a stable order. */
+  public List<Node> nodes() {
+    return nodes;
+  }
+
+  /** Whether cluster-wide maintenance mode is on. */
+  public boolean maintenanceMode() {
+    return maintenanceMode;
   }
 
   /** The node with {@code id}, if it is a member. */
   public Optional<Node> find(NodeId id) {
-    for (Node n : nodes) {
-      if (n.id().equals(id)) {
-        return Optional.of(n);
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(byId.get(id));
   }
 
   /**
@@ -74,5 +92,21 @@ public record ClusterSnapshot(Instant observedAt, List<Node> nodes, boolean main
   /** The total running work of all members. */
   public int runningWork() {
     return nodes.stream().mapToInt(Node::runningWork).sum();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ClusterSnapshot s && s.observedAt.equals(observedAt) && s.nodes.equals(nodes)
+        && s.maintenanceMode == maintenanceMode;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(observedAt, nodes, maintenanceMode);
+  }
+
+  @Override
+  public String toString() {
+    return "ClusterSnapshot[observedAt=" + observedAt + ", nodes=" + nodes + ", maintenanceMode=" + maintenanceMode + "]";
   }
 }

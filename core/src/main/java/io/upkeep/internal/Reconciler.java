@@ -65,6 +65,9 @@ public final class Reconciler {
   private final Set<String> approvals = ConcurrentHashMap.newKeySet();
   private final Set<NodeId> active = new LinkedHashSet<>();
   private final Set<String> announced = new HashSet<>();
+  private final Set<NodeId> hinted;
+  /** Pending units free to start, or null when a unit's status changed and it must be worked out again. */
+  private List<PlanUnit> readyCache;
 
   private RunStatus status = RunStatus.PENDING;
   private String reason = "";
@@ -91,6 +94,7 @@ public final class Reconciler {
     this.cluster = cluster;
     this.time = time;
     this.listeners = listeners;
+    this.hinted = new HashSet<>(policy.durationHints().keySet());
     this.driver = new StepDriver(plan, runId, cluster, host, traffic, probes, steps, approvals);
     int i = 0;
     for (PlanUnit u : plan.units()) {
@@ -150,6 +154,7 @@ public final class Reconciler {
     synchronized (control) {
       newApprovals.add(gate);
     }
+    approvals.add(gate);
   }
 
   private void applyControls(Instant now) {
@@ -168,9 +173,7 @@ public final class Reconciler {
       newApprovals.clear();
     }
     for (String gate : approved) {
-      if (approvals.add(gate)) {
-        emit(new UpgradeEvent.Approved(now, gate));
-      }
+      emit(new UpgradeEvent.Approved(now, gate));
     }
     if (status.terminal()) {
       return;
@@ -229,6 +232,9 @@ public final class Reconciler {
       if (status == RunStatus.PAUSED && (active.isEmpty() || onlyApprovals)) {
         return report();
       }
+      if (awaiting.stream().anyMatch(approvals::contains)) {
+        continue;
+      }
       if (status == RunStatus.RUNNING && onlyApprovals && !turn.started) {
         setStatus(now, RunStatus.AWAITING_APPROVAL, "waiting for " + awaiting);
         return report();
@@ -274,6 +280,7 @@ public final class Reconciler {
     for (NodeId id : new ArrayList<>(active)) {
       advanceUnit(id, snap, now, turn);
     }
+    applyControls(now);
     if (status == RunStatus.RUNNING) {
       turn.started = startUnits(snap, now);
       turn.progressed |= turn.started;
@@ -340,6 +347,11 @@ public final class Reconciler {
   }
 
   private void finishUnit(NodeId id, UnitState u, Instant now) {
+    readyCache = null;
+    if (u.status() == UnitStatus.RESTORING && !u.restoreSteps().isEmpty() && isPlanStep(u.restoreSteps().get(0))) {
+      restoreAfterInterruptedStep(id, u);
+      return;
+    }
     active.remove(id);
     if (u.status() == UnitStatus.RESTORING) {
       units.put(id, new UnitState(UnitStatus.RESTORED, u.cursor(), u.startedAt(), now, u.failure(), u.restoreSteps()));
@@ -359,14 +371,22 @@ public final class Reconciler {
 
   /** Turns a unit to restoring; {@code counts} whether it counts against the failure threshold. */
   private void failUnit(NodeId id, String why, Instant now, boolean counts) {
+    readyCache = null;
     UnitState u = units.get(id);
+    if (u.status() == UnitStatus.RESTORING && isPlanStep(currentSteps(id, u).get(u.cursor()))) {
+      restoreAfterInterruptedStep(id, u);
+      return;
+    }
     if (u.status() == UnitStatus.RESTORING) {
       active.remove(id);
       units.put(id, new UnitState(UnitStatus.RESTORE_FAILED, u.cursor(), u.startedAt(), now, u.failure() + "; restore failed: " + why, u.restoreSteps()));
       LOG.error("{}: restoring failed, an operator must look at it: {}", id, why);
       return;
     }
-    List<PlanStep> restore = Restoration.stepsFor(planUnits.get(id), steps, origins);
+    PlanStep current = u.cursor() < planUnits.get(id).steps().size() ? planUnits.get(id).steps().get(u.cursor()) : null;
+    // A host operation in flight (an upgrade, say) cannot be taken back mid-way: let it finish, then restore.
+    List<PlanStep> restore = current != null && !counts && driver.operationRunning(current)
+        ? List.of(current) : Restoration.stepsFor(planUnits.get(id), steps, origins);
     units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, restore));
     if (!counts) {
       return;
@@ -380,6 +400,17 @@ public final class Reconciler {
         setStatus(now, RunStatus.PAUSED, why2);
       }
     }
+  }
+
+  /** The interrupted step has finished, one way or the other: now work out what to undo. */
+  private void restoreAfterInterruptedStep(NodeId id, UnitState u) {
+    units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, u.failure(),
+        Restoration.stepsFor(planUnits.get(id), steps, origins)));
+  }
+
+  /** Plan steps are the unit's own; restore steps carry {@code #r} in their ids. */
+  private static boolean isPlanStep(PlanStep step) {
+    return !step.id().contains("#r");
   }
 
   private void stopAndRestore(Instant now, RunStatus next, String why) {
@@ -404,33 +435,37 @@ public final class Reconciler {
         outside.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id() + " " + n.health() + "/" + n.drainState());
       }
     }
-    boolean inPlace = plan.strategy() instanceof io.upkeep.Strategy.InPlace && plan.constraints().minimumCapacity() > 0;
-    List<PlanUnit> ready = new ArrayList<>();
-    for (Map.Entry<NodeId, UnitState> e : units.entrySet()) {
-      if (e.getValue().status() != UnitStatus.PENDING) {
-        continue;
-      }
-      PlanUnit pu = planUnits.get(e.getKey());
-      boolean depsDone = true;
-      for (NodeId dep : pu.after()) {
-        UnitStatus ds = units.get(dep).status();
-        if (ds == UnitStatus.RESTORED || ds == UnitStatus.RESTORE_FAILED || ds == UnitStatus.SKIPPED) {
-          units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now, dep + " failed first", List.of()));
-          depsDone = false;
-          break;
-        }
-        depsDone &= ds == UnitStatus.DONE;
-      }
-      if (depsDone && units.get(pu.node()).status() == UnitStatus.PENDING) {
-        ready.add(pu);
-      }
+    boolean anySlot = false;
+    for (Map.Entry<Role, Integer> e : plan.budgets().entrySet()) {
+      anySlot |= inFlight.getOrDefault(e.getKey(), 0) + outside.getOrDefault(e.getKey(), List.of()).size() < e.getValue();
     }
-    ready.sort(Comparator.comparing((PlanUnit pu) -> !pu.canary())
-        .thenComparing(pu -> estimate(pu, snap), Comparator.reverseOrder())
-        .thenComparing(pu -> planIndex.get(pu.node())));
+    if (!anySlot) {
+      if (active.isEmpty() && blockedSince == null) {
+        blockedSince = now;
+      }
+      return false;
+    }
+    boolean inPlace = plan.strategy() instanceof io.upkeep.Strategy.InPlace && plan.constraints().minimumCapacity() > 0;
+    List<PlanUnit> ready = readyUnits(now);
+    Map<NodeId, Duration> estimates = new HashMap<>();
+    ready.forEach(pu -> estimates.put(pu.node(), estimate(pu, snap)));
+    Comparator<PlanUnit> first = Comparator.comparing((PlanUnit pu) -> !pu.canary())
+        .thenComparing(pu -> estimates.get(pu.node()), Comparator.reverseOrder())
+        .thenComparing(pu -> planIndex.get(pu.node()));
     boolean started = false;
     long capacity = inPlace ? spareCapacity(snap, busy) : Long.MAX_VALUE;
-    for (PlanUnit pu : ready) {
+    // Pick the best candidate whose role has a free slot, one at a time: a slot or two frees per
+    // turn, so selecting beats sorting every pending unit on every turn.
+    List<PlanUnit> candidates = new ArrayList<>(ready);
+    boolean noneReady = ready.isEmpty();
+    while (!candidates.isEmpty()) {
+      PlanUnit pu = null;
+      for (PlanUnit c : candidates) {
+        if (pu == null || first.compare(c, pu) < 0) {
+          pu = c;
+        }
+      }
+      candidates.remove(pu);
       int budget = plan.budgets().getOrDefault(pu.role(), 1);
       int used = inFlight.getOrDefault(pu.role(), 0);
       List<String> out = outside.getOrDefault(pu.role(), List.of());
@@ -439,6 +474,8 @@ public final class Reconciler {
           emit(new UpgradeEvent.UnitBlocked(now, pu.node(), "role " + pu.role() + " has " + out.size()
               + " node(s) out of service outside this run " + out + ", its budget is " + budget));
         }
+        Role full = pu.role();
+        candidates.removeIf(c -> c.role().equals(full));
         continue;
       }
       long cap = snap.find(pu.node()).filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
@@ -458,10 +495,42 @@ public final class Reconciler {
     }
     if (!active.isEmpty() || started) {
       blockedSince = null;
-    } else if (!ready.isEmpty() && blockedSince == null) {
+    } else if (!noneReady && blockedSince == null) {
       blockedSince = now;
     }
     return started;
+  }
+
+  /**
+   * Pending units whose dependencies are done; pending units behind a failed one become skipped.
+   * Cached between turns: it only changes when a unit finishes, fails or starts.
+   */
+  private List<PlanUnit> readyUnits(Instant now) {
+    if (readyCache != null) {
+      readyCache.removeIf(pu -> units.get(pu.node()).status() != UnitStatus.PENDING);
+      return readyCache;
+    }
+    readyCache = new ArrayList<>();
+    for (Map.Entry<NodeId, UnitState> e : units.entrySet()) {
+      if (e.getValue().status() != UnitStatus.PENDING) {
+        continue;
+      }
+      PlanUnit pu = planUnits.get(e.getKey());
+      boolean depsDone = true;
+      for (NodeId dep : pu.after()) {
+        UnitStatus ds = units.get(dep).status();
+        if (ds == UnitStatus.RESTORED || ds == UnitStatus.RESTORE_FAILED || ds == UnitStatus.SKIPPED) {
+          units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now, dep + " failed first", List.of()));
+          depsDone = false;
+          break;
+        }
+        depsDone &= ds == UnitStatus.DONE;
+      }
+      if (depsDone && units.get(pu.node()).status() == UnitStatus.PENDING) {
+        readyCache.add(pu);
+      }
+    }
+    return readyCache;
   }
 
   /** Task slots of in-service nodes that no unit in flight holds. */
@@ -472,7 +541,7 @@ public final class Reconciler {
 
   /** Expected duration: the user's hint, else what done units took on average plus the work to drain. */
   private Duration estimate(PlanUnit pu, ClusterSnapshot snap) {
-    if (policy.durationHints().containsKey(pu.node()) || doneCount == 0) {
+    if (hinted.contains(pu.node()) || doneCount == 0) {
       return pu.expected();
     }
     int work = snap.find(pu.node()).map(Node::runningWork).orElse(0);

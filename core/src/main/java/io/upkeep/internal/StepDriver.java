@@ -215,6 +215,13 @@ final class StepDriver {
     return Outcome.sent();
   }
 
+  /** Whether {@code step} started a host operation that has not finished yet. */
+  boolean operationRunning(PlanStep step) {
+    StepState st = steps.get(step.id());
+    return st != null && st.operation() != null && isHostOperation(step.action())
+        && host.poll(st.operation()).state() == OperationStatus.State.RUNNING;
+  }
+
   static boolean isHostOperation(Action a) {
     return a instanceof Action.Snapshot || a instanceof Action.RestoreSnapshot || a instanceof Action.StopService
         || a instanceof Action.StartService || a instanceof Action.Upgrade || a instanceof Action.Provision
@@ -226,7 +233,8 @@ final class StepDriver {
       if (step.action() instanceof Action.StopService) {
         String why = quorumObjection(snap, step.node());
         if (why != null) {
-          return Outcome.blocked(why);
+          return now.isBefore(st.startedAt().plus(policy.blockedTimeout())) ? Outcome.blocked(why)
+              : Outcome.fail("could not stop it safely for " + Durations.format(policy.blockedTimeout()) + ": " + why);
         }
       }
       OperationHandle h = submit(step, unitSteps);
