@@ -30,7 +30,8 @@ import java.util.Random;
  * <p>The cluster is a Nomad-style region: three raft servers (one the leader) and {@code --nodes}
  * clients running work, moved from Nomad 1.7.7 to 1.8.4 in place. Client upgrade times are
  * heavy-tailed (log-normal) and the operator's hints about them are rough, as in real fleets.
- * Options: {@code --nodes N} (clients, default 24), {@code --seed S} (default 42).
+ * Options: {@code --nodes N} (servers and clients together, at least 4; default 27),
+ * {@code --seed S} (default 42).
  */
 public final class Simulation {
 
@@ -49,11 +50,11 @@ public final class Simulation {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    int clients = 24;
+    int nodes = 27;
     long seed = 42;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--nodes" -> clients = Integer.parseInt(value(args, ++i, "--nodes"));
+        case "--nodes" -> nodes = Integer.parseInt(value(args, ++i, "--nodes"));
         case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
         default -> {
           System.err.println("unknown option '" + args[i] + "': use --nodes N and --seed S");
@@ -61,8 +62,12 @@ public final class Simulation {
         }
       }
     }
+    if (nodes < 4) {
+      System.err.println("--nodes must be at least 4: three servers and one client");
+      System.exit(2);
+    }
     long wallStart = System.nanoTime();
-    Outcome o = run(clients, seed, System.out);
+    Outcome o = run(nodes - 3, seed, System.out);
     double wall = (System.nanoTime() - wallStart) / 1e9;
     summarise(o, wall, System.out);
     System.exit(o.report().succeeded() && o.monitor().held() ? 0 : 1);

@@ -1,0 +1,309 @@
+package io.upkeep.testkit;
+
+import io.upkeep.ClusterSnapshot;
+import io.upkeep.Constraints;
+import io.upkeep.DrainState;
+import io.upkeep.Health;
+import io.upkeep.Node;
+import io.upkeep.NodeId;
+import io.upkeep.Role;
+import io.upkeep.UpgradePlan;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks a {@link FakeCluster} against the safety properties of an upgrade after every clock event
+ * and every mutating port call, recording each breach as a {@link Violation} instead of throwing,
+ * so the run goes on and the test sees every problem at the end with {@link #assertHeld()}.
+ *
+ * <pre>{@code
+ * InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan);
+ * executor.run(plan);
+ * monitor.assertRestored();   // "replay with seed 7" on failure
+ * }</pre>
+ *
+ * <p>The invariants, over the <em>original</em> nodes (the members when watching began):
+ * <ul>
+ *   <li>{@code budget}: a drain, stop or decommission must not take more original nodes of a role
+ *       out of service (member but not healthy and active) than {@code plan.budgets()} allows it;
+ *       roles the plan does not touch allow none. A fault that takes a node out is not a violation,
+ *       but the orchestrator taking another one out on top of it is.
+ *   <li>{@code quorum}: stopping, decommissioning or removing a voter of a quorum role must not
+ *       leave fewer healthy voters than a majority of the role's voters.
+ *   <li>{@code leader-last}: a quorum role's leader must not be stopped while another original
+ *       voter of its role is still a member and not on the plan's target.
+ *   <li>{@code no-work-interrupted}: no task is interrupted by a stop or decommission, unless
+ *       {@link #allowInterruptions()} was called.
+ *   <li>{@code restored}, checked by {@link #checkFinal()}: every original node ends removed or
+ *       decommissioned, or a healthy, active member with its original task cap; maintenance mode
+ *       ends off.
+ * </ul>
+ *
+ * <p>Thread-safe: guarded by the cluster's lock.
+ */
+public final class InvariantMonitor {
+
+  private final FakeCluster cluster;
+  private final UpgradePlan plan;
+  private final Map<NodeId, Node> originals = new LinkedHashMap<>();
+  private final Set<NodeId> outOfService = new LinkedHashSet<>();
+  private final Map<Role, NodeId> leaders = new HashMap<>();
+  private final List<Violation> violations = new ArrayList<>();
+  private boolean allowInterruptions;
+  private int processed;
+  private long checks;
+
+  private InvariantMonitor(FakeCluster cluster, UpgradePlan plan) {
+    this.cluster = cluster;
+    this.plan = plan;
+    synchronized (cluster) {
+      ClusterSnapshot snapshot = cluster.observe();
+      for (Node n : snapshot.nodes()) {
+        originals.put(n.id(), n);
+        if (!n.inService()) {
+          outOfService.add(n.id());
+        }
+        if (n.leader()) {
+          leaders.put(n.role(), n.id());
+        }
+      }
+      processed = cluster.eventLog().size();
+    }
+  }
+
+  /**
+   * Starts watching {@code cluster} for a run of {@code plan}; its members now are the original
+   * nodes.
+   *
+   * @throws NullPointerException if an argument is null
+   */
+  public static InvariantMonitor watch(FakeCluster cluster, UpgradePlan plan) {
+    InvariantMonitor monitor = new InvariantMonitor(Objects.requireNonNull(cluster, "cluster"),
+        Objects.requireNonNull(plan, "plan"));
+    cluster.afterEachCall(monitor::check);
+    cluster.clock().afterEachEvent(monitor::check);
+    return monitor;
+  }
+
+  /** Tolerates interrupted work from now on (a run whose policy forces drains); call it right after {@link #watch}. */
+  public InvariantMonitor allowInterruptions() {
+    synchronized (cluster) {
+      allowInterruptions = true;
+    }
+    return this;
+  }
+
+  /** How many times the invariants were checked. */
+  public long checks() {
+    synchronized (cluster) {
+      return checks;
+    }
+  }
+
+  /** Every violation recorded so far, in order. */
+  public List<Violation> violations() {
+    synchronized (cluster) {
+      return List.copyOf(violations);
+    }
+  }
+
+  /** Whether no violation was recorded. */
+  public boolean held() {
+    synchronized (cluster) {
+      return violations.isEmpty();
+    }
+  }
+
+  /** The number of checks, each violation, and the seed to replay the run with: for failure messages. */
+  public String report() {
+    synchronized (cluster) {
+      if (violations.isEmpty()) {
+        return "every invariant held in " + checks + " checks (seed " + cluster.seed() + ")";
+      }
+      StringBuilder sb = new StringBuilder()
+          .append(violations.size()).append(" invariant violation(s) in ").append(checks)
+          .append(" checks; replay with seed ").append(cluster.seed()).append(':');
+      violations.forEach(v -> sb.append("\n  ").append(v));
+      return sb.toString();
+    }
+  }
+
+  /**
+   * Checks that the run is over cleanly, recording a {@code restored} violation for each original
+   * node left drained, unreachable or at another task cap, and for maintenance mode left on.
+   */
+  public void checkFinal() {
+    synchronized (cluster) {
+      check();
+      Instant now = cluster.clock().now();
+      for (Node original : originals.values()) {
+        Optional<Node> node = cluster.node(original.id());
+        if (node.isEmpty() || cluster.host(original.id()).decommissioned()) {
+          continue;
+        }
+        Node n = node.get();
+        List<String> wrong = new ArrayList<>();
+        if (n.health() != Health.HEALTHY) {
+          wrong.add(n.health().name().toLowerCase());
+        }
+        if (n.drainState() != DrainState.ACTIVE) {
+          wrong.add(n.drainState().name().toLowerCase());
+        }
+        if (!n.taskCap().equals(original.taskCap())) {
+          wrong.add("at task cap " + n.taskCap() + " instead of " + original.taskCap());
+        }
+        if (!wrong.isEmpty()) {
+          violate(now, "restored", n.id() + " was left " + String.join(", ", wrong));
+        }
+      }
+      if (cluster.observe().maintenanceMode()) {
+        violate(now, "restored", "cluster maintenance mode was left on");
+      }
+    }
+  }
+
+  /**
+   * Throws if any invariant was violated.
+   *
+   * @throws AssertionError listing the violations and the seed to replay with
+   */
+  public void assertHeld() {
+    synchronized (cluster) {
+      if (!violations.isEmpty()) {
+        throw new AssertionError(report());
+      }
+    }
+  }
+
+  /**
+   * {@link #checkFinal()}, then {@link #assertHeld()}.
+   *
+   * @throws AssertionError listing the violations and the seed to replay with
+   */
+  public void assertRestored() {
+    checkFinal();
+    assertHeld();
+  }
+
+  @Override
+  public String toString() {
+    return "InvariantMonitor[" + report() + "]";
+  }
+
+  private void check() {
+    synchronized (cluster) {
+      checks++;
+      List<ClusterEvent> log = cluster.eventLog();
+      while (processed < log.size()) {
+        if (log.get(processed++) instanceof ClusterEvent.NodeEvent e) {
+          process(e);
+        }
+      }
+    }
+  }
+
+  private void process(ClusterEvent.NodeEvent e) {
+    NodeId id = e.node();
+    Role role = cluster.host(id).role();
+    if (e instanceof ClusterEvent.LeaderElected) {
+      leaders.put(role, id);
+      return;
+    }
+    if (e instanceof ClusterEvent.WorkInterrupted w && !allowInterruptions) {
+      violate(e.at(), "no-work-interrupted", w.tasks() + " task(s) running on " + id + " were interrupted");
+    }
+    boolean byFault = e instanceof ClusterEvent.NodeLost;
+    boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
+    boolean quorumRole = plan.constraints().quorumRoles().contains(role);
+    if (quorumRole && (stopped || e instanceof ClusterEvent.Removed) && cluster.host(id).voter()) {
+      checkQuorum(e, role);
+    }
+    if (quorumRole && stopped && id.equals(leaders.get(role))) {
+      checkLeaderLast(e, role);
+    }
+    if ((stopped || byFault || e instanceof ClusterEvent.Removed) && id.equals(leaders.get(role))) {
+      leaders.remove(role);
+    }
+    if (originals.containsKey(id)) {
+      checkBudget(e, role, !byFault);
+    }
+  }
+
+  private void checkBudget(ClusterEvent.NodeEvent e, Role role, boolean byOrchestrator) {
+    NodeId id = e.node();
+    boolean out = cluster.node(id).map(n -> !n.inService()).orElse(false);
+    if (!out) {
+      outOfService.remove(id);
+    } else if (outOfService.add(id) && byOrchestrator) {
+      List<NodeId> outOfRole = outOfService.stream().filter(n -> originals.get(n).role().equals(role)).toList();
+      int budget = plan.budgets().getOrDefault(role, 0);
+      if (outOfRole.size() > budget) {
+        violate(e.at(), "budget", e.getClass().getSimpleName() + " of " + id + " took " + outOfRole.size()
+            + " original " + role + " node(s) out of service " + outOfRole + ", above the budget of " + budget);
+      }
+    }
+  }
+
+  private void checkQuorum(ClusterEvent.NodeEvent e, Role role) {
+    List<Node> voters = cluster.observe().withRole(role).stream().filter(Node::voter).toList();
+    long healthy = voters.stream().filter(n -> n.health() == Health.HEALTHY).count();
+    int quorum = Constraints.quorum(voters.size());
+    if (healthy < quorum) {
+      violate(e.at(), "quorum", e.getClass().getSimpleName() + " of voter " + e.node() + " left " + healthy + " of "
+          + voters.size() + " " + role + " voters healthy, below the quorum of " + quorum);
+    }
+  }
+
+  private void checkLeaderLast(ClusterEvent.NodeEvent e, Role role) {
+    List<NodeId> behind = originals.values().stream()
+        .filter(n -> n.voter() && n.role().equals(role) && !n.id().equals(e.node()))
+        .map(n -> cluster.host(n.id()))
+        .filter(h -> h.member() && !plan.target().isMetBy(h.platform()))
+        .map(FakeHost::id)
+        .toList();
+    if (!behind.isEmpty()) {
+      violate(e.at(), "leader-last", e.getClass().getSimpleName() + " of leader " + e.node() + " of " + role
+          + " while " + behind + " are not yet on " + plan.target());
+    }
+  }
+
+  private void violate(Instant at, String invariant, String detail) {
+    violations.add(new Violation(at, invariant, detail));
+  }
+
+  /**
+   * One breach of an invariant. Immutable and thread-safe.
+   *
+   * @param at when it happened, in the cluster's virtual time
+   * @param invariant which invariant: {@code budget}, {@code quorum}, {@code leader-last},
+   *     {@code no-work-interrupted} or {@code restored}
+   * @param detail what happened, naming the nodes
+   */
+  public record Violation(Instant at, String invariant, String detail) {
+    /**
+     * @throws NullPointerException if a reference is null
+     * @throws IllegalArgumentException if {@code invariant} is blank
+     */
+    public Violation {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(invariant, "invariant");
+      Objects.requireNonNull(detail, "detail");
+      if (invariant.isBlank()) {
+        throw new IllegalArgumentException("a violation must name its invariant");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return at + " " + invariant + ": " + detail;
+    }
+  }
+}

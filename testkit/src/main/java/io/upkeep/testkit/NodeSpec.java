@@ -1,0 +1,166 @@
+package io.upkeep.testkit;
+
+import io.upkeep.NodeId;
+import io.upkeep.Platform;
+import io.upkeep.Role;
+import io.upkeep.TaskCap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How one node of a {@link FakeCluster} starts out: a member, its service running, healthy and
+ * active. Immutable and thread-safe; build one with {@link #builder(String)}.
+ *
+ * @param id the node's id
+ * @param role its role (budget, quorum and ordering group)
+ * @param platform what it runs on
+ * @param taskCap how many tasks it may run; {@link TaskCap#UNLIMITED} for Nomad-like nodes
+ * @param voter whether it counts towards its role's quorum
+ * @param leader whether it is its role's leader; if no voter of a role is, the first voter leads
+ * @param runsWork whether it takes tasks at all (Nomad servers do not)
+ * @param runningTasks the durations of the tasks it runs at the start, beyond its cap if need be
+ * @param durations how long host operations take on this node, where they differ from the cluster's
+ */
+public record NodeSpec(
+    NodeId id,
+    Role role,
+    Platform platform,
+    TaskCap taskCap,
+    boolean voter,
+    boolean leader,
+    boolean runsWork,
+    List<Duration> runningTasks,
+    Map<HostOperation, Duration> durations) {
+
+  /** The role of a node whose role is not set. */
+  public static final Role DEFAULT_ROLE = Role.of("node");
+  /** The platform of a node whose platform is not set. */
+  public static final Platform DEFAULT_PLATFORM = Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.0");
+  /** The task cap of a node whose cap is not set: Octopus Deploy's default. */
+  public static final TaskCap DEFAULT_TASK_CAP = TaskCap.of(5);
+
+  /**
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if a leader is not a voter, a node that runs no work starts
+   *     with tasks, or a duration is negative
+   */
+  public NodeSpec {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(platform, "platform");
+    Objects.requireNonNull(taskCap, "taskCap");
+    runningTasks = List.copyOf(runningTasks);
+    durations = Map.copyOf(durations);
+    if (leader && !voter) {
+      throw new IllegalArgumentException("node " + id + " is a leader but not a voter: make it a voter too");
+    }
+    if (!runsWork && !runningTasks.isEmpty()) {
+      throw new IllegalArgumentException(
+          "node " + id + " runs no work but starts with " + runningTasks.size() + " task(s)");
+    }
+    runningTasks.forEach(d -> requireNotNegative(d, "running task of " + id));
+    durations.forEach((op, d) -> requireNotNegative(d, op + " duration of " + id));
+  }
+
+  /** A builder for a node named {@code id}, with the defaults above. Not thread-safe. */
+  public static Builder builder(String id) {
+    return new Builder(NodeId.of(id));
+  }
+
+  static void requireNotNegative(Duration d, String what) {
+    Objects.requireNonNull(d, what);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(what + " must not be negative, got " + d);
+    }
+  }
+
+  /** Builds a {@link NodeSpec}. Not thread-safe. */
+  public static final class Builder {
+    private final NodeId id;
+    private Role role = DEFAULT_ROLE;
+    private Platform platform = DEFAULT_PLATFORM;
+    private TaskCap taskCap = DEFAULT_TASK_CAP;
+    private boolean voter;
+    private boolean leader;
+    private boolean runsWork = true;
+    private final List<Duration> runningTasks = new ArrayList<>();
+    private final Map<HostOperation, Duration> durations = new EnumMap<>(HostOperation.class);
+
+    private Builder(NodeId id) {
+      this.id = id;
+    }
+
+    /** The node's role, such as {@code server} or {@code octopus-node}. */
+    public Builder role(String value) {
+      role = Role.of(value);
+      return this;
+    }
+
+    /** What the node runs on. */
+    public Builder platform(Platform value) {
+      platform = Objects.requireNonNull(value, "platform");
+      return this;
+    }
+
+    /** How many tasks the node may run; {@link TaskCap#UNLIMITED} for a Nomad-like node. */
+    public Builder taskCap(TaskCap value) {
+      taskCap = Objects.requireNonNull(value, "taskCap");
+      return this;
+    }
+
+    /** How many tasks the node may run. */
+    public Builder taskCap(int value) {
+      return taskCap(TaskCap.of(value));
+    }
+
+    /** Whether the node counts towards its role's quorum. */
+    public Builder voter(boolean value) {
+      voter = value;
+      return this;
+    }
+
+    /** Whether the node leads its role; a leader is also made a voter. */
+    public Builder leader(boolean value) {
+      leader = value;
+      voter |= value;
+      return this;
+    }
+
+    /** Whether the node takes tasks at all. */
+    public Builder runsWork(boolean value) {
+      runsWork = value;
+      return this;
+    }
+
+    /** Adds a task the node runs from the start, finishing after {@code duration}. */
+    public Builder runningTask(Duration duration) {
+      runningTasks.add(duration);
+      return this;
+    }
+
+    /** How long {@code operation} takes on this node. */
+    public Builder duration(HostOperation operation, Duration value) {
+      requireNotNegative(value, operation + " duration");
+      durations.put(Objects.requireNonNull(operation, "operation"), value);
+      return this;
+    }
+
+    /** How long an in-place upgrade takes on this node. */
+    public Builder upgradeDuration(Duration value) {
+      return duration(HostOperation.UPGRADE, value);
+    }
+
+    /**
+     * The spec.
+     *
+     * @throws IllegalArgumentException if the settings contradict each other (see the record)
+     */
+    public NodeSpec build() {
+      return new NodeSpec(id, role, platform, taskCap, voter, leader, runsWork, runningTasks, durations);
+    }
+  }
+}
