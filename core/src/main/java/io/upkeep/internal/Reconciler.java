@@ -70,6 +70,7 @@ public final class Reconciler {
   private List<PlanUnit> readyCache;
 
   private RunStatus status = RunStatus.PENDING;
+  private boolean announcedStart;
   private String reason = "";
   private Instant startedAt;
   private int failuresSinceResume;
@@ -205,10 +206,13 @@ public final class Reconciler {
     if (startedAt == null) {
       startedAt = now;
     }
+    if (!announcedStart) {
+      announcedStart = true;
+      emit(new UpgradeEvent.RunStarted(now, runId, plan.id(), planUnits.size()));
+    }
     if (status == RunStatus.PENDING || status == RunStatus.AWAITING_APPROVAL) {
       status = RunStatus.RUNNING;
     }
-    emit(new UpgradeEvent.RunStarted(now, runId, plan.id(), planUnits.size()));
     while (true) {
       now = time.now();
       applyControls(now);
