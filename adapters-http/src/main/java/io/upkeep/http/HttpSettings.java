@@ -1,0 +1,155 @@
+package io.upkeep.http;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How an adapter talks HTTP to its system: where, how long it waits, how it retries and how fast it
+ * may go. Immutable and thread-safe; build with {@link #builder(URI)}. Defaults are public
+ * constants and protect the server: four attempts with exponential backoff, 20 requests a second.
+ *
+ * @param baseUri where the API lives; relative paths are resolved against it
+ * @param connectTimeout how long to wait for a connection
+ * @param requestTimeout how long to wait for an answer (blocking queries pass their own)
+ * @param maxAttempts attempts per request, the first included, for retryable failures
+ * @param initialBackoff the wait before the second attempt, doubled after each, zero for none (tests)
+ * @param maxBackoff the longest wait between attempts
+ * @param requestsPerSecond the most requests sent per second, to protect the server
+ * @param tls how the server's certificate is checked, and the client's own certificate
+ */
+public record HttpSettings(
+    URI baseUri,
+    Duration connectTimeout,
+    Duration requestTimeout,
+    int maxAttempts,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    double requestsPerSecond,
+    Tls tls) {
+
+  /** Default connect timeout. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** Default request timeout. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /** Default attempts per request. */
+  public static final int DEFAULT_MAX_ATTEMPTS = 4;
+  /** Default first backoff. */
+  public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(500);
+  /** Default longest backoff. */
+  public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+  /** Default rate limit. */
+  public static final double DEFAULT_REQUESTS_PER_SECOND = 20;
+
+  /**
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if the URI is not absolute http(s), or a number or duration is out of range
+   */
+  public HttpSettings {
+    Objects.requireNonNull(baseUri, "baseUri");
+    if (baseUri.getScheme() == null || !(baseUri.getScheme().equals("http") || baseUri.getScheme().equals("https"))
+        || baseUri.getHost() == null) {
+      throw new IllegalArgumentException("the base URI must be an absolute http or https URL such as "
+          + "https://octopus.example.com, got '" + baseUri + "'");
+    }
+    positive(connectTimeout, "connectTimeout");
+    positive(requestTimeout, "requestTimeout");
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be 1 or more (1 means no retry), got " + maxAttempts);
+    }
+    Objects.requireNonNull(initialBackoff, "initialBackoff");
+    Objects.requireNonNull(maxBackoff, "maxBackoff");
+    if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
+      throw new IllegalArgumentException("backoff must be 0 or more and maxBackoff at least initialBackoff, got "
+          + initialBackoff + " and " + maxBackoff);
+    }
+    if (!(requestsPerSecond > 0)) {
+      throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + requestsPerSecond);
+    }
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  /** A builder for {@code baseUri} with every default. Not thread-safe. */
+  public static Builder builder(URI baseUri) {
+    return new Builder(baseUri);
+  }
+
+  private static void positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be longer than zero, got " + d);
+    }
+  }
+
+  /** Builds {@link HttpSettings}. Not thread-safe. */
+  public static final class Builder {
+    private final URI baseUri;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+    private double requestsPerSecond = DEFAULT_REQUESTS_PER_SECOND;
+    private Tls tls = Tls.system();
+
+    private Builder(URI baseUri) {
+      this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
+    }
+
+    /** How long to wait for a connection; default {@link #DEFAULT_CONNECT_TIMEOUT}. */
+    public Builder connectTimeout(Duration value) {
+      positive(value, "connectTimeout");
+      connectTimeout = value;
+      return this;
+    }
+
+    /** How long to wait for an answer; default {@link #DEFAULT_REQUEST_TIMEOUT}. */
+    public Builder requestTimeout(Duration value) {
+      positive(value, "requestTimeout");
+      requestTimeout = value;
+      return this;
+    }
+
+    /** Attempts per request, the first included; default {@link #DEFAULT_MAX_ATTEMPTS}. */
+    public Builder maxAttempts(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("maxAttempts must be 1 or more, got " + value);
+      }
+      maxAttempts = value;
+      return this;
+    }
+
+    /** Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). */
+    public Builder backoff(Duration initial, Duration max) {
+      Objects.requireNonNull(initial, "initial");
+      Objects.requireNonNull(max, "max");
+      if (initial.isNegative() || max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("backoff must be 0 or more and max at least initial, got " + initial + " and " + max);
+      }
+      initialBackoff = initial;
+      maxBackoff = max;
+      return this;
+    }
+
+    /** The most requests a second; default {@link #DEFAULT_REQUESTS_PER_SECOND}. */
+    public Builder requestsPerSecond(double value) {
+      if (!(value > 0)) {
+        throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + value);
+      }
+      requestsPerSecond = value;
+      return this;
+    }
+
+    /** TLS settings; default {@link Tls#system()}. */
+    public Builder tls(Tls value) {
+      tls = Objects.requireNonNull(value, "tls");
+      return this;
+    }
+
+    /** The settings. @throws IllegalArgumentException if the base URI is not absolute http(s) */
+    public HttpSettings build() {
+      return new HttpSettings(baseUri, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff,
+          requestsPerSecond, tls);
+    }
+  }
+}

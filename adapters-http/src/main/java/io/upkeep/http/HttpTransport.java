@@ -1,0 +1,244 @@
+package io.upkeep.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.upkeep.ClusterOperationException;
+import io.upkeep.Secret;
+import io.upkeep.UpkeepException;
+import io.upkeep.http.internal.TlsContexts;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.apache.hc.core5.util.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP transport every adapter uses: Apache HttpClient 5 underneath, JSON through Jackson,
+ * retries with exponential backoff and a request rate limit through Resilience4j, TLS as
+ * {@link Tls} says. Credentials travel in headers revealed per request and never reach a log or
+ * an exception. IO failures are retried, and so are the statuses {@link RetryOn} names; every other
+ * answer is returned as it is, for the adapter to interpret. Thread-safe; close it when done.
+ */
+public final class HttpTransport implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+
+  /** Which answers are worth another attempt; IO failures always are. */
+  public enum RetryOn {
+    /** 5xx answers. */
+    SERVER_ERRORS,
+    /** 5xx answers and 429 Too Many Requests. */
+    SERVER_ERRORS_AND_TOO_MANY_REQUESTS
+  }
+
+  private final HttpSettings settings;
+  private final Map<String, Secret> secretHeaders;
+  private final RetryOn retryOn;
+  private final CloseableHttpClient client;
+  private final Retry retry;
+  private final RateLimiter rateLimiter;
+  private final AtomicInteger sent = new AtomicInteger();
+
+  private HttpTransport(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
+    this.settings = settings;
+    this.secretHeaders = Map.copyOf(secretHeaders);
+    this.retryOn = retryOn;
+    DefaultClientTlsStrategy tls = settings.tls().verify()
+        ? new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()))
+        : new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()), NoopHostnameVerifier.INSTANCE);
+    this.client = HttpClients.custom()
+        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setTlsSocketStrategy(tls)
+            .setDefaultConnectionConfig(ConnectionConfig.custom()
+                .setConnectTimeout(Timeout.of(settings.connectTimeout()))
+                .setSocketTimeout(Timeout.of(settings.requestTimeout()))
+                .build())
+            .build())
+        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(settings.requestTimeout())).build())
+        .disableAutomaticRetries()
+        .disableRedirectHandling()
+        .build();
+    IntervalFunction backoff = settings.initialBackoff().isZero()
+        ? attempt -> 0L
+        : IntervalFunction.ofExponentialBackoff(settings.initialBackoff(), 2.0, settings.maxBackoff());
+    this.retry = Retry.of("upkeep-http", RetryConfig.<HttpResponse>custom()
+        .maxAttempts(settings.maxAttempts())
+        .intervalFunction(backoff)
+        .retryOnResult(r -> retryable(r.status()))
+        .retryExceptions(IOException.class)
+        .build());
+    int perSecond = (int) Math.max(1, Math.ceil(settings.requestsPerSecond()));
+    this.rateLimiter = RateLimiter.of("upkeep-http", RateLimiterConfig.custom()
+        .limitRefreshPeriod(Duration.ofNanos((long) (1e9 * perSecond / settings.requestsPerSecond())))
+        .limitForPeriod(perSecond)
+        .timeoutDuration(settings.requestTimeout())
+        .build());
+  }
+
+  /**
+   * A transport for {@code settings}, sending {@code secretHeaders} (such as {@code X-Octopus-ApiKey})
+   * with every request.
+   *
+   * @throws UpkeepException if the TLS settings cannot be loaded, naming the file
+   */
+  public static HttpTransport create(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(secretHeaders, "secretHeaders");
+    Objects.requireNonNull(retryOn, "retryOn");
+    return new HttpTransport(settings, secretHeaders, retryOn);
+  }
+
+  /** GET {@code pathOrUrl}. */
+  public HttpResponse get(String pathOrUrl) {
+    return send("GET", pathOrUrl, null, settings.requestTimeout());
+  }
+
+  /** GET {@code pathOrUrl}, waiting up to {@code timeout} for the answer (blocking queries). */
+  public HttpResponse get(String pathOrUrl, Duration timeout) {
+    return send("GET", pathOrUrl, null, timeout);
+  }
+
+  /** PUT {@code body} as JSON to {@code pathOrUrl}. */
+  public HttpResponse put(String pathOrUrl, Object body) {
+    return send("PUT", pathOrUrl, body, settings.requestTimeout());
+  }
+
+  /** POST {@code body} as JSON (none if null) to {@code pathOrUrl}. */
+  public HttpResponse post(String pathOrUrl, Object body) {
+    return send("POST", pathOrUrl, body, settings.requestTimeout());
+  }
+
+  /** DELETE {@code pathOrUrl}. */
+  public HttpResponse delete(String pathOrUrl) {
+    return send("DELETE", pathOrUrl, null, settings.requestTimeout());
+  }
+
+  /** The JSON mapper: unknown fields ignored. */
+  public ObjectMapper mapper() {
+    return HttpResponse.MAPPER;
+  }
+
+  /** How many requests went on the wire, retries included. */
+  public int requestsSent() {
+    return sent.get();
+  }
+
+  /** The settings this transport uses. */
+  public HttpSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (IOException e) {
+      LOG.debug("closing the HTTP client failed: {}", e.toString());
+    }
+  }
+
+  private boolean retryable(int status) {
+    return status >= 500 || (status == 429 && retryOn == RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS);
+  }
+
+  private HttpResponse send(String method, String pathOrUrl, Object body, Duration timeout) {
+    URI uri = resolve(pathOrUrl);
+    String shown = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    String json = body == null ? null : toJson(body, method, shown);
+    Callable<HttpResponse> once = () -> exchange(method, uri, shown, json, timeout);
+    try {
+      return Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
+    } catch (IOException e) {
+      throw new ClusterOperationException("cannot reach " + uri.getHost() + ":" + port(uri) + " for " + method + " "
+          + shown + " after " + settings.maxAttempts() + " attempt(s): " + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + "; check the address and that the server is up",
+          true, e);
+    } catch (RequestNotPermitted e) {
+      throw new ClusterOperationException("the request rate limit (" + settings.requestsPerSecond()
+          + "/s) kept " + method + " " + shown + " waiting longer than " + settings.requestTimeout(), true, e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ClusterOperationException(method + " " + shown + " failed: " + e, true, e);
+    }
+  }
+
+  private HttpResponse exchange(String method, URI uri, String shown, String json, Duration timeout) throws IOException {
+    HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
+    request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build());
+    request.setHeader("Accept", "application/json");
+    secretHeaders.forEach((name, secret) -> request.setHeader(name, secret.reveal()));
+    if (json != null) {
+      request.setEntity(new StringEntity(json, ContentType.APPLICATION_JSON));
+    }
+    sent.incrementAndGet();
+    long start = System.nanoTime();
+    HttpResponse response = client.execute(request, r -> {
+      Map<String, String> headers = new HashMap<>();
+      for (Header h : r.getHeaders()) {
+        headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+      }
+      String text = r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8);
+      return new HttpResponse(method, shown, r.getCode(), headers, text);
+    });
+    LOG.debug("{} {} -> {} ({} ms)", method, shown, response.status(), (System.nanoTime() - start) / 1_000_000);
+    return response;
+  }
+
+  private URI resolve(String pathOrUrl) {
+    Objects.requireNonNull(pathOrUrl, "pathOrUrl");
+    if (pathOrUrl.startsWith("http://") || pathOrUrl.startsWith("https://")) {
+      return URI.create(pathOrUrl);
+    }
+    String base = settings.baseUri().toString();
+    String joined = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
+        + (pathOrUrl.startsWith("/") ? pathOrUrl : "/" + pathOrUrl);
+    return URI.create(joined);
+  }
+
+  private static int port(URI uri) {
+    return uri.getPort() >= 0 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+  }
+
+  private static String toJson(Object body, String method, String shown) {
+    try {
+      return HttpResponse.MAPPER.writeValueAsString(body);
+    } catch (JsonProcessingException e) {
+      throw new UpkeepException("cannot write the body of " + method + " " + shown + " as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Headers that would be sent, with every credential masked: for diagnostics. */
+  public Map<String, String> describeHeaders() {
+    Map<String, String> out = new LinkedHashMap<>();
+    secretHeaders.forEach((name, secret) -> out.put(name, secret.toString()));
+    return out;
+  }
+}
