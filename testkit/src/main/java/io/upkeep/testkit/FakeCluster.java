@@ -80,6 +80,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private final Constraints constraints;
   private final boolean forcesDrainAtDeadline;
   private final Map<HostOperation, Duration> durations;
+  private final Map<NodeId, List<Fault>> pendingFaults = new HashMap<>();
   private final Map<NodeId, Host> hosts = new LinkedHashMap<>();
   private final Map<Role, NodeId> leaders = new HashMap<>();
   /** The members that take work now, least loaded first, then in insertion order: where a task goes. */
@@ -311,6 +312,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     h.platform = platform;
     h.cap = initialCap;
     hosts.put(node, h);
+    List<Fault> waiting = pendingFaults.remove(node);
+    if (waiting != null) {
+      waiting.forEach(f -> apply(h, f));
+    }
     return launch(requestId, call, h, HostOperation.PROVISION, null, op -> {
       h.provisioned = true;
       record(new ClusterEvent.Provisioned(clock.now(), node, replacing, platform));
@@ -536,12 +541,21 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * Makes {@code fault} happen; see each {@link Fault} for what it does.
-   *
-   * @throws UnknownNodeException if the cluster never knew the fault's node
+   * Makes {@code fault} happen; see each {@link Fault} for what it does. A fault on a node that
+   * does not exist yet (a replacement or a clone still to be provisioned) waits for its host to be
+   * provisioned, and then happens to it.
    */
   public synchronized void inject(Fault fault) {
-    Host h = known(Objects.requireNonNull(fault, "fault").node());
+    Objects.requireNonNull(fault, "fault");
+    Host h = hosts.get(fault.node());
+    if (h == null) {
+      pendingFaults.computeIfAbsent(fault.node(), n -> new ArrayList<>()).add(fault);
+      return;
+    }
+    apply(h, fault);
+  }
+
+  private void apply(Host h, Fault fault) {
     if (fault instanceof Fault.SlowDrain slow) {
       h.slowBy = h.slowBy.plus(slow.extra());
       for (Task t : h.running) {

@@ -575,13 +575,28 @@ class FakeClusterTest {
     private final FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).node("b", n -> { }).build();
 
     @Test
+    void aFaultOnANodeStillToComeHitsItOnceProvisioned() {
+      cluster.inject(Fault.upgradeFails(id("a-next")));
+      cluster.provision("p", id("a-next"), id("a"), OLD, TaskCap.ZERO);
+      cluster.clock().sleep(Duration.ofHours(1));
+      cluster.startService("s", id("a-next"));
+      cluster.clock().sleep(Duration.ofHours(1));
+      cluster.stopService("t", id("a-next"));
+      cluster.clock().sleep(Duration.ofHours(1));
+      cluster.upgrade("u", id("a-next"), io.upkeep.UpgradeTarget.os("Windows Server 2022"));
+      cluster.clock().sleep(Duration.ofHours(1));
+
+      assertThat(cluster.events()).anyMatch(e -> e instanceof ClusterEvent.UpgradeFailed f && f.node().equals(id("a-next")));
+      assertThat(cluster.host(id("a-next")).platform()).isEqualTo(OLD);
+    }
+
+    @Test
     void namesTheKnownNodesWhenANodeIsUnknown() {
       assertThatThrownBy(() -> cluster.drain(id("A"), Instant.MAX))
           .isInstanceOf(UnknownNodeException.class)
           .hasMessageContaining("unknown node 'A'")
           .hasMessageContaining("[a, b]");
       assertThatThrownBy(() -> cluster.stopService("s", id("c"))).isInstanceOf(UnknownNodeException.class);
-      assertThatThrownBy(() -> cluster.inject(Fault.stuckDrain(id("c")))).isInstanceOf(UnknownNodeException.class);
       assertThatThrownBy(() -> cluster.provision("p", id("c"), id("z"), OLD, TaskCap.ZERO))
           .isInstanceOf(UnknownNodeException.class);
       assertThat(cluster.events()).isEmpty();

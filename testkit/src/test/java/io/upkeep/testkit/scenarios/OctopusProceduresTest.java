@@ -18,6 +18,7 @@ import io.upkeep.event.UpgradeEvent;
 import io.upkeep.spi.HealthProbe;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.Fault;
 import io.upkeep.testkit.Rehearsal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -261,6 +262,21 @@ class OctopusProceduresTest {
           .satisfies(f -> assertThat(f.from()).isEqualTo(id("octo-1")));
       assertThat(cluster.observe().maintenanceMode()).isFalse();
       assertThat(events(cluster, ClusterEvent.WorkInterrupted.class)).isEmpty();
+    }
+
+    @Test
+    void aCloneThatNeverComesUpIsStoppedAndTheSourceStartsAgain() {
+      FakeCluster cluster = octopusCluster(1);
+      cluster.inject(Fault.neverReturns(id("octo-1-clone")));
+      Rehearsal.Result r = Rehearsal.on(cluster).run(Strategy.cloneAndMigrate(false), WIN2022_NET8,
+          policy().allowDowntime(true).build());
+
+      assertThat(r.report().status()).isEqualTo(RunStatus.FAILED);
+      assertThat(r.report().failed().get(id("octo-1"))).contains("octo-1-clone is not a member of the cluster after 5m");
+      r.monitor().assertRestored();
+      assertThat(cluster.host(id("octo-1-clone")).serviceRunning()).isFalse();
+      assertThat(cluster.node(id("octo-1")).orElseThrow().inService()).isTrue();
+      assertThat(cluster.observe().maintenanceMode()).isFalse();
     }
 
     @Test
