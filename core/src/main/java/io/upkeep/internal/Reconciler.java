@@ -75,6 +75,7 @@ public final class Reconciler {
   private Instant startedAt;
   private int failuresSinceResume;
   private Instant blockedSince;
+  private Instant unobservedSince;
   private Duration doneTotal = Duration.ZERO;
   private int doneCount;
   private final Set<String> awaiting = new LinkedHashSet<>();
@@ -224,10 +225,19 @@ public final class Reconciler {
           setStatus(now, RunStatus.PAUSED, "cannot observe the cluster: " + e.getMessage());
           return report();
         }
+        if (unobservedSince == null) {
+          unobservedSince = now;
+        } else if (!now.isBefore(unobservedSince.plus(policy.blockedTimeout()))) {
+          unobservedSince = null;
+          setStatus(now, RunStatus.PAUSED, "cannot observe the cluster for " + io.upkeep.Durations.format(
+              policy.blockedTimeout()) + ": " + e.getMessage() + "; fix the cluster or the connection, then resume");
+          return report();
+        }
         LOG.warn("observing the cluster failed, will retry: {}", e.getMessage());
         time.sleep(policy.pollInterval());
         continue;
       }
+      unobservedSince = null;
       Turn turn = turn(snap, now);
       if (finished(now)) {
         return report();

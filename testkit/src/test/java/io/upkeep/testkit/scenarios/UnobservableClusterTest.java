@@ -1,0 +1,116 @@
+package io.upkeep.testkit.scenarios;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.upkeep.ClusterOperationException;
+import io.upkeep.ClusterSnapshot;
+import io.upkeep.Constraints;
+import io.upkeep.NodeId;
+import io.upkeep.Policy;
+import io.upkeep.RunReport;
+import io.upkeep.RunStatus;
+import io.upkeep.Strategy;
+import io.upkeep.TaskCap;
+import io.upkeep.UpgradeExecutor;
+import io.upkeep.UpgradePlan;
+import io.upkeep.UpgradePlanner;
+import io.upkeep.UpgradeRun;
+import io.upkeep.UpgradeTarget;
+import io.upkeep.event.UpgradeEvent;
+import io.upkeep.spi.ClusterPort;
+import io.upkeep.testkit.FakeCluster;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** A cluster that cannot be observed for a while: the run pauses instead of waiting forever. */
+class UnobservableClusterTest {
+
+  /** The fake, except that observing it fails while {@code down} is set. */
+  static final class Flaky implements ClusterPort {
+    final FakeCluster fake;
+    boolean down;
+    boolean wentDown;
+
+    Flaky(FakeCluster fake) {
+      this.fake = fake;
+    }
+
+    @Override
+    public ClusterSnapshot observe() {
+      if (down) {
+        throw new ClusterOperationException("connection refused by the API", true);
+      }
+      return fake.observe();
+    }
+
+    @Override
+    public Constraints constraints() {
+      return fake.constraints();
+    }
+
+    @Override
+    public void setTaskCap(NodeId node, TaskCap cap) {
+      fake.setTaskCap(node, cap);
+    }
+
+    @Override
+    public void drain(NodeId node, Instant deadline) {
+      fake.drain(node, deadline);
+    }
+
+    @Override
+    public void undrain(NodeId node) {
+      fake.undrain(node);
+    }
+
+    @Override
+    public void setMaintenanceMode(boolean on) {
+      fake.setMaintenanceMode(on);
+    }
+
+    @Override
+    public int runningWork(NodeId node) {
+      return fake.runningWork(node);
+    }
+
+    @Override
+    public void removeMember(NodeId node) {
+      fake.removeMember(node);
+    }
+
+    @Override
+    public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
+      return fake.awaitChange(since, maxWait);
+    }
+  }
+
+  @Test
+  void aClusterThatCannotBeObservedPausesTheRunAfterTheBlockedTimeoutAndResumesLater() {
+    FakeCluster fake = FakeCluster.builder().nodes("octo", 3, n -> n.role("octopus-node").taskCap(5)).build();
+    Flaky cluster = new Flaky(fake);
+    UpgradePlan plan = UpgradePlanner.create(fake.clock()).plan(cluster, Strategy.inPlace(),
+        UpgradeTarget.os("Windows Server 2022"), Policy.builder().drainDeadline(Duration.ofMinutes(30))
+            .blockedTimeout(Duration.ofMinutes(20)).build());
+    UpgradeRun[] run = new UpgradeRun[1];
+    run[0] = UpgradeExecutor.builder().cluster(cluster).host(fake).time(fake.clock())
+        .listener(e -> {
+          if (e instanceof UpgradeEvent.UnitCompleted && !cluster.wentDown) {
+            cluster.down = true;
+            cluster.wentDown = true;
+          }
+        }).build().start(plan);
+
+    Instant start = fake.clock().now();
+    RunReport paused = run[0].execute();
+
+    assertThat(paused.status()).isEqualTo(RunStatus.PAUSED);
+    assertThat(paused.reason()).contains("cannot observe the cluster for 20m", "connection refused");
+    assertThat(Duration.between(start, fake.clock().now())).isLessThan(Duration.ofHours(2));
+
+    cluster.down = false;
+    run[0].resume();
+    RunReport done = run[0].execute();
+    assertThat(done.succeeded()).as(done.summary()).isTrue();
+  }
+}
