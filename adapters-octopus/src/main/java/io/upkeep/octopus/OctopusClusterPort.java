@@ -1,0 +1,493 @@
+package io.upkeep.octopus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.upkeep.ClusterOperationException;
+import io.upkeep.ClusterSnapshot;
+import io.upkeep.Constraints;
+import io.upkeep.DrainState;
+import io.upkeep.Health;
+import io.upkeep.Node;
+import io.upkeep.NodeId;
+import io.upkeep.Platform;
+import io.upkeep.Role;
+import io.upkeep.TaskCap;
+import io.upkeep.UnknownNodeException;
+import io.upkeep.Version;
+import io.upkeep.octopus.internal.OctopusApi;
+import io.upkeep.octopus.internal.Wire;
+import io.upkeep.spi.ClusterPort;
+import io.upkeep.spi.TimeSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ClusterPort} for an Octopus Deploy Server HA cluster, over its REST API. Core's
+ * concepts map onto Octopus's as follows:
+ *
+ * <ul>
+ *   <li><b>node</b>: an Octopus Server node, identified by its <em>name</em> (the opaque Octopus ids
+ *       such as {@code OctopusServerNodes-1} are looked up by the adapter), all with role
+ *       {@link #ROLE}, none a leader or voter;
+ *   <li><b>task cap</b>: {@code MaxConcurrentTasks}; <b>drain</b>: the node's
+ *       {@code IsInMaintenanceMode} ({@code DRAINING} while {@code RunningTaskCount} is above 0,
+ *       {@code DRAINED} at 0); both changed by GET-modify-PUT of the whole node resource,
+ *       {@code MaxConcurrentTasks} always sent (0 too), and read back;
+ *   <li><b>health</b>: {@code IsOffline} means {@link Health#UNREACHABLE}, else {@link Health#HEALTHY};
+ *   <li><b>running work</b>: {@code RunningTaskCount} of {@code /api/octopusservernodes/summary} when
+ *       observing; {@link #runningWork} counts precisely with
+ *       {@code /api/tasks?node=...&states=Executing,Cancelling&spaces=all&includeSystem=true};
+ *   <li><b>platform</b>: the product version is the summary's {@code Version} (else the root
+ *       document's); the OS and .NET runtime come from {@link OctopusConfig}, because Octopus does
+ *       not report them;
+ *   <li><b>cluster maintenance mode</b>: {@code /api/maintenanceconfiguration};
+ *   <li><b>remove member</b>: {@code DELETE /api/octopusservernodes/{id}}, refused unless the node
+ *       is offline, or drained and idle;
+ *   <li><b>waiting for a change</b>: polling every {@link OctopusConfig#pollInterval()} through the
+ *       configured {@link TimeSource} (Octopus has no blocking queries);
+ *   <li><b>constraints</b>: none beyond the configured minimum capacity. Product upgrades by adding
+ *       nodes are refused by {@link OctopusProcedures#validate}.
+ * </ul>
+ *
+ * <p>Errors: 401 and 403 become {@link OctopusCredentialException}, 404 on a node
+ * {@link UnknownNodeException}, other refusals and malformed answers {@link OctopusApiException}
+ * with Octopus's {@code ErrorMessage} and {@code Errors}. IO errors, 5xx and 429 are retried with
+ * backoff by the transport, then reported as retryable. The API key is never logged or shown.
+ *
+ * <p>Thread-safe. Close it to release its connections.
+ */
+public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
+
+  /** The role of every Octopus Server node. */
+  public static final Role ROLE = Role.of("octopus-node");
+
+  private static final Logger LOG = LoggerFactory.getLogger(OctopusClusterPort.class);
+
+  private final OctopusConfig config;
+  private final OctopusApi api;
+  private final TimeSource time;
+  /** Octopus ids by node name, from the latest listing. */
+  private final Map<String, String> ids = new ConcurrentHashMap<>();
+  /** Nodes this port deleted, so that removing them again is the no-op the port contract asks for. */
+  private final Set<String> removed = ConcurrentHashMap.newKeySet();
+  private final Object handoffLock = new Object();
+  /** The observation awaitChange made last, for the observe() that follows it at the same instant. */
+  private ClusterSnapshot handoff;
+  /** The last observation that succeeded, for a single server's own downtime; guarded by handoffLock. */
+  private ClusterSnapshot lastGood;
+  private boolean outageReported;
+
+  private OctopusClusterPort(OctopusConfig config) {
+    this.config = config;
+    this.api = new OctopusApi(config);
+    this.time = config.time();
+  }
+
+  /** A port for the cluster {@code config} describes. Sends nothing until first used. */
+  public static OctopusClusterPort create(OctopusConfig config) {
+    return new OctopusClusterPort(Objects.requireNonNull(config, "config"));
+  }
+
+  /** The configuration this port uses. */
+  public OctopusConfig config() {
+    return config;
+  }
+
+  // ------------------------------------------------------------------ observing
+
+  /**
+   * Lists the nodes ({@code /api/octopusservernodes}, every page), their status
+   * ({@code /summary}) and maintenance mode ({@code /api/maintenanceconfiguration}). A listed node
+   * missing from the summary counts as offline.
+   *
+   * <p>When no node answers at all (the server is unreachable, or answers 5xx or 429 after the
+   * retries) and the last observation had at most one healthy node, this is a single Octopus
+   * Server that is down, which its own patching and clone-and-migrate do on purpose: then the last
+   * observed members are reported again, unchanged but {@link Health#UNREACHABLE} (running work and
+   * drain as last seen, so nothing looks idle that was not), so that the run can go on with its
+   * host steps until the server is back. With more healthy nodes last seen, the failure is thrown,
+   * and the run retries.
+   *
+   * @throws OctopusCredentialException if the key or its permissions are refused
+   * @throws OctopusApiException if Octopus refuses or answers something unreadable
+   * @throws ClusterOperationException (retryable) if the server cannot be reached, see above
+   */
+  @Override
+  public ClusterSnapshot observe() {
+    ClusterSnapshot last;
+    synchronized (handoffLock) {
+      ClusterSnapshot h = handoff;
+      handoff = null;
+      // Reusing it is exact: no time passed since awaitChange took it, and this port changed nothing.
+      if (h != null && h.observedAt().equals(time.now())) {
+        return h;
+      }
+    }
+    try {
+      return fetch();
+    } catch (ClusterOperationException e) {
+      synchronized (handoffLock) {
+        last = lastGood;
+        if (!e.retryable() || last == null || last.nodes().stream().filter(n -> n.health() == Health.HEALTHY).count() > 1) {
+          throw e;
+        }
+        if (!outageReported) {
+          outageReported = true;
+          LOG.warn("no Octopus node answers, as expected while a single server is stopped; reporting {} as unreachable "
+              + "until it is back: {}", last.ids(), e.getMessage());
+        }
+      }
+      List<Node> down = last.nodes().stream().map(n -> n.withHealth(Health.UNREACHABLE)).toList();
+      return new ClusterSnapshot(time.now(), down, last.maintenanceMode());
+    }
+  }
+
+  private ClusterSnapshot fetch() {
+    Instant at = time.now();
+    List<JsonNode> listed = api.listNodes();
+    Map<String, JsonNode> summary = api.summary();
+    boolean maintenance = Wire.bool(api.maintenance(), "IsInMaintenanceMode", "the answer", "GET /api/maintenanceconfiguration");
+    String request = "GET /api/octopusservernodes";
+    String rootVersion = null;
+    List<Node> nodes = new ArrayList<>(listed.size());
+    Map<String, String> names = new LinkedHashMap<>();
+    Map<String, String> idsSeen = new HashMap<>();
+    for (JsonNode item : listed) {
+      String id = Wire.text(item, "Id", "Items[]", request);
+      String name = Wire.text(item, "Name", "Items[" + id + "]", request);
+      String other = names.put(name, id);
+      if (other != null) {
+        throw new OctopusApiException("two Octopus nodes are named '" + name + "' (" + other + " and " + id
+            + "): node names must be unique for Upkeep to tell them apart; delete the stale node record in "
+            + "Configuration > Nodes", 200, "", List.of(), false);
+      }
+      idsSeen.put(id, name);
+      int cap = Wire.count(item, "MaxConcurrentTasks", "Items[" + id + "]", request);
+      boolean drain = Wire.bool(item, "IsInMaintenanceMode", "Items[" + id + "]", request);
+      JsonNode s = summary.get(id);
+      boolean offline = true;
+      int running = 0;
+      String versionText = null;
+      if (s != null) {
+        String where = "Nodes[" + id + "]";
+        offline = Wire.bool(s, "IsOffline", where, "GET /api/octopusservernodes/summary");
+        running = Wire.count(s, "RunningTaskCount", where, "GET /api/octopusservernodes/summary");
+        versionText = Wire.optionalText(s, "Version");
+      }
+      if (versionText == null) {
+        // Older servers have no Version in the summary: every node of a cluster runs the same one.
+        if (rootVersion == null) {
+          rootVersion = Wire.text(api.root(), "Version", "the answer", "GET /api");
+        }
+        versionText = rootVersion;
+      }
+      HostPlatform host = hostPlatform(name);
+      DrainState drainState = !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
+      nodes.add(new Node(NodeId.of(name), ROLE, new Platform(host.os(), host.runtime(), version(versionText, name)),
+          TaskCap.of(cap), drainState, offline ? Health.UNREACHABLE : Health.HEALTHY, false, false, running, true));
+    }
+    ids.keySet().retainAll(names.keySet());
+    ids.putAll(names);
+    ClusterSnapshot snapshot = new ClusterSnapshot(at, nodes, maintenance);
+    synchronized (handoffLock) {
+      lastGood = snapshot;
+      outageReported = false;
+    }
+    return snapshot;
+  }
+
+  private HostPlatform hostPlatform(String name) {
+    try {
+      return config.hostPlatformOf(name);
+    } catch (RuntimeException e) {
+      throw new ClusterOperationException("the host platform lookup failed for node " + name + ": " + e
+          + "; fix the HostPlatformLookup given to OctopusConfig", true, e);
+    }
+  }
+
+  private static Version version(String text, String node) {
+    try {
+      return Version.of(text);
+    } catch (IllegalArgumentException e) {
+      throw new OctopusApiException("node " + node + " reports the version '" + text + "', which is not a dotted "
+          + "version such as 2024.1.10309; is the base URL pointing at an Octopus Server?", 200, "", List.of(), false);
+    }
+  }
+
+  /** No rule beyond the configured minimum capacity: Octopus nodes have no quorum and no leader. */
+  @Override
+  public Constraints constraints() {
+    return Constraints.NONE.withMinimumCapacity(config.minimumCapacity());
+  }
+
+  // ------------------------------------------------------------------ changes
+
+  /**
+   * Sets the node's {@code MaxConcurrentTasks} by GET-modify-PUT of its resource, and reads it back.
+   *
+   * @throws IllegalArgumentException if {@code cap} is {@link TaskCap#UNLIMITED}: Octopus caps are finite
+   * @throws UnknownNodeException if Octopus has no node of that name
+   */
+  @Override
+  public void setTaskCap(NodeId node, TaskCap cap) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(cap, "cap");
+    if (cap.isUnlimited()) {
+      throw new IllegalArgumentException("Octopus task caps are finite: give " + node + " a number, such as TaskCap.of(5)");
+    }
+    modify(node, "task cap " + cap, r -> r.path("MaxConcurrentTasks").asInt(-1) == cap.value(),
+        r -> r.put("MaxConcurrentTasks", cap.value()));
+  }
+
+  /**
+   * Drains the node (its {@code IsInMaintenanceMode} on): it starts no new task and finishes those it
+   * runs. Octopus never interrupts them, so {@code deadline} is not passed on; the executor applies it.
+   *
+   * @throws UnknownNodeException if Octopus has no node of that name
+   */
+  @Override
+  public void drain(NodeId node, Instant deadline) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(deadline, "deadline");
+    modify(node, "drain on", r -> r.path("IsInMaintenanceMode").asBoolean(false),
+        r -> r.put("IsInMaintenanceMode", true));
+  }
+
+  /**
+   * Lets the node take tasks again (its {@code IsInMaintenanceMode} off).
+   *
+   * @throws UnknownNodeException if Octopus has no node of that name
+   */
+  @Override
+  public void undrain(NodeId node) {
+    Objects.requireNonNull(node, "node");
+    modify(node, "drain off", r -> !r.path("IsInMaintenanceMode").asBoolean(true),
+        r -> r.put("IsInMaintenanceMode", false));
+  }
+
+  private void modify(NodeId node, String what, Predicate<ObjectNode> done, Consumer<ObjectNode> change) {
+    String id = idOf(node);
+    ObjectNode resource;
+    try {
+      resource = api.node(id, node);
+    } catch (UnknownNodeException e) {
+      ids.remove(node.value(), id);
+      throw e;
+    }
+    String request = "GET /api/octopusservernodes/" + id;
+    // Both writable fields must travel back: a PUT without MaxConcurrentTasks would set the cap to 0.
+    Wire.count(resource, "MaxConcurrentTasks", "the node", request);
+    Wire.bool(resource, "IsInMaintenanceMode", "the node", request);
+    if (done.test(resource)) {
+      return;
+    }
+    change.accept(resource);
+    forgetHandoff();
+    ObjectNode stored = api.putNode(id, node, resource);
+    if (!done.test(stored)) {
+      throw new ClusterOperationException("Octopus accepted PUT /api/octopusservernodes/" + id + " for " + node
+          + " but answered with the node without " + what + "; it will be asked again", true);
+    }
+    LOG.info("{}: {} (Octopus node {})", node, what, id);
+  }
+
+  /**
+   * Turns global maintenance mode ({@code /api/maintenanceconfiguration}) on or off: while on, only
+   * administrators can change anything or queue tasks; running and already queued tasks still run.
+   */
+  @Override
+  public void setMaintenanceMode(boolean on) {
+    String request = "GET /api/maintenanceconfiguration";
+    ObjectNode resource = api.maintenance();
+    if (Wire.bool(resource, "IsInMaintenanceMode", "the answer", request) == on) {
+      return;
+    }
+    resource.put("IsInMaintenanceMode", on);
+    forgetHandoff();
+    ObjectNode stored = api.putMaintenance(resource);
+    if (stored.path("IsInMaintenanceMode").asBoolean(!on) != on) {
+      throw new ClusterOperationException("Octopus accepted PUT /api/maintenanceconfiguration but still reports "
+          + "maintenance mode " + (on ? "off" : "on") + "; it will be asked again", true);
+    }
+    LOG.info("cluster maintenance mode {}", on ? "on" : "off");
+  }
+
+  /**
+   * The tasks executing or cancelling on the node, in every configured space and the system tasks:
+   * {@code TotalResults} of {@code /api/tasks?node=...&states=Executing,Cancelling&spaces=...&includeSystem=true}.
+   *
+   * @throws UnknownNodeException if Octopus has no node of that name
+   */
+  @Override
+  public int runningWork(NodeId node) {
+    Objects.requireNonNull(node, "node");
+    return api.runningTasks(idOf(node), node);
+  }
+
+  /**
+   * Deletes the node's record, which Octopus allows only once it has nothing to do: it must be
+   * offline (its service stopped), or drained with no task running. Removing a node this port
+   * already removed does nothing.
+   *
+   * @throws ClusterOperationException (not retryable) if the node is online and not drained and idle
+   * @throws UnknownNodeException if Octopus has no node of that name
+   */
+  @Override
+  public void removeMember(NodeId node) {
+    Objects.requireNonNull(node, "node");
+    if (removed.contains(node.value()) && !ids.containsKey(node.value())) {
+      refreshIds();
+      if (!ids.containsKey(node.value())) {
+        return;
+      }
+    }
+    String id = idOf(node);
+    JsonNode s = api.summary().get(id);
+    String where = "Nodes[" + id + "]";
+    String request = "GET /api/octopusservernodes/summary";
+    boolean offline = s == null || Wire.bool(s, "IsOffline", where, request);
+    boolean drained = s != null && Wire.bool(s, "IsInMaintenanceMode", where, request);
+    int running = s == null ? 0 : Wire.count(s, "RunningTaskCount", where, request);
+    if (!offline && !(drained && running == 0)) {
+      throw new ClusterOperationException("cannot remove " + node + " from the Octopus cluster: it is online and "
+          + (drained ? "drained but still runs " + running + " task(s)" : "not drained")
+          + "; drain it and wait until its tasks have finished, or stop its Octopus Server service first "
+          + "(a running node would register itself again, and tasks of a deleted node are failed)", false);
+    }
+    if (offline && running > 0) {
+      LOG.warn("{}: deleting offline node {} that still shows {} running task(s); Octopus fails them", node, id, running);
+    }
+    forgetHandoff();
+    api.deleteNode(id, node);
+    ids.remove(node.value(), id);
+    removed.add(node.value());
+    LOG.info("{}: removed from the Octopus cluster (Octopus node {})", node, id);
+  }
+
+  /**
+   * Polls the cluster every {@link OctopusConfig#pollInterval()}, waiting through the configured
+   * {@link TimeSource}, until it differs from {@code since} (its nodes or maintenance mode) or
+   * {@code maxWait} has passed. A poll that cannot reach the server ends the wait early (true), so
+   * that the caller's own observation reports the problem.
+   *
+   * @throws IllegalArgumentException if {@code maxWait} is negative
+   */
+  @Override
+  public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
+    Objects.requireNonNull(since, "since");
+    Objects.requireNonNull(maxWait, "maxWait");
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
+    }
+    Duration left = maxWait;
+    while (true) {
+      Duration step = left.compareTo(config.pollInterval()) < 0 ? left : config.pollInterval();
+      time.sleep(step);
+      left = left.minus(step);
+      ClusterSnapshot now;
+      try {
+        now = fetch();
+      } catch (ClusterOperationException e) {
+        if (!e.retryable()) {
+          throw e;
+        }
+        LOG.debug("polling the Octopus cluster failed, ending the wait: {}", e.getMessage());
+        return true;
+      }
+      boolean changed = now.maintenanceMode() != since.maintenanceMode() || !now.nodes().equals(since.nodes());
+      if (changed || left.isZero()) {
+        synchronized (handoffLock) {
+          handoff = now;
+        }
+        return changed;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ versions and probes
+
+  /**
+   * The product version the cluster reports in its root document ({@code GET /api}), such as
+   * {@code 2024.1.10309}.
+   */
+  public Version productVersion() {
+    return version(Wire.text(api.root(), "Version", "the answer", "GET /api"), "answering the load balancer");
+  }
+
+  /**
+   * The direct probe, named {@value OctopusNodeProbe#DIRECT}: calls a node's own address (never the
+   * load balancer) for {@code /api/octopusservernodes/ping} and {@code /api}, and passes when both
+   * answer, the {@code Octopus-Node} header names the node and its version is the observed one. A
+   * drained node answers ping with 418 and does not pass; see {@link #nodeApiProbe()} for one that
+   * tolerates that.
+   */
+  public OctopusNodeProbe nodeProbe() {
+    return new OctopusNodeProbe(OctopusNodeProbe.DIRECT, true, api, config);
+  }
+
+  /**
+   * The direct probe without ping, named {@value OctopusNodeProbe#API_ONLY}: for nodes verified
+   * while still drained (in-place patching), whose ping answers 418 by design.
+   */
+  public OctopusNodeProbe nodeApiProbe() {
+    return new OctopusNodeProbe(OctopusNodeProbe.API_ONLY, false, api, config);
+  }
+
+  /** How many requests this port sent, retries included. */
+  public int requestsSent() {
+    return api.requestsSent();
+  }
+
+  /** Releases the HTTP connections. */
+  @Override
+  public void close() {
+    api.close();
+  }
+
+  @Override
+  public String toString() {
+    return "OctopusClusterPort[" + config.baseUrl() + "]";
+  }
+
+  // ------------------------------------------------------------------ names and ids
+
+  private String idOf(NodeId node) {
+    String id = ids.get(node.value());
+    if (id == null) {
+      refreshIds();
+      id = ids.get(node.value());
+    }
+    if (id == null) {
+      throw new UnknownNodeException(node, ids.keySet().stream().sorted().map(NodeId::of).toList());
+    }
+    return id;
+  }
+
+  private void refreshIds() {
+    Map<String, String> names = new LinkedHashMap<>();
+    for (JsonNode item : api.listNodes()) {
+      String id = Wire.text(item, "Id", "Items[]", "GET /api/octopusservernodes");
+      names.put(Wire.text(item, "Name", "Items[" + id + "]", "GET /api/octopusservernodes"), id);
+    }
+    ids.keySet().retainAll(names.keySet());
+    ids.putAll(names);
+  }
+
+  private void forgetHandoff() {
+    synchronized (handoffLock) {
+      handoff = null;
+    }
+  }
+}

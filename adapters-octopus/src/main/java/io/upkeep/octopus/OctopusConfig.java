@@ -1,0 +1,354 @@
+package io.upkeep.octopus;
+
+import io.upkeep.Secret;
+import io.upkeep.http.HttpSettings;
+import io.upkeep.http.Tls;
+import io.upkeep.spi.TimeSource;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * How {@link OctopusClusterPort} reaches an Octopus Server HA cluster and what it cannot learn from
+ * it. Immutable and thread-safe; build one with {@link #builder(URI, Secret)}. Its
+ * {@link #toString()} never shows the API key (a {@link Secret} prints only where it comes from).
+ *
+ * <pre>{@code
+ * OctopusConfig config = OctopusConfig.builder(URI.create("https://octopus.example.com"),
+ *         Secret.fromEnvironment("OCTOPUS_API_KEY"))
+ *     .nodeUrlTemplate("https://{name}.octopus.example.com")  // each node's own address, bypassing the load balancer
+ *     .hostPlatform("Windows Server 2019", ".NET 6.0")         // Octopus does not report OS and .NET
+ *     .build();
+ * }</pre>
+ *
+ * @param http where and how to talk HTTP: base URL (the load balancer), timeouts, retries, rate
+ *     limit, TLS
+ * @param apiKey the API key sent as {@code X-Octopus-ApiKey}; its user needs the System
+ *     Administrator role (Administer System) to change nodes and maintenance mode
+ * @param spaces which spaces' tasks count as a node's running work: {@code all} (the default, and
+ *     the only safe choice: a node runs tasks of every space) or a comma-separated list of space ids
+ * @param nodeUrls each node's own address by node name, for direct verification
+ * @param nodeUrlTemplate the own address of every node not in {@code nodeUrls}, with {@code {name}}
+ *     standing for the node's name
+ * @param defaultHostPlatform the OS and runtime of a node nothing else names
+ * @param hostPlatforms the OS and runtime of named nodes
+ * @param hostPlatformLookup asked first on every observation, if set
+ * @param minimumCapacity the least sum of task caps in service the planner must keep; 0 for none
+ * @param pollInterval how often {@link OctopusClusterPort#awaitChange} polls (Octopus has no blocking
+ *     queries; its nodes look for new tasks every 20 seconds)
+ * @param pageSize how many nodes to ask for per page of {@code /api/octopusservernodes}
+ * @param time the run's time source: observations are stamped with it and waits go through it
+ */
+public record OctopusConfig(
+    HttpSettings http,
+    Secret apiKey,
+    String spaces,
+    Map<String, URI> nodeUrls,
+    Optional<String> nodeUrlTemplate,
+    HostPlatform defaultHostPlatform,
+    Map<String, HostPlatform> hostPlatforms,
+    Optional<HostPlatformLookup> hostPlatformLookup,
+    int minimumCapacity,
+    Duration pollInterval,
+    int pageSize,
+    TimeSource time) {
+
+  /** Default spaces whose tasks count: all of them. */
+  public static final String ALL_SPACES = "all";
+  /** Default poll interval: how often Octopus nodes themselves look for new tasks. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(20);
+  /** Default page size for node lists. */
+  public static final int DEFAULT_PAGE_SIZE = 100;
+  /** What stands for the node's name in {@link #nodeUrlTemplate()}. */
+  public static final String NAME_PLACEHOLDER = "{name}";
+
+  /**
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if a value is out of range (see the builder's methods)
+   */
+  public OctopusConfig {
+    Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(apiKey, "apiKey");
+    Objects.requireNonNull(spaces, "spaces");
+    if (spaces.isBlank()) {
+      throw new IllegalArgumentException("spaces must be 'all' or space ids such as Spaces-1, not blank");
+    }
+    nodeUrls = Collections.unmodifiableSortedMap(new TreeMap<>(nodeUrls));
+    nodeUrls.forEach(OctopusConfig::requireHttpUrl);
+    Objects.requireNonNull(nodeUrlTemplate, "nodeUrlTemplate");
+    nodeUrlTemplate.ifPresent(OctopusConfig::requireTemplate);
+    Objects.requireNonNull(defaultHostPlatform, "defaultHostPlatform");
+    hostPlatforms = Collections.unmodifiableSortedMap(new TreeMap<>(hostPlatforms));
+    Objects.requireNonNull(hostPlatformLookup, "hostPlatformLookup");
+    if (minimumCapacity < 0) {
+      throw new IllegalArgumentException("minimumCapacity must be 0 or more, got " + minimumCapacity);
+    }
+    requirePositive(pollInterval, "pollInterval");
+    if (pageSize < 1 || pageSize > 1000) {
+      throw new IllegalArgumentException("pageSize must be 1 to 1000, got " + pageSize);
+    }
+    Objects.requireNonNull(time, "time");
+  }
+
+  /**
+   * A builder for the cluster behind {@code baseUrl} (its load balancer; the server's address, not
+   * {@code .../api}), authenticating with {@code apiKey}. Not thread-safe.
+   *
+   * @throws NullPointerException if an argument is null
+   * @throws IllegalArgumentException if {@code baseUrl} is not an absolute http(s) URL, or ends in {@code /api}
+   */
+  public static Builder builder(URI baseUrl, Secret apiKey) {
+    return new Builder(baseUrl, apiKey);
+  }
+
+  /** The cluster's address (its load balancer). */
+  public URI baseUrl() {
+    return http.baseUri();
+  }
+
+  /** The own address of the node named {@code nodeName}, if one is configured. */
+  public Optional<URI> nodeUrl(String nodeName) {
+    Objects.requireNonNull(nodeName, "nodeName");
+    URI explicit = nodeUrls.get(nodeName);
+    if (explicit != null) {
+      return Optional.of(explicit);
+    }
+    return nodeUrlTemplate.map(t -> URI.create(t.replace(NAME_PLACEHOLDER,
+        java.net.URLEncoder.encode(nodeName, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))));
+  }
+
+  /**
+   * The OS and runtime of the node named {@code nodeName}: the lookup's answer if it has one, else
+   * the node's configured value, else the default.
+   */
+  public HostPlatform hostPlatformOf(String nodeName) {
+    Objects.requireNonNull(nodeName, "nodeName");
+    if (hostPlatformLookup.isPresent()) {
+      Optional<HostPlatform> live = hostPlatformLookup.get().platformOf(nodeName);
+      if (live != null && live.isPresent()) {
+        return live.get();
+      }
+    }
+    return hostPlatforms.getOrDefault(nodeName, defaultHostPlatform);
+  }
+
+  private static void requireHttpUrl(String node, URI url) {
+    Objects.requireNonNull(url, "url of " + node);
+    if (!url.isAbsolute() || url.getHost() == null
+        || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+      throw new IllegalArgumentException("the address of node " + node + " must be an absolute http or https URL such as "
+          + "https://octo-1.example.com, got '" + url + "'");
+    }
+  }
+
+  private static void requireTemplate(String template) {
+    if (!template.contains(NAME_PLACEHOLDER)) {
+      throw new IllegalArgumentException("the node URL template must contain " + NAME_PLACEHOLDER
+          + " where the node's name goes, such as https://{name}.octopus.example.com; got '" + template + "'");
+    }
+    requireHttpUrl("{name}", URI.create(template.replace(NAME_PLACEHOLDER, "node")));
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(name + " must be longer than zero, got " + d);
+    }
+  }
+
+  /** Builds an {@link OctopusConfig}; every setter validates eagerly. Not thread-safe. */
+  public static final class Builder {
+    private final HttpSettings.Builder http;
+    private final Secret apiKey;
+    private String spaces = ALL_SPACES;
+    private final Map<String, URI> nodeUrls = new LinkedHashMap<>();
+    private String nodeUrlTemplate;
+    private HostPlatform defaultHostPlatform = HostPlatform.UNKNOWN;
+    private final Map<String, HostPlatform> hostPlatforms = new LinkedHashMap<>();
+    private HostPlatformLookup hostPlatformLookup;
+    private int minimumCapacity;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private int pageSize = DEFAULT_PAGE_SIZE;
+    private TimeSource time = TimeSource.system();
+
+    private Builder(URI baseUrl, Secret apiKey) {
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
+      String path = baseUrl.getPath() == null ? "" : baseUrl.getPath();
+      if (path.endsWith("/api") || path.endsWith("/api/")) {
+        throw new IllegalArgumentException("the base URL is the Octopus Server's address, without /api: use '"
+            + baseUrl.toString().replaceAll("/api/?$", "") + "' instead of '" + baseUrl + "'");
+      }
+      this.http = HttpSettings.builder(baseUrl);
+      // Validates the URL now rather than at build().
+      HttpSettings.builder(baseUrl).build();
+    }
+
+    /**
+     * Which spaces' tasks count as a node's running work: {@code all} (default) or space ids
+     * separated by commas. Counting fewer than all lets a drain look finished while tasks of another
+     * space still run.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder spaces(String value) {
+      Objects.requireNonNull(value, "spaces");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("spaces must be 'all' or space ids such as Spaces-1, not blank");
+      }
+      spaces = value.strip();
+      return this;
+    }
+
+    /**
+     * The own address of the node named {@code nodeName} (not the load balancer's), used by the
+     * direct probe.
+     *
+     * @throws IllegalArgumentException if it is not an absolute http(s) URL
+     */
+    public Builder nodeUrl(String nodeName, URI url) {
+      Objects.requireNonNull(nodeName, "nodeName");
+      requireHttpUrl(nodeName, url);
+      nodeUrls.put(nodeName, url);
+      return this;
+    }
+
+    /**
+     * The own address of every node without a {@link #nodeUrl}, with {@code {name}} for its name,
+     * such as {@code https://{name}.octopus.example.com}; new nodes (replacements, clones) need it.
+     *
+     * @throws IllegalArgumentException if it lacks {@code {name}} or is not an http(s) URL
+     */
+    public Builder nodeUrlTemplate(String template) {
+      Objects.requireNonNull(template, "template");
+      requireTemplate(template);
+      nodeUrlTemplate = template;
+      return this;
+    }
+
+    /**
+     * The OS and runtime of every node not otherwise named; default {@link HostPlatform#UNKNOWN}.
+     *
+     * @throws IllegalArgumentException if {@code os} is blank
+     */
+    public Builder hostPlatform(String os, String runtime) {
+      defaultHostPlatform = HostPlatform.of(os, runtime);
+      return this;
+    }
+
+    /**
+     * The OS and runtime of the node named {@code nodeName}.
+     *
+     * @throws IllegalArgumentException if {@code os} is blank
+     */
+    public Builder hostPlatform(String nodeName, String os, String runtime) {
+      Objects.requireNonNull(nodeName, "nodeName");
+      hostPlatforms.put(nodeName, HostPlatform.of(os, runtime));
+      return this;
+    }
+
+    /**
+     * Asks {@code lookup} for every node's OS and runtime on every observation, before the
+     * configured values: needed to verify an OS or .NET upgrade, since the platform must be seen to
+     * change.
+     */
+    public Builder hostPlatforms(HostPlatformLookup lookup) {
+      hostPlatformLookup = Objects.requireNonNull(lookup, "lookup");
+      return this;
+    }
+
+    /**
+     * The least sum of task caps that in-service nodes must keep during an upgrade; default 0.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder minimumCapacity(int value) {
+      if (value < 0) {
+        throw new IllegalArgumentException("minimumCapacity must be 0 or more, got " + value);
+      }
+      minimumCapacity = value;
+      return this;
+    }
+
+    /**
+     * How often waiting for a change polls the server; default {@link #DEFAULT_POLL_INTERVAL}.
+     *
+     * @throws IllegalArgumentException if not longer than zero
+     */
+    public Builder pollInterval(Duration value) {
+      requirePositive(value, "pollInterval");
+      pollInterval = value;
+      return this;
+    }
+
+    /**
+     * Nodes per page when listing; default {@link #DEFAULT_PAGE_SIZE}.
+     *
+     * @throws IllegalArgumentException if not 1 to 1000
+     */
+    public Builder pageSize(int value) {
+      if (value < 1 || value > 1000) {
+        throw new IllegalArgumentException("pageSize must be 1 to 1000, got " + value);
+      }
+      pageSize = value;
+      return this;
+    }
+
+    /** The run's time source (the executor's); default {@link TimeSource#system()}. */
+    public Builder time(TimeSource value) {
+      time = Objects.requireNonNull(value, "time");
+      return this;
+    }
+
+    /** How long to wait for a connection; default {@link HttpSettings#DEFAULT_CONNECT_TIMEOUT}. */
+    public Builder connectTimeout(Duration value) {
+      http.connectTimeout(value);
+      return this;
+    }
+
+    /** How long to wait for an answer; default {@link HttpSettings#DEFAULT_REQUEST_TIMEOUT}. */
+    public Builder requestTimeout(Duration value) {
+      http.requestTimeout(value);
+      return this;
+    }
+
+    /**
+     * Attempts per request for IO errors, 5xx and 429 (never for other 4xx), the first included;
+     * default {@link HttpSettings#DEFAULT_MAX_ATTEMPTS}.
+     */
+    public Builder maxAttempts(int value) {
+      http.maxAttempts(value);
+      return this;
+    }
+
+    /** Exponential backoff between attempts, from {@code initial} up to {@code max}; zero for none (tests). */
+    public Builder backoff(Duration initial, Duration max) {
+      http.backoff(initial, max);
+      return this;
+    }
+
+    /** The most requests a second, to protect the server; default {@link HttpSettings#DEFAULT_REQUESTS_PER_SECOND}. */
+    public Builder requestsPerSecond(double value) {
+      http.requestsPerSecond(value);
+      return this;
+    }
+
+    /** How the server's certificate is checked; default {@link Tls#system()} (verification on). */
+    public Builder tls(Tls value) {
+      http.tls(value);
+      return this;
+    }
+
+    /** The configuration. */
+    public OctopusConfig build() {
+      return new OctopusConfig(http.build(), apiKey, spaces, nodeUrls, Optional.ofNullable(nodeUrlTemplate),
+          defaultHostPlatform, hostPlatforms, Optional.ofNullable(hostPlatformLookup), minimumCapacity,
+          pollInterval, pageSize, time);
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package io.upkeep.octopus.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.upkeep.ClusterOperationException;
+import io.upkeep.NodeId;
+import io.upkeep.UnknownNodeException;
+import io.upkeep.http.HttpResponse;
+import io.upkeep.http.HttpTransport;
+import io.upkeep.octopus.OctopusApiException;
+import io.upkeep.octopus.OctopusConfig;
+import io.upkeep.octopus.OctopusCredentialException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Octopus REST calls the adapter makes, over the shared transport, and the translation of every
+ * non-2xx answer into an exception that names the request, says what Octopus said and what to do.
+ * Paths are the documented system-level ones (the same the root document's links name). Thread-safe.
+ */
+public final class OctopusApi implements AutoCloseable {
+
+  /** The header the API key travels in. */
+  public static final String API_KEY_HEADER = "X-Octopus-ApiKey";
+  /** The header naming the node that answered. */
+  public static final String NODE_HEADER = "Octopus-Node";
+
+  static final String NODES = "/api/octopusservernodes";
+  static final String SUMMARY = "/api/octopusservernodes/summary";
+  static final String MAINTENANCE = "/api/maintenanceconfiguration";
+  static final String TASKS = "/api/tasks";
+
+  private final OctopusConfig config;
+  private final HttpTransport transport;
+
+  public OctopusApi(OctopusConfig config) {
+    this.config = config;
+    this.transport = HttpTransport.create(config.http(), Map.of(API_KEY_HEADER, config.apiKey()),
+        HttpTransport.RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS);
+  }
+
+  /** Every node resource, following the collection's {@code Page.Next} links. */
+  public List<JsonNode> listNodes() {
+    List<JsonNode> out = new ArrayList<>();
+    String next = NODES + "?skip=0&take=" + config.pageSize();
+    Set<String> seen = new HashSet<>();
+    while (next != null) {
+      if (!seen.add(next)) {
+        throw Wire.malformed("GET " + next, "Links.Page.Next points back at a page already read");
+      }
+      HttpResponse r = expectOk(transport.get(next), null);
+      String request = "GET " + r.path();
+      JsonNode page = Wire.object(r.json(), "the answer", request);
+      for (JsonNode item : Wire.array(page, "Items", "the answer", request)) {
+        out.add(Wire.object(item, "an item of Items", request));
+      }
+      JsonNode links = page.get("Links");
+      String link = links == null || !links.isObject() ? null : Wire.optionalText(links, "Page.Next");
+      next = link == null ? null : relative(link);
+    }
+    return out;
+  }
+
+  /** The summary's nodes, by Octopus id. */
+  public Map<String, JsonNode> summary() {
+    HttpResponse r = expectOk(transport.get(SUMMARY), null);
+    String request = "GET " + r.path();
+    JsonNode body = Wire.object(r.json(), "the answer", request);
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    for (JsonNode n : Wire.array(body, "Nodes", "the answer", request)) {
+      Wire.object(n, "an item of Nodes", request);
+      out.put(Wire.text(n, "Id", "Nodes[]", request), n);
+    }
+    return out;
+  }
+
+  /** The maintenance configuration resource. */
+  public ObjectNode maintenance() {
+    HttpResponse r = expectOk(transport.get(MAINTENANCE), null);
+    return (ObjectNode) Wire.object(r.json(), "the answer", "GET " + r.path());
+  }
+
+  /** PUTs the whole maintenance configuration resource back; returns what the server stored. */
+  public ObjectNode putMaintenance(ObjectNode resource) {
+    HttpResponse r = expectOk(transport.put(MAINTENANCE, resource), null);
+    return (ObjectNode) Wire.object(r.json(), "the answer", "PUT " + r.path());
+  }
+
+  /** The node resource with Octopus id {@code id}, which is {@code name}. */
+  public ObjectNode node(String id, NodeId name) {
+    HttpResponse r = expectOk(transport.get(nodePath(id)), name);
+    return (ObjectNode) Wire.object(r.json(), "the answer", "GET " + r.path());
+  }
+
+  /** PUTs the whole node resource back; returns what the server stored. */
+  public ObjectNode putNode(String id, NodeId name, ObjectNode resource) {
+    HttpResponse r = expectOk(transport.put(nodePath(id), resource), name);
+    return (ObjectNode) Wire.object(r.json(), "the answer", "PUT " + r.path());
+  }
+
+  /** Deletes the node record. */
+  public void deleteNode(String id, NodeId name) {
+    expectOk(transport.delete(nodePath(id)), name);
+  }
+
+  /** How many tasks are executing or cancelling on the node with Octopus id {@code id}, in the configured spaces and the system. */
+  public int runningTasks(String id, NodeId name) {
+    String path = TASKS + "?node=" + encode(id) + "&states=Executing,Cancelling&spaces=" + encode(config.spaces())
+        + "&includeSystem=true&take=0";
+    HttpResponse r = expectOk(transport.get(path), name);
+    String request = "GET " + r.path();
+    return Wire.count(Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
+  }
+
+  /** The root document. */
+  public JsonNode root() {
+    HttpResponse r = expectOk(transport.get("/api"), null);
+    return Wire.object(r.json(), "the answer", "GET " + r.path());
+  }
+
+  /** GETs an absolute URL (a node's own address) and returns the answer as it is, whatever its status. */
+  public HttpResponse getRaw(String url) {
+    return transport.get(url);
+  }
+
+  /** How many requests went on the wire, retries included. */
+  public int requestsSent() {
+    return transport.requestsSent();
+  }
+
+  @Override
+  public void close() {
+    transport.close();
+  }
+
+  /** A server-relative link made relative to the base URL, which may carry a virtual directory. */
+  private String relative(String link) {
+    String basePath = config.baseUrl().getRawPath() == null ? "" : config.baseUrl().getRawPath();
+    if (basePath.endsWith("/")) {
+      basePath = basePath.substring(0, basePath.length() - 1);
+    }
+    if (!basePath.isEmpty() && link.startsWith(basePath + "/")) {
+      return link.substring(basePath.length());
+    }
+    return link.startsWith("/") ? link : "/" + link;
+  }
+
+  private static String nodePath(String id) {
+    return NODES + "/" + encode(id);
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2C", ",");
+  }
+
+  /**
+   * Returns {@code r} if it is 2xx, else throws what its status means: 401/403 credential errors,
+   * 404 an unknown node (when the request was about {@code node}), 5xx/429 retryable errors, the
+   * rest non-retryable; each with Octopus's {@code ErrorMessage} and {@code Errors}.
+   */
+  HttpResponse expectOk(HttpResponse r, NodeId node) {
+    if (r.ok()) {
+      return r;
+    }
+    String request = r.method() + " " + r.path();
+    OctopusError said = OctopusError.of(r);
+    int s = r.status();
+    if (s == 401) {
+      throw new OctopusCredentialException("Octopus rejected the API key (HTTP 401) on " + request
+          + said.suffix() + ": the API key (" + config.apiKey() + ") is missing, wrong, expired or revoked; create a new API key (Octopus: your profile > My API Keys) for a "
+          + "user with the System Administrator role and configure it", OctopusCredentialException.Problem.INVALID_API_KEY,
+          said.message(), said.errors());
+    }
+    if (s == 403) {
+      throw new OctopusCredentialException("Octopus accepted the API key but refused " + request + " (HTTP 403)"
+          + said.suffix() + ": the key's user lacks a permission it needs; changing nodes and maintenance mode needs "
+          + "Administer System, so give that user (or its team) the System Administrator role, or use another user's key",
+          OctopusCredentialException.Problem.MISSING_PERMISSION, said.message(), said.errors());
+    }
+    if (s == 404 && node != null) {
+      throw new UnknownNodeException(node, "Octopus answered 404 to " + request + said.suffix()
+          + ": the node record is gone (deleted, or replaced under a new id); observe the cluster again");
+    }
+    if (s == 404) {
+      throw new OctopusApiException("Octopus answered 404 to " + request + said.suffix()
+          + ": check that the base URL " + config.baseUrl() + " is the Octopus Server's address (without /api) "
+          + "and that the server is 2020.3 or newer", s, said.message(), said.errors(), false);
+    }
+    boolean retryable = s >= 500 || s == 429;
+    throw new OctopusApiException("Octopus answered HTTP " + s + " to " + request + said.suffix()
+        + (retryable ? ": the server is failing or overloaded; the request was already retried, it will be tried again later"
+            : ": Octopus refused the request; correct it as the message says"), s, said.message(), said.errors(), retryable);
+  }
+
+  /** What an Octopus error body said: its {@code ErrorMessage} and {@code Errors}, or the raw body. */
+  record OctopusError(String message, List<String> errors) {
+
+    static OctopusError of(HttpResponse r) {
+      if (r.body().isBlank()) {
+        return new OctopusError("", List.of());
+      }
+      try {
+        JsonNode body = r.json();
+        if (body.isObject()) {
+          String message = body.path("ErrorMessage").isTextual() ? body.get("ErrorMessage").asText() : "";
+          List<String> errors = new ArrayList<>();
+          body.path("Errors").forEach(e -> {
+            if (e.isTextual() && !e.asText().isBlank()) {
+              errors.add(e.asText());
+            }
+          });
+          return new OctopusError(message, errors);
+        }
+      } catch (ClusterOperationException notJson) {
+        // Not JSON: a proxy's or load balancer's page; show its start.
+      }
+      String raw = r.body().strip().replaceAll("\\s+", " ");
+      return new OctopusError(raw.length() > 200 ? raw.substring(0, 197) + "..." : raw, List.of());
+    }
+
+    String suffix() {
+      if (message.isEmpty() && errors.isEmpty()) {
+        return "";
+      }
+      List<String> parts = new ArrayList<>();
+      if (!message.isEmpty()) {
+        parts.add(message);
+      }
+      parts.addAll(errors);
+      return " (Octopus said: " + String.join("; ", parts) + ")";
+    }
+  }
+}
