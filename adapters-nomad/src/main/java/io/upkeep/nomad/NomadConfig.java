@@ -1,0 +1,470 @@
+package io.upkeep.nomad;
+
+import io.upkeep.NodeId;
+import io.upkeep.Secret;
+import io.upkeep.http.HttpSettings;
+import io.upkeep.http.Tls;
+import io.upkeep.spi.TimeSource;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * How {@link NomadClusterPort} reaches a Nomad region and which of Nomad's rules it applies.
+ * Immutable and thread-safe; build with {@link #builder(URI)} or take {@link #ofDefaults(URI)}. Every
+ * default is a public constant. {@link #toString()} never shows the token.
+ *
+ * @param address a Nomad server's HTTP API, as {@code NOMAD_ADDR} ({@code http://nomad.example:4646})
+ * @param region the region to act on ({@code region=} on every request), or empty for the agent's own
+ * @param namespace the namespace whose allocations count as work ({@code *} for all)
+ * @param token the ACL token sent as {@code X-Nomad-Token}, or empty when ACLs are off
+ * @param tls how the server's certificate is checked, and the client certificate for mutual TLS
+ * @param connectTimeout how long to wait for a connection
+ * @param requestTimeout how long to wait for an ordinary answer (blocking queries add their wait)
+ * @param maxAttempts attempts per request, the first included, for IO errors and 5xx answers
+ * @param initialBackoff the wait before the second attempt, doubled each time; zero in tests
+ * @param maxBackoff the longest wait between attempts
+ * @param requestsPerSecond the most requests a second, to protect the servers
+ * @param time the time source the adapter reads and waits on: the run's ({@code TimeSource.system()}
+ *     in production, the testkit's virtual clock in tests)
+ * @param blockingWait the longest a single blocking query may wait in real time
+ * @param pollInterval how far {@link NomadClusterPort#awaitChange} advances {@link #time} between two
+ *     looks at the cluster when a blocking query cannot cover the wait (see the class description of
+ *     {@link NomadClusterPort})
+ * @param maxMinorHops the widest supported version jump in minor releases
+ * @param ignoreSystemJobs whether drains leave {@code system} jobs running and running work does
+ *     not count them (Nomad's {@code -ignore-system})
+ * @param activeWorkRefresh how old an active client's count of running allocations may be in a
+ *     snapshot (draining and ineligible clients are counted at every observation)
+ * @param forceLeaveAfter how long a removed server may stay {@code failed} before it is forced to
+ *     leave with {@code force-leave}
+ * @param maxTrailingLogs how many raft log entries a server may trail the leader by and still pass
+ *     the {@code nomad-raft} health gate
+ * @param peersJsonRecovery the operator's opt-in to Nomad's documented {@code peers.json} recovery,
+ *     which makes an in-place upgrade of a single-server region possible
+ * @param transferLeadership whether the raft leader hands leadership to another healthy voter
+ *     before its service is stopped (through {@link NomadProcedures#hostPort})
+ * @param serverOs the operating system of each server as the operator knows it (Nomad does not
+ *     report a server's OS), for OS upgrades of servers
+ */
+public record NomadConfig(
+    URI address,
+    Optional<String> region,
+    String namespace,
+    Optional<Secret> token,
+    Tls tls,
+    Duration connectTimeout,
+    Duration requestTimeout,
+    int maxAttempts,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    double requestsPerSecond,
+    TimeSource time,
+    Duration blockingWait,
+    Duration pollInterval,
+    int maxMinorHops,
+    boolean ignoreSystemJobs,
+    Duration activeWorkRefresh,
+    Duration forceLeaveAfter,
+    long maxTrailingLogs,
+    Optional<PeersJsonHook> peersJsonRecovery,
+    boolean transferLeadership,
+    Function<NodeId, String> serverOs) {
+
+  /** Default namespace. */
+  public static final String DEFAULT_NAMESPACE = "default";
+  /** Default longest single blocking query: Nomad's own default wait. */
+  public static final Duration DEFAULT_BLOCKING_WAIT = Duration.ofMinutes(5);
+  /** Default step between two looks at the cluster when waiting cannot block. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * Default version window: one minor release per upgrade. Nomad's upgrade guide promised one point
+   * release for years and says two since 2024; one is the conservative reading.
+   */
+  public static final int DEFAULT_MAX_MINOR_HOPS = 1;
+  /** Default age of an active client's allocation count in a snapshot. */
+  public static final Duration DEFAULT_ACTIVE_WORK_REFRESH = Duration.ofMinutes(1);
+  /** Default grace before a stopped, removed server is forced to leave: none, as the upgrade guide. */
+  public static final Duration DEFAULT_FORCE_LEAVE_AFTER = Duration.ZERO;
+  /** Default trailing logs allowed by the health gate: autopilot's {@code max_trailing_logs}. */
+  public static final long DEFAULT_MAX_TRAILING_LOGS = 250;
+  /** What a server's operating system reads as when the operator does not say. */
+  public static final String UNKNOWN_OS = "unknown";
+
+  /**
+   * @throws NullPointerException if a reference is null
+   * @throws IllegalArgumentException if the address is not absolute http(s), or a number or duration
+   *     is out of range
+   */
+  public NomadConfig {
+    Objects.requireNonNull(address, "address");
+    Builder.checkAddress(address);
+    Objects.requireNonNull(region, "region");
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(peersJsonRecovery, "peersJsonRecovery");
+    Objects.requireNonNull(serverOs, "serverOs");
+    Builder.positive(connectTimeout, "connectTimeout");
+    Builder.positive(requestTimeout, "requestTimeout");
+    Builder.notNegative(blockingWait, "blockingWait");
+    Builder.positive(pollInterval, "pollInterval");
+    Builder.notNegative(forceLeaveAfter, "forceLeaveAfter");
+    Builder.notNegative(activeWorkRefresh, "activeWorkRefresh");
+    Builder.notNegative(initialBackoff, "initialBackoff");
+    Builder.notNegative(maxBackoff, "maxBackoff");
+    if (maxBackoff.compareTo(initialBackoff) < 0) {
+      throw new IllegalArgumentException("maxBackoff (" + maxBackoff + ") must be at least initialBackoff (" + initialBackoff + ")");
+    }
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be 1 or more (1: no retry), got " + maxAttempts);
+    }
+    if (!(requestsPerSecond > 0)) {
+      throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + requestsPerSecond);
+    }
+    if (maxMinorHops < 1) {
+      throw new IllegalArgumentException("maxMinorHops must be 1 or more, got " + maxMinorHops);
+    }
+    if (maxTrailingLogs < 0) {
+      throw new IllegalArgumentException("maxTrailingLogs must be 0 or more, got " + maxTrailingLogs);
+    }
+    if (namespace.isBlank()) {
+      throw new IllegalArgumentException("namespace must not be blank: use \"default\" or \"*\"");
+    }
+    region.ifPresent(r -> {
+      if (r.isBlank()) {
+        throw new IllegalArgumentException("region must not be blank: leave it unset for the agent's own region");
+      }
+    });
+  }
+
+  /** A builder for the server at {@code address} with every default. Not thread-safe. */
+  public static Builder builder(URI address) {
+    return new Builder(address);
+  }
+
+  /**
+   * Every default, for the server at {@code address}: no token, the JDK's CA certificates, system time.
+   *
+   * @throws IllegalArgumentException if the address is not absolute http(s)
+   */
+  public static NomadConfig ofDefaults(URI address) {
+    return builder(address).build();
+  }
+
+  /** The HTTP settings of this config, for the shared transport. */
+  HttpSettings httpSettings() {
+    return HttpSettings.builder(address).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
+        .maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff).requestsPerSecond(requestsPerSecond).tls(tls)
+        .build();
+  }
+
+  /** The settings, with the token shown only as where it comes from. */
+  @Override
+  public String toString() {
+    return "NomadConfig[address=" + address + ", region=" + region.orElse("(agent's)") + ", namespace=" + namespace
+        + ", token=" + token.map(Secret::toString).orElse("none") + ", tls=" + (tls.verify() ? "verified" : "insecure")
+        + (tls.clientCertificatePem().isPresent() ? " with client certificate" : "")
+        + ", maxAttempts=" + maxAttempts + ", blockingWait=" + blockingWait + ", pollInterval=" + pollInterval
+        + ", maxMinorHops=" + maxMinorHops + ", ignoreSystemJobs=" + ignoreSystemJobs
+        + ", peersJsonRecovery=" + peersJsonRecovery.isPresent() + ", transferLeadership=" + transferLeadership + "]";
+  }
+
+  /** Builds a {@link NomadConfig}; every setter validates at once. Not thread-safe. */
+  public static final class Builder {
+    private final URI address;
+    private String region;
+    private String namespace = DEFAULT_NAMESPACE;
+    private Secret token;
+    private Tls tls = Tls.system();
+    private Duration connectTimeout = HttpSettings.DEFAULT_CONNECT_TIMEOUT;
+    private Duration requestTimeout = HttpSettings.DEFAULT_REQUEST_TIMEOUT;
+    private int maxAttempts = HttpSettings.DEFAULT_MAX_ATTEMPTS;
+    private Duration initialBackoff = HttpSettings.DEFAULT_INITIAL_BACKOFF;
+    private Duration maxBackoff = HttpSettings.DEFAULT_MAX_BACKOFF;
+    private double requestsPerSecond = HttpSettings.DEFAULT_REQUESTS_PER_SECOND;
+    private TimeSource time = TimeSource.system();
+    private Duration blockingWait = DEFAULT_BLOCKING_WAIT;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private int maxMinorHops = DEFAULT_MAX_MINOR_HOPS;
+    private boolean ignoreSystemJobs;
+    private Duration activeWorkRefresh = DEFAULT_ACTIVE_WORK_REFRESH;
+    private Duration forceLeaveAfter = DEFAULT_FORCE_LEAVE_AFTER;
+    private long maxTrailingLogs = DEFAULT_MAX_TRAILING_LOGS;
+    private PeersJsonHook peersJsonRecovery;
+    private boolean transferLeadership = true;
+    private Function<NodeId, String> serverOs = id -> UNKNOWN_OS;
+
+    private Builder(URI address) {
+      this.address = Objects.requireNonNull(address, "address");
+      checkAddress(address);
+    }
+
+    /**
+     * The region to act on; default the region of the agent at the address.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder region(String value) {
+      Objects.requireNonNull(value, "region");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("region must not be blank");
+      }
+      region = value;
+      return this;
+    }
+
+    /**
+     * The namespace whose allocations count as running work; default {@value #DEFAULT_NAMESPACE};
+     * {@code *} for all. (Node allocation listings are not filtered by namespace in Nomad; this is
+     * sent for ACL resolution.)
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder namespace(String value) {
+      Objects.requireNonNull(value, "namespace");
+      if (value.isBlank()) {
+        throw new IllegalArgumentException("namespace must not be blank: use \"default\" or \"*\"");
+      }
+      namespace = value;
+      return this;
+    }
+
+    /**
+     * The ACL token, sent as {@code X-Nomad-Token}: {@code Secret.of(value)},
+     * {@code Secret.fromEnvironment("NOMAD_TOKEN")} or {@code Secret.fromFile(path)}. It needs
+     * {@code node:read}, {@code node:write}, {@code agent:read}, {@code agent:write},
+     * {@code operator:read} and {@code namespace:read-job}; with {@code management} the adapter also
+     * reads the raft configuration directly. Default: none (ACLs off).
+     */
+    public Builder token(Secret value) {
+      token = Objects.requireNonNull(value, "token");
+      return this;
+    }
+
+    /**
+     * TLS: {@code Tls.caCertificate(Path.of("nomad-ca.pem"))} as Nomad's {@code ca_file}, plus
+     * {@code .withClientCertificate(cert, key)} for mutual TLS ({@code verify_https_client});
+     * default the JDK's CA certificates.
+     */
+    public Builder tls(Tls value) {
+      tls = Objects.requireNonNull(value, "tls");
+      return this;
+    }
+
+    /** How long to wait for a connection; default 5 s. @throws IllegalArgumentException if not positive */
+    public Builder connectTimeout(Duration value) {
+      positive(value, "connectTimeout");
+      connectTimeout = value;
+      return this;
+    }
+
+    /** How long to wait for an ordinary answer; default 30 s. @throws IllegalArgumentException if not positive */
+    public Builder requestTimeout(Duration value) {
+      positive(value, "requestTimeout");
+      requestTimeout = value;
+      return this;
+    }
+
+    /**
+     * Retries for IO errors and 5xx answers (never for 4xx): {@code maxAttempts} attempts, the first
+     * included, waiting from {@code initialBackoff} doubling up to {@code maxBackoff}; default 4
+     * attempts from 500 ms to 10 s. Zero backoff in tests.
+     *
+     * @throws IllegalArgumentException if attempts are below 1, a wait is negative, or max is below initial
+     */
+    public Builder retries(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be 1 or more (1: no retry), got " + maxAttempts);
+      }
+      notNegative(initialBackoff, "initialBackoff");
+      notNegative(maxBackoff, "maxBackoff");
+      if (maxBackoff.compareTo(initialBackoff) < 0) {
+        throw new IllegalArgumentException("maxBackoff (" + maxBackoff + ") must be at least initialBackoff ("
+            + initialBackoff + ")");
+      }
+      this.maxAttempts = maxAttempts;
+      this.initialBackoff = initialBackoff;
+      this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    /** The most requests a second; default 20. @throws IllegalArgumentException if not positive */
+    public Builder requestsPerSecond(double value) {
+      if (!(value > 0)) {
+        throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + value);
+      }
+      requestsPerSecond = value;
+      return this;
+    }
+
+    /**
+     * The time source to read and wait on: the same as the executor's. Default
+     * {@code TimeSource.system()}; in tests the testkit's {@code VirtualClock}, with
+     * {@link #blockingWait} zero.
+     */
+    public Builder time(TimeSource value) {
+      time = Objects.requireNonNull(value, "time");
+      return this;
+    }
+
+    /**
+     * The longest one blocking query may wait in real time; default
+     * {@link NomadConfig#DEFAULT_BLOCKING_WAIT}. Zero makes {@code awaitChange} poll without
+     * blocking: right for a virtual time source, where real waiting cannot make the cluster change.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder blockingWait(Duration value) {
+      notNegative(value, "blockingWait");
+      blockingWait = value;
+      return this;
+    }
+
+    /**
+     * How far {@code awaitChange} advances the time source between two looks at the cluster when it
+     * polls; default {@link NomadConfig#DEFAULT_POLL_INTERVAL}.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder pollInterval(Duration value) {
+      positive(value, "pollInterval");
+      pollInterval = value;
+      return this;
+    }
+
+    /**
+     * The widest supported version jump, in minor releases; default
+     * {@link NomadConfig#DEFAULT_MAX_MINOR_HOPS}. Wider jumps are refused unless the policy forces them.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxMinorHops(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("maxMinorHops must be 1 or more, got " + value);
+      }
+      maxMinorHops = value;
+      return this;
+    }
+
+    /** Whether drains leave {@code system} jobs running and they do not count as work; default false. */
+    public Builder ignoreSystemJobs(boolean value) {
+      ignoreSystemJobs = value;
+      return this;
+    }
+
+    /**
+     * How old an active (eligible, not draining) client's count of running allocations may be in a
+     * snapshot; default {@link NomadConfig#DEFAULT_ACTIVE_WORK_REFRESH}; zero to count every client
+     * at every observation. Counting takes one request per client, and an active client's work only
+     * orders the queue; draining and ineligible clients are always counted afresh.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder activeWorkRefresh(Duration value) {
+      notNegative(value, "activeWorkRefresh");
+      activeWorkRefresh = value;
+      return this;
+    }
+
+    /**
+     * How long a stopped server being removed may stay {@code failed} (rather than {@code left})
+     * before {@code force-leave}; default zero, as the upgrade guide.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder forceLeaveAfter(Duration value) {
+      notNegative(value, "forceLeaveAfter");
+      forceLeaveAfter = value;
+      return this;
+    }
+
+    /**
+     * How many raft log entries an upgraded server may trail the leader by and pass the
+     * {@code nomad-raft} gate; default {@link NomadConfig#DEFAULT_MAX_TRAILING_LOGS}.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder maxTrailingLogs(long value) {
+      if (value < 0) {
+        throw new IllegalArgumentException("maxTrailingLogs must be 0 or more, got " + value);
+      }
+      maxTrailingLogs = value;
+      return this;
+    }
+
+    /**
+     * Opts into Nomad's documented outage recovery for a single-server region
+     * (https://developer.hashicorp.com/nomad/tutorials/manage-clusters/outage-recovery#manual-recovery-using-peersjson):
+     * with it, the only server may be upgraded in place; {@code hook} writes the given
+     * {@code peers.json} on the server's host before it starts again. Run the host port through
+     * {@link NomadProcedures#hostPort} so the hook is called.
+     */
+    public Builder peersJsonRecovery(PeersJsonHook hook) {
+      peersJsonRecovery = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
+
+    /**
+     * Whether, before the raft leader's service is stopped, leadership is handed to another healthy
+     * voter on the newest version ({@code /v1/operator/raft/transfer-leadership}, Nomad 1.7 and later,
+     * needs a management token); default true. The leader is upgraded last either way; without the
+     * transfer, stopping it starts an election. Takes effect through {@link NomadProcedures#hostPort}.
+     */
+    public Builder transferLeadership(boolean value) {
+      transferLeadership = value;
+      return this;
+    }
+
+    /**
+     * Where each server's operating system comes from (your inventory, your cloud API): Nomad reports
+     * a client's OS but not a server's, so without this every server's OS reads
+     * {@value NomadConfig#UNKNOWN_OS} and OS upgrades of servers cannot be verified.
+     */
+    public Builder serverOs(Function<NodeId, String> value) {
+      serverOs = Objects.requireNonNull(value, "serverOs");
+      return this;
+    }
+
+    /**
+     * The config.
+     *
+     * @throws IllegalStateException if a client certificate is given for an {@code http} address
+     */
+    public NomadConfig build() {
+      if (!address.getScheme().equals("https") && tls.clientCertificatePem().isPresent()) {
+        throw new IllegalStateException("a client certificate (mutual TLS) is configured but the address " + address
+            + " is plain http: use the https:// address of the Nomad API");
+      }
+      return new NomadConfig(address, Optional.ofNullable(region), namespace, Optional.ofNullable(token), tls,
+          connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, requestsPerSecond, time,
+          blockingWait, pollInterval, maxMinorHops, ignoreSystemJobs, activeWorkRefresh, forceLeaveAfter, maxTrailingLogs,
+          Optional.ofNullable(peersJsonRecovery), transferLeadership, serverOs);
+    }
+
+    static void checkAddress(URI address) {
+      if (address.getScheme() == null || !(address.getScheme().equals("http") || address.getScheme().equals("https"))
+          || address.getHost() == null) {
+        throw new IllegalArgumentException("the Nomad address must be an absolute http or https URL such as "
+            + "https://nomad.example.com:4646 (NOMAD_ADDR), got '" + address + "'");
+      }
+    }
+
+    static void positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be longer than zero, got " + d);
+      }
+    }
+
+    static void notNegative(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative, got " + d);
+      }
+    }
+  }
+}

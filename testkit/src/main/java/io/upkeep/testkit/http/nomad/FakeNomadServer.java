@@ -1,0 +1,1148 @@
+package io.upkeep.testkit.http.nomad;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.upkeep.ClusterOperationException;
+import io.upkeep.NodeId;
+import io.upkeep.Platform;
+import io.upkeep.Role;
+import io.upkeep.TaskCap;
+import io.upkeep.UnknownNodeException;
+import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.http.nomad.NomadState.Client;
+import io.upkeep.testkit.http.nomad.NomadState.Server;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * A Nomad region's HTTP API on localhost, backed by a {@link FakeCluster}: what the Nomad adapter
+ * (or any Nomad tool) is tested against, end to end over real HTTP. Servers are the cluster's
+ * voters of the server role ({@code server} by default), clients its members of the client role
+ * ({@code client}). Like MockWebServer: start it, point the code under test at {@link #uri()}, then
+ * verify with {@link #takeRequest()} / {@link #requests()} and the cluster's own events.
+ *
+ * <pre>{@code
+ * FakeCluster cluster = FakeCluster.builder().forcesDrainAtDeadline(true)
+ *     .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false).taskCap(TaskCap.UNLIMITED)
+ *         .platform(Platform.of("Ubuntu 22.04", "", "1.7.7")))
+ *     .nodes("client", 2, n -> n.role("client").taskCap(TaskCap.UNLIMITED)
+ *         .platform(Platform.of("Ubuntu 22.04", "", "1.7.7")))
+ *     .build();
+ * try (FakeNomadServer nomad = FakeNomadServer.builder(cluster).acl("root-token").start()) {
+ *   // NOMAD_ADDR = nomad.uri(), NOMAD_TOKEN = "root-token"
+ * }
+ * }</pre>
+ *
+ * <p>It speaks this subset of Nomad's API with Nomad's JSON (PascalCase, durations as integer
+ * nanoseconds, plain-text errors): {@code /v1/agent/self|members|force-leave},
+ * {@code /v1/status/leader|peers}, {@code /v1/operator/raft/configuration},
+ * {@code /v1/operator/raft/transfer-leadership}, {@code /v1/operator/autopilot/health|configuration},
+ * {@code /v1/nodes}, {@code /v1/node/:id} and its
+ * {@code allocations}, {@code drain}, {@code eligibility} and {@code purge}. It behaves as Nomad does
+ * where an orchestrator can tell:
+ * <ul>
+ *   <li>real blocking queries on {@code /v1/nodes}, {@code /v1/node/:id} and its allocations: with
+ *       {@code ?index=N} the answer waits (in real time, at most {@code wait}, default 5 minutes,
+ *       capped at 300 s) until the index passes N. A change comes from this API, from calls on the
+ *       cluster, or from the cluster's clock running (a task ending, a host operation finishing),
+ *       which the server follows through a hook on the {@link io.upkeep.testkit.VirtualClock};
+ *       {@code X-Nomad-Index}, {@code X-Nomad-KnownLeader} and {@code X-Nomad-LastContact} are set;
+ *   <li>drains: {@code DrainSpec.Deadline} (nanoseconds; negative forces at once, 0 means none)
+ *       becomes the cluster's drain deadline, so build the cluster with
+ *       {@code forcesDrainAtDeadline(true)} for Nomad's forced migration at the deadline. Allocations
+ *       (the cluster's tasks, one each) are marked for migration; when the node runs none, the drain
+ *       strategy clears, {@code LastDrain.Status} becomes {@code complete}, the node stays
+ *       {@code ineligible}, and a {@code Node drain complete} event is added;
+ *   <li>heartbeats: a client whose service stops stays {@code ready} until its heartbeat TTL and
+ *       {@code heartbeat_grace} have passed in virtual time, then turns {@code down}; on return it is
+ *       {@code initializing} for a moment, then {@code ready};
+ *   <li>raft and autopilot: the leader is the cluster's while a majority of the voters is healthy
+ *       (none otherwise, as raft); a server that rejoins trails the leader's
+ *       index and is unhealthy for {@link Builder#raftCatchUp}; autopilot health answers 429 with its
+ *       JSON body while any server is unhealthy; {@code force-leave} on a failed server removes it
+ *       from the cluster;
+ *   <li>ACLs (when a token is configured): {@code X-Nomad-Token} or {@code Authorization: Bearer},
+ *       403 {@code ACL token not found} or {@code Permission denied} by each endpoint's documented
+ *       capability;
+ *   <li>errors in plain text: 404/500 {@code node not found}, 500 {@code No cluster leader}, 400
+ *       {@code Request body is empty}, 405 {@code Invalid method}. With no server alive, every
+ *       connection is dropped, as an unreachable API.
+ * </ul>
+ *
+ * <p>Faults: {@link #failNext}, {@link #dropNext}, {@link #latency} and {@link #loseLeader}.
+ * Standalone: {@link #main} (see its description). Thread-safe; single-use: close it after each test.
+ */
+public final class FakeNomadServer implements AutoCloseable {
+
+  /** Nomad's longest blocking wait; longer waits are capped to it. */
+  public static final Duration MAX_BLOCKING_WAIT = Duration.ofSeconds(300);
+  /** The wait of a blocking query that names none. */
+  public static final Duration DEFAULT_BLOCKING_WAIT = Duration.ofMinutes(5);
+
+  static {
+    // The JDK server writes headers and body as two packets; with Nagle's algorithm on, the second waits
+    // for the client's delayed ACK (~40 ms a request). Read once, when the JDK's server config loads.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TEXT = "text/plain; charset=utf-8";
+  /** How often a blocking query looks at the cluster again even when nothing signalled a change. */
+  private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  private final NomadState state;
+  private final NomadViews views;
+  private final Map<String, Token> tokens;
+  private final boolean acl;
+  private final HttpServer http;
+  private final ExecutorService executor;
+  private final List<RecordedRequest> recorded = Collections.synchronizedList(new ArrayList<>());
+  private final List<ScriptedFault> faults = new ArrayList<>();
+  private volatile Duration latency = Duration.ZERO;
+  private int taken;
+  private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicInteger blocked = new java.util.concurrent.atomic.AtomicInteger();
+
+  private record Token(String name, String secret, Set<String> capabilities) {}
+
+  private static final class ScriptedFault {
+    final String pathPrefix;
+    int remaining;
+    final int status;
+    final String body;
+
+    ScriptedFault(String pathPrefix, int remaining, int status, String body) {
+      this.pathPrefix = pathPrefix;
+      this.remaining = remaining;
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  private FakeNomadServer(Builder b) throws IOException {
+    state = new NomadState(b.cluster, new NomadState.Settings(b.region, b.datacenter, b.serverRole, b.clientRole,
+        b.heartbeatTtl, b.heartbeatGrace, b.clientInitialization, b.raftCatchUp, b.followerLag, b.systemJobs));
+    tokens = new LinkedHashMap<>(b.tokens);
+    acl = !tokens.isEmpty();
+    views = new NomadViews(state, b.legacyAgentVersion, acl);
+    b.cluster.clock().afterEachEvent(this::afterClockEvent);
+    http = HttpServer.create(new InetSocketAddress("127.0.0.1", b.port), 0);
+    executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "fake-nomad-http");
+      t.setDaemon(true);
+      return t;
+    });
+    http.setExecutor(executor);
+    http.createContext("/", this::handle);
+    http.start();
+  }
+
+  /**
+   * A builder for a server in front of {@code cluster}, region {@code global}, datacenter
+   * {@code dc1}, ACLs off. Not thread-safe.
+   */
+  public static Builder builder(FakeCluster cluster) {
+    return new Builder(Objects.requireNonNull(cluster, "cluster"));
+  }
+
+  // ------------------------------------------------------------------ public API
+
+  /** The API's base URL, such as {@code http://127.0.0.1:53121}: Nomad's {@code NOMAD_ADDR}. */
+  public URI uri() {
+    return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+  }
+
+  /** The cluster behind the API. */
+  public FakeCluster cluster() {
+    return state.cluster;
+  }
+
+  /** The region the servers are in; member names are {@code <node>.<region>}. */
+  public String region() {
+    return state.settings.region();
+  }
+
+  /**
+   * The Nomad node ID (a UUID) the API gives the client {@code node}.
+   *
+   * @throws UnknownNodeException if {@code node} is not a client the API lists
+   */
+  public String nodeId(NodeId node) {
+    return withState(() -> {
+      Client c = state.clients.get(node);
+      if (c == null) {
+        throw new UnknownNodeException(node, List.copyOf(state.clients.keySet()));
+      }
+      return c.uuid;
+    });
+  }
+
+  /** The raft log index the region is at: every change the API has seen took one. */
+  public long raftIndex() {
+    return withState(() -> state.raftIndex);
+  }
+
+  /**
+   * Answers the next {@code times} requests with {@code status} and {@code body} (plain text) instead
+   * of serving them.
+   *
+   * @throws IllegalArgumentException if {@code times} is below 1 or the status is not 100 to 599
+   */
+  public FakeNomadServer failNext(int times, int status, String body) {
+    return failNext("/", times, status, body);
+  }
+
+  /**
+   * Answers the next {@code times} requests whose path starts with {@code pathPrefix} with
+   * {@code status} and {@code body} (plain text) instead of serving them.
+   *
+   * @throws IllegalArgumentException if {@code times} is below 1 or the status is not 100 to 599
+   */
+  public FakeNomadServer failNext(String pathPrefix, int times, int status, String body) {
+    Objects.requireNonNull(pathPrefix, "pathPrefix");
+    Objects.requireNonNull(body, "body");
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be 1 or more, got " + times);
+    }
+    if (status < 100 || status > 599) {
+      throw new IllegalArgumentException("status must be an HTTP status, got " + status);
+    }
+    synchronized (faults) {
+      faults.add(new ScriptedFault(pathPrefix, times, status, body));
+    }
+    return this;
+  }
+
+  /**
+   * Closes the connection without an answer for the next {@code times} requests whose path starts
+   * with {@code pathPrefix}: an IO error for the client.
+   *
+   * @throws IllegalArgumentException if {@code times} is below 1
+   */
+  public FakeNomadServer dropNext(String pathPrefix, int times) {
+    Objects.requireNonNull(pathPrefix, "pathPrefix");
+    if (times < 1) {
+      throw new IllegalArgumentException("times must be 1 or more, got " + times);
+    }
+    synchronized (faults) {
+      faults.add(new ScriptedFault(pathPrefix, times, 0, ""));
+    }
+    return this;
+  }
+
+  /**
+   * Delays every answer by {@code delay} of real time, from now on (zero to stop).
+   *
+   * @throws IllegalArgumentException if {@code delay} is negative
+   */
+  public FakeNomadServer latency(Duration delay) {
+    Objects.requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("latency must not be negative, got " + delay);
+    }
+    latency = delay;
+    return this;
+  }
+
+  /**
+   * Makes the region lose its leader for {@code duration} of the cluster's virtual time, as during an
+   * election: requests that need the leader (writes, operator endpoints, {@code /v1/status/leader},
+   * and reads without {@code stale}) answer 500 {@code No cluster leader}; stale reads answer with
+   * {@code X-Nomad-KnownLeader: false}. The cluster's own leader is not changed.
+   *
+   * @throws IllegalArgumentException if {@code duration} is not positive
+   */
+  public FakeNomadServer loseLeader(Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException("duration must be longer than zero, got " + duration);
+    }
+    withState(() -> {
+      state.loseLeader(duration);
+      return null;
+    });
+    return this;
+  }
+
+  /** How many blocking queries are waiting for a change right now. */
+  public int blockedQueries() {
+    return blocked.get();
+  }
+
+  /** Every request received so far, in order. */
+  public List<RecordedRequest> requests() {
+    synchronized (recorded) {
+      return List.copyOf(recorded);
+    }
+  }
+
+  /** The requests received so far with {@code method} and a path starting with {@code pathPrefix}. */
+  public List<RecordedRequest> requests(String method, String pathPrefix) {
+    return requests().stream().filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix)).toList();
+  }
+
+  /** How many requests were received so far. */
+  public int requestCount() {
+    return recorded.size();
+  }
+
+  /**
+   * The oldest request not yet taken, like MockWebServer's {@code takeRequest()}.
+   *
+   * @throws NoSuchElementException if every received request has been taken
+   */
+  public RecordedRequest takeRequest() {
+    synchronized (recorded) {
+      if (taken >= recorded.size()) {
+        throw new NoSuchElementException("no request left to take: all " + recorded.size() + " were taken");
+      }
+      return recorded.get(taken++);
+    }
+  }
+
+  /** Stops the server; blocked queries are cut off. */
+  @Override
+  public void close() {
+    closed = true;
+    http.stop(0);
+    executor.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "FakeNomadServer[" + uri() + ", region " + region() + ", ACL " + (acl ? "on" : "off") + "]";
+  }
+
+  // ------------------------------------------------------------------ serving
+
+  private <T> T withState(java.util.function.Supplier<T> body) {
+    state.lock.lock();
+    try {
+      state.refresh();
+      return body.get();
+    } finally {
+      state.lock.unlock();
+    }
+  }
+
+  /** Runs on the clock's thread after each event: follow the cluster without ever blocking it. */
+  private void afterClockEvent() {
+    if (!closed && state.lock.tryLock()) {
+      try {
+        state.refresh();
+      } finally {
+        state.lock.unlock();
+      }
+    }
+  }
+
+  private static final class Answer {
+    int status = 200;
+    String contentType = "application/json";
+    String body = "";
+    final Map<String, String> headers = new LinkedHashMap<>();
+    boolean drop;
+
+    static Answer json(int status, Object value) {
+      Answer a = new Answer();
+      a.status = status;
+      try {
+        a.body = JSON.writeValueAsString(value);
+      } catch (JsonProcessingException e) {
+        throw new UncheckedIOException(e);
+      }
+      return a;
+    }
+
+    static Answer text(int status, String text) {
+      Answer a = new Answer();
+      a.status = status;
+      a.contentType = TEXT;
+      a.body = text;
+      return a;
+    }
+
+    Answer index(long index) {
+      headers.put("X-Nomad-Index", Long.toString(index));
+      return this;
+    }
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    URI uri = ex.getRequestURI();
+    String path = uri.getRawPath();
+    String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
+    String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
+      String name = h.getKey().toLowerCase(Locale.ROOT);
+      boolean secret = name.equals("x-nomad-token") || name.equals("authorization");
+      headers.put(name, secret ? RecordedRequest.MASKED : h.getValue().get(0));
+    }
+    String secret = token(ex.getRequestHeaders());
+    Token token = secret == null ? null : findToken(secret);
+    String principal = secret == null ? "anonymous" : token == null ? "unknown" : token.name();
+    java.time.Instant at = state.clock.now();
+    Answer answer;
+    try {
+      answer = answer(method, path, Query.parse(query), body, secret, token);
+    } catch (RuntimeException e) {
+      answer = Answer.text(500, e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    recorded.add(new RecordedRequest(method, path, query, headers, body, principal, answer.drop ? 0 : answer.status, at));
+    Duration delay = latency;
+    if (!delay.isZero()) {
+      LockSupport.parkNanos(delay.toNanos());
+    }
+    if (answer.drop) {
+      ex.getResponseBody().close();
+      ex.close();
+      return;
+    }
+    byte[] out = answer.body.getBytes(StandardCharsets.UTF_8);
+    Headers rh = ex.getResponseHeaders();
+    rh.set("Content-Type", answer.contentType);
+    answer.headers.forEach(rh::set);
+    ex.sendResponseHeaders(answer.status, out.length == 0 ? -1 : out.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(out);
+    }
+    ex.close();
+  }
+
+  private static String token(Headers h) {
+    String t = h.getFirst("X-Nomad-Token");
+    if (t != null && !t.isEmpty()) {
+      return t;
+    }
+    String auth = h.getFirst("Authorization");
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return auth.substring(7).trim();
+    }
+    return null;
+  }
+
+  private Token findToken(String secret) {
+    for (Token t : tokens.values()) {
+      if (t.secret().equals(secret)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  private Answer scriptedFault(String path) {
+    synchronized (faults) {
+      for (Iterator<ScriptedFault> it = faults.iterator(); it.hasNext(); ) {
+        ScriptedFault f = it.next();
+        if (path.startsWith(f.pathPrefix)) {
+          if (--f.remaining <= 0) {
+            it.remove();
+          }
+          if (f.status == 0) {
+            Answer a = new Answer();
+            a.drop = true;
+            return a;
+          }
+          return Answer.text(f.status, f.body);
+        }
+      }
+    }
+    return null;
+  }
+
+  private Answer answer(String method, String path, Map<String, String> q, String body, String secret, Token token) {
+    Answer fault = scriptedFault(path);
+    if (fault != null) {
+      return fault;
+    }
+    state.lock.lock();
+    try {
+      state.refresh();
+      if (state.servers.values().stream().noneMatch(s -> s.status.equals("alive"))) {
+        Answer a = new Answer();
+        a.drop = true;   // no server runs: nothing answers on the API's address
+        return a;
+      }
+      if (acl && secret != null && token == null) {
+        return Answer.text(403, "ACL token not found");
+      }
+      return route(method, path, q, body, token);
+    } finally {
+      state.lock.unlock();
+    }
+  }
+
+  /** The capability {@code token} needs; answers 403 if it lacks it, or null when allowed. */
+  private Answer deny(Token token, String... capabilities) {
+    if (!acl || capabilities.length == 0) {
+      return null;
+    }
+    if (token == null) {
+      return Answer.text(403, "Permission denied");
+    }
+    if (token.capabilities().contains("management")) {
+      return null;
+    }
+    for (String c : capabilities) {
+      if (!token.capabilities().contains(c)) {
+        return Answer.text(403, "Permission denied");
+      }
+    }
+    return null;
+  }
+
+  private static boolean write(String method) {
+    return method.equals("PUT") || method.equals("POST");
+  }
+
+  private Answer route(String method, String path, Map<String, String> q, String body, Token token) {
+    List<String> seg = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+    if (seg.size() < 2 || !seg.get(0).equals("v1")) {
+      return Answer.text(404, "Invalid URL path");
+    }
+    String p = "/" + String.join("/", seg);
+    String region = q.get("region");
+    if (region != null && !region.isEmpty() && !region.equals(region())) {
+      return Answer.text(500, "No path to region");
+    }
+    if (q.containsKey("stale") && !q.get("stale").isEmpty() && !q.get("stale").equals("true")
+        && !q.get("stale").equals("false")) {
+      return Answer.text(400, "Expect `true` or `false` for `stale` query string parameter");
+    }
+    boolean allowStale = q.containsKey("stale") && !"false".equals(q.get("stale"));
+    switch (p) {
+      case "/v1/agent/self" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        Answer d = deny(token, "agent:read");
+        return d != null ? d : Answer.json(200, views.agentSelf());
+      }
+      case "/v1/agent/members" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        Answer d = deny(token, "node:read");
+        return d != null ? d : Answer.json(200, views.members());
+      }
+      case "/v1/agent/force-leave" -> {
+        return forceLeave(method, q, token);
+      }
+      case "/v1/status/leader" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        Server leader = state.leaderServer();
+        if (leader == null) {
+          return allowStale ? Answer.json(200, "") : noLeader();
+        }
+        return Answer.json(200, leader.rpcAddress());
+      }
+      case "/v1/status/peers" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        if (!state.hasLeader() && !allowStale) {
+          return noLeader();
+        }
+        return Answer.json(200, state.voters().stream().map(Server::rpcAddress).toList());
+      }
+      case "/v1/operator/raft/configuration" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "");
+        }
+        Answer d = deny(token, "management");
+        if (d != null) {
+          return d;
+        }
+        return !state.hasLeader() && !allowStale ? noLeader() : Answer.json(200, views.raftConfiguration());
+      }
+      case "/v1/operator/raft/transfer-leadership" -> {
+        return transferLeadership(method, q, token);
+      }
+      case "/v1/operator/autopilot/health" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(404, "Invalid method");
+        }
+        Answer d = deny(token, "operator:read");
+        if (d != null) {
+          return d;
+        }
+        if (!state.hasLeader()) {
+          return noLeader();
+        }
+        Map<String, Object> health = views.autopilotHealth();
+        Answer a = Answer.json(Boolean.TRUE.equals(health.get("Healthy")) ? 200 : 429, health);
+        if (a.status == 429) {
+          a.contentType = TEXT;   // Nomad writes the 429 header before it sets the JSON content type
+        }
+        return a;
+      }
+      case "/v1/operator/autopilot/configuration" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(404, "Invalid method");
+        }
+        Answer d = deny(token, "operator:read");
+        if (d != null) {
+          return d;
+        }
+        return !state.hasLeader() ? noLeader() : Answer.json(200, NomadViews.autopilotConfiguration());
+      }
+      case "/v1/nodes" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        Answer d = deny(token, "node:read");
+        if (d != null) {
+          return d;
+        }
+        return blocking(q, allowStale, () -> state.nodesIndex, () -> Answer.json(200, views.nodes(q.get("prefix"))));
+      }
+      default -> {
+        if (seg.size() >= 3 && seg.get(1).equals("node")) {
+          return nodeRoute(method, seg, q, body, token, allowStale);
+        }
+        return Answer.text(404, "Invalid URL path");
+      }
+    }
+  }
+
+  private Answer nodeRoute(String method, List<String> seg, Map<String, String> q, String body, Token token,
+      boolean allowStale) {
+    String id = seg.get(2);
+    String sub = seg.size() > 3 ? seg.get(3) : "";
+    if (seg.size() > 4) {
+      return Answer.text(404, "Invalid URL path");
+    }
+    switch (sub) {
+      case "" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        Answer d = deny(token, "node:read");
+        if (d != null) {
+          return d;
+        }
+        return blocking(q, allowStale, () -> {
+          Client c = state.clientByUuid(id);
+          return c == null ? state.nodesIndex : c.modifyIndex;
+        }, () -> {
+          Client c = state.clientByUuid(id);
+          return c == null ? Answer.text(404, "node not found") : Answer.json(200, views.node(c));
+        });
+      }
+      case "allocations" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        Answer d = deny(token, "node:read", "namespace:read-job");
+        if (d != null) {
+          return d;
+        }
+        return blocking(q, allowStale, () -> {
+          Client c = state.clientByUuid(id);
+          return c == null ? state.allocsIndex : state.allocIndexOf(c);
+        }, () -> {
+          Client c = state.clientByUuid(id);
+          return Answer.json(200, c == null ? List.of() : views.allocations(c));
+        });
+      }
+      case "drain", "eligibility", "purge" -> {
+        if (!write(method)) {
+          return Answer.text(405, "Invalid method");
+        }
+        Answer d = deny(token, "node:write");
+        if (d != null) {
+          return d;
+        }
+        if (!sub.equals("purge") && body.isBlank()) {
+          return Answer.text(400, "Request body is empty");
+        }
+        if (!state.hasLeader()) {
+          return noLeader();
+        }
+        Client c = state.clientByUuid(id);
+        if (c == null) {
+          return Answer.text(500, "node not found");
+        }
+        return switch (sub) {
+          case "drain" -> drain(c, body);
+          case "eligibility" -> eligibility(c, body);
+          default -> purge(c);
+        };
+      }
+      default -> {
+        return Answer.text(404, "Invalid URL path");
+      }
+    }
+  }
+
+  private static Answer noLeader() {
+    return Answer.text(500, "No cluster leader");
+  }
+
+  /**
+   * Serves a read that supports blocking: with {@code index} it waits (releasing the lock) until
+   * {@code current} passes it or the wait ends; sets the query-meta headers.
+   */
+  private Answer blocking(Map<String, String> q, boolean allowStale, LongSupplier current,
+      java.util.function.Supplier<Answer> render) {
+    long index = 0;
+    Duration wait = DEFAULT_BLOCKING_WAIT;
+    if (q.containsKey("index")) {
+      try {
+        index = Long.parseUnsignedLong(q.get("index"));
+      } catch (NumberFormatException e) {
+        return Answer.text(400, "Invalid index");
+      }
+    }
+    if (q.containsKey("wait")) {
+      try {
+        wait = GoDuration.parse(q.get("wait"));
+      } catch (IllegalArgumentException e) {
+        return Answer.text(400, "Invalid wait time");
+      }
+      if (wait.isZero()) {
+        wait = DEFAULT_BLOCKING_WAIT;
+      }
+    }
+    if (wait.compareTo(MAX_BLOCKING_WAIT) > 0) {
+      wait = MAX_BLOCKING_WAIT;
+    }
+    if (!state.hasLeader() && !allowStale) {
+      return noLeader();
+    }
+    if (index > 0) {
+      long deadline = System.nanoTime() + wait.toNanos();
+      blocked.incrementAndGet();
+      try {
+        waitFor(index, deadline, current);
+      } finally {
+        blocked.decrementAndGet();
+      }
+      if (!state.hasLeader() && !allowStale) {
+        return noLeader();
+      }
+    }
+    Answer a = render.get();
+    a.index(Math.max(1, current.getAsLong()));
+    a.headers.put("X-Nomad-KnownLeader", Boolean.toString(state.hasLeader()));
+    a.headers.put("X-Nomad-LastContact", "0");
+    return a;
+  }
+
+  /** Waits, with the state's lock released meanwhile, until {@code current} passes {@code index} or {@code deadline}. */
+  private void waitFor(long index, long deadline, LongSupplier current) {
+    while (current.getAsLong() <= index && !closed) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      try {
+        state.changed.awaitNanos(Math.min(left, RECHECK_NANOS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      state.refresh();
+    }
+  }
+
+  private Answer drain(Client c, String body) {
+    JsonNode req;
+    try {
+      req = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      return Answer.text(400, "Failed to parse JSON input: " + e.getOriginalMessage());
+    }
+    JsonNode spec = field(req, "DrainSpec");
+    if (spec == null || spec.isNull()) {
+      state.cancelDrain(c, field(req, "MarkEligible") != null && field(req, "MarkEligible").asBoolean());
+    } else {
+      JsonNode deadline = field(spec, "Deadline");
+      JsonNode ignore = field(spec, "IgnoreSystemJobs");
+      Map<String, String> meta = new LinkedHashMap<>();
+      JsonNode m = field(req, "Meta");
+      if (m != null && m.isObject()) {
+        m.fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().asText()));
+      }
+      state.drain(c, deadline == null ? 0 : deadline.asLong(), ignore != null && ignore.asBoolean(), meta);
+    }
+    return Answer.json(200, NomadViews.writeResult(c.modifyIndex)).index(c.modifyIndex);
+  }
+
+  private Answer eligibility(Client c, String body) {
+    JsonNode req;
+    try {
+      req = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      return Answer.text(400, "Failed to parse JSON input: " + e.getOriginalMessage());
+    }
+    JsonNode e = field(req, "Eligibility");
+    String value = e == null ? "" : e.asText();
+    if (!value.equals("eligible") && !value.equals("ineligible")) {
+      return Answer.text(500, "invalid scheduling eligibility \"" + value + "\"");
+    }
+    if (value.equals("eligible") && c.drain != null) {
+      return Answer.text(500, "can not set node's scheduling eligibility to eligible while it is draining");
+    }
+    state.eligibility(c, value.equals("eligible"));
+    return Answer.json(200, NomadViews.writeResult(c.modifyIndex)).index(c.modifyIndex);
+  }
+
+  private Answer purge(Client c) {
+    try {
+      state.cluster.removeMember(c.id);
+    } catch (ClusterOperationException e) {
+      return Answer.text(500, e.getMessage());
+    }
+    state.refresh();
+    return Answer.json(200, NomadViews.writeResult(state.nodesIndex)).index(state.nodesIndex);
+  }
+
+  private Answer transferLeadership(String method, Map<String, String> q, Token token) {
+    if (!write(method)) {
+      return Answer.text(405, "Invalid method");
+    }
+    Answer d = deny(token, "management");
+    if (d != null) {
+      return d;
+    }
+    String id = q.get("id");
+    String address = q.get("address");
+    if ((id == null || id.isEmpty()) == (address == null || address.isEmpty())) {
+      return Answer.text(400, "must specify either id or address, but not both");
+    }
+    if (!state.hasLeader()) {
+      return noLeader();
+    }
+    Server to = state.servers.values().stream()
+        .filter(s -> !s.status.equals("left") && (s.raftId.equals(id) || s.rpcAddress().equals(address)))
+        .findFirst().orElse(null);
+    if (to == null || !to.voter) {
+      return Answer.text(400, "cannot transfer leadership: no voter with " + (id != null ? "id " + id : "address " + address));
+    }
+    if (!state.healthy(to, state.clock.now())) {
+      return Answer.text(500, "cannot transfer leadership to " + to.name + ": it is not healthy");
+    }
+    if (!to.leader) {
+      state.transferLeadership(to);
+    }
+    Answer a = Answer.json(200, NomadState.map("Index", state.raftIndex));
+    return a;
+  }
+
+  private Answer forceLeave(String method, Map<String, String> q, Token token) {
+    if (!write(method)) {
+      return Answer.text(405, "Invalid method");
+    }
+    Answer d = deny(token, "agent:write");
+    if (d != null) {
+      return d;
+    }
+    String node = q.get("node");
+    if (node == null || node.isEmpty()) {
+      return Answer.text(400, "missing node to force leave");
+    }
+    String prune = q.get("prune");
+    if (prune != null && !prune.isEmpty() && !prune.equals("true") && !prune.equals("false")) {
+      return Answer.text(400, "invalid prune value");
+    }
+    Server s = state.serverByName(node);
+    if (s != null && s.status.equals("failed")) {
+      state.cluster.removeMember(s.id);
+      state.refresh();
+    }
+    if (s != null && "true".equals(prune) && s.status.equals("left")) {
+      state.servers.remove(s.id);
+    }
+    Answer a = new Answer();
+    a.contentType = TEXT;
+    return a;
+  }
+
+  /** Nomad decodes request bodies with Go's encoding/json: field names match case-insensitively. */
+  private static JsonNode field(JsonNode node, String name) {
+    if (node == null || !node.isObject()) {
+      return null;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  // ------------------------------------------------------------------ standalone
+
+  /**
+   * Runs a fake Nomad region standalone until interrupted, for trying a tool against it: three
+   * servers on Nomad 1.7.7 and some clients running work, ACLs on. Prints the address and the
+   * management token (as {@code NOMAD_ADDR} and {@code NOMAD_TOKEN} lines), then advances the
+   * cluster's virtual time in step with real time. From the repository root:
+   *
+   * <pre>
+   * mvn -q compile exec:java -Dupkeep.main=io.upkeep.testkit.http.nomad.FakeNomadServer
+   * mvn -q compile exec:java -Dupkeep.main=io.upkeep.testkit.http.nomad.FakeNomadServer \
+   *     -Dexec.args="--clients 10 --speed 60 --port 4646 --token my-token"
+   * </pre>
+   *
+   * Options: {@code --clients N} (default 5), {@code --speed X} virtual seconds per real second
+   * (default 1), {@code --port P} (default: any free port), {@code --token T} (default: a random UUID).
+   */
+  public static void main(String[] args) throws InterruptedException {
+    int clients = 5;
+    double speed = 1;
+    int port = 0;
+    String token = UUID.randomUUID().toString();
+    for (int i = 0; i < args.length; i++) {
+      String value = i + 1 < args.length ? args[i + 1] : null;
+      if (value == null) {
+        System.err.println(args[i] + " needs a value");
+        System.exit(2);
+      }
+      switch (args[i]) {
+        case "--clients" -> clients = Integer.parseInt(value);
+        case "--speed" -> speed = Double.parseDouble(value);
+        case "--port" -> port = Integer.parseInt(value);
+        case "--token" -> token = value;
+        default -> {
+          System.err.println("unknown option '" + args[i] + "': use --clients N, --speed X, --port P, --token T");
+          System.exit(2);
+        }
+      }
+      i++;
+    }
+    Platform nomad = Platform.of("Ubuntu 22.04", "", "1.7.7");
+    FakeCluster cluster = FakeCluster.builder().forcesDrainAtDeadline(true)
+        .workload(Duration.ofSeconds(10), Duration.ofMinutes(2))
+        .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false).taskCap(TaskCap.UNLIMITED).platform(nomad))
+        .nodes("client", clients, n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(nomad))
+        .build();
+    FakeNomadServer server;
+    try {
+      server = builder(cluster).port(port).acl(token).start();
+    } catch (UncheckedIOException e) {
+      System.err.println("cannot start the fake Nomad server: " + e.getCause().getMessage());
+      System.exit(1);
+      return;
+    }
+    System.out.println("Fake Nomad region '" + server.region() + "': 3 servers, " + clients + " clients, Nomad 1.7.7"
+        + " (virtual time at " + speed + "x); Ctrl-C to stop");
+    System.out.println("NOMAD_ADDR=" + server.uri());
+    System.out.println("NOMAD_TOKEN=" + token);
+    System.out.flush();
+    long stepMillis = 100;
+    Duration virtualStep = Duration.ofNanos((long) (stepMillis * 1_000_000L * speed));
+    while (true) {
+      Thread.sleep(stepMillis);
+      cluster.clock().sleep(virtualStep);
+    }
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /** Builds and starts a {@link FakeNomadServer}. Not thread-safe. */
+  public static final class Builder {
+    private final FakeCluster cluster;
+    private String region = "global";
+    private String datacenter = "dc1";
+    private Role serverRole = Role.of("server");
+    private Role clientRole = Role.of("client");
+    private final Map<String, Token> tokens = new LinkedHashMap<>();
+    private Duration heartbeatTtl = Duration.ofSeconds(10);
+    private Duration heartbeatGrace = Duration.ofSeconds(10);
+    private Duration clientInitialization = Duration.ofSeconds(2);
+    private Duration raftCatchUp = Duration.ofSeconds(5);
+    private long followerLag;
+    private boolean systemJobs;
+    private boolean legacyAgentVersion;
+    private int port;
+
+    private Builder(FakeCluster cluster) {
+      this.cluster = cluster;
+    }
+
+    /** The region; default {@code global}. @throws IllegalArgumentException if blank */
+    public Builder region(String value) {
+      region = requireText(value, "region");
+      return this;
+    }
+
+    /** The datacenter; default {@code dc1}. @throws IllegalArgumentException if blank */
+    public Builder datacenter(String value) {
+      datacenter = requireText(value, "datacenter");
+      return this;
+    }
+
+    /** The cluster role whose nodes are Nomad servers; default {@code server}. */
+    public Builder serverRole(String value) {
+      serverRole = Role.of(value);
+      return this;
+    }
+
+    /** The cluster role whose nodes are Nomad clients; default {@code client}. */
+    public Builder clientRole(String value) {
+      clientRole = Role.of(value);
+      return this;
+    }
+
+    /**
+     * Turns ACLs on with a management token whose secret is {@code managementSecret}, named
+     * {@code management} in {@link RecordedRequest#principal()}.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder acl(String managementSecret) {
+      return token("management", managementSecret, "management");
+    }
+
+    /**
+     * Turns ACLs on and adds a token named {@code name} with {@code capabilities}, as Nomad's
+     * documentation names them per endpoint: {@code agent:read}, {@code agent:write},
+     * {@code node:read}, {@code node:write}, {@code operator:read}, {@code namespace:read-job},
+     * {@code management} (everything).
+     *
+     * @throws IllegalArgumentException if a name or the secret is blank, or the name is taken
+     */
+    public Builder token(String name, String secret, String... capabilities) {
+      requireText(name, "name");
+      requireText(secret, "secret");
+      if (tokens.containsKey(name)) {
+        throw new IllegalArgumentException("a token named '" + name + "' is already configured");
+      }
+      tokens.put(name, new Token(name, secret, Set.copyOf(new LinkedHashSet<>(List.of(capabilities)))));
+      return this;
+    }
+
+    /**
+     * A client's heartbeat TTL and the servers' {@code heartbeat_grace}: a stopped client turns
+     * {@code down} when both have passed; defaults 10 s and 10 s.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder heartbeat(Duration ttl, Duration grace) {
+      heartbeatTtl = notNegative(ttl, "ttl");
+      heartbeatGrace = notNegative(grace, "grace");
+      return this;
+    }
+
+    /** How long a client that was down reports {@code initializing} once back; default 2 s. */
+    public Builder clientInitialization(Duration value) {
+      clientInitialization = notNegative(value, "clientInitialization");
+      return this;
+    }
+
+    /**
+     * How long a server that (re)joins trails the leader's raft index and is unhealthy to autopilot;
+     * default 5 s of virtual time.
+     */
+    public Builder raftCatchUp(Duration value) {
+      raftCatchUp = notNegative(value, "raftCatchUp");
+      return this;
+    }
+
+    /**
+     * How many raft log entries a healthy follower's last index trails the leader's by; default 0.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder followerLag(long entries) {
+      if (entries < 0) {
+        throw new IllegalArgumentException("followerLag must be 0 or more, got " + entries);
+      }
+      followerLag = entries;
+      return this;
+    }
+
+    /**
+     * Whether every ready, eligible client also runs one allocation of a {@code system} job
+     * ({@code node-exporter}) that the cluster does not count as work: stopped when a drain completes
+     * unless the drain ignores system jobs, placed again once the node is eligible; default false.
+     */
+    public Builder systemJobs(boolean value) {
+      systemJobs = value;
+      return this;
+    }
+
+    /**
+     * Whether {@code /v1/agent/self} writes {@code config.Version} in the old flat form (a string,
+     * with {@code VersionPrerelease} beside it) instead of today's object; default false.
+     */
+    public Builder legacyAgentVersion(boolean value) {
+      legacyAgentVersion = value;
+      return this;
+    }
+
+    /** The port on 127.0.0.1; default 0 (any free port). @throws IllegalArgumentException if out of range */
+    public Builder port(int value) {
+      if (value < 0 || value > 65535) {
+        throw new IllegalArgumentException("port must be 0 to 65535, got " + value);
+      }
+      port = value;
+      return this;
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @throws UncheckedIOException if the port cannot be bound
+     */
+    public FakeNomadServer start() {
+      try {
+        return new FakeNomadServer(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+      }
+    }
+
+    private static String requireText(String value, String name) {
+      Objects.requireNonNull(value, name);
+      if (value.isBlank()) {
+        throw new IllegalArgumentException(name + " must not be blank");
+      }
+      return value;
+    }
+
+    private static Duration notNegative(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative, got " + d);
+      }
+      return d;
+    }
+  }
+}
