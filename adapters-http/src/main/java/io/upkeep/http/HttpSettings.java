@@ -124,7 +124,8 @@ public record HttpSettings(
       Objects.requireNonNull(initial, "initial");
       Objects.requireNonNull(max, "max");
       if (initial.isNegative() || max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("backoff must be 0 or more and max at least initial, got " + initial + " and " + max);
+        throw new IllegalArgumentException("backoff must be 0 or more and maxBackoff at least initialBackoff, got "
+            + initial + " and " + max);
       }
       initialBackoff = initial;
       maxBackoff = max;

@@ -108,23 +108,12 @@ public record NomadConfig(
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(peersJsonRecovery, "peersJsonRecovery");
     Objects.requireNonNull(serverOs, "serverOs");
-    Builder.positive(connectTimeout, "connectTimeout");
-    Builder.positive(requestTimeout, "requestTimeout");
+    // The HTTP settings are validated where they are defined.
+    new HttpSettings(address, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, requestsPerSecond, tls);
     Builder.notNegative(blockingWait, "blockingWait");
     Builder.positive(pollInterval, "pollInterval");
     Builder.notNegative(forceLeaveAfter, "forceLeaveAfter");
     Builder.notNegative(activeWorkRefresh, "activeWorkRefresh");
-    Builder.notNegative(initialBackoff, "initialBackoff");
-    Builder.notNegative(maxBackoff, "maxBackoff");
-    if (maxBackoff.compareTo(initialBackoff) < 0) {
-      throw new IllegalArgumentException("maxBackoff (" + maxBackoff + ") must be at least initialBackoff (" + initialBackoff + ")");
-    }
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be 1 or more (1: no retry), got " + maxAttempts);
-    }
-    if (!(requestsPerSecond > 0)) {
-      throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + requestsPerSecond);
-    }
     if (maxMinorHops < 1) {
       throw new IllegalArgumentException("maxMinorHops must be 1 or more, got " + maxMinorHops);
     }
@@ -157,9 +146,8 @@ public record NomadConfig(
 
   /** The HTTP settings of this config, for the shared transport. */
   HttpSettings httpSettings() {
-    return HttpSettings.builder(address).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
-        .maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff).requestsPerSecond(requestsPerSecond).tls(tls)
-        .build();
+    return new HttpSettings(address, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff,
+        requestsPerSecond, tls);
   }
 
   /** The settings, with the token shown only as where it comes from. */
@@ -179,13 +167,7 @@ public record NomadConfig(
     private String region;
     private String namespace = DEFAULT_NAMESPACE;
     private Secret token;
-    private Tls tls = Tls.system();
-    private Duration connectTimeout = HttpSettings.DEFAULT_CONNECT_TIMEOUT;
-    private Duration requestTimeout = HttpSettings.DEFAULT_REQUEST_TIMEOUT;
-    private int maxAttempts = HttpSettings.DEFAULT_MAX_ATTEMPTS;
-    private Duration initialBackoff = HttpSettings.DEFAULT_INITIAL_BACKOFF;
-    private Duration maxBackoff = HttpSettings.DEFAULT_MAX_BACKOFF;
-    private double requestsPerSecond = HttpSettings.DEFAULT_REQUESTS_PER_SECOND;
+    private final HttpSettings.Builder http;
     private TimeSource time = TimeSource.system();
     private Duration blockingWait = DEFAULT_BLOCKING_WAIT;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
@@ -201,6 +183,7 @@ public record NomadConfig(
     private Builder(URI address) {
       this.address = Objects.requireNonNull(address, "address");
       checkAddress(address);
+      this.http = HttpSettings.builder(address);
     }
 
     /**
@@ -251,21 +234,19 @@ public record NomadConfig(
      * default the JDK's CA certificates.
      */
     public Builder tls(Tls value) {
-      tls = Objects.requireNonNull(value, "tls");
+      http.tls(value);
       return this;
     }
 
     /** How long to wait for a connection; default 5 s. @throws IllegalArgumentException if not positive */
     public Builder connectTimeout(Duration value) {
-      positive(value, "connectTimeout");
-      connectTimeout = value;
+      http.connectTimeout(value);
       return this;
     }
 
     /** How long to wait for an ordinary answer; default 30 s. @throws IllegalArgumentException if not positive */
     public Builder requestTimeout(Duration value) {
-      positive(value, "requestTimeout");
-      requestTimeout = value;
+      http.requestTimeout(value);
       return this;
     }
 
@@ -277,27 +258,15 @@ public record NomadConfig(
      * @throws IllegalArgumentException if attempts are below 1, a wait is negative, or max is below initial
      */
     public Builder retries(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be 1 or more (1: no retry), got " + maxAttempts);
-      }
-      notNegative(initialBackoff, "initialBackoff");
-      notNegative(maxBackoff, "maxBackoff");
-      if (maxBackoff.compareTo(initialBackoff) < 0) {
-        throw new IllegalArgumentException("maxBackoff (" + maxBackoff + ") must be at least initialBackoff ("
-            + initialBackoff + ")");
-      }
-      this.maxAttempts = maxAttempts;
-      this.initialBackoff = initialBackoff;
-      this.maxBackoff = maxBackoff;
+      // Checked on a scratch builder first, so that bad input changes nothing here.
+      HttpSettings.builder(address).maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff);
+      http.maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff);
       return this;
     }
 
     /** The most requests a second; default 20. @throws IllegalArgumentException if not positive */
     public Builder requestsPerSecond(double value) {
-      if (!(value > 0)) {
-        throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + value);
-      }
-      requestsPerSecond = value;
+      http.requestsPerSecond(value);
       return this;
     }
 
@@ -435,12 +404,14 @@ public record NomadConfig(
      * @throws IllegalStateException if a client certificate is given for an {@code http} address
      */
     public NomadConfig build() {
-      if (!address.getScheme().equals("https") && tls.clientCertificatePem().isPresent()) {
+      HttpSettings h = http.build();
+      if (!address.getScheme().equals("https") && h.tls().clientCertificatePem().isPresent()) {
         throw new IllegalStateException("a client certificate (mutual TLS) is configured but the address " + address
             + " is plain http: use the https:// address of the Nomad API");
       }
-      return new NomadConfig(address, Optional.ofNullable(region), namespace, Optional.ofNullable(token), tls,
-          connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, requestsPerSecond, time,
+      return new NomadConfig(address, Optional.ofNullable(region), namespace, Optional.ofNullable(token), h.tls(),
+          h.connectTimeout(), h.requestTimeout(), h.maxAttempts(), h.initialBackoff(), h.maxBackoff(),
+          h.requestsPerSecond(), time,
           blockingWait, pollInterval, maxMinorHops, ignoreSystemJobs, activeWorkRefresh, forceLeaveAfter, maxTrailingLogs,
           Optional.ofNullable(peersJsonRecovery), transferLeadership, serverOs);
     }
