@@ -157,7 +157,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * Stops {@code node} taking new work; it is drained once its running tasks finish. If the cluster
    * {@linkplain Builder#forcesDrainAtDeadline forces drains}, what still runs at {@code deadline} is
    * moved back to the queue (and restarts elsewhere); otherwise the drain just waits. Asking again
-   * changes nothing, not even the deadline.
+   * changes nothing, not even the deadline, except for a node drained by the operator without a
+   * deadline, whose drain gets {@code deadline} (Nomad drains an ineligible node for real).
    *
    * @throws UnknownNodeException if {@code node} is not a member
    */
@@ -172,11 +173,20 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       if (h.running.isEmpty()) {
         record(new ClusterEvent.Drained(clock.now(), node, 0));
       } else if (forcesDrainAtDeadline) {
-        Duration wait = Duration.between(clock.now(), deadline);
-        h.forcedDrain = clock.schedule(wait.isNegative() ? Duration.ZERO : wait, () -> forceDrain(h));
+        scheduleForcedDrain(h, deadline);
       }
+    } else if (forcesDrainAtDeadline && h.forcedDrain == null && !h.running.isEmpty()) {
+      // Drained (or made ineligible) by the operator without a deadline: a drain with one now
+      // migrates its work, as Nomad's drain of an ineligible node does.
+      record(new ClusterEvent.DrainStarted(clock.now(), node, deadline));
+      scheduleForcedDrain(h, deadline);
     }
     afterCall();
+  }
+
+  private void scheduleForcedDrain(Host h, Instant deadline) {
+    Duration wait = Duration.between(clock.now(), deadline);
+    h.forcedDrain = clock.schedule(wait.isNegative() ? Duration.ZERO : wait, () -> forceDrain(h));
   }
 
   /**
@@ -577,7 +587,29 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       h.neverReturns = true;
     } else if (fault instanceof Fault.NodeLost lost) {
       clock.schedule(lost.after(), () -> lose(h));
+    } else if (fault instanceof Fault.OperationHangs hang) {
+      h.hanging.add(hang.operation());
     }
+  }
+
+  /**
+   * Moves the leadership of {@code node}'s role to {@code node}, as an election or an operator's
+   * leadership transfer would; records {@link ClusterEvent.LeaderElected}. Nothing changes if it
+   * already leads.
+   *
+   * @throws IllegalArgumentException if {@code node} is not a healthy voting member
+   * @throws UnknownNodeException if the cluster never knew {@code node}
+   */
+  public synchronized void transferLeadership(NodeId node) {
+    Host h = known(node);
+    if (!h.member || !h.voter || !h.healthy()) {
+      throw new IllegalArgumentException(node + " cannot lead: only a healthy voting member can");
+    }
+    if (!node.equals(leaders.get(h.role))) {
+      leaders.put(h.role, node);
+      record(new ClusterEvent.LeaderElected(clock.now(), node));
+    }
+    afterCall();
   }
 
   /** Every event recorded so far, in order. */
@@ -667,6 +699,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     h.provisioned = true;
     h.member = true;
     h.serviceRunning = true;
+    h.drainRequested = spec.drained();
     h.weight = EXISTING_NODE_WEIGHT;
     hosts.put(h.id, h);
     if (spec.leader()) {
@@ -900,7 +933,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     String why = refusal != null ? refusal : unavailable(h, kind);
     if (why != null) {
       op.status = OperationStatus.failed(why);
-    } else {
+    } else if (!h.hanging.contains(kind)) {
       clock.schedule(h.durations.getOrDefault(kind, durations.getOrDefault(kind, kind.defaultDuration())), () -> {
         synchronized (this) {
           String failure = unavailable(h, kind);
@@ -956,6 +989,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     boolean stuckArmed;
     boolean upgradeFails;
     boolean neverReturns;
+    final Set<HostOperation> hanging = java.util.EnumSet.noneOf(HostOperation.class);
 
     Host(NodeId id, Role role, boolean runsWork, Map<HostOperation, Duration> durations, long order) {
       this.id = id;

@@ -43,6 +43,28 @@ public sealed interface Fault {
   }
 
   /**
+   * Every {@code operation} on {@code node} from now on hangs: it is accepted and then stays
+   * running for ever, as a host call whose script never returns.
+   */
+  static Fault operationHangs(NodeId node, HostOperation operation) {
+    return new OperationHangs(node, operation);
+  }
+
+  /**
+   * See {@link Fault#operationHangs}.
+   *
+   * @param node the node
+   * @param operation the host operation that hangs
+   */
+  record OperationHangs(NodeId node, HostOperation operation) implements Fault {
+    /** @throws NullPointerException if a reference is null */
+    public OperationHangs {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(operation, "operation");
+    }
+  }
+
+  /**
    * See {@link Fault#slowDrain}.
    *
    * @param node the node

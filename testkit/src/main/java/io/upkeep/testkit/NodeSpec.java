@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param voter whether it counts towards its role's quorum
  * @param leader whether it is its role's leader; if no voter of a role is, the first voter leads
  * @param runsWork whether it takes tasks at all (Nomad servers do not)
+ * @param drained whether the operator drained it (or made it ineligible) before the run: it takes
+ *     no new work but finishes what it runs
  * @param runningTasks the durations of the tasks it runs at the start, beyond its cap if need be
  * @param durations how long host operations take on this node, where they differ from the cluster's
  */
@@ -33,6 +35,7 @@ public record NodeSpec(
     boolean voter,
     boolean leader,
     boolean runsWork,
+    boolean drained,
     List<Duration> runningTasks,
     Map<HostOperation, Duration> durations) {
 
@@ -87,6 +90,7 @@ public record NodeSpec(
     private boolean voter;
     private boolean leader;
     private boolean runsWork = true;
+    private boolean drained;
     private final List<Duration> runningTasks = new ArrayList<>();
     private final Map<HostOperation, Duration> durations = new EnumMap<>(HostOperation.class);
 
@@ -136,6 +140,15 @@ public record NodeSpec(
       return this;
     }
 
+    /**
+     * Whether the operator drained the node (Octopus: drain; Nomad: drain or ineligible) before the
+     * run, on purpose: a run must leave it so.
+     */
+    public Builder drained(boolean value) {
+      drained = value;
+      return this;
+    }
+
     /** Adds a task the node runs from the start, finishing after {@code duration}. */
     public Builder runningTask(Duration duration) {
       runningTasks.add(duration);
@@ -160,7 +173,7 @@ public record NodeSpec(
      * @throws IllegalArgumentException if the settings contradict each other (see the record)
      */
     public NodeSpec build() {
-      return new NodeSpec(id, role, platform, taskCap, voter, leader, runsWork, runningTasks, durations);
+      return new NodeSpec(id, role, platform, taskCap, voter, leader, runsWork, drained, runningTasks, durations);
     }
   }
 }
