@@ -196,8 +196,16 @@ public sealed interface Action {
     }
   }
 
-  /** Set the node's load-balancer weight (percent of an equal share). */
-  record SetTrafficWeight(int weight) implements Action {
+  /**
+   * Set the node's load-balancer weight (percent of an equal share). Without a load balancer
+   * ({@link io.upkeep.spi.TrafficPort}) a step of a traffic ramp becomes an approval gate for an
+   * operator to set it by hand; an {@code optional} step (a new node joining the load balancer when
+   * the policy has no ramp) is skipped instead.
+   *
+   * @param weight percent of an equal share, 0 to 100
+   * @param optional whether the step is skipped, rather than asked of an operator, without a load balancer
+   */
+  record SetTrafficWeight(int weight, boolean optional) implements Action {
     /** @throws IllegalArgumentException if not 0 to 100 */
     public SetTrafficWeight {
       if (weight < 0 || weight > 100) {
@@ -205,9 +213,15 @@ public sealed interface Action {
       }
     }
 
+    /** A step of a traffic ramp: an approval gate without a load balancer. */
+    public SetTrafficWeight(int weight) {
+      this(weight, false);
+    }
+
     @Override
     public String describe() {
-      return weight == 0 ? "take out of the load balancer" : "set traffic weight to " + weight + "% of an equal share";
+      return (weight == 0 ? "take out of the load balancer" : "set traffic weight to " + weight + "% of an equal share")
+          + (optional ? " (if a load balancer is connected)" : "");
     }
   }
 

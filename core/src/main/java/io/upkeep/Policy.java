@@ -43,6 +43,10 @@ import java.util.TreeSet;
  * @param pollInterval the longest the executor waits between observations
  * @param blockedTimeout how long nothing may be able to start (a lost node holding the budget,
  *     quorum short) before the run pauses for an operator
+ * @param operationDeadline how long one host operation (provision, upgrade, stop, start, snapshot,
+ *     restore, copy, decommission) may run before its step fails
+ * @param outOfService what happens to a node that is out of service (drained or ineligible by the
+ *     operator, or unhealthy) when the plan is made
  */
 public record Policy(
     Budget budget,
@@ -67,7 +71,9 @@ public record Policy(
     Set<NodeId> only,
     Map<NodeId, Duration> durationHints,
     Duration pollInterval,
-    Duration blockedTimeout) {
+    Duration blockedTimeout,
+    Duration operationDeadline,
+    OutOfServiceAction outOfService) {
 
   /** Default budget: one node of a role at a time. */
   public static final Budget DEFAULT_BUDGET = Budget.ofNodes(1);
@@ -89,6 +95,30 @@ public record Policy(
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
   /** Default time the run may be blocked before it pauses for an operator. */
   public static final Duration DEFAULT_BLOCKED_TIMEOUT = Duration.ofHours(1);
+  /** Default time one host operation may take: long enough for an in-place OS upgrade, short enough to notice a hang. */
+  public static final Duration DEFAULT_OPERATION_DEADLINE = Duration.ofHours(4);
+  /** Default handling of nodes already out of service: upgrade them while they are out, and leave them out. */
+  public static final OutOfServiceAction DEFAULT_OUT_OF_SERVICE = OutOfServiceAction.UPGRADE_AND_LEAVE_OUT;
+
+  /**
+   * What the planner does with a node that is out of service when the plan is made: drained or made
+   * ineligible by the operator, or unhealthy. Either way Upkeep leaves the node's drain state as the
+   * operator had it: it never undoes what it did not do.
+   */
+  public enum OutOfServiceAction {
+    /**
+     * Upgrade it first, while it is out anyway: it already counts against its role's budget, so this
+     * costs no extra disruption. It does not wait for the canaries, since it serves nothing. It
+     * ends upgraded and still out of service (drained stays drained).
+     */
+    UPGRADE_AND_LEAVE_OUT,
+    /**
+     * Leave it alone, with a warning in the plan and a note in the report. It still counts against
+     * its role's budget while it is out, so with a budget of one node the run cannot start anything
+     * until the operator brings it back.
+     */
+    SKIP
+  }
 
   /** What the executor does when a drain deadline passes with work still running. */
   public enum DrainTimeoutAction {
@@ -124,6 +154,8 @@ public record Policy(
     requireNotNegative(rampSoak, "rampSoak");
     requirePositive(pollInterval, "pollInterval");
     requirePositive(blockedTimeout, "blockedTimeout");
+    requirePositive(operationDeadline, "operationDeadline");
+    Objects.requireNonNull(outOfService, "outOfService");
     trafficRamp = List.copyOf(trafficRamp);
     for (int w : trafficRamp) {
       if (w < 1 || w > 100) {
@@ -201,6 +233,8 @@ public record Policy(
     private final Map<NodeId, Duration> durationHints = new LinkedHashMap<>();
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private Duration blockedTimeout = DEFAULT_BLOCKED_TIMEOUT;
+    private Duration operationDeadline = DEFAULT_OPERATION_DEADLINE;
+    private OutOfServiceAction outOfService = DEFAULT_OUT_OF_SERVICE;
 
     private Builder() {}
 
@@ -228,6 +262,8 @@ public record Policy(
       durationHints.putAll(p.durationHints);
       pollInterval = p.pollInterval;
       blockedTimeout = p.blockedTimeout;
+      operationDeadline = p.operationDeadline;
+      outOfService = p.outOfService;
     }
 
     /** Nodes of one role out of service at once; default {@link #DEFAULT_BUDGET}. */
@@ -398,6 +434,24 @@ public record Policy(
     }
 
     /**
+     * How long one host operation may run before its step fails, naming the operation; default
+     * {@link #DEFAULT_OPERATION_DEADLINE}. An abort waits at most this long for an operation in flight.
+     *
+     * @throws IllegalArgumentException if not longer than zero
+     */
+    public Builder operationDeadline(Duration value) {
+      requirePositive(value, "operationDeadline");
+      operationDeadline = value;
+      return this;
+    }
+
+    /** What to do with nodes out of service when the plan is made; default {@link #DEFAULT_OUT_OF_SERVICE}. */
+    public Builder outOfService(OutOfServiceAction value) {
+      outOfService = Objects.requireNonNull(value, "outOfService");
+      return this;
+    }
+
+    /**
      * The policy.
      *
      * @throws IllegalStateException if the drain deadline was not set
@@ -411,7 +465,7 @@ public record Policy(
       return new Policy(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout,
           settle, healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp,
           snapshots, failureThreshold, onFailure, allowDowntime, forceVersionSkew, probes,
-          only, durationHints, pollInterval, blockedTimeout);
+          only, durationHints, pollInterval, blockedTimeout, operationDeadline, outOfService);
     }
   }
 }

@@ -14,10 +14,16 @@ import java.util.Objects;
  * @param startedAt when the run started
  * @param at when this report was made
  * @param upgraded units that finished every step
- * @param failed units that failed, with the reason, whether restored or not
- * @param needsOperator units whose restore failed too: an operator must look at them
+ * @param failed units that failed or were stopped, with the reason, whether restored or not
+ * @param restored units that failed or were stopped and are back exactly as they were
+ * @param needsOperator units an operator must finish: a restore step failed (the reason names
+ *     what could not be put back), or the unit was past its point of no return (roll forward)
  * @param notStarted units that never started
  * @param awaitingApproval gates waiting for {@link UpgradeRun#approve(String)}
+ * @param blocked why nothing more can start or go on right now (budget, quorum, leader, a node
+ *     out of service outside the run), empty when nothing is blocked
+ * @param notes what an operator should know that is not a failure: nodes left alone as the
+ *     operator had them, traffic weights to set by hand
  */
 public record RunReport(
     RunStatus status,
@@ -26,9 +32,12 @@ public record RunReport(
     Instant at,
     List<NodeId> upgraded,
     Map<NodeId, String> failed,
+    List<NodeId> restored,
     List<NodeId> needsOperator,
     List<NodeId> notStarted,
-    List<String> awaitingApproval) {
+    List<String> awaitingApproval,
+    List<String> blocked,
+    List<String> notes) {
 
   /** @throws NullPointerException if a component is null */
   public RunReport {
@@ -36,9 +45,12 @@ public record RunReport(
     Objects.requireNonNull(reason, "reason");
     upgraded = List.copyOf(upgraded);
     failed = Map.copyOf(failed);
+    restored = List.copyOf(restored);
     needsOperator = List.copyOf(needsOperator);
     notStarted = List.copyOf(notStarted);
     awaitingApproval = List.copyOf(awaitingApproval);
+    blocked = List.copyOf(blocked);
+    notes = List.copyOf(notes);
   }
 
   /** Whether every unit was upgraded. */
@@ -58,10 +70,14 @@ public record RunReport(
         .append(" after ").append(Durations.format(duration()))
         .append(": ").append(upgraded.size()).append(" upgraded");
     if (!failed.isEmpty()) {
-      sb.append(", ").append(failed.size()).append(" failed ").append(failed.keySet());
+      sb.append(", ").append(failed.size()).append(" failed ").append(new java.util.TreeSet<>(failed.keySet()));
+    }
+    if (!restored.isEmpty()) {
+      sb.append(", ").append(restored.size()).append(" restored");
     }
     if (!needsOperator.isEmpty()) {
       sb.append(", ").append(needsOperator.size()).append(" need an operator ").append(needsOperator);
+      needsOperator.forEach(id -> sb.append("\n  ").append(id).append(": ").append(failed.get(id)));
     }
     if (!notStarted.isEmpty()) {
       sb.append(", ").append(notStarted.size()).append(" not started");
@@ -69,6 +85,8 @@ public record RunReport(
     if (!awaitingApproval.isEmpty()) {
       sb.append(", awaiting approval of ").append(awaitingApproval);
     }
+    blocked.forEach(b -> sb.append("\n  blocked: ").append(b));
+    notes.forEach(n -> sb.append("\n  note: ").append(n));
     return sb.toString();
   }
 }

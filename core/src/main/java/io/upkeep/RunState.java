@@ -80,8 +80,14 @@ public record RunState(
     RESTORING,
     /** Failed, then restored to how it was. */
     RESTORED,
-    /** Failed, and restoring it failed too: it needs an operator. */
+    /** Failed, and some of its restore steps failed too: it needs an operator (see its failure). */
     RESTORE_FAILED,
+    /**
+     * Failed or stopped past its point of no return (its original node removed or destroyed): it
+     * is <em>not</em> restored, and its replacement stays in service. An operator finishes it by
+     * hand (roll forward): its failure names what is left to do.
+     */
+    NEEDS_ROLL_FORWARD,
     /** Never started: a unit it depends on failed, or the run stopped first. */
     SKIPPED
   }
@@ -95,19 +101,59 @@ public record RunState(
    * @param finishedAt when it finished, or null
    * @param failure why it failed, or empty
    * @param restoreSteps the steps that undo what it did, once it failed
+   * @param unrestored what its restore steps could not put back ({@code null} reads as empty)
    */
   public record UnitState(
-      UnitStatus status, int cursor, Instant startedAt, Instant finishedAt, String failure, List<PlanStep> restoreSteps) {
+      UnitStatus status, int cursor, Instant startedAt, Instant finishedAt, String failure, List<PlanStep> restoreSteps,
+      List<Unrestored> unrestored) {
     /** @throws NullPointerException if a required component is null */
     public UnitState {
       Objects.requireNonNull(status, "status");
       Objects.requireNonNull(failure, "failure");
       restoreSteps = List.copyOf(restoreSteps);
+      unrestored = unrestored == null ? List.of() : List.copyOf(unrestored);
+    }
+
+    /** A unit with nothing left to restore. */
+    public UnitState(UnitStatus status, int cursor, Instant startedAt, Instant finishedAt, String failure,
+        List<PlanStep> restoreSteps) {
+      this(status, cursor, startedAt, finishedAt, failure, restoreSteps, List.of());
     }
 
     /** A unit that has not started. */
     public static UnitState pending() {
       return new UnitState(UnitStatus.PENDING, 0, null, null, "", List.of());
+    }
+
+    /** A copy at {@code next}, the index of its next step. */
+    public UnitState at(int next) {
+      return new UnitState(status, next, startedAt, finishedAt, failure, restoreSteps, unrestored);
+    }
+
+    /** Whether it is over, one way or another. */
+    public boolean finished() {
+      return status != UnitStatus.PENDING && status != UnitStatus.RUNNING && status != UnitStatus.RESTORING;
+    }
+  }
+
+  /**
+   * Something a unit's restore could not put back.
+   *
+   * @param node the node it concerns
+   * @param step what the restore step was to do
+   * @param why why it was not done
+   */
+  public record Unrestored(NodeId node, String step, String why) {
+    /** @throws NullPointerException if a component is null */
+    public Unrestored {
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(step, "step");
+      Objects.requireNonNull(why, "why");
+    }
+
+    @Override
+    public String toString() {
+      return node + ": " + step + ": " + why;
     }
   }
 
@@ -119,12 +165,40 @@ public record RunState(
    * @param operation the host operation it started, or null
    * @param healthySince since when its node has been seen healthy (settle and soak), or null
    * @param requested whether it has announced itself (approval requested, blocked reason said)
+   * @param actingSince when it first acted, past its safety checks (the drain and operation
+   *     deadlines count from here), or null
    */
   public record StepState(
-      Instant startedAt, Instant issuedAt, OperationHandle operation, Instant healthySince, boolean requested) {
+      Instant startedAt, Instant issuedAt, OperationHandle operation, Instant healthySince, boolean requested,
+      Instant actingSince) {
     /** @throws NullPointerException if {@code startedAt} is null */
     public StepState {
       Objects.requireNonNull(startedAt, "startedAt");
+    }
+
+    /** A step that started at {@code at} and has done nothing yet. */
+    public static StepState startedAt(Instant at) {
+      return new StepState(at, null, null, null, false, null);
+    }
+
+    /** A copy whose command was sent at {@code at}. */
+    public StepState issued(Instant at) {
+      return new StepState(startedAt, at, operation, healthySince, requested, actingSince == null ? at : actingSince);
+    }
+
+    /** A copy that started host operation {@code handle} at {@code at}. */
+    public StepState operating(OperationHandle handle, Instant at) {
+      return new StepState(startedAt, at, handle, healthySince, requested, actingSince == null ? at : actingSince);
+    }
+
+    /** A copy whose node has been healthy since {@code at} (null: not healthy now). */
+    public StepState healthy(Instant at) {
+      return new StepState(startedAt, issuedAt, operation, at, requested, actingSince);
+    }
+
+    /** A copy that has announced itself. */
+    public StepState announced() {
+      return new StepState(startedAt, issuedAt, operation, healthySince, true, actingSince);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.upkeep;
 
 import io.upkeep.event.UpgradeListener;
+import io.upkeep.internal.ClusterDrift;
 import io.upkeep.internal.Reconciler;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.HealthProbe;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 
 /**
  * Carries out {@link UpgradePlan}s by reconciling: each turn it observes the cluster, compares it
@@ -44,13 +46,28 @@ public final class UpgradeExecutor {
   }
 
   /**
-   * Starts a new run of {@code plan}. Nothing is touched until {@link UpgradeRun#execute()}.
+   * Starts a new run of {@code plan}, after observing the cluster once to check that the plan
+   * still fits it. Nothing is touched until {@link UpgradeRun#execute()}. Each run gets an id of
+   * its own, even two runs of one plan started in the same instant.
    *
+   * @throws StalePlanException if the cluster changed since the plan was made (membership,
+   *     versions, roles, task caps), naming every change
    * @throws UpkeepException if the plan needs a port or probe this executor lacks, naming it
+   * @throws NullPointerException if {@code plan} is null
    */
   public UpgradeRun start(UpgradePlan plan) {
-    String runId = "run-" + plan.id().substring(plan.id().indexOf('-') + 1) + "-" + time.now().getEpochSecond();
-    return new UpgradeRun(new Reconciler(plan, null, runId, cluster, host, traffic, time, probes, listeners));
+    Objects.requireNonNull(plan, "plan");
+    Reconciler reconciler = new Reconciler(plan, null, newRunId(plan), cluster, host, traffic, time, probes, listeners);
+    List<String> drift = ClusterDrift.since(plan, cluster.observe());
+    if (!drift.isEmpty()) {
+      throw new StalePlanException(plan.id(), drift);
+    }
+    return new UpgradeRun(reconciler);
+  }
+
+  private String newRunId(UpgradePlan plan) {
+    String unique = UUID.randomUUID().toString().substring(0, 8);
+    return "run-" + plan.id().substring(plan.id().indexOf('-') + 1) + "-" + time.now().getEpochSecond() + "-" + unique;
   }
 
   /**
@@ -58,8 +75,11 @@ public final class UpgradeExecutor {
    * flight are re-observed and carried on; host operations are polled, not started again.
    *
    * @throws UpkeepException if the state belongs to another plan, or a port or probe is missing
+   * @throws NullPointerException if an argument is null
    */
   public UpgradeRun resume(UpgradePlan plan, RunState state) {
+    Objects.requireNonNull(plan, "plan");
+    Objects.requireNonNull(state, "state");
     if (!state.planId().equals(plan.id())) {
       throw new UpkeepException("run state " + state.runId() + " belongs to plan " + state.planId()
           + ", not " + plan.id() + ": resume it with the plan it was made for");

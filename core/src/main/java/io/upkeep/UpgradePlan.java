@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
  * @param budgets per role, how many units may be in flight at once (policy and system combined)
  * @param units the work per original node
  * @param warnings what a person must know before running it (planned downtime, re-registration)
+ * @param observed every member as the planner saw it: a run refuses to start if the cluster has
+ *     changed since (versions, caps, membership)
  */
 public record UpgradePlan(
     String id,
@@ -34,7 +36,8 @@ public record UpgradePlan(
     Constraints constraints,
     Map<Role, Integer> budgets,
     List<PlanUnit> units,
-    List<String> warnings) {
+    List<String> warnings,
+    List<Node> observed) {
 
   /** @throws NullPointerException if a component is null */
   public UpgradePlan {
@@ -47,6 +50,7 @@ public record UpgradePlan(
     budgets = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(budgets));
     units = List.copyOf(units);
     warnings = List.copyOf(warnings);
+    observed = observed == null ? List.of() : List.copyOf(observed);
   }
 
   /** Every step of every unit, in plan order. */

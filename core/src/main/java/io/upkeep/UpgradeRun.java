@@ -36,22 +36,46 @@ public final class UpgradeRun {
     reconciler.resume();
   }
 
-  /** Stops the run: nodes in flight are restored to how they were; finished nodes stay upgraded. */
+  /**
+   * Stops the run for good: nodes in flight are restored to how they were (a host operation in
+   * flight is given until its deadline to finish first); finished nodes stay upgraded; a unit past
+   * its point of no return is left to an operator. An aborted run never moves forward again, even
+   * if resumed or after the cluster could not be observed; {@link #state()} shows the abort at once,
+   * so it survives a crash.
+   */
   public void abort(String reason) {
     reconciler.abort(reason);
   }
 
-  /** Approves the gate named {@code gate}; approving an unknown or already approved gate is harmless. */
+  /**
+   * Approves the gate named {@code gate}, as an {@code ApprovalRequested} event named it; approving
+   * a gate again is harmless.
+   *
+   * @throws IllegalArgumentException if the plan has no such gate, listing the gates it has
+   */
   public void approve(String gate) {
     reconciler.approve(gate);
   }
 
-  /** The run's state as a plain value, to save and later {@linkplain UpgradeExecutor#resume resume}. */
+  /**
+   * Declines the gate named {@code gate}: the unit waiting at it fails, counts against the failure
+   * threshold and is restored. Declining a gate no unit waits at changes nothing.
+   *
+   * @throws IllegalArgumentException if the plan has no such gate, listing the gates it has
+   */
+  public void decline(String gate, String reason) {
+    reconciler.decline(gate, reason);
+  }
+
+  /**
+   * The run's state as a plain value, to save and later {@linkplain UpgradeExecutor#resume resume};
+   * safe to call from any thread while {@link #execute()} runs.
+   */
   public RunState state() {
     return reconciler.state();
   }
 
-  /** A report of where the run stands now. */
+  /** A report of where the run stands now; safe to call from any thread while {@link #execute()} runs. */
   public RunReport report() {
     return reconciler.report();
   }

@@ -75,7 +75,7 @@ class PlanJsonTest {
     Constraints c = p.constraints();
     return new UpgradePlan(p.id(), p.createdAt(), p.strategy(), p.target(), p.policy(),
         new Constraints(Map.of(), c.quorumRoles(), c.roleOrder(), c.leaderLast(), c.skew(), c.minimumCapacity()),
-        Map.of(), p.units(), p.warnings());
+        Map.of(), p.units(), p.warnings(), p.observed());
   }
 
   @Nested
@@ -252,8 +252,8 @@ class PlanJsonTest {
                       new Action.SetTaskCap(TaskCap.of(3)), "restore the original cap")))),
           Map.of(
               a.steps().get(0).id(), new StepState(T0.plusSeconds(5), T0.plusSeconds(6),
-                  new OperationHandle("op-7f3a"), null, false),
-              current.id(), new StepState(T0.plusSeconds(60), null, null, T0.plusSeconds(90), true)),
+                  new OperationHandle("op-7f3a"), null, false, T0.plusSeconds(6)),
+              current.id(), new StepState(T0.plusSeconds(60), null, null, T0.plusSeconds(90), true, null)),
           Map.of(
               id("node-a"), new NodeOrigin(TaskCap.of(5), DrainState.ACTIVE, Fixtures.WIN2019),
               id("node-c"), new NodeOrigin(TaskCap.UNLIMITED, DrainState.DRAINING, Fixtures.NOMAD_17)),

@@ -308,7 +308,7 @@ class PolicyTest {
           base.drainDeadline(), base.onDrainTimeout(), base.settle(), base.healthDeadline(), ramp,
           base.rampSoak(), base.trialTaskCap(), base.exclusiveTrial(), base.taskRamp(), base.snapshots(),
           base.failureThreshold(), base.onFailure(), base.allowDowntime(), base.forceVersionSkew(), probes,
-          only, hints, base.pollInterval(), base.blockedTimeout());
+          only, hints, base.pollInterval(), base.blockedTimeout(), base.operationDeadline(), base.outOfService());
 
       ramp.add(50);
       probes.clear();

@@ -83,6 +83,30 @@ public sealed interface UpgradeEvent {
     }
   }
 
+  /**
+   * A unit ended in a state an operator must finish: a restore step failed, or it was past its
+   * point of no return (its original node removed or destroyed) and is not restored.
+   */
+  record UnitNeedsOperator(Instant at, NodeId unit, String reason) implements UpgradeEvent {
+    @Override
+    public String describe() {
+      return unit + ": NEEDS AN OPERATOR: " + reason;
+    }
+  }
+
+  /** Nothing more can start or go on for now; said each time the reasons change. */
+  record RunBlocked(Instant at, java.util.List<String> reasons) implements UpgradeEvent {
+    /** @throws NullPointerException if {@code reasons} is null */
+    public RunBlocked {
+      reasons = java.util.List.copyOf(reasons);
+    }
+
+    @Override
+    public String describe() {
+      return "blocked: " + String.join("; ", reasons);
+    }
+  }
+
   /** An approval gate is waiting for an operator. */
   record ApprovalRequested(Instant at, NodeId unit, String gate, String instructions) implements UpgradeEvent {
     @Override
@@ -96,6 +120,14 @@ public sealed interface UpgradeEvent {
     @Override
     public String describe() {
       return "approved '" + gate + "'";
+    }
+  }
+
+  /** An approval gate was declined: its unit fails and is restored. */
+  record Declined(Instant at, String gate, String reason) implements UpgradeEvent {
+    @Override
+    public String describe() {
+      return "declined '" + gate + "'" + (reason.isEmpty() ? "" : ": " + reason);
     }
   }
 

@@ -65,11 +65,15 @@ public final class PlanBuilder {
     List<Node> selected = snapshot.nodes().stream()
         .filter(n -> policy.only().isEmpty() || policy.only().contains(n.id()))
         .toList();
+    checkLeaderSelected(selected);
     List<Node> todo = new ArrayList<>();
     for (Node n : selected) {
       checkVersion(n);
       if (target.isMetBy(n.platform())) {
         warnings.add(n.id() + " is already on " + n.platform() + " and is left alone");
+      } else if (!n.inService() && policy.outOfService() == Policy.OutOfServiceAction.SKIP) {
+        warnings.add(n.id() + " is out of service (" + n.health() + ", " + n.drainState() + ") and is left alone "
+            + "(policy outOfService SKIP); it still counts against its role's budget while it is out");
       } else {
         todo.add(n);
       }
@@ -79,33 +83,58 @@ public final class PlanBuilder {
     throwIfProblems();
 
     List<Node> ordered = order(todo);
-    // Canaries come from the first role to upgrade, never the leader: everyone else waits for them,
-    // so a canary from a later role would wait for (and be waited on by) the first role's leader.
+    // Canaries come from the first role to upgrade, never the leader and never a node out of
+    // service (it would prove nothing): everyone else waits for them.
     List<NodeId> canaries = ordered.isEmpty() ? List.of() : ordered.stream()
-        .filter(n -> n.role().equals(ordered.get(0).role()) && !n.leader())
+        .filter(n -> n.role().equals(ordered.get(0).role()) && !n.leader() && n.inService())
         .limit(policy.canaries()).map(Node::id).toList();
     List<PlanUnit> units = new ArrayList<>();
     Map<Role, List<NodeId>> doneByRole = new LinkedHashMap<>();
     for (Node n : ordered) {
       boolean canary = canaries.contains(n.id());
       List<NodeId> after = new ArrayList<>();
-      if (!canary) {
+      // A node already out of service is upgraded while it is out: it serves nothing a canary
+      // protects, and it already holds a slot of the budget that the canaries may need.
+      if (!canary && n.inService()) {
         after.addAll(canaries);
       }
       for (Role earlier : rolesBefore(n.role())) {
         after.addAll(doneByRole.getOrDefault(earlier, List.of()));
-      }
-      if (n.leader() && constraints.leaderLast()) {
-        ordered.stream().filter(o -> o.role().equals(n.role()) && !o.id().equals(n.id()) && !after.contains(o.id()))
-            .forEach(o -> after.add(o.id()));
       }
       after.remove(n.id());
       doneByRole.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id());
       units.add(new PlanUnit(n.id(), n.role(), canary, expected(n), after.stream().distinct().toList(),
           steps(n, canary, todo.size() == snapshot.nodes().size() && snapshot.nodes().size() == 1)));
     }
+    if (constraints.leaderLast()) {
+      snapshot.nodes().stream().filter(n -> n.leader() && constraints.quorumRoles().contains(n.role())
+          && todo.stream().anyMatch(t -> t.role().equals(n.role())))
+          .forEach(l -> warnings.add("leader last: whoever leads role " + l.role() + " when its turn comes is upgraded "
+              + "after every other node of its role (" + l.id() + " leads now)"));
+    }
     String id = "plan-" + digest(Json.write(List.of(units, target, strategy, policy, constraints)));
-    return new UpgradePlan(id, now, strategy, target, policy, constraints, budgets, units, warnings);
+    return new UpgradePlan(id, now, strategy, target, policy, constraints, budgets, units, warnings, snapshot.nodes());
+  }
+
+  /** A leader goes last, so selecting it without the other voters of its role that need the upgrade cannot run. */
+  private void checkLeaderSelected(List<Node> selected) {
+    if (!constraints.leaderLast() || policy.only().isEmpty()) {
+      return;
+    }
+    for (Node leader : selected) {
+      if (!leader.leader() || !constraints.quorumRoles().contains(leader.role())) {
+        continue;
+      }
+      List<NodeId> left = snapshot.withRole(leader.role()).stream()
+          .filter(v -> v.voter() && !v.id().equals(leader.id()) && !policy.only().contains(v.id())
+              && !target.isMetBy(v.platform()))
+          .map(Node::id).toList();
+      if (!left.isEmpty()) {
+        problems.add("policy.only selects " + leader.id() + ", the leader of role " + leader.role() + ", but not "
+            + left + ", which are not on " + target + ": the leader is upgraded last, after every other voter of its "
+            + "role; select them too, or move the leadership to an upgraded voter first");
+      }
+    }
   }
 
   private void checkKnown(Iterable<NodeId> ids, String where) {
@@ -144,14 +173,8 @@ public final class PlanBuilder {
       if (constraints.budgets().containsKey(role)) {
         b = Math.min(b, constraints.budgets().get(role).resolve(group.size()));
       }
-      if (inPlace && constraints.quorumRoles().contains(role)) {
-        long voters = group.stream().filter(Node::voter).count();
-        int headroom = (int) (voters - Constraints.quorum((int) voters));
-        if (voters > 0 && headroom < 1 && snapshot.nodes().size() > 1) {
-          problems.add("role " + role + " has " + voters + " voter(s); taking one out in place would lose quorum ("
-              + Constraints.quorum((int) voters) + " needed): add voters first, or use Strategy.rollingReplace()");
-        }
-        b = Math.max(1, Math.min(b, headroom));
+      if (constraints.quorumRoles().contains(role) && snapshot.nodes().size() > 1) {
+        b = Math.max(1, Math.min(b, quorumHeadroom(role, group, !(strategy instanceof Strategy.RollingReplace))));
       }
       if (inPlace && constraints.minimumCapacity() > 0 && snapshot.nodes().size() > 1) {
         int fit = capacityHeadroom(group);
@@ -164,6 +187,36 @@ public final class PlanBuilder {
       out.put(role, b);
     }
     return out;
+  }
+
+  /**
+   * How many voters of {@code role} may be out at once without losing quorum, counting voters that
+   * are already unhealthy; records a problem naming the failure tolerance when not even one may.
+   * A rolling replacement joins as a voter before its old node stops, which makes the quorum one
+   * larger; in place and clone-and-migrate stop the voter first.
+   */
+  private int quorumHeadroom(Role role, List<Node> group, boolean stopsFirst) {
+    List<Node> voters = group.stream().filter(Node::voter).toList();
+    if (voters.isEmpty()) {
+      return Integer.MAX_VALUE;
+    }
+    List<NodeId> failed = voters.stream().filter(v -> v.health() != io.upkeep.Health.HEALTHY).map(Node::id).toList();
+    int healthy = voters.size() - failed.size();
+    int quorum = Constraints.quorum(voters.size());
+    int tolerance = healthy - quorum;
+    int headroom = stopsFirst ? tolerance : healthy - Constraints.quorum(voters.size() + 1) + 1;
+    if (headroom >= 1) {
+      return Math.max(1, Math.min(tolerance, headroom));
+    }
+    if (!failed.isEmpty()) {
+      problems.add("role " + role + " has a failure tolerance of " + tolerance + ": " + healthy + " of " + voters.size()
+          + " voters are healthy and " + quorum + " are needed, so taking one more out loses quorum; bring back "
+          + failed + " or remove them from the cluster first");
+    } else {
+      problems.add("role " + role + " has " + voters.size() + " voter(s); taking one out in place would lose quorum ("
+          + quorum + " needed): add voters first, or use Strategy.rollingReplace()");
+    }
+    return 1;
   }
 
   /** How many of the group's largest-capped nodes can be out at once while capacity holds. */
@@ -269,27 +322,49 @@ public final class PlanBuilder {
         NOMINAL_UNIT.plus(PER_RUNNING_TASK.multipliedBy(n.runningWork())));
   }
 
+  /**
+   * The unit's steps. Every gate of a unit (canary soak and approval, ramp soaks, the migration
+   * approval) comes before its point of no return, the removal of its original node, so that a gate
+   * that fails can still put everything back.
+   */
   private List<PlanStep> steps(Node n, boolean canary, boolean singleNode) {
     StepList s = new StepList(n.id(), "");
     Platform expected = target.applyTo(n.platform());
     if (strategy instanceof Strategy.InPlace) {
       inPlace(s, n, expected, singleNode);
+      canaryGates(s, n, n.id(), canary);
     } else if (strategy instanceof Strategy.RollingReplace r) {
-      rolling(s, n, NodeId.of(n.id().value() + r.newNodeSuffix()), expected, canary);
+      NodeId next = NodeId.of(n.id().value() + r.newNodeSuffix());
+      rolling(s, n, next, expected, canary);
+      canaryGates(s, n, next, canary);
+      if (n.drainState() != io.upkeep.DrainState.ACTIVE) {
+        s.add(next, new Action.Drain(), "the operator drained " + n.id() + ": its replacement is left drained the same way");
+      }
+      retire(s, n, policy.trafficRamp().isEmpty());
     } else {
-      clone(s, n, NodeId.of(n.id().value() + ((Strategy.CloneAndMigrate) strategy).cloneSuffix()), expected);
-    }
-    if (canary) {
-      NodeId subject = lastSubject(s.steps, n.id());
-      if (!policy.canarySoak().isZero()) {
-        s.add(subject, new Action.Soak(policy.canarySoak()), "the canary must stay healthy before any other node starts");
-      }
-      if (policy.approveCanaries()) {
-        s.add(subject, new Action.Approval("canary:" + n.id(), "check " + subject + " and approve to upgrade the rest"),
-            "policy asks for an operator's approval after the canaries");
-      }
+      NodeId clone = NodeId.of(n.id().value() + ((Strategy.CloneAndMigrate) strategy).cloneSuffix());
+      clone(s, n, clone, expected);
+      canaryGates(s, n, clone, canary);
+      s.add(clone, new Action.Approval("migration:" + n.id(), "verify API scripts, CI integrations and deployments on "
+          + clone + "; approve to decommission " + n.id() + " (it stays stopped for rollback until then)"),
+          "keep the source for rollback until the operator confirms");
+      s.add(n.id(), new Action.RemoveMember(), "the source leaves the cluster");
+      s.add(n.id(), new Action.Decommission(), "the source's host is no longer needed");
     }
     return s.steps;
+  }
+
+  private void canaryGates(StepList s, Node n, NodeId subject, boolean canary) {
+    if (!canary) {
+      return;
+    }
+    if (!policy.canarySoak().isZero()) {
+      s.add(subject, new Action.Soak(policy.canarySoak()), "the canary must stay healthy before any other node starts");
+    }
+    if (policy.approveCanaries()) {
+      s.add(subject, new Action.Approval("canary:" + n.id(), "check " + subject + " and approve to upgrade the rest"),
+          "policy asks for an operator's approval after the canaries");
+    }
   }
 
   private void inPlace(StepList s, Node n, Platform expected, boolean singleNode) {
@@ -300,7 +375,8 @@ public final class PlanBuilder {
           + Durations.format(policy.drainDeadline()) + ")");
     } else if (n.runsWork()) {
       s.add(id, new Action.Drain(), "stop new work and let running work finish, while the others carry the load (deadline "
-          + Durations.format(policy.drainDeadline()) + ")");
+          + Durations.format(policy.drainDeadline()) + ")" + (n.drainState() == io.upkeep.DrainState.ACTIVE ? ""
+              : "; the operator drained it before the run, so it stays drained afterwards"));
     }
     if (policy.snapshots()) {
       s.add(id, new Action.Snapshot(), "a restore point, so a failed upgrade can be undone (never restore the database)");
@@ -312,7 +388,7 @@ public final class PlanBuilder {
     verify(s, id);
     if (singleNode) {
       s.add(id, new Action.ExitMaintenance(), "end of the planned downtime");
-    } else if (n.runsWork()) {
+    } else if (n.runsWork() && n.drainState() == io.upkeep.DrainState.ACTIVE) {
       s.add(id, new Action.Undrain(), "take work again");
     }
   }
@@ -328,6 +404,9 @@ public final class PlanBuilder {
     }
     verify(s, next);
     List<Integer> ramp = policy.trafficRamp();
+    if (ramp.isEmpty()) {
+      s.add(next, new Action.SetTrafficWeight(100, true), "equal share of requests from the load balancer");
+    }
     for (int i = 0; i < ramp.size(); i++) {
       int w = ramp.get(i);
       s.add(next, new Action.SetTrafficWeight(w), w == 100 ? "equal share of requests" : "ease it into the load balancer");
@@ -361,7 +440,6 @@ public final class PlanBuilder {
       }
       s.add(next, new Action.SetTaskCap(old.taskCap()), "match the node it replaces");
     }
-    retire(s, old, !ramp.isEmpty());
   }
 
   private void clone(StepList s, Node source, NodeId clone, Platform expected) {
@@ -378,17 +456,10 @@ public final class PlanBuilder {
     s.add(clone, new Action.ExitMaintenance(), "end of the planned downtime: the clone takes work");
     s.add(clone, new Action.SetTrafficWeight(100), "cut over: send users to the clone");
     s.add(id, new Action.SetTrafficWeight(0), "cut over: the source gets no requests");
-    s.add(clone, new Action.Approval("migration:" + id, "verify API scripts, CI integrations and deployments on " + clone
-        + "; approve to decommission " + id + " (it stays stopped for rollback until then)"),
-        "keep the source for rollback until the operator confirms");
-    s.add(id, new Action.RemoveMember(), "the source leaves the cluster");
-    s.add(id, new Action.Decommission(), "the source's host is no longer needed");
   }
 
-  private void retire(StepList s, Node old, boolean inLoadBalancer) {
-    if (inLoadBalancer) {
-      s.add(old.id(), new Action.SetTrafficWeight(0), "its replacement serves; stop sending it requests");
-    }
+  private void retire(StepList s, Node old, boolean optionalTraffic) {
+    s.add(old.id(), new Action.SetTrafficWeight(0, optionalTraffic), "its replacement serves; stop sending it requests");
     if (old.runsWork()) {
       s.add(old.id(), new Action.Drain(), "stop new work and let running work finish (deadline "
           + Durations.format(policy.drainDeadline()) + ")");
@@ -411,16 +482,5 @@ public final class PlanBuilder {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always present in the JDK", e);
     }
-  }
-
-  /** The node that ends up serving: the new one for replacements, else the unit's own. */
-  private static NodeId lastSubject(List<PlanStep> steps, NodeId unit) {
-    for (int i = steps.size() - 1; i >= 0; i--) {
-      PlanStep s = steps.get(i);
-      if (!(s.action() instanceof Action.Decommission) && !s.node().equals(unit)) {
-        return s.node();
-      }
-    }
-    return unit;
   }
 }

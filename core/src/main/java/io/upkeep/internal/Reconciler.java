@@ -1,7 +1,9 @@
 package io.upkeep.internal;
 
+import io.upkeep.Action;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.ClusterSnapshot;
+import io.upkeep.Durations;
 import io.upkeep.Node;
 import io.upkeep.NodeId;
 import io.upkeep.PlanStep;
@@ -14,6 +16,7 @@ import io.upkeep.RunState.NodeOrigin;
 import io.upkeep.RunState.StepState;
 import io.upkeep.RunState.UnitState;
 import io.upkeep.RunState.UnitStatus;
+import io.upkeep.RunState.Unrestored;
 import io.upkeep.RunStatus;
 import io.upkeep.UpgradePlan;
 import io.upkeep.event.UpgradeEvent;
@@ -33,7 +36,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * in flight by one step outcome, start pending units into free budget slots (longest expected
  * first), then wait for a change or the earliest timer. All progress lives in maps of plain values,
  * so {@link #state()} is always a faithful, resumable {@link RunState}.
+ *
+ * <p>Thread-safe: a turn runs under this object's lock, which {@link #state()} and
+ * {@link #report()} take too; the wait between turns does not hold it. Controls (pause, resume,
+ * abort, approve, decline) are queued under their own lock and applied at the next turn.
  */
 public final class Reconciler {
 
@@ -59,12 +68,18 @@ public final class Reconciler {
   private final Map<NodeId, PlanUnit> planUnits = new LinkedHashMap<>();
   private final Map<NodeId, Integer> planIndex = new HashMap<>();
   private final Map<NodeId, Set<NodeId>> unitNodes = new HashMap<>();
+  private final Map<Role, List<NodeId>> unitsByRole = new HashMap<>();
+  private final Set<NodeId> created = new HashSet<>();
+  /** Nodes the budget does not count: created by the run, or drained by the operator before it. */
+  private final Set<NodeId> notBudgeted = new HashSet<>();
+  private final Set<String> gates = new TreeSet<>();
   private final Map<NodeId, UnitState> units = new LinkedHashMap<>();
   private final Map<String, StepState> steps = new HashMap<>();
   private final Map<NodeId, NodeOrigin> origins = new HashMap<>();
   private final Set<String> approvals = ConcurrentHashMap.newKeySet();
   private final Set<NodeId> active = new LinkedHashSet<>();
   private final Set<String> announced = new HashSet<>();
+  private final Set<String> notes = new LinkedHashSet<>();
   private final Set<NodeId> hinted;
   /** Pending units free to start, or null when a unit's status changed and it must be worked out again. */
   private List<PlanUnit> readyCache;
@@ -79,6 +94,8 @@ public final class Reconciler {
   private Duration doneTotal = Duration.ZERO;
   private int doneCount;
   private final Set<String> awaiting = new LinkedHashSet<>();
+  private Set<String> blocked = new LinkedHashSet<>();
+  private List<String> blockedAnnounced = List.of();
 
   // Control requests, applied at the start of a turn.
   private final Object control = new Object();
@@ -86,6 +103,7 @@ public final class Reconciler {
   private boolean resumeRequest;
   private String abortRequest;
   private final List<String> newApprovals = new ArrayList<>();
+  private final Map<String, String> declines = new LinkedHashMap<>();
 
   public Reconciler(UpgradePlan plan, RunState state, String runId, ClusterPort cluster, HostPort host,
       TrafficPort traffic, TimeSource time, Map<String, HealthProbe> probes, List<UpgradeListener> listeners) {
@@ -97,16 +115,30 @@ public final class Reconciler {
     this.time = time;
     this.listeners = listeners;
     this.hinted = new HashSet<>(policy.durationHints().keySet());
-    this.driver = new StepDriver(plan, runId, cluster, host, traffic, probes, steps, approvals);
+    this.driver = new StepDriver(plan, runId, cluster, host, traffic, probes, steps, approvals, origins,
+        this::leaderMustWait);
     int i = 0;
     for (PlanUnit u : plan.units()) {
       planUnits.put(u.node(), u);
       planIndex.put(u.node(), i++);
+      unitsByRole.computeIfAbsent(u.role(), r -> new ArrayList<>()).add(u.node());
       Set<NodeId> nodes = new HashSet<>();
-      u.steps().forEach(s -> nodes.add(s.node()));
+      for (PlanStep s : u.steps()) {
+        nodes.add(s.node());
+        if (s.action() instanceof Action.Provision) {
+          created.add(s.node());
+        }
+        String gate = driver.gateOf(s);
+        if (gate != null) {
+          gates.add(gate);
+        }
+      }
       unitNodes.put(u.node(), nodes);
       units.put(u.node(), UnitState.pending());
     }
+    notBudgeted.addAll(created);
+    plan.observed().stream().filter(n -> n.health() == io.upkeep.Health.HEALTHY && n.drainState() != io.upkeep.DrainState.ACTIVE)
+        .forEach(n -> notBudgeted.add(n.id()));
     if (state != null) {
       restore(state);
     }
@@ -153,10 +185,29 @@ public final class Reconciler {
   }
 
   public void approve(String gate) {
+    checkGate(gate);
     synchronized (control) {
       newApprovals.add(gate);
     }
     approvals.add(gate);
+  }
+
+  public void decline(String gate, String why) {
+    checkGate(gate);
+    synchronized (control) {
+      declines.put(gate, why == null ? "" : why);
+    }
+  }
+
+  private void checkGate(String gate) {
+    if (gate == null || !gates.contains(gate)) {
+      throw new IllegalArgumentException("plan " + plan.id() + " has no gate named '" + gate + "'; its gates are "
+          + (gates.isEmpty() ? "none" : gates) + ": pass the name an ApprovalRequested event gave");
+    }
+  }
+
+  private boolean stopping() {
+    return status == RunStatus.ABORTING || status == RunStatus.ROLLING_BACK;
   }
 
   private void applyControls(Instant now) {
@@ -164,23 +215,30 @@ public final class Reconciler {
     boolean resumeNow;
     String abortWhy;
     List<String> approved;
+    Map<String, String> declined;
     synchronized (control) {
       pauseWhy = pauseRequest;
       resumeNow = resumeRequest;
       abortWhy = abortRequest;
       approved = new ArrayList<>(newApprovals);
+      declined = new LinkedHashMap<>(declines);
       pauseRequest = null;
       resumeRequest = false;
       abortRequest = null;
       newApprovals.clear();
+      declines.clear();
     }
     for (String gate : approved) {
       emit(new UpgradeEvent.Approved(now, gate));
     }
+    declined.forEach((gate, why) -> {
+      emit(new UpgradeEvent.Declined(now, gate, why));
+      declineGate(gate, why, now);
+    });
     if (status.terminal()) {
       return;
     }
-    if (abortWhy != null && status != RunStatus.ABORTING) {
+    if (abortWhy != null && !stopping()) {
       stopAndRestore(now, RunStatus.ABORTING, "aborted by operator" + (abortWhy.isEmpty() ? "" : ": " + abortWhy));
       return;
     }
@@ -192,87 +250,138 @@ public final class Reconciler {
     if (pauseWhy != null && (status == RunStatus.RUNNING || status == RunStatus.AWAITING_APPROVAL)) {
       setStatus(now, RunStatus.PAUSED, pauseWhy);
     }
-    if (status == RunStatus.AWAITING_APPROVAL && !approved.isEmpty()) {
+    if (status == RunStatus.AWAITING_APPROVAL && (!approved.isEmpty() || !declined.isEmpty())) {
       setStatus(now, RunStatus.RUNNING, "");
+    }
+  }
+
+  /** Fails the unit waiting at {@code gate}, if one is. */
+  private void declineGate(String gate, String why, Instant now) {
+    for (NodeId id : new ArrayList<>(active)) {
+      UnitState u = units.get(id);
+      List<PlanStep> list = currentSteps(id, u);
+      if (u.status() == UnitStatus.RUNNING && u.cursor() < list.size() && gate.equals(driver.gateOf(list.get(u.cursor())))) {
+        failUnit(id, "gate '" + gate + "' declined by operator" + (why.isEmpty() ? "" : ": " + why), now, true);
+      }
     }
   }
 
   // ---- the loop ----
 
   public RunReport execute() {
-    Instant now = time.now();
-    if (status.terminal()) {
-      return report();
-    }
-    if (startedAt == null) {
-      startedAt = now;
-    }
-    if (!announcedStart) {
-      announcedStart = true;
-      emit(new UpgradeEvent.RunStarted(now, runId, plan.id(), planUnits.size()));
-    }
-    if (status == RunStatus.PENDING || status == RunStatus.AWAITING_APPROVAL) {
-      status = RunStatus.RUNNING;
+    synchronized (this) {
+      Instant now = time.now();
+      if (status.terminal()) {
+        return report();
+      }
+      if (startedAt == null) {
+        startedAt = now;
+      }
+      if (!announcedStart) {
+        announcedStart = true;
+        emit(new UpgradeEvent.RunStarted(now, runId, plan.id(), planUnits.size()));
+      }
+      if (status == RunStatus.PENDING || status == RunStatus.AWAITING_APPROVAL) {
+        status = RunStatus.RUNNING;
+      }
     }
     while (true) {
-      now = time.now();
-      applyControls(now);
-      ClusterSnapshot snap;
+      ClusterSnapshot snap = null;
+      ClusterOperationException unobservable = null;
       try {
         snap = cluster.observe();
       } catch (ClusterOperationException e) {
-        if (!e.retryable()) {
-          setStatus(now, RunStatus.PAUSED, "cannot observe the cluster: " + e.getMessage());
-          return report();
-        }
-        if (unobservedSince == null) {
-          unobservedSince = now;
-        } else if (!now.isBefore(unobservedSince.plus(policy.blockedTimeout()))) {
+        unobservable = e;
+      }
+      Duration wait;
+      synchronized (this) {
+        Instant now = time.now();
+        applyControls(now);
+        if (snap == null) {
+          if (unobservable(now, unobservable)) {
+            return report();
+          }
+          wait = policy.pollInterval();
+        } else {
           unobservedSince = null;
-          setStatus(now, RunStatus.PAUSED, "cannot observe the cluster for " + io.upkeep.Durations.format(
-              policy.blockedTimeout()) + ": " + e.getMessage() + "; fix the cluster or the connection, then resume");
-          return report();
+          wait = afterObserving(snap, now);
+          if (wait == null) {
+            return report();
+          }
         }
-        LOG.warn("observing the cluster failed, will retry: {}", e.getMessage());
-        time.sleep(policy.pollInterval());
-        continue;
       }
-      unobservedSince = null;
-      Turn turn = turn(snap, now);
-      if (finished(now)) {
-        return report();
-      }
-      boolean onlyApprovals = !active.isEmpty() && turn.awaitingApproval == active.size();
-      if (status == RunStatus.PAUSED && (active.isEmpty() || onlyApprovals)) {
-        return report();
-      }
-      if (awaiting.stream().anyMatch(approvals::contains)) {
-        continue;
-      }
-      if (status == RunStatus.RUNNING && onlyApprovals && !turn.started) {
-        setStatus(now, RunStatus.AWAITING_APPROVAL, "waiting for " + awaiting);
-        return report();
-      }
-      if (checkBlocked(now)) {
-        return report();
-      }
-      if (turn.progressed) {
-        continue;
-      }
-      Instant wake = turn.wake == null ? now.plus(policy.pollInterval()) : turn.wake;
-      Duration wait = Duration.between(now, wake);
-      if (wait.compareTo(policy.pollInterval()) > 0) {
-        wait = policy.pollInterval();
-      }
-      if (wait.isNegative() || wait.isZero()) {
-        continue;
-      }
-      try {
-        cluster.awaitChange(snap, wait);
-      } catch (ClusterOperationException e) {
+      if (snap == null) {
         time.sleep(wait);
+      } else if (!wait.isZero()) {
+        try {
+          cluster.awaitChange(snap, wait);
+        } catch (ClusterOperationException e) {
+          time.sleep(wait);
+        }
       }
     }
+  }
+
+  /** Handles a failed observation; true if {@code execute()} should return now. */
+  private boolean unobservable(Instant now, ClusterOperationException e) {
+    if (!e.retryable()) {
+      stopFor(now, "cannot observe the cluster: " + e.getMessage());
+      return true;
+    }
+    if (unobservedSince == null) {
+      unobservedSince = now;
+    } else if (!now.isBefore(unobservedSince.plus(policy.blockedTimeout()))) {
+      unobservedSince = null;
+      stopFor(now, "cannot observe the cluster for " + Durations.format(policy.blockedTimeout()) + ": "
+          + e.getMessage() + "; fix the cluster or the connection, then resume");
+      return true;
+    }
+    LOG.warn("observing the cluster failed, will retry: {}", e.getMessage());
+    return false;
+  }
+
+  /**
+   * Pauses for an operator; a run that is stopping (abort, rollback) stays stopping, so it never
+   * moves forward again, and only notes why it cannot go on now.
+   */
+  private void stopFor(Instant now, String why) {
+    if (stopping()) {
+      reason = reason + " (then: " + why + ")";
+      LOG.warn("{}", why);
+    } else {
+      setStatus(now, RunStatus.PAUSED, why);
+    }
+  }
+
+  /** One turn on {@code snap}; returns how long to wait for a change, or null if {@code execute()} should return. */
+  private Duration afterObserving(ClusterSnapshot snap, Instant now) {
+    Turn turn = turn(snap, now);
+    if (finished(now)) {
+      return null;
+    }
+    boolean onlyApprovals = !active.isEmpty() && turn.awaitingApproval == active.size();
+    if (status == RunStatus.PAUSED && (active.isEmpty() || onlyApprovals)) {
+      return null;
+    }
+    if (awaiting.stream().anyMatch(approvals::contains)) {
+      return Duration.ZERO;
+    }
+    if (status == RunStatus.RUNNING && onlyApprovals && !turn.started) {
+      setStatus(now, RunStatus.AWAITING_APPROVAL, "waiting for " + awaiting);
+      return null;
+    }
+    if (checkBlocked(now)) {
+      return null;
+    }
+    if (turn.progressed) {
+      return Duration.ZERO;
+    }
+    Instant wake = turn.wake == null ? now.plus(policy.pollInterval()) : turn.wake;
+    Duration wait = Duration.between(now, wake);
+    if (wait.compareTo(policy.pollInterval()) > 0) {
+      wait = policy.pollInterval();
+    }
+    return wait.isNegative() ? Duration.ZERO : wait;
   }
 
   private static final class Turn {
@@ -291,22 +400,57 @@ public final class Reconciler {
   private Turn turn(ClusterSnapshot snap, Instant now) {
     Turn turn = new Turn();
     awaiting.clear();
+    Set<String> blockedNow = new LinkedHashSet<>();
+    if (stopping()) {
+      stopAndRestore(now, status, reason);
+    }
+    Guard guard = guard(snap);
     for (NodeId id : new ArrayList<>(active)) {
-      advanceUnit(id, snap, now, turn);
+      advanceUnit(id, snap, now, turn, guard, blockedNow);
     }
     applyControls(now);
     if (status == RunStatus.RUNNING) {
-      turn.started = startUnits(snap, now);
+      turn.started = startUnits(snap, now, blockedNow);
       turn.progressed |= turn.started;
     }
+    blocked = blockedNow;
+    List<String> reasons = List.copyOf(blockedNow);
+    if (!turn.progressed && !reasons.isEmpty() && !reasons.equals(blockedAnnounced)) {
+      blockedAnnounced = reasons;
+      emit(new UpgradeEvent.RunBlocked(now, reasons));
+    } else if (reasons.isEmpty()) {
+      blockedAnnounced = List.of();
+    }
     return turn;
+  }
+
+  /** This turn's guard: what the observation shows out of service, plus what the run's units in flight took out. */
+  private Guard guard(ClusterSnapshot snap) {
+    Set<NodeId> disrupted = new HashSet<>();
+    Set<NodeId> removed = new HashSet<>();
+    for (PlanUnit pu : plan.units()) {
+      boolean inFlight = active.contains(pu.node());
+      for (PlanStep s : pu.steps()) {
+        StepState st = steps.get(s.id());
+        if (st == null || st.actingSince() == null) {
+          continue;
+        }
+        if (inFlight && StepDriver.isDisruptive(s.action())) {
+          disrupted.add(s.node());
+        }
+        if (s.action() instanceof Action.RemoveMember || s.action() instanceof Action.Decommission) {
+          removed.add(s.node());
+        }
+      }
+    }
+    return new Guard(snap, plan.budgets(), notBudgeted, disrupted, removed);
   }
 
   private List<PlanStep> currentSteps(NodeId id, UnitState u) {
     return u.status() == UnitStatus.RESTORING ? u.restoreSteps() : planUnits.get(id).steps();
   }
 
-  private void advanceUnit(NodeId id, ClusterSnapshot snap, Instant now, Turn turn) {
+  private void advanceUnit(NodeId id, ClusterSnapshot snap, Instant now, Turn turn, Guard guard, Set<String> blockedNow) {
     UnitState u = units.get(id);
     List<PlanStep> list = currentSteps(id, u);
     if (u.cursor() >= list.size()) {
@@ -315,21 +459,58 @@ public final class Reconciler {
       return;
     }
     PlanStep step = list.get(u.cursor());
+    if (u.status() == UnitStatus.RESTORING && !Restoration.isRestoreStep(step) && !steps.containsKey(step.id())) {
+      // An interrupted plan step that never started (the unit was requeued or resumed): nothing to wait for.
+      restoreAfterInterruptedStep(id, u);
+      turn.progressed = true;
+      return;
+    }
+    String skip = u.status() == UnitStatus.RESTORING ? skipRestoreStep(id, u, step) : null;
+    if (skip != null) {
+      notes.add(skip);
+      units.put(id, u.at(u.cursor() + 1));
+      turn.progressed = true;
+      return;
+    }
     if (!steps.containsKey(step.id())) {
       startStep(id, step, snap, now);
       turn.progressed = true;
     }
-    Outcome o = driver.advance(step, snap, now, planUnits.get(id).steps());
+    Outcome o = driver.advance(step, snap, now, planUnits.get(id).steps(), guard);
     switch (o.kind()) {
-      case DONE -> {
+      case DONE, NOTED -> {
+        if (o.kind() == Outcome.Kind.NOTED) {
+          notes.add(o.detail());
+        }
         emit(new UpgradeEvent.StepCompleted(now, id, step, o.detail()));
-        units.put(id, new UnitState(u.status(), u.cursor() + 1, u.startedAt(), u.finishedAt(), u.failure(), u.restoreSteps()));
+        units.put(id, u.at(u.cursor() + 1));
         turn.progressed = true;
       }
       case FAIL -> {
         emit(new UpgradeEvent.StepFailed(now, id, step, o.detail()));
-        failUnit(id, o.detail(), now, true);
+        if (u.status() == UnitStatus.RESTORING) {
+          restoreStepFailed(id, u, step, o.detail());
+        } else {
+          failUnit(id, o.detail(), now, true);
+        }
         turn.progressed = true;
+      }
+      case DEFER -> {
+        if (canRequeue(id, step)) {
+          requeue(id, step, o.detail(), now);
+          turn.progressed = true;
+        } else {
+          blockedNow.add(id + ": " + o.detail());
+          announceOnce(step, () -> emit(new UpgradeEvent.UnitBlocked(now, id, o.detail())));
+          if (!now.isBefore(steps.get(step.id()).startedAt().plus(policy.blockedTimeout()))) {
+            emit(new UpgradeEvent.StepFailed(now, id, step, o.detail()));
+            failUnit(id, "could not go on safely for " + Durations.format(policy.blockedTimeout()) + ": " + o.detail(),
+                now, true);
+            turn.progressed = true;
+          } else {
+            turn.wakeAt(now.plus(policy.pollInterval()));
+          }
+        }
       }
       case WAIT -> {
         turn.progressed |= o.issued();
@@ -340,36 +521,98 @@ public final class Reconciler {
           awaiting.add(gate);
           announceOnce(step, () -> emit(new UpgradeEvent.ApprovalRequested(now, id, gate, driver.instructionsOf(step))));
         } else if (!o.detail().isEmpty()) {
+          blockedNow.add(id + ": " + o.detail());
           announceOnce(step, () -> emit(new UpgradeEvent.UnitBlocked(now, id, o.detail())));
+          turn.wakeAt(now.plus(policy.pollInterval()));
         }
       }
     }
   }
 
+  /**
+   * Why a restore step is skipped, or null. A rolling replacement stays in service while its
+   * original node could not be brought back; a clone's source stays stopped while the clone could
+   * not be stopped (two instances must never share the database). Maintenance mode always ends.
+   */
+  private String skipRestoreStep(NodeId id, UnitState u, PlanStep step) {
+    if (u.unrestored().isEmpty() || step.action() instanceof Action.ExitMaintenance) {
+      return null;
+    }
+    boolean onCreated = created.contains(step.node());
+    Optional<Unrestored> across = u.unrestored().stream().filter(f -> created.contains(f.node()) != onCreated).findFirst();
+    return across.map(f -> id + ": skipped '" + step.action().describe() + "' on " + step.node() + " because "
+        + f.node() + " could not be restored (" + f.why() + ")").orElse(null);
+  }
+
+  private void restoreStepFailed(NodeId id, UnitState u, PlanStep step, String why) {
+    List<Unrestored> failures = new ArrayList<>(u.unrestored());
+    failures.add(new Unrestored(step.node(), step.action().describe(), why));
+    if (!Restoration.isRestoreStep(step)) {
+      // The plan step that was in flight when the unit stopped did not finish: undo what can be.
+      units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, u.failure(),
+          Restoration.stepsFor(planUnits.get(id), steps, origins), failures));
+      return;
+    }
+    LOG.error("{}: restoring {} failed: {}", id, step.node(), why);
+    units.put(id, new UnitState(UnitStatus.RESTORING, u.cursor() + 1, u.startedAt(), null, u.failure(),
+        u.restoreSteps(), failures));
+  }
+
+  /** A unit may give its slot back only while it has taken nothing out of service and created nothing. */
+  private boolean canRequeue(NodeId id, PlanStep current) {
+    if (units.get(id).status() != UnitStatus.RUNNING) {
+      return false;
+    }
+    for (PlanStep s : planUnits.get(id).steps()) {
+      StepState st = steps.get(s.id());
+      if (s != current && st != null && st.actingSince() != null && !(s.action() instanceof Action.Snapshot)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void requeue(NodeId id, PlanStep current, String why, Instant now) {
+    steps.remove(current.id());
+    active.remove(id);
+    units.put(id, UnitState.pending());
+    readyCache = null;
+    emit(new UpgradeEvent.UnitBlocked(now, id, why + "; it gives its slot back and goes later"));
+  }
+
   private void announceOnce(PlanStep step, Runnable announce) {
     StepState st = steps.get(step.id());
     if (!st.requested()) {
-      steps.put(step.id(), new StepState(st.startedAt(), st.issuedAt(), st.operation(), st.healthySince(), true));
+      steps.put(step.id(), st.announced());
       announce.run();
     }
   }
 
   private void startStep(NodeId unit, PlanStep step, ClusterSnapshot snap, Instant now) {
     snap.find(step.node()).ifPresent(n -> origins.putIfAbsent(n.id(), NodeOrigin.of(n)));
-    steps.put(step.id(), new StepState(now, null, null, null, false));
+    steps.put(step.id(), StepState.startedAt(now));
     emit(new UpgradeEvent.StepStarted(now, unit, step));
   }
 
   private void finishUnit(NodeId id, UnitState u, Instant now) {
     readyCache = null;
-    if (u.status() == UnitStatus.RESTORING && !u.restoreSteps().isEmpty() && isPlanStep(u.restoreSteps().get(0))) {
+    if (u.status() == UnitStatus.RESTORING && !u.restoreSteps().isEmpty()
+        && !Restoration.isRestoreStep(u.restoreSteps().get(0))) {
       restoreAfterInterruptedStep(id, u);
       return;
     }
     active.remove(id);
     if (u.status() == UnitStatus.RESTORING) {
-      units.put(id, new UnitState(UnitStatus.RESTORED, u.cursor(), u.startedAt(), now, u.failure(), u.restoreSteps()));
-      emit(new UpgradeEvent.UnitRestored(now, id));
+      if (u.unrestored().isEmpty()) {
+        units.put(id, new UnitState(UnitStatus.RESTORED, u.cursor(), u.startedAt(), now, u.failure(), u.restoreSteps()));
+        emit(new UpgradeEvent.UnitRestored(now, id));
+      } else {
+        String why = u.failure() + "; could not restore: " + u.unrestored();
+        units.put(id, new UnitState(UnitStatus.RESTORE_FAILED, u.cursor(), u.startedAt(), now, why, u.restoreSteps(),
+            u.unrestored()));
+        LOG.error("{}: restoring failed, an operator must look at it: {}", id, u.unrestored());
+        emit(new UpgradeEvent.UnitNeedsOperator(now, id, why));
+      }
       return;
     }
     units.put(id, new UnitState(UnitStatus.DONE, u.cursor(), u.startedAt(), now, "", List.of()));
@@ -383,25 +626,28 @@ public final class Reconciler {
     doneCount++;
   }
 
-  /** Turns a unit to restoring; {@code counts} whether it counts against the failure threshold. */
+  /**
+   * Turns a running unit to restoring; {@code counts} whether it counts against the failure
+   * threshold. A unit past its point of no return is not restored: it needs an operator.
+   */
   private void failUnit(NodeId id, String why, Instant now, boolean counts) {
     readyCache = null;
     UnitState u = units.get(id);
-    if (u.status() == UnitStatus.RESTORING && isPlanStep(currentSteps(id, u).get(u.cursor()))) {
-      restoreAfterInterruptedStep(id, u);
+    if (u.status() != UnitStatus.RUNNING) {
       return;
     }
-    if (u.status() == UnitStatus.RESTORING) {
-      active.remove(id);
-      units.put(id, new UnitState(UnitStatus.RESTORE_FAILED, u.cursor(), u.startedAt(), now, u.failure() + "; restore failed: " + why, u.restoreSteps()));
-      LOG.error("{}: restoring failed, an operator must look at it: {}", id, why);
-      return;
+    PlanUnit pu = planUnits.get(id);
+    Optional<PlanStep> noReturn = Restoration.pointOfNoReturn(pu, steps);
+    if (noReturn.isPresent()) {
+      rollForward(id, u, why, now, noReturn.get());
+    } else {
+      PlanStep current = u.cursor() < pu.steps().size() ? pu.steps().get(u.cursor()) : null;
+      // A host operation in flight (an upgrade, say) cannot be taken back mid-way: let it finish
+      // (within its deadline), then restore.
+      List<PlanStep> restore = current != null && !counts && driver.operationRunning(current)
+          ? List.of(current) : Restoration.stepsFor(pu, steps, origins);
+      units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, restore));
     }
-    PlanStep current = u.cursor() < planUnits.get(id).steps().size() ? planUnits.get(id).steps().get(u.cursor()) : null;
-    // A host operation in flight (an upgrade, say) cannot be taken back mid-way: let it finish, then restore.
-    List<PlanStep> restore = current != null && !counts && driver.operationRunning(current)
-        ? List.of(current) : Restoration.stepsFor(planUnits.get(id), steps, origins);
-    units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, restore));
     if (!counts) {
       return;
     }
@@ -416,19 +662,33 @@ public final class Reconciler {
     }
   }
 
+  /** Past the point of no return nothing is undone: the replacement stays in service and an operator finishes. */
+  private void rollForward(NodeId id, UnitState u, String why, Instant now, PlanStep noReturn) {
+    List<PlanStep> list = planUnits.get(id).steps();
+    List<String> left = new ArrayList<>();
+    for (int i = u.cursor(); i < list.size(); i++) {
+      left.add(list.get(i).node() + ": " + list.get(i).action().describe());
+    }
+    String text = why + "; past its point of no return (" + noReturn.action().describe() + " of " + noReturn.node()
+        + " started), so it is not restored and its replacement stays in service; roll forward by hand: "
+        + (left.isEmpty() ? "nothing left" : String.join(", ", left));
+    active.remove(id);
+    units.put(id, new UnitState(UnitStatus.NEEDS_ROLL_FORWARD, u.cursor(), u.startedAt(), now, text, List.of()));
+    LOG.error("{}: {}", id, text);
+    emit(new UpgradeEvent.UnitNeedsOperator(now, id, text));
+  }
+
   /** The interrupted step has finished, one way or the other: now work out what to undo. */
   private void restoreAfterInterruptedStep(NodeId id, UnitState u) {
     units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, u.failure(),
-        Restoration.stepsFor(planUnits.get(id), steps, origins)));
+        Restoration.stepsFor(planUnits.get(id), steps, origins), u.unrestored()));
   }
 
-  /** Plan steps are the unit's own; restore steps carry {@code #r} in their ids. */
-  private static boolean isPlanStep(PlanStep step) {
-    return !step.id().contains("#r");
-  }
-
+  /** Enters {@code next} (aborting, rolling back) and turns every running unit to restoring; idempotent. */
   private void stopAndRestore(Instant now, RunStatus next, String why) {
-    setStatus(now, next, why);
+    if (status != next) {
+      setStatus(now, next, why);
+    }
     for (NodeId id : new ArrayList<>(active)) {
       if (units.get(id).status() == UnitStatus.RUNNING) {
         failUnit(id, why, now, false);
@@ -436,7 +696,25 @@ public final class Reconciler {
     }
   }
 
-  private boolean startUnits(ClusterSnapshot snap, Instant now) {
+  /**
+   * Why the node {@code node}, which leads its role now, must not be stopped yet: the leader goes
+   * last, after every other unit of its role is done. Null if it may go.
+   */
+  private String leaderMustWait(NodeId node) {
+    PlanUnit own = planUnits.get(node);
+    if (own == null) {
+      return null;
+    }
+    List<NodeId> others = unitsByRole.get(own.role()).stream()
+        .filter(o -> !o.equals(node) && units.get(o).status() != UnitStatus.DONE).toList();
+    if (others.isEmpty()) {
+      return null;
+    }
+    return node + " leads role " + own.role() + " now, and the leader goes last: after "
+        + (others.size() <= 4 ? others.toString() : others.size() + " other nodes");
+  }
+
+  private boolean startUnits(ClusterSnapshot snap, Instant now, Set<String> blockedNow) {
     Map<Role, Integer> inFlight = new HashMap<>();
     Set<NodeId> busy = new HashSet<>();
     for (NodeId id : active) {
@@ -445,58 +723,79 @@ public final class Reconciler {
     }
     Map<Role, List<String>> outside = new HashMap<>();
     for (Node n : snap.nodes()) {
-      if (!n.inService() && !busy.contains(n.id())) {
+      if (!n.inService() && !busy.contains(n.id()) && !notBudgeted.contains(n.id())) {
         outside.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id() + " " + n.health() + "/" + n.drainState());
       }
     }
-    boolean anySlot = false;
-    for (Map.Entry<Role, Integer> e : plan.budgets().entrySet()) {
-      anySlot |= inFlight.getOrDefault(e.getKey(), 0) + outside.getOrDefault(e.getKey(), List.of()).size() < e.getValue();
-    }
-    if (!anySlot) {
-      if (active.isEmpty() && blockedSince == null) {
-        blockedSince = now;
-      }
-      return false;
-    }
-    boolean inPlace = plan.strategy() instanceof io.upkeep.Strategy.InPlace && plan.constraints().minimumCapacity() > 0;
     List<PlanUnit> ready = readyUnits(now);
+    boolean noneReady = ready.isEmpty();
     Map<NodeId, Duration> estimates = new HashMap<>();
     ready.forEach(pu -> estimates.put(pu.node(), estimate(pu, snap)));
+    // Nodes already out of service first: upgrading them costs no extra disruption.
     Comparator<PlanUnit> first = Comparator.comparing((PlanUnit pu) -> !pu.canary())
+        .thenComparing(pu -> snap.find(pu.node()).map(Node::inService).orElse(true))
         .thenComparing(pu -> estimates.get(pu.node()), Comparator.reverseOrder())
         .thenComparing(pu -> planIndex.get(pu.node()));
     boolean started = false;
+    boolean inPlace = plan.strategy() instanceof io.upkeep.Strategy.InPlace && plan.constraints().minimumCapacity() > 0;
     long capacity = inPlace ? spareCapacity(snap, busy) : Long.MAX_VALUE;
     // Pick the best candidate whose role has a free slot, one at a time: a slot or two frees per
     // turn, so selecting beats sorting every pending unit on every turn.
     List<PlanUnit> candidates = new ArrayList<>(ready);
-    boolean noneReady = ready.isEmpty();
     while (!candidates.isEmpty()) {
-      PlanUnit pu = null;
+      PlanUnit best = null;
       for (PlanUnit c : candidates) {
-        if (pu == null || first.compare(c, pu) < 0) {
-          pu = c;
+        if (best == null || first.compare(c, best) < 0) {
+          best = c;
         }
       }
+      PlanUnit pu = best;
       candidates.remove(pu);
+      Optional<Node> node = snap.find(pu.node());
+      boolean isOut = node.map(n -> !n.inService()).orElse(false);
       int budget = plan.budgets().getOrDefault(pu.role(), 1);
       int used = inFlight.getOrDefault(pu.role(), 0);
-      List<String> out = outside.getOrDefault(pu.role(), List.of());
+      List<String> out = new ArrayList<>(outside.getOrDefault(pu.role(), List.of()));
+      // A node out of service holds its slot already; its own unit takes that slot, not another.
+      if (isOut) {
+        out.removeIf(o -> o.startsWith(pu.node() + " "));
+      }
       if (used + out.size() >= budget) {
-        if (used == 0 && announced.add(pu.node() + out.toString())) {
-          emit(new UpgradeEvent.UnitBlocked(now, pu.node(), "role " + pu.role() + " has " + out.size()
-              + " node(s) out of service outside this run " + out + ", its budget is " + budget));
+        if (!out.isEmpty()) {
+          String why = "role " + pu.role() + " has " + out.size() + " node(s) out of service outside this run " + out
+              + " and " + used + " in flight; its budget is " + budget;
+          blockedNow.add(why);
+          if (used == 0 && announced.add(pu.node() + out.toString())) {
+            emit(new UpgradeEvent.UnitBlocked(now, pu.node(), why));
+          }
         }
         Role full = pu.role();
-        candidates.removeIf(c -> c.role().equals(full));
+        candidates.removeIf(c -> c.role().equals(full) && !snap.find(c.node()).map(n -> !n.inService()).orElse(false));
         continue;
       }
-      long cap = snap.find(pu.node()).filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
+      if (node.map(Node::leader).orElse(false) && plan.constraints().leaderLast()
+          && plan.constraints().quorumRoles().contains(pu.role())) {
+        String wait = leaderMustWait(pu.node());
+        if (wait != null) {
+          if (unitsByRole.get(pu.role()).stream().filter(o -> !o.equals(pu.node())).allMatch(o -> units.get(o).finished())) {
+            units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now, wait + ", which were not upgraded",
+                List.of()));
+            readyCache = null;
+          } else {
+            blockedNow.add(pu.node() + ": waits: " + wait);
+          }
+          continue;
+        }
+      }
+      long cap = node.filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
       if (capacity - cap < plan.constraints().minimumCapacity()) {
-        if (used == 0 && announced.add(pu.node() + "capacity" + capacity)) {
-          emit(new UpgradeEvent.UnitBlocked(now, pu.node(), "taking it out would leave " + (capacity - cap)
-              + " task slots in service, below the minimum capacity of " + plan.constraints().minimumCapacity()));
+        String why = "taking " + pu.node() + " out would leave " + (capacity - cap)
+            + " task slots in service, below the minimum capacity of " + plan.constraints().minimumCapacity();
+        if (used == 0) {
+          blockedNow.add(why);
+          if (announced.add(pu.node() + "capacity" + capacity)) {
+            emit(new UpgradeEvent.UnitBlocked(now, pu.node(), why));
+          }
         }
         continue;
       }
@@ -509,7 +808,7 @@ public final class Reconciler {
     }
     if (!active.isEmpty() || started) {
       blockedSince = null;
-    } else if (!noneReady && blockedSince == null) {
+    } else if ((!noneReady || !blockedNow.isEmpty()) && blockedSince == null) {
       blockedSince = now;
     }
     return started;
@@ -533,7 +832,7 @@ public final class Reconciler {
       boolean depsDone = true;
       for (NodeId dep : pu.after()) {
         UnitStatus ds = units.get(dep).status();
-        if (ds == UnitStatus.RESTORED || ds == UnitStatus.RESTORE_FAILED || ds == UnitStatus.SKIPPED) {
+        if (units.get(dep).finished() && ds != UnitStatus.DONE) {
           units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now, dep + " failed first", List.of()));
           depsDone = false;
           break;
@@ -552,7 +851,6 @@ public final class Reconciler {
     return snap.nodes().stream().filter(n -> n.inService() && !busy.contains(n.id())).mapToLong((Node n) -> (long) n.taskCap().finiteValue()).sum();
   }
 
-
   /** Expected duration: the user's hint, else what done units took on average plus the work to drain. */
   private Duration estimate(PlanUnit pu, ClusterSnapshot snap) {
     if (hinted.contains(pu.node()) || doneCount == 0) {
@@ -565,8 +863,9 @@ public final class Reconciler {
   private boolean checkBlocked(Instant now) {
     if (blockedSince != null && status == RunStatus.RUNNING
         && !now.isBefore(blockedSince.plus(policy.blockedTimeout()))) {
-      setStatus(now, RunStatus.PAUSED, "no node could start for " + io.upkeep.Durations.format(policy.blockedTimeout())
-          + ": see the blocked reasons; fix the cluster, then resume");
+      setStatus(now, RunStatus.PAUSED, "no node could start for " + Durations.format(policy.blockedTimeout())
+          + ": " + (blocked.isEmpty() ? "see the blocked reasons" : String.join("; ", blocked))
+          + "; fix the cluster, then resume");
       blockedSince = null;
       return true;
     }
@@ -577,7 +876,7 @@ public final class Reconciler {
     if (!active.isEmpty()) {
       return false;
     }
-    if (status == RunStatus.ROLLING_BACK || status == RunStatus.ABORTING) {
+    if (stopping()) {
       skipPending(now);
       setStatus(now, status == RunStatus.ABORTING ? RunStatus.ABORTED : RunStatus.FAILED, reason);
       return true;
@@ -614,23 +913,37 @@ public final class Reconciler {
 
   // ---- views ----
 
-  public RunState state() {
+  /** The run's state; an abort asked for but not yet applied already shows, so it survives a crash. */
+  public synchronized RunState state() {
     Instant now = time.now();
-    return new RunState(runId, plan.id(), status, reason, startedAt == null ? now : startedAt, now,
+    RunStatus shown = status;
+    String why = reason;
+    synchronized (control) {
+      if (abortRequest != null && !status.terminal() && !stopping()) {
+        shown = RunStatus.ABORTING;
+        why = "aborted by operator" + (abortRequest.isEmpty() ? "" : ": " + abortRequest);
+      }
+    }
+    return new RunState(runId, plan.id(), shown, why, startedAt == null ? now : startedAt, now,
         units, steps, origins, approvals, failuresSinceResume);
   }
 
-  public RunReport report() {
+  public synchronized RunReport report() {
     Instant now = time.now();
     List<NodeId> upgraded = new ArrayList<>();
     Map<NodeId, String> failed = new LinkedHashMap<>();
+    List<NodeId> restored = new ArrayList<>();
     List<NodeId> operator = new ArrayList<>();
     List<NodeId> notStarted = new ArrayList<>();
     units.forEach((id, u) -> {
       switch (u.status()) {
         case DONE -> upgraded.add(id);
-        case RESTORING, RESTORED -> failed.put(id, u.failure());
-        case RESTORE_FAILED -> {
+        case RESTORING -> failed.put(id, u.failure());
+        case RESTORED -> {
+          failed.put(id, u.failure());
+          restored.add(id);
+        }
+        case RESTORE_FAILED, NEEDS_ROLL_FORWARD -> {
           failed.put(id, u.failure());
           operator.add(id);
         }
@@ -638,7 +951,9 @@ public final class Reconciler {
         case RUNNING -> { }
       }
     });
-    return new RunReport(status, reason, startedAt == null ? now : startedAt, now, upgraded, failed, operator,
-        notStarted, List.copyOf(awaiting));
+    List<String> allNotes = new ArrayList<>(plan.warnings().stream().filter(w -> w.contains("left alone")).toList());
+    allNotes.addAll(notes);
+    return new RunReport(status, reason, startedAt == null ? now : startedAt, now, upgraded, failed, restored, operator,
+        notStarted, List.copyOf(awaiting), List.copyOf(blocked), allNotes);
   }
 }

@@ -3,7 +3,6 @@ package io.upkeep.internal;
 import io.upkeep.Action;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.ClusterSnapshot;
-import io.upkeep.Constraints;
 import io.upkeep.DrainState;
 import io.upkeep.Durations;
 import io.upkeep.Health;
@@ -11,6 +10,7 @@ import io.upkeep.Node;
 import io.upkeep.NodeId;
 import io.upkeep.PlanStep;
 import io.upkeep.Policy;
+import io.upkeep.RunState.NodeOrigin;
 import io.upkeep.RunState.StepState;
 import io.upkeep.UnknownNodeException;
 import io.upkeep.UpgradePlan;
@@ -28,10 +28,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Carries out one step for one turn: checks whether the cluster already is as the step asks, and if
- * not sends the (idempotent) command, re-sending it at most once per poll interval.
+ * not sends the (idempotent) command, re-sending it at most once per poll interval. Before any
+ * action that takes a node out of service (drain, stop, removal, destruction) it checks the budget,
+ * the quorum and the leader rule against this turn's observation and every disruption the run has
+ * issued, so nodes lost or taken out by others meanwhile count.
  */
 final class StepDriver {
 
@@ -44,9 +48,13 @@ final class StepDriver {
   private final Map<String, HealthProbe> probes;
   private final Map<String, StepState> steps;
   private final Set<String> approvals;
+  private final Map<NodeId, NodeOrigin> origins;
+  /** Why the node that leads its role now must not be stopped yet, or null. */
+  private final Function<NodeId, String> leaderMustWait;
 
   StepDriver(UpgradePlan plan, String runId, ClusterPort cluster, HostPort host, TrafficPort traffic,
-      Map<String, HealthProbe> probes, Map<String, StepState> steps, Set<String> approvals) {
+      Map<String, HealthProbe> probes, Map<String, StepState> steps, Set<String> approvals,
+      Map<NodeId, NodeOrigin> origins, Function<NodeId, String> leaderMustWait) {
     this.plan = plan;
     this.policy = plan.policy();
     this.runId = runId;
@@ -56,17 +64,28 @@ final class StepDriver {
     this.probes = probes;
     this.steps = steps;
     this.approvals = approvals;
+    this.origins = origins;
+    this.leaderMustWait = leaderMustWait;
   }
 
-  /** The approval gate a step waits for, if it is one (traffic steps become gates without a load balancer). */
+  /**
+   * The approval gate a step waits for, if it is one. A traffic step of a ramp becomes a gate
+   * without a load balancer; optional and restore traffic steps never do, so an abort never waits
+   * on a person.
+   */
   String gateOf(PlanStep step) {
     if (step.action() instanceof Action.Approval a) {
       return a.gate();
     }
-    if (step.action() instanceof Action.SetTrafficWeight w && traffic == null) {
-      return "traffic:" + step.node() + ":" + w.weight();
+    if (step.action() instanceof Action.SetTrafficWeight w && traffic == null && !w.optional()
+        && !Restoration.isRestoreStep(step)) {
+      return trafficGate(step.node(), w.weight());
     }
     return null;
+  }
+
+  static String trafficGate(NodeId node, int weight) {
+    return "traffic:" + node + ":" + weight;
   }
 
   /** The instructions of the gate a step waits for. */
@@ -79,9 +98,9 @@ final class StepDriver {
         + "% of an equal share by hand, then approve";
   }
 
-  Outcome advance(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps) {
+  Outcome advance(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps, Guard guard) {
     try {
-      return dispatch(step, snap, now, unitSteps);
+      return dispatch(step, snap, now, unitSteps, guard);
     } catch (UnknownNodeException e) {
       return waitForNode(step, now, e.getMessage());
     } catch (ClusterOperationException e) {
@@ -89,7 +108,7 @@ final class StepDriver {
     }
   }
 
-  private Outcome dispatch(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps) {
+  private Outcome dispatch(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps, Guard guard) {
     Action a = step.action();
     StepState st = steps.get(step.id());
     Optional<Node> found = snap.find(step.node());
@@ -98,7 +117,12 @@ final class StepDriver {
       return approvals.contains(gate) ? Outcome.done("approved") : Outcome.atGate();
     }
     if (a instanceof Action.SetTrafficWeight w) {
+      if (traffic == null) {
+        return Outcome.note("no load balancer is connected: set " + step.node() + "'s weight to " + w.weight()
+            + "% of an equal share by hand");
+      }
       traffic.setWeight(step.node(), w.weight());
+      steps.put(step.id(), st.issued(now));
       return Outcome.done("");
     }
     if (a instanceof Action.EnterMaintenance) {
@@ -111,12 +135,21 @@ final class StepDriver {
       return soak(step, found, st, now, s.duration());
     }
     if (isHostOperation(a)) {
-      return hostOperation(step, snap, st, now, unitSteps);
+      return hostOperation(step, snap, st, now, unitSteps, guard);
     }
     if (a instanceof Action.RemoveMember) {
-      return found.isEmpty() ? Outcome.done("") : issue(step, st, now, () -> cluster.removeMember(step.node()));
+      if (found.isEmpty()) {
+        return Outcome.done("");
+      }
+      String why = objection(snap, found.get(), guard, true);
+      return why != null ? blockedUntil(st, now, why) : issueDisruption(step, st, now, found.get(), guard,
+          () -> cluster.removeMember(step.node()));
     }
     if (found.isEmpty()) {
+      if (guard.removedByRun(step.node()) || Restoration.isRestoreStep(step)) {
+        return Outcome.note(step.node() + " is no longer a member, so there is nothing to "
+            + (Restoration.isRestoreStep(step) ? "restore" : "change") + " on it: " + step.action().describe());
+      }
       return waitForNode(step, now, step.node() + " is not a member of the cluster");
     }
     Node n = found.get();
@@ -125,26 +158,23 @@ final class StepDriver {
           : issue(step, st, now, () -> cluster.setTaskCap(n.id(), c.cap()));
     }
     if (a instanceof Action.Drain) {
-      if (n.drainState() == DrainState.DRAINED && n.runningWork() == 0) {
-        return Outcome.done("");
-      }
-      Instant deadline = st.startedAt().plus(policy.drainDeadline());
-      if (n.drainState() == DrainState.ACTIVE) {
-        return issue(step, st, now, () -> cluster.drain(n.id(), deadline));
-      }
-      return untilDeadline(n, now, deadline);
+      return drain(step, st, n, now, guard);
     }
     if (a instanceof Action.AwaitIdle) {
       return n.runningWork() == 0 ? Outcome.done("")
           : untilDeadline(n, now, st.startedAt().plus(policy.drainDeadline()));
     }
     if (a instanceof Action.Undrain) {
+      NodeOrigin origin = origins.get(n.id());
+      if (origin != null && origin.drainState() != DrainState.ACTIVE) {
+        return Outcome.note(n.id() + " is left drained, as the operator had it before the run");
+      }
       return n.drainState() == DrainState.ACTIVE ? Outcome.done("") : issue(step, st, now, () -> cluster.undrain(n.id()));
     }
     if (a instanceof Action.AwaitHealthy h) {
       boolean ok = n.health() == Health.HEALTHY && n.platform().equals(h.expected());
       if (!ok) {
-        steps.put(step.id(), new StepState(st.startedAt(), st.issuedAt(), st.operation(), null, st.requested()));
+        steps.put(step.id(), st.healthy(null));
         Instant deadline = st.startedAt().plus(policy.healthDeadline());
         return now.isBefore(deadline) ? Outcome.waitUntil(deadline)
             : Outcome.fail("not healthy on " + h.expected() + " within " + Durations.format(policy.healthDeadline())
@@ -170,6 +200,33 @@ final class StepDriver {
     throw new IllegalStateException("no driver for " + a);
   }
 
+  /**
+   * Drains a node and waits until it is idle. A node the operator drained or made ineligible
+   * without a deadline still gets a drain of its own, so its work is migrated (Nomad) rather than
+   * cut off at the deadline; the deadline counts from the first drain this step sent.
+   */
+  private Outcome drain(PlanStep step, StepState st, Node n, Instant now, Guard guard) {
+    if (n.drainState() == DrainState.DRAINED && n.runningWork() == 0) {
+      return Outcome.done("");
+    }
+    if (n.drainState() == DrainState.ACTIVE) {
+      String why = objection(null, n, guard, false);
+      if (why != null) {
+        return blockedUntil(st, now, why);
+      }
+      Instant deadline = (st.actingSince() == null ? now : st.actingSince()).plus(policy.drainDeadline());
+      return issueDisruption(step, st, now, n, guard, () -> cluster.drain(n.id(), deadline));
+    }
+    if (st.actingSince() == null) {
+      Instant deadline = now.plus(policy.drainDeadline());
+      cluster.drain(n.id(), deadline);
+      guard.disrupted(n);
+      steps.put(step.id(), st.issued(now));
+      return Outcome.sent();
+    }
+    return untilDeadline(n, now, st.actingSince().plus(policy.drainDeadline()));
+  }
+
   private Outcome soak(PlanStep step, Optional<Node> found, StepState st, Instant now, Duration d) {
     if (found.isEmpty() || found.get().health() != Health.HEALTHY) {
       return Outcome.fail(step.node() + " stopped being healthy during the soak"
@@ -182,7 +239,7 @@ final class StepDriver {
   private Outcome settled(PlanStep step, StepState st, Instant now, Duration settle) {
     Instant since = st.healthySince() == null ? now : st.healthySince();
     if (st.healthySince() == null) {
-      steps.put(step.id(), new StepState(st.startedAt(), st.issuedAt(), st.operation(), since, st.requested()));
+      steps.put(step.id(), st.healthy(since));
     }
     Instant end = since.plus(settle);
     return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("healthy for " + Durations.format(settle));
@@ -205,14 +262,41 @@ final class StepDriver {
         : Outcome.fail(why + " after " + Durations.format(policy.healthDeadline()));
   }
 
+  /** Waits while a safety rule objects, up to the blocked timeout from the step's start. */
+  private Outcome blockedUntil(StepState st, Instant now, String why) {
+    return now.isBefore(st.startedAt().plus(policy.blockedTimeout())) ? Outcome.blocked(why)
+        : Outcome.fail("could not go on safely for " + Durations.format(policy.blockedTimeout()) + ": " + why);
+  }
+
   /** Sends a command unless it was sent less than a poll interval ago. */
   private Outcome issue(PlanStep step, StepState st, Instant now, Runnable command) {
     if (st.issuedAt() != null && now.isBefore(st.issuedAt().plus(policy.pollInterval()))) {
       return Outcome.waitUntil(st.issuedAt().plus(policy.pollInterval()));
     }
     command.run();
-    steps.put(step.id(), new StepState(st.startedAt(), now, st.operation(), st.healthySince(), st.requested()));
+    steps.put(step.id(), st.issued(now));
     return Outcome.sent();
+  }
+
+  /** {@link #issue}s a command that takes {@code n} out of service, and counts it for this turn's later checks. */
+  private Outcome issueDisruption(PlanStep step, StepState st, Instant now, Node n, Guard guard, Runnable command) {
+    Outcome o = issue(step, st, now, command);
+    guard.disrupted(n);
+    return o;
+  }
+
+  /**
+   * Why taking {@code n} out of service now would break a safety rule, or null: its role's budget
+   * (counting every node out of service, whoever took it out, and every disruption this run issued)
+   * and its quorum ({@code removal}: it leaves the membership, so the quorum shrinks with it).
+   * {@code snap} is null for a drain, which only the budget limits.
+   */
+  private String objection(ClusterSnapshot snap, Node n, Guard guard, boolean removal) {
+    String budget = guard.budgetObjection(n);
+    if (budget != null || snap == null || !n.voter() || !plan.constraints().quorumRoles().contains(n.role())) {
+      return budget;
+    }
+    return guard.quorumObjection(snap, n, removal);
   }
 
   /** Whether {@code step} started a host operation that has not finished yet. */
@@ -228,17 +312,33 @@ final class StepDriver {
         || a instanceof Action.CopyFolders || a instanceof Action.Decommission;
   }
 
-  private Outcome hostOperation(PlanStep step, ClusterSnapshot snap, StepState st, Instant now, List<PlanStep> unitSteps) {
+  /** Whether {@code a} takes its node out of service. */
+  static boolean isDisruptive(Action a) {
+    return a instanceof Action.Drain || a instanceof Action.StopService || a instanceof Action.RemoveMember
+        || a instanceof Action.Decommission;
+  }
+
+  private Outcome hostOperation(PlanStep step, ClusterSnapshot snap, StepState st, Instant now, List<PlanStep> unitSteps,
+      Guard guard) {
     if (st.operation() == null) {
-      if (step.action() instanceof Action.StopService) {
-        String why = quorumObjection(snap, step.node());
-        if (why != null) {
-          return now.isBefore(st.startedAt().plus(policy.blockedTimeout())) ? Outcome.blocked(why)
-              : Outcome.fail("could not stop it safely for " + Durations.format(policy.blockedTimeout()) + ": " + why);
+      Optional<Node> n = snap.find(step.node());
+      boolean disrupts = step.action() instanceof Action.StopService || step.action() instanceof Action.Decommission;
+      if (disrupts && n.isPresent()) {
+        if (n.get().leader() && !Restoration.isRestoreStep(step)
+            && plan.constraints().leaderLast() && plan.constraints().quorumRoles().contains(n.get().role())) {
+          String leader = leaderMustWait.apply(n.get().id());
+          if (leader != null) {
+            return Outcome.deferred(leader);
+          }
         }
+        String why = objection(snap, n.get(), guard, false);
+        if (why != null) {
+          return blockedUntil(st, now, why);
+        }
+        guard.disrupted(n.get());
       }
       OperationHandle h = submit(step, unitSteps);
-      steps.put(step.id(), new StepState(st.startedAt(), now, h, st.healthySince(), st.requested()));
+      steps.put(step.id(), st.operating(h, now));
       st = steps.get(step.id());
     }
     OperationStatus s = host.poll(st.operation());
@@ -248,21 +348,13 @@ final class StepDriver {
     if (s.state() == OperationStatus.State.FAILED) {
       return Outcome.fail(step.action().describe() + " failed: " + s.detail());
     }
-    return Outcome.waitUntil(now.plus(policy.pollInterval()));
-  }
-
-  /** Why stopping {@code node} now would break its role's quorum, or null. */
-  private String quorumObjection(ClusterSnapshot snap, NodeId node) {
-    Optional<Node> n = snap.find(node);
-    if (n.isEmpty() || !n.get().voter() || !plan.constraints().quorumRoles().contains(n.get().role())) {
-      return null;
+    Instant deadline = st.actingSince().plus(policy.operationDeadline());
+    if (!now.isBefore(deadline)) {
+      return Outcome.fail(step.action().describe() + " on " + step.node() + " did not finish within the operation "
+          + "deadline of " + Durations.format(policy.operationDeadline()) + " (operation " + st.operation().id()
+          + "); the host may still be changing: check it, or raise Policy.operationDeadline if it needs longer");
     }
-    List<Node> voters = snap.withRole(n.get().role()).stream().filter(Node::voter).toList();
-    long healthyOthers = voters.stream().filter(v -> !v.id().equals(node) && v.health() == Health.HEALTHY).count();
-    int quorum = Constraints.quorum(voters.size());
-    return healthyOthers >= quorum ? null
-        : "stopping " + node + " would leave " + healthyOthers + " healthy voter(s) of " + voters.size()
-            + ", below the quorum of " + quorum;
+    return Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())));
   }
 
   private OperationHandle submit(PlanStep step, List<PlanStep> unitSteps) {

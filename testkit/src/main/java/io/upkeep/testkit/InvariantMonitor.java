@@ -35,7 +35,8 @@ import java.util.Set;
  *   <li>{@code budget}: a drain, stop or decommission must not take more original nodes of a role
  *       out of service (member but not healthy and active) than {@code plan.budgets()} allows it;
  *       roles the plan does not touch allow none. A fault that takes a node out is not a violation,
- *       but the orchestrator taking another one out on top of it is.
+ *       but the orchestrator taking another one out on top of it is. Nodes the operator had drained
+ *       before the run are the operator's capacity decision and are not counted.
  *   <li>{@code quorum}: stopping, decommissioning or removing a voter of a quorum role must not
  *       leave fewer healthy voters than a majority of the role's voters.
  *   <li>{@code leader-last}: a quorum role's leader must not be stopped while another original
@@ -43,8 +44,10 @@ import java.util.Set;
  *   <li>{@code no-work-interrupted}: no task is interrupted by a stop or decommission, unless
  *       {@link #allowInterruptions()} was called.
  *   <li>{@code restored}, checked by {@link #checkFinal()}: every original node ends removed or
- *       decommissioned, or a healthy, active member with its original task cap; maintenance mode
- *       ends off.
+ *       decommissioned, or a member as it was before the run: its original task cap, its original
+ *       drain state (a node the operator drained stays drained: Upkeep undoes only what it did; an
+ *       active one is active again) and healthy, unless it was unhealthy from the start or lost to a
+ *       fault; maintenance mode ends off.
  * </ul>
  *
  * <p>Thread-safe: guarded by the cluster's lock.
@@ -55,6 +58,9 @@ public final class InvariantMonitor {
   private final UpgradePlan plan;
   private final Map<NodeId, Node> originals = new LinkedHashMap<>();
   private final Set<NodeId> outOfService = new LinkedHashSet<>();
+  /** Originals the operator had drained before the run: not counted against the budget. */
+  private final Set<NodeId> drainedByOperator = new LinkedHashSet<>();
+  private final Set<NodeId> lost = new LinkedHashSet<>();
   private final Map<Role, NodeId> leaders = new HashMap<>();
   private final List<Violation> violations = new ArrayList<>();
   private boolean allowInterruptions;
@@ -68,7 +74,9 @@ public final class InvariantMonitor {
       ClusterSnapshot snapshot = cluster.observe();
       for (Node n : snapshot.nodes()) {
         originals.put(n.id(), n);
-        if (!n.inService()) {
+        if (n.health() == Health.HEALTHY && n.drainState() != DrainState.ACTIVE) {
+          drainedByOperator.add(n.id());
+        } else if (!n.inService()) {
           outOfService.add(n.id());
         }
         if (n.leader()) {
@@ -138,7 +146,8 @@ public final class InvariantMonitor {
 
   /**
    * Checks that the run is over cleanly, recording a {@code restored} violation for each original
-   * node left drained, unreachable or at another task cap, and for maintenance mode left on.
+   * member not as it was before the run (drain state, task cap, health), and for maintenance mode
+   * left on.
    */
   public void checkFinal() {
     synchronized (cluster) {
@@ -151,11 +160,13 @@ public final class InvariantMonitor {
         }
         Node n = node.get();
         List<String> wrong = new ArrayList<>();
-        if (n.health() != Health.HEALTHY) {
+        if (n.health() != Health.HEALTHY && original.health() == Health.HEALTHY && !lost.contains(n.id())) {
           wrong.add(n.health().name().toLowerCase());
         }
-        if (n.drainState() != DrainState.ACTIVE) {
-          wrong.add(n.drainState().name().toLowerCase());
+        boolean wasActive = original.drainState() == DrainState.ACTIVE;
+        if ((n.drainState() == DrainState.ACTIVE) != wasActive) {
+          wrong.add(wasActive ? n.drainState().name().toLowerCase()
+              : "undrained, though the operator had drained it before the run");
         }
         if (!n.taskCap().equals(original.taskCap())) {
           wrong.add("at task cap " + n.taskCap() + " instead of " + original.taskCap());
@@ -221,6 +232,9 @@ public final class InvariantMonitor {
       violate(e.at(), "no-work-interrupted", w.tasks() + " task(s) running on " + id + " were interrupted");
     }
     boolean byFault = e instanceof ClusterEvent.NodeLost;
+    if (byFault) {
+      lost.add(id);
+    }
     boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
     boolean quorumRole = plan.constraints().quorumRoles().contains(role);
     if (quorumRole && (stopped || e instanceof ClusterEvent.Removed) && cluster.host(id).voter()) {
@@ -232,7 +246,7 @@ public final class InvariantMonitor {
     if ((stopped || byFault || e instanceof ClusterEvent.Removed) && id.equals(leaders.get(role))) {
       leaders.remove(role);
     }
-    if (originals.containsKey(id)) {
+    if (originals.containsKey(id) && !drainedByOperator.contains(id)) {
       checkBudget(e, role, !byFault);
     }
   }

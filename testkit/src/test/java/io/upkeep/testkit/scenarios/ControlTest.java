@@ -1,6 +1,7 @@
 package io.upkeep.testkit.scenarios;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.upkeep.Action;
 import io.upkeep.Budget;
@@ -277,10 +278,13 @@ class ControlTest {
           .containsExactly(canary.node());
       assertThat(h.cluster.node(canary.node()).orElseThrow().platform()).isEqualTo(PATCHED);
 
-      h.run.approve("canary:someone-else");
+      assertThatThrownBy(() -> h.run.approve("canary:someone-else"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("no gate named 'canary:someone-else'").hasMessageContaining(gate);
       RunReport stillWaiting = h.run.execute();
       assertThat(stillWaiting.status()).as("a wrong gate approves nothing").isEqualTo(RunStatus.AWAITING_APPROVAL);
       assertThat(h.events(UpgradeEvent.UnitStarted.class)).hasSize(1);
+      assertThat(h.events(UpgradeEvent.Approved.class)).isEmpty();
 
       h.run.approve(gate);
       RunReport done = h.run.execute();

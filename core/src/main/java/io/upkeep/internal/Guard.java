@@ -1,0 +1,106 @@
+package io.upkeep.internal;
+
+import io.upkeep.ClusterSnapshot;
+import io.upkeep.Constraints;
+import io.upkeep.Health;
+import io.upkeep.Node;
+import io.upkeep.NodeId;
+import io.upkeep.Role;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One turn's view of what is out of service, for the checks before each disruptive action: every
+ * member the observation shows out of service (lost, drained by the operator, stopped), plus every
+ * node this run has taken out, including actions issued earlier in this same turn and host
+ * operations whose effect the observation does not show yet. Nodes the run created are not
+ * budgeted (the budget protects the cluster's original capacity), and neither are nodes the
+ * operator had drained on purpose before the run (they are the operator's capacity decision, not a
+ * disruption; counting them would block a run with a budget of one for good). Not thread-safe;
+ * one per turn.
+ */
+final class Guard {
+
+  private final ClusterSnapshot snap;
+  private final Map<Role, Integer> budgets;
+  private final Set<NodeId> notBudgeted;
+  private final Set<NodeId> removedByRun;
+  private final Set<NodeId> disrupted;
+  private Map<Role, Set<NodeId>> out;
+
+  /**
+   * @param notBudgeted nodes the run created, and nodes the operator drained before the run
+   * @param disrupted nodes the run's units in flight have taken out of service; this guard adds to it
+   * @param removedByRun nodes this run removed from the cluster or destroyed
+   */
+  Guard(ClusterSnapshot snap, Map<Role, Integer> budgets, Set<NodeId> notBudgeted, Set<NodeId> disrupted,
+      Set<NodeId> removedByRun) {
+    this.snap = snap;
+    this.budgets = budgets;
+    this.notBudgeted = notBudgeted;
+    this.disrupted = disrupted;
+    this.removedByRun = removedByRun;
+  }
+
+  /** Whether this run removed or destroyed {@code node}. */
+  boolean removedByRun(NodeId node) {
+    return removedByRun.contains(node);
+  }
+
+  /** Counts {@code n} as out of service from now on. */
+  void disrupted(Node n) {
+    if (disrupted.add(n.id()) && out != null && !notBudgeted.contains(n.id())) {
+      out.computeIfAbsent(n.role(), r -> new TreeSet<>()).add(n.id());
+    }
+  }
+
+  /** Why taking {@code n} out of service now would exceed its role's budget, or null. */
+  String budgetObjection(Node n) {
+    Integer budget = budgets.get(n.role());
+    if (budget == null || notBudgeted.contains(n.id()) || !n.inService() || disrupted.contains(n.id())) {
+      return null;
+    }
+    Set<NodeId> already = outOf(n.role());
+    if (already.size() < budget) {
+      return null;
+    }
+    return "taking " + n.id() + " out of service now would make " + (already.size() + 1) + " " + n.role()
+        + " node(s) out of service, above its budget of " + budget + ": " + already + " are out already";
+  }
+
+  /**
+   * Why stopping ({@code removal}: removing) voter {@code n} now would leave its role without a
+   * quorum, or null. Voters this run is taking out count as down even while they still look
+   * healthy; a removal shrinks the quorum with the membership.
+   */
+  String quorumObjection(ClusterSnapshot now, Node n, boolean removal) {
+    if (!removal && n.health() != Health.HEALTHY) {
+      return null;
+    }
+    List<Node> voters = now.withRole(n.role()).stream().filter(Node::voter).toList();
+    long healthyOthers = voters.stream()
+        .filter(v -> !v.id().equals(n.id()) && v.health() == Health.HEALTHY && !disrupted.contains(v.id())).count();
+    int size = removal ? voters.size() - 1 : voters.size();
+    int quorum = Constraints.quorum(size);
+    if (healthyOthers >= quorum) {
+      return null;
+    }
+    return (removal ? "removing " : "stopping ") + n.id() + " would leave " + healthyOthers + " healthy voter(s) of "
+        + size + ", below the quorum of " + quorum;
+  }
+
+  private Set<NodeId> outOf(Role role) {
+    if (out == null) {
+      out = new HashMap<>();
+      for (Node m : snap.nodes()) {
+        if (!notBudgeted.contains(m.id()) && (!m.inService() || disrupted.contains(m.id()))) {
+          out.computeIfAbsent(m.role(), r -> new TreeSet<>()).add(m.id());
+        }
+      }
+    }
+    return out.getOrDefault(role, Set.of());
+  }
+}
