@@ -75,6 +75,11 @@ public final class PlanBuilder {
         warnings.add(n.id() + " is out of service (" + n.health() + ", " + n.drainState() + ") and is left alone "
             + "(policy outOfService SKIP); it still counts against its role's budget while it is out");
       } else {
+        if (!n.inService()) {
+          warnings.add(n.id() + " is out of service (" + n.health() + ", " + n.drainState() + "): it is upgraded first, "
+              + "while it is out" + (n.drainState() == io.upkeep.DrainState.ACTIVE ? ""
+                  : ", and left drained, as the operator has it"));
+        }
         todo.add(n);
       }
     }

@@ -951,7 +951,7 @@ public final class Reconciler {
         case RUNNING -> { }
       }
     });
-    List<String> allNotes = new ArrayList<>(plan.warnings().stream().filter(w -> w.contains("left alone")).toList());
+    List<String> allNotes = new ArrayList<>(plan.warnings().stream().filter(w -> w.contains(" is out of service (")).toList());
     allNotes.addAll(notes);
     return new RunReport(status, reason, startedAt == null ? now : startedAt, now, upgraded, failed, restored, operator,
         notStarted, List.copyOf(awaiting), List.copyOf(blocked), allNotes);

@@ -114,7 +114,14 @@ final class StepDriver {
     Optional<Node> found = snap.find(step.node());
     String gate = gateOf(step);
     if (gate != null) {
-      return approvals.contains(gate) ? Outcome.done("approved") : Outcome.atGate();
+      if (!approvals.contains(gate)) {
+        return Outcome.atGate();
+      }
+      if (a instanceof Action.SetTrafficWeight) {
+        // An operator set the weight by hand: a rollback must ask them to set it back.
+        steps.put(step.id(), st.issued(now));
+      }
+      return Outcome.done("approved");
     }
     if (a instanceof Action.SetTrafficWeight w) {
       if (traffic == null) {

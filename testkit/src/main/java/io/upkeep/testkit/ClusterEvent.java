@@ -106,6 +106,24 @@ public sealed interface ClusterEvent {
   }
 
   /**
+   * A host operation on the node was accepted and has begun; its effect comes when it ends. Safety
+   * checks judge a disruptive operation (a stop, a decommission) here, when it was decided, not
+   * when it lands: a fault that strikes while it runs is not the orchestrator's doing.
+   *
+   * @param at when
+   * @param node the node
+   * @param operation what was asked
+   */
+  record OperationRequested(Instant at, NodeId node, HostOperation operation) implements NodeEvent {
+    /** @throws NullPointerException if a reference is null */
+    public OperationRequested {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(operation, "operation");
+    }
+  }
+
+  /**
    * The node's service stopped; it is unreachable.
    *
    * @param at when

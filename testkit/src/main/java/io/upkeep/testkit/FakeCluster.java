@@ -933,7 +933,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     String why = refusal != null ? refusal : unavailable(h, kind);
     if (why != null) {
       op.status = OperationStatus.failed(why);
-    } else if (!h.hanging.contains(kind)) {
+      afterCall();
+      return op.handle;
+    }
+    record(new ClusterEvent.OperationRequested(clock.now(), h.id, kind));
+    if (!h.hanging.contains(kind)) {
       clock.schedule(h.durations.getOrDefault(kind, durations.getOrDefault(kind, kind.defaultDuration())), () -> {
         synchronized (this) {
           String failure = unavailable(h, kind);

@@ -41,6 +41,12 @@ import java.util.Set;
  *       leave fewer healthy voters than a majority of the role's voters.
  *   <li>{@code leader-last}: a quorum role's leader must not be stopped while another original
  *       voter of its role is still a member and not on the plan's target.
+ * </ul>
+ * A stop or decommission is judged when it is decided ({@link ClusterEvent.OperationRequested}),
+ * counting every one decided earlier that has not landed yet as done: a fault that strikes while
+ * the operation runs is not the orchestrator's doing. A drain and a removal act at once and are
+ * judged then.
+ * <ul>
  *   <li>{@code no-work-interrupted}: no task is interrupted by a stop or decommission, unless
  *       {@link #allowInterruptions()} was called.
  *   <li>{@code restored}, checked by {@link #checkFinal()}: every original node ends removed or
@@ -61,6 +67,8 @@ public final class InvariantMonitor {
   /** Originals the operator had drained before the run: not counted against the budget. */
   private final Set<NodeId> drainedByOperator = new LinkedHashSet<>();
   private final Set<NodeId> lost = new LinkedHashSet<>();
+  /** Nodes whose stop or decommission was requested and has not landed yet. */
+  private final Set<NodeId> pending = new LinkedHashSet<>();
   private final Map<Role, NodeId> leaders = new HashMap<>();
   private final List<Violation> violations = new ArrayList<>();
   private boolean allowInterruptions;
@@ -231,47 +239,88 @@ public final class InvariantMonitor {
     if (e instanceof ClusterEvent.WorkInterrupted w && !allowInterruptions) {
       violate(e.at(), "no-work-interrupted", w.tasks() + " task(s) running on " + id + " were interrupted");
     }
+    if (e instanceof ClusterEvent.OperationRequested r) {
+      if (r.operation() == HostOperation.START_SERVICE) {
+        pending.remove(id);
+      } else if ((r.operation() == HostOperation.STOP_SERVICE || r.operation() == HostOperation.DECOMMISSION)
+          && cluster.host(id).member() && cluster.host(id).serviceRunning()) {
+        judgeDisruption(r, role);
+      }
+      return;
+    }
     boolean byFault = e instanceof ClusterEvent.NodeLost;
+    boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
     if (byFault) {
       lost.add(id);
     }
-    boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
-    boolean quorumRole = plan.constraints().quorumRoles().contains(role);
-    if (quorumRole && (stopped || e instanceof ClusterEvent.Removed) && cluster.host(id).voter()) {
-      checkQuorum(e, role);
+    if (byFault || stopped) {
+      pending.remove(id);
     }
-    if (quorumRole && stopped && id.equals(leaders.get(role))) {
-      checkLeaderLast(e, role);
+    if (e instanceof ClusterEvent.Removed && plan.constraints().quorumRoles().contains(role) && cluster.host(id).voter()) {
+      checkQuorum(e, role);
     }
     if ((stopped || byFault || e instanceof ClusterEvent.Removed) && id.equals(leaders.get(role))) {
       leaders.remove(role);
     }
-    if (originals.containsKey(id) && !drainedByOperator.contains(id)) {
-      checkBudget(e, role, !byFault);
-    }
-  }
-
-  private void checkBudget(ClusterEvent.NodeEvent e, Role role, boolean byOrchestrator) {
-    NodeId id = e.node();
-    boolean out = cluster.node(id).map(n -> !n.inService()).orElse(false);
-    if (!out) {
-      outOfService.remove(id);
-    } else if (outOfService.add(id) && byOrchestrator) {
-      List<NodeId> outOfRole = outOfService.stream().filter(n -> originals.get(n).role().equals(role)).toList();
-      int budget = plan.budgets().getOrDefault(role, 0);
-      if (outOfRole.size() > budget) {
-        violate(e.at(), "budget", e.getClass().getSimpleName() + " of " + id + " took " + outOfRole.size()
-            + " original " + role + " node(s) out of service " + outOfRole + ", above the budget of " + budget);
+    if (budgeted(id)) {
+      boolean out = cluster.node(id).map(n -> !n.inService()).orElse(false);
+      if (!out) {
+        outOfService.remove(id);
+      } else if (outOfService.add(id) && e instanceof ClusterEvent.DrainStarted && !pending.contains(id)) {
+        checkBudget(e, role);
       }
     }
   }
 
+  /** Whether {@code id} counts against its role's budget: an original node the operator had not drained. */
+  private boolean budgeted(NodeId id) {
+    return originals.containsKey(id) && !drainedByOperator.contains(id);
+  }
+
+  /**
+   * Judges a stop or decommission when it is decided: a fault that strikes while the operation
+   * runs is not the orchestrator's doing, but every operation it decided earlier and that has not
+   * landed yet counts as done.
+   */
+  private void judgeDisruption(ClusterEvent.OperationRequested r, Role role) {
+    NodeId id = r.node();
+    boolean wasInService = cluster.node(id).map(Node::inService).orElse(false) && !pending.contains(id);
+    if (plan.constraints().quorumRoles().contains(role) && cluster.host(id).voter()) {
+      checkQuorum(r, role);
+      if (id.equals(leaders.get(role))) {
+        checkLeaderLast(r, role);
+      }
+    }
+    pending.add(id);
+    if (wasInService && budgeted(id)) {
+      checkBudget(r, role);
+    }
+  }
+
+  private void checkBudget(ClusterEvent.NodeEvent e, Role role) {
+    Set<NodeId> out = new LinkedHashSet<>(outOfService);
+    pending.stream().filter(this::budgeted).forEach(out::add);
+    out.add(e.node());
+    List<NodeId> outOfRole = out.stream().filter(n -> originals.get(n).role().equals(role)).toList();
+    int budget = plan.budgets().getOrDefault(role, 0);
+    if (outOfRole.size() > budget) {
+      violate(e.at(), "budget", describe(e) + " of " + e.node() + " took " + outOfRole.size()
+          + " original " + role + " node(s) out of service " + outOfRole + ", above the budget of " + budget);
+    }
+  }
+
+  private static String describe(ClusterEvent.NodeEvent e) {
+    return e instanceof ClusterEvent.OperationRequested r ? r.operation().name().toLowerCase(java.util.Locale.ROOT)
+        : e.getClass().getSimpleName();
+  }
+
   private void checkQuorum(ClusterEvent.NodeEvent e, Role role) {
     List<Node> voters = cluster.observe().withRole(role).stream().filter(Node::voter).toList();
-    long healthy = voters.stream().filter(n -> n.health() == Health.HEALTHY).count();
+    long healthy = voters.stream().filter(n -> n.health() == Health.HEALTHY && !pending.contains(n.id())
+        && !(e instanceof ClusterEvent.OperationRequested && n.id().equals(e.node()))).count();
     int quorum = Constraints.quorum(voters.size());
     if (healthy < quorum) {
-      violate(e.at(), "quorum", e.getClass().getSimpleName() + " of voter " + e.node() + " left " + healthy + " of "
+      violate(e.at(), "quorum", describe(e) + " of voter " + e.node() + " left " + healthy + " of "
           + voters.size() + " " + role + " voters healthy, below the quorum of " + quorum);
     }
   }
@@ -284,7 +333,7 @@ public final class InvariantMonitor {
         .map(FakeHost::id)
         .toList();
     if (!behind.isEmpty()) {
-      violate(e.at(), "leader-last", e.getClass().getSimpleName() + " of leader " + e.node() + " of " + role
+      violate(e.at(), "leader-last", describe(e) + " of leader " + e.node() + " of " + role
           + " while " + behind + " are not yet on " + plan.target());
     }
   }

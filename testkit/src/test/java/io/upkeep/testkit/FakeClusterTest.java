@@ -86,7 +86,7 @@ class FakeClusterTest {
       assertThat(cluster.weight(id("new"))).isZero();
       assertThat(cluster.weight(id("old"))).isEqualTo(100);
       assertThat(cluster.events()).extracting(e -> e.getClass().getSimpleName())
-          .containsExactly("Provisioned", "ServiceStarted", "Joined");
+          .containsExactly("OperationRequested", "Provisioned", "OperationRequested", "ServiceStarted", "Joined");
     }
 
     @Test
@@ -331,6 +331,7 @@ class FakeClusterTest {
       assertThat(node(cluster, "a").health()).isEqualTo(Health.UNREACHABLE);
       assertThat(node(cluster, "a").runningWork()).isZero();
       assertThat(cluster.events()).containsExactly(
+          new ClusterEvent.OperationRequested(VirtualClock.DEFAULT_START, id("a"), HostOperation.STOP_SERVICE),
           new ClusterEvent.ServiceStopped(in(cluster, Duration.ZERO), id("a")),
           new ClusterEvent.WorkInterrupted(in(cluster, Duration.ZERO), id("a"), 1));
     }
@@ -685,7 +686,7 @@ class FakeClusterTest {
     void theSameSeedAndCallsGiveTheSameEvents() {
       List<ClusterEvent> first = run(42);
 
-      assertThat(run(42)).isEqualTo(first).hasSize(60);
+      assertThat(run(42)).isEqualTo(first).hasSize(90);
     }
 
     @Test
@@ -708,6 +709,6 @@ class FakeClusterTest {
 
     assertThat(cluster.observe().nodes()).allMatch(n -> TARGET.isMetBy(n.platform()) && n.inService());
     assertThat(cluster.tasksCompleted()).isGreaterThan(20_000);
-    assertThat(cluster.events()).hasSize(6 * 1000);
+    assertThat(cluster.events()).hasSize(9 * 1000);
   }
 }

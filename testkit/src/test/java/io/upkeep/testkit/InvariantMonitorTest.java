@@ -21,6 +21,7 @@ import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.testkit.InvariantMonitor.Violation;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,41 @@ class InvariantMonitorTest {
       stop(cluster, "client-4");
 
       assertThat(of(monitor, "budget")).singleElement().satisfies(v -> assertThat(v.detail())
-          .contains("ServiceStopped of client-4", "[client-1, client-2, client-3, client-4]"));
+          .contains("stop_service of client-4", "[client-1, client-2, client-3, client-4]"));
+    }
+
+    @Test
+    void judgeAStopWhenItIsDecidedSoAFaultDuringItIsNotBlamed() {
+      drain("client-1");
+      cluster.stopService("stop-2", id("client-2"));
+      cluster.inject(Fault.nodeLost(id("client-3"), Duration.ZERO));
+      cluster.clock().sleep(ofMinutes(1));
+
+      assertThat(monitor.held()).as("the stop of client-2 was decided before client-3 was lost").isTrue();
+    }
+
+    @Test
+    void countAStopDecidedButNotLandedYetAgainstTheNextOne() {
+      cluster.stopService("stop-1", id("client-1"));
+      cluster.stopService("stop-2", id("client-2"));
+      cluster.stopService("stop-3", id("client-3"));
+
+      assertThat(of(monitor, "budget")).singleElement().satisfies(v -> assertThat(v.detail())
+          .contains("stop_service of client-3", "[client-1, client-2, client-3]"));
+    }
+
+    @Test
+    void doNotCountNodesTheOperatorDrainedBeforeTheRun() {
+      FakeCluster c = FakeCluster.builder()
+          .nodes("octo", 2, n -> n.taskCap(2))
+          .node("octo-3", n -> n.taskCap(2).drained(true))
+          .build();
+      InvariantMonitor m = InvariantMonitor.watch(c, UpgradePlanner.create(c.clock())
+          .plan(c, Strategy.inPlace(), TARGET, Policy.builder().drainDeadline(ofHours(1)).build()));
+
+      c.drain(id("octo-1"), c.clock().now().plus(ofHours(1)));
+
+      assertThat(m.held()).as("one node out by the run, within a budget of one").isTrue();
     }
 
     @Test
@@ -137,7 +172,7 @@ class InvariantMonitorTest {
       stop(cluster, "server-3");
 
       assertThat(of(monitor, "quorum")).singleElement().satisfies(v -> assertThat(v.detail())
-          .contains("ServiceStopped of voter server-3 left 1 of 3 server voters healthy, below the quorum of 2"));
+          .contains("stop_service of voter server-3 left 1 of 3 server voters healthy, below the quorum of 2"));
     }
 
     @Test
