@@ -13,6 +13,8 @@ import io.upkeep.Secret;
 import io.upkeep.UpkeepException;
 import io.upkeep.http.internal.TlsContexts;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,6 +24,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -33,7 +39,7 @@ import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
@@ -44,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * retries with exponential backoff and a request rate limit through Resilience4j, TLS as
  * {@link Tls} says. Credentials travel in headers revealed per request and never reach a log or
  * an exception. IO failures are retried, and so are the statuses {@link RetryOn} names; every other
- * answer is returned as it is, for the adapter to interpret. Thread-safe; close it when done.
+ * answer is returned as it is, for the adapter to interpret. Every attempt ends by its deadline
+ * ({@link HttpSettings#requestDeadline()}) and reads at most {@link HttpSettings#maxResponseBytes()}
+ * of the answer. Thread-safe; close it when done.
  */
 public final class HttpTransport implements AutoCloseable {
 
@@ -64,6 +72,7 @@ public final class HttpTransport implements AutoCloseable {
   private final CloseableHttpClient client;
   private final Retry retry;
   private final RateLimiter rateLimiter;
+  private final ScheduledThreadPoolExecutor deadlines;
   private final AtomicInteger sent = new AtomicInteger();
 
   private HttpTransport(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
@@ -100,6 +109,13 @@ public final class HttpTransport implements AutoCloseable {
         .limitForPeriod(perSecond)
         .timeoutDuration(settings.requestTimeout())
         .build());
+    this.deadlines = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread t = new Thread(task, "upkeep-http-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    // Most attempts end long before their deadline: drop their abort at once rather than keep it queued.
+    deadlines.setRemoveOnCancelPolicy(true);
   }
 
   /**
@@ -157,6 +173,7 @@ public final class HttpTransport implements AutoCloseable {
 
   @Override
   public void close() {
+    deadlines.shutdownNow();
     try {
       client.close();
     } catch (IOException e) {
@@ -172,9 +189,15 @@ public final class HttpTransport implements AutoCloseable {
     URI uri = resolve(pathOrUrl);
     String shown = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     String json = body == null ? null : toJson(body, method, shown);
-    Callable<HttpResponse> once = () -> exchange(method, uri, shown, json, timeout);
+    Duration deadline = timeout.compareTo(settings.requestDeadline()) > 0 ? timeout : settings.requestDeadline();
+    Callable<HttpResponse> once = () -> exchange(method, uri, shown, json, timeout, deadline);
     try {
       return Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
+    } catch (DeadlineExceeded e) {
+      throw new ClusterOperationException(method + " " + shown + " to " + uri.getHost() + ":" + port(uri)
+          + " did not finish within its deadline of " + deadline.toMillis() + " ms after " + settings.maxAttempts()
+          + " attempt(s): the server answers too slowly; check its load, or raise requestDeadline in the HTTP settings",
+          true, e);
     } catch (IOException e) {
       throw new ClusterOperationException("cannot reach " + uri.getHost() + ":" + port(uri) + " for " + method + " "
           + shown + " after " + settings.maxAttempts() + " attempt(s): " + e.getClass().getSimpleName()
@@ -190,7 +213,8 @@ public final class HttpTransport implements AutoCloseable {
     }
   }
 
-  private HttpResponse exchange(String method, URI uri, String shown, String json, Duration timeout) throws IOException {
+  private HttpResponse exchange(String method, URI uri, String shown, String json, Duration timeout, Duration deadline)
+      throws IOException {
     HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
     request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build());
     request.setHeader("Accept", "application/json");
@@ -200,16 +224,48 @@ public final class HttpTransport implements AutoCloseable {
     }
     sent.incrementAndGet();
     long start = System.nanoTime();
-    HttpResponse response = client.execute(request, r -> {
-      Map<String, String> headers = new HashMap<>();
-      for (Header h : r.getHeaders()) {
-        headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+    // The socket timeout restarts with every byte, so a server that drips its answer is stopped here.
+    AtomicBoolean late = new AtomicBoolean();
+    ScheduledFuture<?> abort = deadlines.schedule(() -> {
+      late.set(true);
+      request.cancel();
+    }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+    HttpResponse response;
+    try {
+      response = client.execute(request, r -> {
+        Map<String, String> headers = new HashMap<>();
+        for (Header h : r.getHeaders()) {
+          headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+        }
+        String text = r.getEntity() == null ? "" : read(r.getEntity(), request, method, shown);
+        return new HttpResponse(method, shown, r.getCode(), headers, text);
+      });
+    } catch (IOException e) {
+      if (late.get()) {
+        throw new DeadlineExceeded(e);
       }
-      String text = r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8);
-      return new HttpResponse(method, shown, r.getCode(), headers, text);
-    });
+      throw e;
+    } finally {
+      abort.cancel(false);
+    }
     LOG.debug("{} {} -> {} ({} ms)", method, shown, response.status(), (System.nanoTime() - start) / 1_000_000);
     return response;
+  }
+
+  /** The body, as text, if it is within the cap. */
+  private String read(HttpEntity entity, HttpUriRequestBase request, String method, String shown) throws IOException {
+    try (InputStream in = entity.getContent()) {
+      byte[] bytes = in.readNBytes(settings.maxResponseBytes());
+      if (in.read() != -1) {
+        // Closing the stream would otherwise read the rest of the answer, however long, to reuse the connection.
+        request.cancel();
+        throw new ClusterOperationException("the answer to " + method + " " + shown + " is longer than "
+            + settings.maxResponseBytes() + " bytes (maxResponseBytes): if answers that large are expected, raise "
+            + "maxResponseBytes in the HTTP settings; otherwise the address may point at the wrong server", false);
+      }
+      return new String(bytes, ContentType.getCharset(ContentType.parseLenient(entity.getContentType()),
+          StandardCharsets.UTF_8));
+    }
   }
 
   private URI resolve(String pathOrUrl) {
@@ -232,6 +288,14 @@ public final class HttpTransport implements AutoCloseable {
       return HttpResponse.MAPPER.writeValueAsString(body);
     } catch (JsonProcessingException e) {
       throw new UpkeepException("cannot write the body of " + method + " " + shown + " as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** An attempt its deadline aborted: retried as any IO failure, reported with the deadline. */
+  private static final class DeadlineExceeded extends InterruptedIOException {
+    DeadlineExceeded(IOException cause) {
+      super("aborted at the request deadline");
+      initCause(cause);
     }
   }
 

@@ -6,9 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.Secret;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,6 +22,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -135,6 +142,117 @@ class HttpTransportTest {
     }
   }
 
+  /**
+   * A raw HTTP server that sends a 200 answer of {@code length} bytes one byte at a time, each
+   * {@code pace} after the last, to every connection in turn: a socket timeout never fires on it.
+   */
+  static final class DrippingServer implements AutoCloseable {
+    final ServerSocket socket;
+    final CountDownLatch closed = new CountDownLatch(1);
+    final Thread thread;
+
+    DrippingServer(int length, Duration pace) throws IOException {
+      socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      thread = new Thread(() -> {
+        while (closed.getCount() > 0) {
+          try (Socket s = socket.accept()) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+              // the request's head; there is no body
+            }
+            OutputStream out = s.getOutputStream();
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (int i = 0; i < length && !closed.await(pace.toMillis(), TimeUnit.MILLISECONDS); i++) {
+              out.write(' ');
+              out.flush();
+            }
+          } catch (IOException clientGone) {
+            // the client aborted, or the server is closing: take the next connection, if any
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "dripping-server");
+      thread.start();
+    }
+
+    URI uri() {
+      return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+    }
+
+    @Override
+    public void close() throws Exception {
+      closed.countDown();
+      socket.close();
+      thread.join();
+    }
+  }
+
+  @Nested
+  class Deadlines {
+
+    @Test
+    void aServerThatDripsItsAnswerIsCutOffAtTheDeadlineAsARetryableError() throws Exception {
+      try (DrippingServer drip = new DrippingServer(300, Duration.ofMillis(10));   // 3 s in all
+          HttpTransport t = HttpTransport.create(HttpSettings.builder(drip.uri()).requestTimeout(Duration.ofMillis(200))
+              .requestDeadline(Duration.ofMillis(300)).maxAttempts(2).backoff(Duration.ZERO, Duration.ZERO).build(),
+              Map.of(), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThatThrownBy(() -> t.get("/v1/nodes?index=7"))
+            .isInstanceOfSatisfying(ClusterOperationException.class, e -> assertThat(e.retryable()).isTrue())
+            .hasMessageContaining("GET /v1/nodes?index=7")
+            .hasMessageContaining("deadline of 300 ms")
+            .hasMessageContaining("requestDeadline");
+        assertThat(t.requestsSent()).isEqualTo(2);
+      }
+    }
+
+    @Test
+    void aCallWithALongerTimeoutOfItsOwnGetsThatAsItsDeadline() throws Exception {
+      try (DrippingServer drip = new DrippingServer(50, Duration.ofMillis(10));    // 0.5 s in all
+          HttpTransport t = HttpTransport.create(HttpSettings.builder(drip.uri()).requestTimeout(Duration.ofMillis(200))
+              .requestDeadline(Duration.ofMillis(300)).build(), Map.of(), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThat(t.get("/v1/nodes?index=7&wait=5s", Duration.ofSeconds(30)).body()).hasSize(50);
+      }
+    }
+  }
+
+  @Nested
+  class ResponseSize {
+
+    @Test
+    void anAnswerLongerThanTheCapIsAClearErrorNamingTheCapAndTheSetting() {
+      server.createContext("/huge", ex -> {
+        ex.sendResponseHeaders(200, 0);   // chunked, no length announced
+        byte[] chunk = new byte[8192];
+        try (OutputStream out = ex.getResponseBody()) {
+          for (int i = 0; i < 512; i++) {  // 4 MiB, unless the client hangs up first
+            out.write(chunk);
+          }
+        } catch (IOException clientGone) {
+          // the client stopped reading, as it should
+        }
+      });
+      try (HttpTransport t = HttpTransport.create(HttpSettings.builder(base()).maxResponseBytes(1024)
+          .backoff(Duration.ZERO, Duration.ZERO).build(), Map.of(), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThatThrownBy(() -> t.get("/huge"))
+            .isInstanceOfSatisfying(ClusterOperationException.class, e -> assertThat(e.retryable()).isFalse())
+            .hasMessageContaining("GET /huge")
+            .hasMessageContaining("1024 bytes")
+            .hasMessageContaining("raise maxResponseBytes");
+        assertThat(t.requestsSent()).isEqualTo(1);
+      }
+    }
+
+    @Test
+    void anAnswerAsLongAsTheCapIsReadWhole() {
+      answer = "x".repeat(1024);
+      try (HttpTransport t = HttpTransport.create(HttpSettings.builder(base()).maxResponseBytes(1024).build(), Map.of(),
+          HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThat(t.get("/api").body()).isEqualTo(answer);
+      }
+    }
+  }
+
   @Nested
   class Requests {
 
@@ -208,6 +326,19 @@ class HttpTransportTest {
       assertThatThrownBy(() -> b.requestTimeout(Duration.ZERO)).hasMessageContaining("requestTimeout");
       assertThatThrownBy(() -> b.requestsPerSecond(0)).hasMessageContaining("requestsPerSecond");
       assertThatThrownBy(() -> b.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1))).hasMessageContaining("backoff");
+      assertThatThrownBy(() -> b.requestDeadline(null)).isInstanceOf(NullPointerException.class)
+          .hasMessageContaining("requestDeadline");
+      assertThatThrownBy(() -> b.requestDeadline(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("requestDeadline");
+      assertThatThrownBy(() -> b.maxResponseBytes(0)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("maxResponseBytes");
+    }
+
+    @Test
+    void boundsEveryAttemptByDefault() {
+      HttpSettings s = HttpSettings.builder(URI.create("https://octopus.example.com")).build();
+      assertThat(s.requestDeadline()).isEqualTo(HttpSettings.DEFAULT_REQUEST_DEADLINE).isEqualTo(Duration.ofSeconds(60));
+      assertThat(s.maxResponseBytes()).isEqualTo(HttpSettings.DEFAULT_MAX_RESPONSE_BYTES).isEqualTo(16 * 1024 * 1024);
     }
 
     @Test

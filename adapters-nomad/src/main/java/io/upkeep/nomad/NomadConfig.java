@@ -234,6 +234,23 @@ public record NomadConfig(
     }
 
     /**
+     * The longest one ordinary attempt may take in all, however slowly the server sends its answer;
+     * default 60 s. Blocking queries get their own, longer, timeout as their deadline.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder requestDeadline(Duration value) {
+      http.requestDeadline(value);
+      return this;
+    }
+
+    /** The most bytes of an answer that are read; default 16 MiB. @throws IllegalArgumentException if below 1 */
+    public Builder maxResponseBytes(int value) {
+      http.maxResponseBytes(value);
+      return this;
+    }
+
+    /**
      * Retries for IO errors and 5xx answers (never for 4xx): {@code maxAttempts} attempts, the first
      * included, waiting from {@code initialBackoff} doubling up to {@code maxBackoff}; default 4
      * attempts from 500 ms to 10 s. Zero backoff in tests.

@@ -318,6 +318,27 @@ public record OctopusConfig(
     }
 
     /**
+     * The longest one attempt may take in all, however slowly the server sends its answer; default
+     * {@link HttpSettings#DEFAULT_REQUEST_DEADLINE}.
+     *
+     * @throws IllegalArgumentException if not longer than zero
+     */
+    public Builder requestDeadline(Duration value) {
+      http.requestDeadline(value);
+      return this;
+    }
+
+    /**
+     * The most bytes of an answer that are read; default {@link HttpSettings#DEFAULT_MAX_RESPONSE_BYTES}.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxResponseBytes(int value) {
+      http.maxResponseBytes(value);
+      return this;
+    }
+
+    /**
      * Attempts per request for IO errors, 5xx and 429 (never for other 4xx), the first included;
      * default {@link HttpSettings#DEFAULT_MAX_ATTEMPTS}.
      */
