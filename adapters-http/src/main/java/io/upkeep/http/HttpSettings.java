@@ -21,7 +21,7 @@ import java.util.Objects;
  *     error, so that a runaway or hostile server cannot exhaust the memory
  * @param maxAttempts attempts per request, the first included, for retryable failures
  * @param initialBackoff the wait before the second attempt, doubled after each, zero for none (tests)
- * @param maxBackoff the longest wait between attempts
+ * @param maxBackoff the longest wait between attempts, however long a server's {@code Retry-After} asks
  * @param requestsPerSecond the most requests sent per second, to protect the server
  * @param tls how the server's certificate is checked, and the client's own certificate
  */
@@ -180,7 +180,13 @@ public record HttpSettings(
       return this;
     }
 
-    /** Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). */
+    /**
+     * Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). A 429 or 503
+     * that asks for a longer wait in {@code Retry-After} gets it, up to {@code max}.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code initial} is negative or {@code max} below it
+     */
     public Builder backoff(Duration initial, Duration max) {
       Objects.requireNonNull(initial, "initial");
       Objects.requireNonNull(max, "max");

@@ -2,6 +2,7 @@ package io.upkeep.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -15,7 +16,9 @@ import io.upkeep.http.internal.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,12 +26,15 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -49,16 +55,22 @@ import org.slf4j.LoggerFactory;
  * The HTTP transport every adapter uses: Apache HttpClient 5 underneath, JSON through Jackson,
  * retries with exponential backoff and a request rate limit through Resilience4j, TLS as
  * {@link Tls} says. Credentials travel in headers revealed per request and never reach a log or
- * an exception. IO failures are retried, and so are the statuses {@link RetryOn} names; every other
- * answer is returned as it is, for the adapter to interpret. Every attempt ends by its deadline
+ * an exception. Idempotent requests (GET, PUT, DELETE) are retried after IO failures and on the
+ * statuses {@link RetryOn} names, waiting at least as long as a 429's or 503's {@code Retry-After}
+ * asks, up to {@link HttpSettings#maxBackoff()}; a POST is retried only when it could not connect,
+ * since once sent the server may have acted on it; a 4xx other than 429 is never retried. Every
+ * other answer is returned as it is, for the adapter to interpret. Every attempt ends by its deadline
  * ({@link HttpSettings#requestDeadline()}) and reads at most {@link HttpSettings#maxResponseBytes()}
  * of the answer. Thread-safe; close it when done.
  */
 public final class HttpTransport implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+  /** Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): safe to send again. */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
+  private static final Predicate<HttpResponse> NOTHING = r -> false;
 
-  /** Which answers are worth another attempt; IO failures always are. */
+  /** Which answers to an idempotent request are worth another attempt; IO failures always are. */
   public enum RetryOn {
     /** 5xx answers. */
     SERVER_ERRORS,
@@ -70,7 +82,7 @@ public final class HttpTransport implements AutoCloseable {
   private final Map<String, Secret> secretHeaders;
   private final RetryOn retryOn;
   private final CloseableHttpClient client;
-  private final Retry retry;
+  private final IntervalBiFunction<HttpResponse> waits;
   private final RateLimiter rateLimiter;
   private final ScheduledThreadPoolExecutor deadlines;
   private final AtomicInteger sent = new AtomicInteger();
@@ -94,15 +106,7 @@ public final class HttpTransport implements AutoCloseable {
         .disableAutomaticRetries()
         .disableRedirectHandling()
         .build();
-    IntervalFunction backoff = settings.initialBackoff().isZero()
-        ? attempt -> 0L
-        : IntervalFunction.ofExponentialBackoff(settings.initialBackoff(), 2.0, settings.maxBackoff());
-    this.retry = Retry.of("upkeep-http", RetryConfig.<HttpResponse>custom()
-        .maxAttempts(settings.maxAttempts())
-        .intervalFunction(backoff)
-        .retryOnResult(r -> retryable(r.status()))
-        .retryExceptions(IOException.class)
-        .build());
+    this.waits = waits(settings);
     int perSecond = (int) Math.max(1, Math.ceil(settings.requestsPerSecond()));
     this.rateLimiter = RateLimiter.of("upkeep-http", RateLimiterConfig.custom()
         .limitRefreshPeriod(Duration.ofNanos((long) (1e9 * perSecond / settings.requestsPerSecond())))
@@ -133,27 +137,41 @@ public final class HttpTransport implements AutoCloseable {
 
   /** GET {@code pathOrUrl}. */
   public HttpResponse get(String pathOrUrl) {
-    return send("GET", pathOrUrl, null, settings.requestTimeout());
+    return send("GET", pathOrUrl, null, settings.requestTimeout(), NOTHING);
   }
 
   /** GET {@code pathOrUrl}, waiting up to {@code timeout} for the answer (blocking queries). */
   public HttpResponse get(String pathOrUrl, Duration timeout) {
-    return send("GET", pathOrUrl, null, timeout);
+    Objects.requireNonNull(timeout, "timeout");
+    return send("GET", pathOrUrl, null, timeout, NOTHING);
   }
 
   /** PUT {@code body} as JSON to {@code pathOrUrl}. */
   public HttpResponse put(String pathOrUrl, Object body) {
-    return send("PUT", pathOrUrl, body, settings.requestTimeout());
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), NOTHING);
   }
 
-  /** POST {@code body} as JSON (none if null) to {@code pathOrUrl}. */
+  /**
+   * PUT {@code body} as JSON to {@code pathOrUrl}, returning at once, without another attempt, an
+   * answer that {@code deterministic} recognises as one the server will give again however often it
+   * is asked (Nomad's 500 "node not found" on a write, say), whatever its status.
+   */
+  public HttpResponse put(String pathOrUrl, Object body, Predicate<HttpResponse> deterministic) {
+    Objects.requireNonNull(deterministic, "deterministic");
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), deterministic);
+  }
+
+  /**
+   * POST {@code body} as JSON (none if null) to {@code pathOrUrl}. Not idempotent: tried again only
+   * when no connection could be made, never once the request may have reached the server.
+   */
   public HttpResponse post(String pathOrUrl, Object body) {
-    return send("POST", pathOrUrl, body, settings.requestTimeout());
+    return send("POST", pathOrUrl, body, settings.requestTimeout(), NOTHING);
   }
 
   /** DELETE {@code pathOrUrl}. */
   public HttpResponse delete(String pathOrUrl) {
-    return send("DELETE", pathOrUrl, null, settings.requestTimeout());
+    return send("DELETE", pathOrUrl, null, settings.requestTimeout(), NOTHING);
   }
 
   /** The JSON mapper: unknown fields ignored. */
@@ -185,22 +203,59 @@ public final class HttpTransport implements AutoCloseable {
     return status >= 500 || (status == 429 && retryOn == RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS);
   }
 
-  private HttpResponse send(String method, String pathOrUrl, Object body, Duration timeout) {
+  /**
+   * How long to wait before the next attempt: the backoff, or longer if a 429 or 503 asked so in
+   * {@code Retry-After}, but never more than {@link HttpSettings#maxBackoff()} (zero in tests).
+   */
+  static IntervalBiFunction<HttpResponse> waits(HttpSettings settings) {
+    IntervalFunction backoff = settings.initialBackoff().isZero()
+        ? attempt -> 0L
+        : IntervalFunction.ofExponentialBackoff(settings.initialBackoff(), 2.0, settings.maxBackoff());
+    return (attempt, outcome) -> {
+      Duration wait = Duration.ofMillis(backoff.apply(attempt));
+      if (outcome.isRight() && outcome.get().retryAfter().compareTo(wait) > 0) {
+        wait = outcome.get().retryAfter();
+      }
+      return (wait.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : wait).toMillis();
+    };
+  }
+
+  /** Whether {@code e} came before a byte of the request was sent: no connection was made. */
+  private static boolean neverSent(Throwable e) {
+    return e instanceof ConnectException || e instanceof ConnectTimeoutException || e instanceof UnknownHostException;
+  }
+
+  private HttpResponse send(String method, String pathOrUrl, Object body, Duration timeout,
+      Predicate<HttpResponse> deterministic) {
     URI uri = resolve(pathOrUrl);
     String shown = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     String json = body == null ? null : toJson(body, method, shown);
     Duration deadline = timeout.compareTo(settings.requestDeadline()) > 0 ? timeout : settings.requestDeadline();
-    Callable<HttpResponse> once = () -> exchange(method, uri, shown, json, timeout, deadline);
+    boolean idempotent = IDEMPOTENT.contains(method);
+    // An answer, or a failure once connected, means the request may have arrived and taken effect.
+    Retry retry = Retry.of("upkeep-http", RetryConfig.<HttpResponse>custom()
+        .maxAttempts(settings.maxAttempts())
+        .intervalBiFunction(waits)
+        .retryOnResult(r -> idempotent && retryable(r.status()) && !deterministic.test(r))
+        .retryOnException(e -> e instanceof IOException && (idempotent || neverSent(e)))
+        .build());
+    AtomicInteger attempts = new AtomicInteger();
+    Callable<HttpResponse> once = () -> {
+      attempts.incrementAndGet();
+      return exchange(method, uri, shown, json, timeout, deadline);
+    };
     try {
       return Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
-    } catch (DeadlineExceeded e) {
-      throw new ClusterOperationException(method + " " + shown + " to " + uri.getHost() + ":" + port(uri)
-          + " did not finish within its deadline of " + deadline.toMillis() + " ms after " + settings.maxAttempts()
-          + " attempt(s): the server answers too slowly; check its load, or raise requestDeadline in the HTTP settings",
-          true, e);
     } catch (IOException e) {
+      String tried = " after " + attempts + " attempt(s)"
+          + (idempotent || neverSent(e) ? "" : " (a " + method + " is not sent again once it may have reached the server)");
+      if (e instanceof DeadlineExceeded) {
+        throw new ClusterOperationException(method + " " + shown + " to " + uri.getHost() + ":" + port(uri)
+            + " did not finish within its deadline of " + deadline.toMillis() + " ms" + tried
+            + ": the server answers too slowly; check its load, or raise requestDeadline in the HTTP settings", true, e);
+      }
       throw new ClusterOperationException("cannot reach " + uri.getHost() + ":" + port(uri) + " for " + method + " "
-          + shown + " after " + settings.maxAttempts() + " attempt(s): " + e.getClass().getSimpleName()
+          + shown + tried + ": " + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + "; check the address and that the server is up",
           true, e);
     } catch (RequestNotPermitted e) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.functions.Either;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.Secret;
 import java.io.BufferedReader;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +39,7 @@ class HttpTransportTest {
   HttpServer server;
   final Deque<int[]> script = new ArrayDeque<>();   // statuses to answer, in order; then 200
   final List<String> seen = new ArrayList<>();
+  final Map<String, String> errorHeaders = new HashMap<>();   // sent with every answer but a 200
   String answer = "{\"Name\":\"octo-1\",\"MaxConcurrentTasks\":0}";
 
   @BeforeEach
@@ -49,6 +53,9 @@ class HttpTransportTest {
       int status = next == null ? 200 : next[0];
       byte[] out = (status == 200 ? answer : "{\"ErrorMessage\":\"nope\"}").getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().add("Octopus-Node", "octo-1");
+      if (status != 200) {
+        errorHeaders.forEach(ex.getResponseHeaders()::add);
+      }
       ex.sendResponseHeaders(status, out.length);
       ex.getResponseBody().write(out);
       ex.close();
@@ -118,6 +125,69 @@ class HttpTransportTest {
       try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS)) {
         assertThat(t.get("/api").status()).isEqualTo(502);
         assertThat(t.requestsSent()).isEqualTo(HttpSettings.DEFAULT_MAX_ATTEMPTS);
+      }
+    }
+
+    @Test
+    void retriesPutsAndDeletesAsIdempotent() {
+      answer(503, 500);
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThat(t.put("/api/octopusservernodes/OctopusServerNodes-1", Map.of("MaxConcurrentTasks", 0)).status())
+            .isEqualTo(200);
+        answer(500, 500, 500, 502);
+        assertThat(t.delete("/api/octopusservernodes/OctopusServerNodes-1").status()).isEqualTo(502);
+        assertThat(t.requestsSent()).isEqualTo(3 + HttpSettings.DEFAULT_MAX_ATTEMPTS);
+      }
+    }
+
+    @Test
+    void neverSendsAPostAgainOnceItMayHaveReachedTheServer() {
+      answer(503, 429);
+      server.createContext("/hang-up", ex -> ex.close());   // reads the request, then closes without an answer
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS)) {
+        assertThat(t.post("/api/tasks", Map.of("Name", "Health")).status()).isEqualTo(503);
+        assertThat(t.post("/api/tasks", Map.of("Name", "Health")).status()).isEqualTo(429);
+        assertThatThrownBy(() -> t.post("/hang-up", Map.of("Name", "Health")))
+            .isInstanceOf(ClusterOperationException.class)
+            .hasMessageContaining("POST /hang-up after 1 attempt(s)")
+            .hasMessageContaining("not sent again once it may have reached the server");
+        assertThat(t.requestsSent()).isEqualTo(3);
+        assertThatThrownBy(() -> t.get("/hang-up")).hasMessageContaining("after " + HttpSettings.DEFAULT_MAX_ATTEMPTS);
+      }
+    }
+
+    @Test
+    void triesAPostAgainWhenItCouldNotConnect() throws IOException {
+      int closedPort;
+      try (ServerSocket s = new ServerSocket(0)) {
+        closedPort = s.getLocalPort();
+      }
+      try (HttpTransport t = HttpTransport.create(HttpSettings.builder(URI.create("http://127.0.0.1:" + closedPort))
+          .backoff(Duration.ZERO, Duration.ZERO).maxAttempts(3).build(), Map.of(), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThatThrownBy(() -> t.post("/api/tasks", null)).hasMessageContaining("after 3 attempt(s)")
+            .hasMessageNotContaining("not sent again");
+        assertThat(t.requestsSent()).isEqualTo(3);
+      }
+    }
+
+    @Test
+    void returnsAnAnswerTheCallerCallsDeterministicWithoutRetryingIt() {
+      answer(500, 500);
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS)) {
+        HttpResponse r = t.put("/v1/node/5f1c/drain", Map.of("DrainSpec", Map.of()),
+            answer -> answer.status() == 500 && answer.body().contains("nope"));
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(t.requestsSent()).isEqualTo(1);
+      }
+    }
+
+    @Test
+    void retriesA503ThatAsksForALongWaitAtOnceWhenBackoffIsZeroAsInTests() {
+      answer(503, 429);
+      errorHeaders.put("Retry-After", "3600");
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS)) {
+        assertThat(t.get("/api").status()).isEqualTo(200);
+        assertThat(t.requestsSent()).isEqualTo(3);
       }
     }
 
@@ -250,6 +320,56 @@ class HttpTransportTest {
           HttpTransport.RetryOn.SERVER_ERRORS)) {
         assertThat(t.get("/api").body()).isEqualTo(answer);
       }
+    }
+  }
+
+  @Nested
+  class RetryAfter {
+
+    final HttpSettings settings = HttpSettings.builder(URI.create("https://octopus.example.com"))
+        .backoff(Duration.ofMillis(500), Duration.ofSeconds(30)).build();
+    final IntervalBiFunction<HttpResponse> waits = HttpTransport.waits(settings);
+
+    long waitAfter(int attempt, int status, Map<String, String> headers) {
+      return waits.apply(attempt, Either.right(new HttpResponse("GET", "/api", status, headers, "")));
+    }
+
+    @Test
+    void waitsAsManySecondsAsA503OrA429Asks() {
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "7"))).isEqualTo(7_000);
+      assertThat(waitAfter(1, 429, Map.of("retry-after", " 12 "))).isEqualTo(12_000);
+    }
+
+    @Test
+    void readsAnHttpDateAgainstTheAnswersOwnDate() {
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "Wed, 21 Oct 2015 07:28:20 GMT",
+          "date", "Wed, 21 Oct 2015 07:28:00 GMT"))).isEqualTo(20_000);
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "Wed, 21 Oct 2015 07:27:00 GMT",
+          "date", "Wed, 21 Oct 2015 07:28:00 GMT"))).as("a date already past").isEqualTo(500);
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "Wed, 21 Oct 2015 07:28:20 GMT")))
+          .as("no Date to count from").isEqualTo(500);
+    }
+
+    @Test
+    void neverWaitsLessThanTheBackoffNorLongerThanTheLongestBackoff() {
+      assertThat(waitAfter(3, 503, Map.of("retry-after", "1"))).isEqualTo(2_000);
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "3600"))).isEqualTo(30_000);
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "99999999999999999999"))).isEqualTo(500);
+    }
+
+    @Test
+    void ignoresRetryAfterOnOtherStatusesAndAfterIoFailures() {
+      assertThat(waitAfter(1, 500, Map.of("retry-after", "7"))).isEqualTo(500);
+      assertThat(waitAfter(1, 503, Map.of("retry-after", "soon"))).isEqualTo(500);
+      assertThat(waits.apply(2, Either.left(new IOException("connection reset")))).isEqualTo(1_000);
+    }
+
+    @Test
+    void waitsNothingWhenTheBackoffIsZeroAsInTests() {
+      IntervalBiFunction<HttpResponse> none = HttpTransport.waits(HttpSettings.builder(URI.create("https://o.example.com"))
+          .backoff(Duration.ZERO, Duration.ZERO).build());
+      assertThat(none.apply(1, Either.right(new HttpResponse("GET", "/api", 503, Map.of("retry-after", "7"), ""))))
+          .isZero();
     }
   }
 

@@ -116,7 +116,7 @@ class NomadErrorsTest {
     }
 
     @Test
-    void isAnUnknownNodeWhenAWriteAnswers500NodeNotFound() {
+    void isAnUnknownNodeAtOnceWhenAWriteAnswers500NodeNotFound() {
       start(NomadFixture.builder().servers(1).clients(1));
       nomad.port.observe();
       String uuid = nomad.server.nodeId(id("client-1"));
@@ -124,6 +124,7 @@ class NomadErrorsTest {
       assertThatThrownBy(() -> nomad.port.drain(id("client-1"), nomad.cluster.clock().now().plusSeconds(60)))
           .isInstanceOf(UnknownNodeException.class)
           .hasMessageContaining("500 node not found");
+      assertThat(requests("PUT", "/v1/node/" + uuid + "/drain")).as("not retried: no attempt changes it").isEqualTo(1);
     }
   }
 
