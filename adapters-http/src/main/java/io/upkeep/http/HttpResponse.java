@@ -20,8 +20,10 @@ import java.util.Optional;
  * @param method the request's method
  * @param path the request's path and query, never with credentials
  * @param status the HTTP status
- * @param headers the answer's headers, names in lower case, first value
- * @param body the answer's body, empty if none
+ * @param headers the answer's headers, names in lower case, first value, any credential the
+ *     transport sent replaced by {@value HttpTransport#REDACTED}
+ * @param body the answer's body, empty if none, any credential the transport sent replaced by
+ *     {@value HttpTransport#REDACTED}
  */
 public record HttpResponse(String method, String path, int status, Map<String, String> headers, String body) {
 

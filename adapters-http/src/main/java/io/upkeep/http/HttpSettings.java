@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param maxBackoff the longest wait between attempts, however long a server's {@code Retry-After} asks
  * @param requestsPerSecond the most requests sent per second, to protect the server
  * @param tls how the server's certificate is checked, and the client's own certificate
+ * @param allowInsecureHttp whether credentials may go over plain {@code http} to a host other than
+ *     this machine, where anyone on the way can read them
  */
 public record HttpSettings(
     URI baseUri,
@@ -35,7 +37,8 @@ public record HttpSettings(
     Duration initialBackoff,
     Duration maxBackoff,
     double requestsPerSecond,
-    Tls tls) {
+    Tls tls,
+    boolean allowInsecureHttp) {
 
   /** Default connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -56,6 +59,8 @@ public record HttpSettings(
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
   /** Default rate limit. */
   public static final double DEFAULT_REQUESTS_PER_SECOND = 20;
+  /** Default for credentials over plain http to another host: refused. */
+  public static final boolean DEFAULT_ALLOW_INSECURE_HTTP = false;
 
   /**
    * @throws NullPointerException if a reference is null
@@ -118,6 +123,7 @@ public record HttpSettings(
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private double requestsPerSecond = DEFAULT_REQUESTS_PER_SECOND;
     private Tls tls = Tls.system();
+    private boolean allowInsecureHttp = DEFAULT_ALLOW_INSECURE_HTTP;
 
     private Builder(URI baseUri) {
       this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
@@ -214,10 +220,20 @@ public record HttpSettings(
       return this;
     }
 
+    /**
+     * Whether credentials may go over plain {@code http} to a host other than this machine; default
+     * {@link #DEFAULT_ALLOW_INSECURE_HTTP} (refused: use the server's {@code https} address). Plain
+     * http to {@code localhost} and loopback addresses, as test servers use, is always allowed.
+     */
+    public Builder allowInsecureHttp(boolean value) {
+      allowInsecureHttp = value;
+      return this;
+    }
+
     /** The settings. @throws IllegalArgumentException if the base URI is not absolute http(s) */
     public HttpSettings build() {
       return new HttpSettings(baseUri, connectTimeout, requestTimeout, requestDeadline, maxResponseBytes, maxAttempts,
-          initialBackoff, maxBackoff, requestsPerSecond, tls);
+          initialBackoff, maxBackoff, requestsPerSecond, tls, allowInsecureHttp);
     }
   }
 }

@@ -17,16 +17,20 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -54,21 +58,33 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP transport every adapter uses: Apache HttpClient 5 underneath, JSON through Jackson,
  * retries with exponential backoff and a request rate limit through Resilience4j, TLS as
- * {@link Tls} says. Credentials travel in headers revealed per request and never reach a log or
- * an exception. Idempotent requests (GET, PUT, DELETE) are retried after IO failures and on the
- * statuses {@link RetryOn} names, waiting at least as long as a 429's or 503's {@code Retry-After}
- * asks, up to {@link HttpSettings#maxBackoff()}; a POST is retried only when it could not connect,
- * since once sent the server may have acted on it; a 4xx other than 429 is never retried. Every
- * other answer is returned as it is, for the adapter to interpret. Every attempt ends by its deadline
+ * {@link Tls} says. Thread-safe; close it when done.
+ *
+ * <p>Credentials travel in headers revealed per request and never reach a log or an exception: an
+ * answer that echoes one has it replaced by {@value #REDACTED}; they go over plain http only to this
+ * machine unless {@link HttpSettings#allowInsecureHttp()}; redirects are never followed (a 3xx is an
+ * error naming where it points).
+ *
+ * <p>Idempotent requests (GET, PUT, DELETE) are retried after IO failures and on the statuses
+ * {@link RetryOn} names, waiting at least as long as a 429's or 503's {@code Retry-After} asks, up to
+ * {@link HttpSettings#maxBackoff()}; a POST is retried only when it could not connect, since once
+ * sent the server may have acted on it; a 4xx other than 429 is never retried. Every other answer is
+ * returned as it is, for the adapter to interpret. Every attempt ends by its deadline
  * ({@link HttpSettings#requestDeadline()}) and reads at most {@link HttpSettings#maxResponseBytes()}
- * of the answer. Thread-safe; close it when done.
+ * of the answer.
  */
 public final class HttpTransport implements AutoCloseable {
+
+  /** What stands in an answer where the server echoed a credential. */
+  public static final String REDACTED = "[redacted]";
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
   /** Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): safe to send again. */
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
   private static final Predicate<HttpResponse> NOTHING = r -> false;
+  /** HttpClient's loggers that print every request header, credentials included, at DEBUG. */
+  private static final List<String> HEADER_LOGGERS = List.of("org.apache.hc.client5.http.headers",
+      "org.apache.hc.client5.http.wire");
 
   /** Which answers to an idempotent request are worth another attempt; IO failures always are. */
   public enum RetryOn {
@@ -91,6 +107,8 @@ public final class HttpTransport implements AutoCloseable {
     this.settings = settings;
     this.secretHeaders = Map.copyOf(secretHeaders);
     this.retryOn = retryOn;
+    refuseCredentialsInTheClear(settings.baseUri());
+    warnIfHttpClientLogsTheCredentials();
     DefaultClientTlsStrategy tls = settings.tls().verify()
         ? new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()))
         : new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()), NoopHostnameVerifier.INSTANCE);
@@ -124,9 +142,12 @@ public final class HttpTransport implements AutoCloseable {
 
   /**
    * A transport for {@code settings}, sending {@code secretHeaders} (such as {@code X-Octopus-ApiKey})
-   * with every request.
+   * with every request. Warns once, if HttpClient's header or wire log is at DEBUG, that the
+   * credentials would appear there.
    *
    * @throws UpkeepException if the TLS settings cannot be loaded, naming the file
+   * @throws ClusterOperationException if credentials would go over plain http to a host other than this
+   *     machine without {@link HttpSettings#allowInsecureHttp()}, naming the host and the fix
    */
   public static HttpTransport create(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
     Objects.requireNonNull(settings, "settings");
@@ -228,6 +249,7 @@ public final class HttpTransport implements AutoCloseable {
   private HttpResponse send(String method, String pathOrUrl, Object body, Duration timeout,
       Predicate<HttpResponse> deterministic) {
     URI uri = resolve(pathOrUrl);
+    refuseCredentialsInTheClear(uri);
     String shown = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     String json = body == null ? null : toJson(body, method, shown);
     Duration deadline = timeout.compareTo(settings.requestDeadline()) > 0 ? timeout : settings.requestDeadline();
@@ -244,8 +266,9 @@ public final class HttpTransport implements AutoCloseable {
       attempts.incrementAndGet();
       return exchange(method, uri, shown, json, timeout, deadline);
     };
+    HttpResponse response;
     try {
-      return Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
+      response = Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
     } catch (IOException e) {
       String tried = " after " + attempts + " attempt(s)"
           + (idempotent || neverSent(e) ? "" : " (a " + method + " is not sent again once it may have reached the server)");
@@ -266,6 +289,50 @@ public final class HttpTransport implements AutoCloseable {
     } catch (Exception e) {
       throw new ClusterOperationException(method + " " + shown + " failed: " + e, true, e);
     }
+    if (response.status() >= 300 && response.status() < 400) {
+      // Following it would send the credentials wherever the answer says.
+      throw new ClusterOperationException(method + " " + shown + " was redirected (HTTP " + response.status() + ") to "
+          + response.header("Location").orElse("(no Location given)") + ", and redirects are not followed so that "
+          + "credentials go only where they were configured to: configure the final URL (where the redirect points) "
+          + "as the address instead", false);
+    }
+    return response;
+  }
+
+  private void warnIfHttpClientLogsTheCredentials() {
+    List<String> showing = HEADER_LOGGERS.stream().filter(name -> LoggerFactory.getLogger(name).isDebugEnabled()).toList();
+    if (!secretHeaders.isEmpty() && !showing.isEmpty()) {
+      LOG.warn("!!! CREDENTIALS WILL BE LOGGED: HttpClient writes every request header to {} at DEBUG, which is on, "
+          + "so the {} header(s) sent to {} will appear there in clear; set it to INFO or above unless that log is kept "
+          + "as safe as the credentials themselves", String.join(" and ", showing),
+          new TreeSet<>(secretHeaders.keySet()), settings.baseUri().getHost());
+    }
+  }
+
+  /** Credentials in clear may go to this machine (the fakes of tests), or anywhere if the settings allow it. */
+  private void refuseCredentialsInTheClear(URI uri) {
+    if (!secretHeaders.isEmpty() && "http".equals(uri.getScheme()) && !settings.allowInsecureHttp()
+        && !loopback(uri.getHost())) {
+      throw new ClusterOperationException("refusing to send " + new TreeSet<>(secretHeaders.keySet()) + " over plain http "
+          + "to " + uri.getHost() + ", where anyone on the way can read it: use the server's https:// address, or, on a "
+          + "network you trust, allow it explicitly with allowInsecureHttp(true) on the HTTP settings' builder", false);
+    }
+  }
+
+  /** Whether {@code host} is this machine: {@code localhost} or a loopback address, never a name looked up. */
+  private static boolean loopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!literal.contains(":") && !literal.matches("[0-9.]+")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(literal).isLoopbackAddress();
+    } catch (UnknownHostException notAnAddress) {
+      return false;
+    }
   }
 
   private HttpResponse exchange(String method, URI uri, String shown, String json, Duration timeout, Duration deadline)
@@ -273,7 +340,12 @@ public final class HttpTransport implements AutoCloseable {
     HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
     request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build());
     request.setHeader("Accept", "application/json");
-    secretHeaders.forEach((name, secret) -> request.setHeader(name, secret.reveal()));
+    List<String> credentials = new ArrayList<>();
+    secretHeaders.forEach((name, secret) -> {
+      String value = secret.reveal();
+      credentials.add(value);
+      request.setHeader(name, value);
+    });
     if (json != null) {
       request.setEntity(new StringEntity(json, ContentType.APPLICATION_JSON));
     }
@@ -290,10 +362,10 @@ public final class HttpTransport implements AutoCloseable {
       response = client.execute(request, r -> {
         Map<String, String> headers = new HashMap<>();
         for (Header h : r.getHeaders()) {
-          headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+          headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), redact(h.getValue(), credentials));
         }
         String text = r.getEntity() == null ? "" : read(r.getEntity(), request, method, shown);
-        return new HttpResponse(method, shown, r.getCode(), headers, text);
+        return new HttpResponse(method, shown, r.getCode(), headers, redact(text, credentials));
       });
     } catch (IOException e) {
       if (late.get()) {
@@ -305,6 +377,14 @@ public final class HttpTransport implements AutoCloseable {
     }
     LOG.debug("{} {} -> {} ({} ms)", method, shown, response.status(), (System.nanoTime() - start) / 1_000_000);
     return response;
+  }
+
+  /** {@code text} with every credential in it replaced, for a server that echoes what it was sent. */
+  private static String redact(String text, List<String> credentials) {
+    for (String credential : credentials) {
+      text = text.replace(credential, REDACTED);
+    }
+    return text;
   }
 
   /** The body, as text, if it is within the cap. */

@@ -18,6 +18,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -370,6 +372,110 @@ class HttpTransportTest {
           .backoff(Duration.ZERO, Duration.ZERO).build());
       assertThat(none.apply(1, Either.right(new HttpResponse("GET", "/api", 503, Map.of("retry-after", "7"), ""))))
           .isZero();
+    }
+  }
+
+  @Nested
+  class Redirects {
+
+    @Test
+    void aRedirectIsAClearErrorNamingTheLocationAndIsNeverFollowed() throws IOException {
+      List<String> reached = new ArrayList<>();
+      HttpServer elsewhere = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      elsewhere.createContext("/", ex -> {
+        reached.add(ex.getRequestURI() + " key=" + ex.getRequestHeaders().getFirst("X-Api-Key"));
+        ex.sendResponseHeaders(200, -1);
+        ex.close();
+      });
+      elsewhere.start();
+      String location = "http://127.0.0.1:" + elsewhere.getAddress().getPort() + "/octopus/api";
+      answer(301, 307);
+      errorHeaders.put("Location", location);
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThatThrownBy(() -> t.get("/api"))
+            .isInstanceOfSatisfying(ClusterOperationException.class, e -> assertThat(e.retryable()).isFalse())
+            .hasMessageContaining("GET /api was redirected (HTTP 301) to " + location)
+            .hasMessageContaining("configure the final URL");
+        assertThatThrownBy(() -> t.put("/api/maintenanceconfiguration", Map.of("IsInMaintenanceMode", true)))
+            .hasMessageContaining("(HTTP 307) to " + location);
+        assertThat(t.requestsSent()).isEqualTo(2);
+      } finally {
+        elsewhere.stop(0);
+      }
+      assertThat(reached).as("requests that followed the redirect").isEmpty();
+    }
+  }
+
+  @Nested
+  class Secrets {
+
+    @Test
+    void aCredentialTheServerEchoesIsRedactedFromTheAnswer() {
+      server.createContext("/echo", ex -> {
+        String key = ex.getRequestHeaders().getFirst("X-Api-Key");
+        byte[] out = ("{\"ErrorMessage\":\"The API key " + key + " is not valid\"}").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("X-Rejected-Key", key);
+        ex.sendResponseHeaders(401, out.length);
+        ex.getResponseBody().write(out);
+        ex.close();
+      });
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS)) {
+        HttpResponse r = t.get("/echo");
+        assertThat(r.body()).doesNotContain(KEY).contains("The API key " + HttpTransport.REDACTED + " is not valid");
+        assertThat(r.header("X-Rejected-Key")).contains(HttpTransport.REDACTED);
+        assertThat(r.toString()).doesNotContain(KEY);
+      }
+    }
+
+    @Test
+    void upkeepNeverLogsACredentialAndWarnsOnceThatHttpClientsHeaderLogWould() throws IOException {
+      answer(503, 404);
+      try (HttpTransport t = HttpTransport.create(HttpSettings.builder(base()).backoff(Duration.ZERO, Duration.ZERO).build(),
+          Map.of("X-Warned-Key", Secret.of(KEY)), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        t.get("/api");
+        t.get("/api/octopusservernodes/x");
+        assertThatThrownBy(() -> t.get("http://127.0.0.1:1/api")).isInstanceOf(ClusterOperationException.class);
+      }
+      List<String> log = Files.readAllLines(Path.of("target", "http-transport-tests.log"));
+      assertThat(log).as("HttpClient's header log is on in these tests, and shows the key")
+          .anyMatch(line -> line.contains("org.apache.hc.client5.http.headers") && line.contains("X-Warned-Key: " + KEY));
+      assertThat(log).filteredOn(line -> line.contains("WARN io.upkeep.http.HttpTransport") && line.contains("X-Warned-Key"))
+          .singleElement().asString()
+          .contains("CREDENTIALS WILL BE LOGGED", "org.apache.hc.client5.http.headers", "INFO");
+      assertThat(log).filteredOn(line -> !line.contains(" org.apache.hc."))
+          .anyMatch(line -> line.contains("DEBUG io.upkeep.http.HttpTransport - GET /api -> 503"))
+          .noneMatch(line -> line.contains(KEY));
+    }
+
+    @Test
+    void refusesToSendACredentialOverPlainHttpToAnotherHostUnlessAllowed() {
+      URI remote = URI.create("http://octopus.example.com:8065");
+      Map<String, Secret> key = Map.of("X-Api-Key", Secret.of(KEY));
+      assertThatThrownBy(() -> HttpTransport.create(HttpSettings.builder(remote).build(), key,
+          HttpTransport.RetryOn.SERVER_ERRORS))
+          .isInstanceOfSatisfying(ClusterOperationException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("[X-Api-Key] over plain http to octopus.example.com")
+          .hasMessageContaining("https://")
+          .hasMessageContaining("allowInsecureHttp(true)")
+          .hasMessageNotContaining(KEY);
+      HttpTransport.create(HttpSettings.builder(remote).allowInsecureHttp(true).build(), key,
+          HttpTransport.RetryOn.SERVER_ERRORS).close();
+      HttpTransport.create(HttpSettings.builder(remote).build(), Map.of(), HttpTransport.RetryOn.SERVER_ERRORS).close();
+      for (String local : List.of("http://localhost:4646", "http://127.0.0.2", "http://[::1]:4646")) {
+        HttpTransport.create(HttpSettings.builder(URI.create(local)).build(), key, HttpTransport.RetryOn.SERVER_ERRORS).close();
+      }
+    }
+
+    @Test
+    void refusesAnAbsoluteUrlOverPlainHttpToAnotherHostBeforeConnecting() {
+      try (HttpTransport t = transport(HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThatThrownBy(() -> t.get("http://10.1.2.3:8065/api/octopusservernodes/ping"))
+            .isInstanceOf(ClusterOperationException.class)
+            .hasMessageContaining("plain http to 10.1.2.3");
+        assertThatThrownBy(() -> t.get("http://octo-1.localhost.example.com/api"))
+            .hasMessageContaining("octo-1.localhost.example.com");
+        assertThat(t.requestsSent()).isZero();
+      }
     }
   }
 

@@ -264,6 +264,16 @@ public record NomadConfig(
       return this;
     }
 
+    /**
+     * Whether the token may go over plain {@code http} to a host other than this machine, where
+     * anyone on the way can read it; default false: use the https address of a Nomad with TLS.
+     * Plain http to {@code localhost} is always allowed, and so is any address without a token.
+     */
+    public Builder allowInsecureHttp(boolean value) {
+      http.allowInsecureHttp(value);
+      return this;
+    }
+
     /** The most requests a second; default 20. @throws IllegalArgumentException if not positive */
     public Builder requestsPerSecond(double value) {
       http.requestsPerSecond(value);

@@ -97,6 +97,19 @@ class NomadErrorsTest {
   }
 
   @Nested
+  class EchoedToken {
+
+    @Test
+    void aTokenNomadEchoesInAnErrorNeverReachesTheMessage() {
+      start(NomadFixture.builder().servers(1).clients(1));
+      nomad.server.failNext("/v1/agent/members", 1, 400, "invalid token " + NomadFixture.TOKEN + " for this region");
+      NomadApiException e = catchThrowableOfType(NomadApiException.class, nomad.port::observe);
+      assertThat(e).hasMessageContaining("invalid token [redacted] for this region")
+          .hasMessageNotContaining(NomadFixture.TOKEN);
+    }
+  }
+
+  @Nested
   class NodeNotFound {
 
     @Test

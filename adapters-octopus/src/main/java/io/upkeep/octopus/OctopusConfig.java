@@ -365,6 +365,16 @@ public record OctopusConfig(
       return this;
     }
 
+    /**
+     * Whether the API key may go over plain {@code http} to a host other than this machine, where
+     * anyone on the way can read it; default {@link HttpSettings#DEFAULT_ALLOW_INSECURE_HTTP}: use
+     * the server's {@code https} address. Plain http to {@code localhost} is always allowed.
+     */
+    public Builder allowInsecureHttp(boolean value) {
+      http.allowInsecureHttp(value);
+      return this;
+    }
+
     /** The configuration. */
     public OctopusConfig build() {
       return new OctopusConfig(http.build(), apiKey, spaces, nodeUrls, Optional.ofNullable(nodeUrlTemplate),
