@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.upkeep.ClusterOperationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -16,8 +20,10 @@ import java.util.Optional;
  * @param method the request's method
  * @param path the request's path and query, never with credentials
  * @param status the HTTP status
- * @param headers the answer's headers, names in lower case, first value
- * @param body the answer's body, empty if none
+ * @param headers the answer's headers, names in lower case, first value, any credential the
+ *     transport sent replaced by {@value HttpTransport#REDACTED}
+ * @param body the answer's body, empty if none, any credential the transport sent replaced by
+ *     {@value HttpTransport#REDACTED}
  */
 public record HttpResponse(String method, String path, int status, Map<String, String> headers, String body) {
 
@@ -35,6 +41,25 @@ public record HttpResponse(String method, String path, int status, Map<String, S
   /** The header {@code name}, in any case. */
   public Optional<String> header(String name) {
     return Optional.ofNullable(headers.get(name.toLowerCase(Locale.ROOT)));
+  }
+
+  /**
+   * How long the server asked to be left alone: {@code Retry-After} on a 429 or 503, in seconds or
+   * as an HTTP-date counted from the answer's own {@code Date} (so that clock skew does not matter);
+   * zero when it asks nothing readable.
+   */
+  Duration retryAfter() {
+    String asked = status == 429 || status == 503 ? header("Retry-After").map(String::strip).orElse("") : "";
+    try {
+      if (asked.matches("\\d+")) {
+        return Duration.ofSeconds(Long.parseLong(asked));
+      }
+      Instant until = DateTimeFormatter.RFC_1123_DATE_TIME.parse(asked, Instant::from);
+      Instant now = DateTimeFormatter.RFC_1123_DATE_TIME.parse(header("Date").orElse(""), Instant::from);
+      return now.isBefore(until) ? Duration.between(now, until) : Duration.ZERO;
+    } catch (NumberFormatException | DateTimeParseException unreadable) {
+      return Duration.ZERO;
+    }
   }
 
   /** Whether the status is 2xx. */

@@ -7,31 +7,50 @@ import java.util.Objects;
 /**
  * How an adapter talks HTTP to its system: where, how long it waits, how it retries and how fast it
  * may go. Immutable and thread-safe; build with {@link #builder(URI)}. Defaults are public
- * constants and protect the server: four attempts with exponential backoff, 20 requests a second.
+ * constants and protect both sides: four attempts with exponential backoff, 20 requests a second,
+ * a deadline on every attempt and a cap on the size of every answer.
  *
  * @param baseUri where the API lives; relative paths are resolved against it
  * @param connectTimeout how long to wait for a connection
- * @param requestTimeout how long to wait for an answer (blocking queries pass their own)
+ * @param requestTimeout how long to wait for the answer to start, and then for each next piece of it
+ *     (blocking queries pass their own)
+ * @param requestDeadline the longest one attempt may take in all, from asking for a connection to
+ *     the last byte of the answer, however slowly the server sends it; a call that passes a longer
+ *     timeout of its own (a blocking query) gets that instead
+ * @param maxResponseBytes the most bytes of an answer's body that are read; a longer answer is an
+ *     error, so that a runaway or hostile server cannot exhaust the memory
  * @param maxAttempts attempts per request, the first included, for retryable failures
  * @param initialBackoff the wait before the second attempt, doubled after each, zero for none (tests)
- * @param maxBackoff the longest wait between attempts
+ * @param maxBackoff the longest wait between attempts, however long a server's {@code Retry-After} asks
  * @param requestsPerSecond the most requests sent per second, to protect the server
  * @param tls how the server's certificate is checked, and the client's own certificate
+ * @param allowInsecureHttp whether credentials may go over plain {@code http} to a host other than
+ *     this machine, where anyone on the way can read them
  */
 public record HttpSettings(
     URI baseUri,
     Duration connectTimeout,
     Duration requestTimeout,
+    Duration requestDeadline,
+    int maxResponseBytes,
     int maxAttempts,
     Duration initialBackoff,
     Duration maxBackoff,
     double requestsPerSecond,
-    Tls tls) {
+    Tls tls,
+    boolean allowInsecureHttp) {
 
   /** Default connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   /** Default request timeout. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * Default deadline of one attempt: twice the default request timeout, so that an answer that
+   * starts late may still arrive, and a server that drips it byte by byte cannot hold a call for ever.
+   */
+  public static final Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(60);
+  /** Default cap on an answer's body: 16 MiB, far above any list the adapters read. */
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
   /** Default attempts per request. */
   public static final int DEFAULT_MAX_ATTEMPTS = 4;
   /** Default first backoff. */
@@ -40,6 +59,8 @@ public record HttpSettings(
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
   /** Default rate limit. */
   public static final double DEFAULT_REQUESTS_PER_SECOND = 20;
+  /** Default for credentials over plain http to another host: refused. */
+  public static final boolean DEFAULT_ALLOW_INSECURE_HTTP = false;
 
   /**
    * @throws NullPointerException if a reference is null
@@ -54,6 +75,8 @@ public record HttpSettings(
     }
     positive(connectTimeout, "connectTimeout");
     positive(requestTimeout, "requestTimeout");
+    positive(requestDeadline, "requestDeadline");
+    atLeastOneByte(maxResponseBytes);
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("maxAttempts must be 1 or more (1 means no retry), got " + maxAttempts);
     }
@@ -81,16 +104,26 @@ public record HttpSettings(
     }
   }
 
+  private static void atLeastOneByte(int maxResponseBytes) {
+    if (maxResponseBytes < 1) {
+      throw new IllegalArgumentException("maxResponseBytes must be 1 or more (a cap in bytes on each answer's body, "
+          + "default " + DEFAULT_MAX_RESPONSE_BYTES + "), got " + maxResponseBytes);
+    }
+  }
+
   /** Builds {@link HttpSettings}. Not thread-safe. */
   public static final class Builder {
     private final URI baseUri;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private Duration requestDeadline = DEFAULT_REQUEST_DEADLINE;
+    private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
     private Duration initialBackoff = DEFAULT_INITIAL_BACKOFF;
     private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
     private double requestsPerSecond = DEFAULT_REQUESTS_PER_SECOND;
     private Tls tls = Tls.system();
+    private boolean allowInsecureHttp = DEFAULT_ALLOW_INSECURE_HTTP;
 
     private Builder(URI baseUri) {
       this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
@@ -103,10 +136,44 @@ public record HttpSettings(
       return this;
     }
 
-    /** How long to wait for an answer; default {@link #DEFAULT_REQUEST_TIMEOUT}. */
+    /**
+     * How long to wait for the answer to start, and then for each next piece of it; default
+     * {@link #DEFAULT_REQUEST_TIMEOUT}. A server that keeps sending a little at a time is bounded by
+     * {@link #requestDeadline} instead.
+     *
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException if {@code value} is not longer than zero
+     */
     public Builder requestTimeout(Duration value) {
       positive(value, "requestTimeout");
       requestTimeout = value;
+      return this;
+    }
+
+    /**
+     * The longest one attempt may take in all, from asking for a connection to the last byte of the
+     * answer; default {@link #DEFAULT_REQUEST_DEADLINE}. When it passes, the attempt is aborted and
+     * fails as an IO error would (retried if the request is idempotent). A call that passes a longer
+     * timeout of its own, such as a blocking query, gets that timeout as its deadline.
+     *
+     * @throws NullPointerException if {@code value} is null
+     * @throws IllegalArgumentException if {@code value} is not longer than zero
+     */
+    public Builder requestDeadline(Duration value) {
+      positive(value, "requestDeadline");
+      requestDeadline = value;
+      return this;
+    }
+
+    /**
+     * The most bytes of an answer's body that are read; default {@link #DEFAULT_MAX_RESPONSE_BYTES}.
+     * A longer answer fails the request (not retried) with an error naming this setting.
+     *
+     * @throws IllegalArgumentException if {@code value} is below 1
+     */
+    public Builder maxResponseBytes(int value) {
+      atLeastOneByte(value);
+      maxResponseBytes = value;
       return this;
     }
 
@@ -119,7 +186,13 @@ public record HttpSettings(
       return this;
     }
 
-    /** Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). */
+    /**
+     * Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). A 429 or 503
+     * that asks for a longer wait in {@code Retry-After} gets it, up to {@code max}.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code initial} is negative or {@code max} below it
+     */
     public Builder backoff(Duration initial, Duration max) {
       Objects.requireNonNull(initial, "initial");
       Objects.requireNonNull(max, "max");
@@ -147,10 +220,20 @@ public record HttpSettings(
       return this;
     }
 
+    /**
+     * Whether credentials may go over plain {@code http} to a host other than this machine; default
+     * {@link #DEFAULT_ALLOW_INSECURE_HTTP} (refused: use the server's {@code https} address). Plain
+     * http to {@code localhost} and loopback addresses, as test servers use, is always allowed.
+     */
+    public Builder allowInsecureHttp(boolean value) {
+      allowInsecureHttp = value;
+      return this;
+    }
+
     /** The settings. @throws IllegalArgumentException if the base URI is not absolute http(s) */
     public HttpSettings build() {
-      return new HttpSettings(baseUri, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff,
-          requestsPerSecond, tls);
+      return new HttpSettings(baseUri, connectTimeout, requestTimeout, requestDeadline, maxResponseBytes, maxAttempts,
+          initialBackoff, maxBackoff, requestsPerSecond, tls, allowInsecureHttp);
     }
   }
 }

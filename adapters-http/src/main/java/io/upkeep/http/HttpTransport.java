@@ -2,6 +2,7 @@ package io.upkeep.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
@@ -13,16 +14,31 @@ import io.upkeep.Secret;
 import io.upkeep.UpkeepException;
 import io.upkeep.http.internal.TlsContexts;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
@@ -33,7 +49,7 @@ import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
@@ -42,15 +58,35 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP transport every adapter uses: Apache HttpClient 5 underneath, JSON through Jackson,
  * retries with exponential backoff and a request rate limit through Resilience4j, TLS as
- * {@link Tls} says. Credentials travel in headers revealed per request and never reach a log or
- * an exception. IO failures are retried, and so are the statuses {@link RetryOn} names; every other
- * answer is returned as it is, for the adapter to interpret. Thread-safe; close it when done.
+ * {@link Tls} says. Thread-safe; close it when done.
+ *
+ * <p>Credentials travel in headers revealed per request and never reach a log or an exception: an
+ * answer that echoes one has it replaced by {@value #REDACTED}; they go over plain http only to this
+ * machine unless {@link HttpSettings#allowInsecureHttp()}; redirects are never followed (a 3xx is an
+ * error naming where it points).
+ *
+ * <p>Idempotent requests (GET, PUT, DELETE) are retried after IO failures and on the statuses
+ * {@link RetryOn} names, waiting at least as long as a 429's or 503's {@code Retry-After} asks, up to
+ * {@link HttpSettings#maxBackoff()}; a POST is retried only when it could not connect, since once
+ * sent the server may have acted on it; a 4xx other than 429 is never retried. Every other answer is
+ * returned as it is, for the adapter to interpret. Every attempt ends by its deadline
+ * ({@link HttpSettings#requestDeadline()}) and reads at most {@link HttpSettings#maxResponseBytes()}
+ * of the answer.
  */
 public final class HttpTransport implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+  /** What stands in an answer where the server echoed a credential. */
+  public static final String REDACTED = "[redacted]";
 
-  /** Which answers are worth another attempt; IO failures always are. */
+  private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+  /** Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): safe to send again. */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
+  private static final Predicate<HttpResponse> NOTHING = r -> false;
+  /** HttpClient's loggers that print every request header, credentials included, at DEBUG. */
+  private static final List<String> HEADER_LOGGERS = List.of("org.apache.hc.client5.http.headers",
+      "org.apache.hc.client5.http.wire");
+
+  /** Which answers to an idempotent request are worth another attempt; IO failures always are. */
   public enum RetryOn {
     /** 5xx answers. */
     SERVER_ERRORS,
@@ -62,14 +98,17 @@ public final class HttpTransport implements AutoCloseable {
   private final Map<String, Secret> secretHeaders;
   private final RetryOn retryOn;
   private final CloseableHttpClient client;
-  private final Retry retry;
+  private final IntervalBiFunction<HttpResponse> waits;
   private final RateLimiter rateLimiter;
+  private final ScheduledThreadPoolExecutor deadlines;
   private final AtomicInteger sent = new AtomicInteger();
 
   private HttpTransport(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
     this.settings = settings;
     this.secretHeaders = Map.copyOf(secretHeaders);
     this.retryOn = retryOn;
+    refuseCredentialsInTheClear(settings.baseUri());
+    warnIfHttpClientLogsTheCredentials();
     DefaultClientTlsStrategy tls = settings.tls().verify()
         ? new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()))
         : new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()), NoopHostnameVerifier.INSTANCE);
@@ -85,28 +124,30 @@ public final class HttpTransport implements AutoCloseable {
         .disableAutomaticRetries()
         .disableRedirectHandling()
         .build();
-    IntervalFunction backoff = settings.initialBackoff().isZero()
-        ? attempt -> 0L
-        : IntervalFunction.ofExponentialBackoff(settings.initialBackoff(), 2.0, settings.maxBackoff());
-    this.retry = Retry.of("upkeep-http", RetryConfig.<HttpResponse>custom()
-        .maxAttempts(settings.maxAttempts())
-        .intervalFunction(backoff)
-        .retryOnResult(r -> retryable(r.status()))
-        .retryExceptions(IOException.class)
-        .build());
+    this.waits = waits(settings);
     int perSecond = (int) Math.max(1, Math.ceil(settings.requestsPerSecond()));
     this.rateLimiter = RateLimiter.of("upkeep-http", RateLimiterConfig.custom()
         .limitRefreshPeriod(Duration.ofNanos((long) (1e9 * perSecond / settings.requestsPerSecond())))
         .limitForPeriod(perSecond)
         .timeoutDuration(settings.requestTimeout())
         .build());
+    this.deadlines = new ScheduledThreadPoolExecutor(1, task -> {
+      Thread t = new Thread(task, "upkeep-http-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    // Most attempts end long before their deadline: drop their abort at once rather than keep it queued.
+    deadlines.setRemoveOnCancelPolicy(true);
   }
 
   /**
    * A transport for {@code settings}, sending {@code secretHeaders} (such as {@code X-Octopus-ApiKey})
-   * with every request.
+   * with every request. Warns once, if HttpClient's header or wire log is at DEBUG, that the
+   * credentials would appear there.
    *
    * @throws UpkeepException if the TLS settings cannot be loaded, naming the file
+   * @throws ClusterOperationException if credentials would go over plain http to a host other than this
+   *     machine without {@link HttpSettings#allowInsecureHttp()}, naming the host and the fix
    */
   public static HttpTransport create(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
     Objects.requireNonNull(settings, "settings");
@@ -117,27 +158,41 @@ public final class HttpTransport implements AutoCloseable {
 
   /** GET {@code pathOrUrl}. */
   public HttpResponse get(String pathOrUrl) {
-    return send("GET", pathOrUrl, null, settings.requestTimeout());
+    return send("GET", pathOrUrl, null, settings.requestTimeout(), NOTHING);
   }
 
   /** GET {@code pathOrUrl}, waiting up to {@code timeout} for the answer (blocking queries). */
   public HttpResponse get(String pathOrUrl, Duration timeout) {
-    return send("GET", pathOrUrl, null, timeout);
+    Objects.requireNonNull(timeout, "timeout");
+    return send("GET", pathOrUrl, null, timeout, NOTHING);
   }
 
   /** PUT {@code body} as JSON to {@code pathOrUrl}. */
   public HttpResponse put(String pathOrUrl, Object body) {
-    return send("PUT", pathOrUrl, body, settings.requestTimeout());
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), NOTHING);
   }
 
-  /** POST {@code body} as JSON (none if null) to {@code pathOrUrl}. */
+  /**
+   * PUT {@code body} as JSON to {@code pathOrUrl}, returning at once, without another attempt, an
+   * answer that {@code deterministic} recognises as one the server will give again however often it
+   * is asked (Nomad's 500 "node not found" on a write, say), whatever its status.
+   */
+  public HttpResponse put(String pathOrUrl, Object body, Predicate<HttpResponse> deterministic) {
+    Objects.requireNonNull(deterministic, "deterministic");
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), deterministic);
+  }
+
+  /**
+   * POST {@code body} as JSON (none if null) to {@code pathOrUrl}. Not idempotent: tried again only
+   * when no connection could be made, never once the request may have reached the server.
+   */
   public HttpResponse post(String pathOrUrl, Object body) {
-    return send("POST", pathOrUrl, body, settings.requestTimeout());
+    return send("POST", pathOrUrl, body, settings.requestTimeout(), NOTHING);
   }
 
   /** DELETE {@code pathOrUrl}. */
   public HttpResponse delete(String pathOrUrl) {
-    return send("DELETE", pathOrUrl, null, settings.requestTimeout());
+    return send("DELETE", pathOrUrl, null, settings.requestTimeout(), NOTHING);
   }
 
   /** The JSON mapper: unknown fields ignored. */
@@ -157,6 +212,7 @@ public final class HttpTransport implements AutoCloseable {
 
   @Override
   public void close() {
+    deadlines.shutdownNow();
     try {
       client.close();
     } catch (IOException e) {
@@ -168,16 +224,61 @@ public final class HttpTransport implements AutoCloseable {
     return status >= 500 || (status == 429 && retryOn == RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS);
   }
 
-  private HttpResponse send(String method, String pathOrUrl, Object body, Duration timeout) {
+  /**
+   * How long to wait before the next attempt: the backoff, or longer if a 429 or 503 asked so in
+   * {@code Retry-After}, but never more than {@link HttpSettings#maxBackoff()} (zero in tests).
+   */
+  static IntervalBiFunction<HttpResponse> waits(HttpSettings settings) {
+    IntervalFunction backoff = settings.initialBackoff().isZero()
+        ? attempt -> 0L
+        : IntervalFunction.ofExponentialBackoff(settings.initialBackoff(), 2.0, settings.maxBackoff());
+    return (attempt, outcome) -> {
+      Duration wait = Duration.ofMillis(backoff.apply(attempt));
+      if (outcome.isRight() && outcome.get().retryAfter().compareTo(wait) > 0) {
+        wait = outcome.get().retryAfter();
+      }
+      return (wait.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : wait).toMillis();
+    };
+  }
+
+  /** Whether {@code e} came before a byte of the request was sent: no connection was made. */
+  private static boolean neverSent(Throwable e) {
+    return e instanceof ConnectException || e instanceof ConnectTimeoutException || e instanceof UnknownHostException;
+  }
+
+  private HttpResponse send(String method, String pathOrUrl, Object body, Duration timeout,
+      Predicate<HttpResponse> deterministic) {
     URI uri = resolve(pathOrUrl);
+    refuseCredentialsInTheClear(uri);
     String shown = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     String json = body == null ? null : toJson(body, method, shown);
-    Callable<HttpResponse> once = () -> exchange(method, uri, shown, json, timeout);
+    Duration deadline = timeout.compareTo(settings.requestDeadline()) > 0 ? timeout : settings.requestDeadline();
+    boolean idempotent = IDEMPOTENT.contains(method);
+    // An answer, or a failure once connected, means the request may have arrived and taken effect.
+    Retry retry = Retry.of("upkeep-http", RetryConfig.<HttpResponse>custom()
+        .maxAttempts(settings.maxAttempts())
+        .intervalBiFunction(waits)
+        .retryOnResult(r -> idempotent && retryable(r.status()) && !deterministic.test(r))
+        .retryOnException(e -> e instanceof IOException && (idempotent || neverSent(e)))
+        .build());
+    AtomicInteger attempts = new AtomicInteger();
+    Callable<HttpResponse> once = () -> {
+      attempts.incrementAndGet();
+      return exchange(method, uri, shown, json, timeout, deadline);
+    };
+    HttpResponse response;
     try {
-      return Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
+      response = Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
     } catch (IOException e) {
+      String tried = " after " + attempts + " attempt(s)"
+          + (idempotent || neverSent(e) ? "" : " (a " + method + " is not sent again once it may have reached the server)");
+      if (e instanceof DeadlineExceeded) {
+        throw new ClusterOperationException(method + " " + shown + " to " + uri.getHost() + ":" + port(uri)
+            + " did not finish within its deadline of " + deadline.toMillis() + " ms" + tried
+            + ": the server answers too slowly; check its load, or raise requestDeadline in the HTTP settings", true, e);
+      }
       throw new ClusterOperationException("cannot reach " + uri.getHost() + ":" + port(uri) + " for " + method + " "
-          + shown + " after " + settings.maxAttempts() + " attempt(s): " + e.getClass().getSimpleName()
+          + shown + tried + ": " + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + "; check the address and that the server is up",
           true, e);
     } catch (RequestNotPermitted e) {
@@ -188,28 +289,118 @@ public final class HttpTransport implements AutoCloseable {
     } catch (Exception e) {
       throw new ClusterOperationException(method + " " + shown + " failed: " + e, true, e);
     }
+    if (response.status() >= 300 && response.status() < 400) {
+      // Following it would send the credentials wherever the answer says.
+      throw new ClusterOperationException(method + " " + shown + " was redirected (HTTP " + response.status() + ") to "
+          + response.header("Location").orElse("(no Location given)") + ", and redirects are not followed so that "
+          + "credentials go only where they were configured to: configure the final URL (where the redirect points) "
+          + "as the address instead", false);
+    }
+    return response;
   }
 
-  private HttpResponse exchange(String method, URI uri, String shown, String json, Duration timeout) throws IOException {
+  private void warnIfHttpClientLogsTheCredentials() {
+    List<String> showing = HEADER_LOGGERS.stream().filter(name -> LoggerFactory.getLogger(name).isDebugEnabled()).toList();
+    if (!secretHeaders.isEmpty() && !showing.isEmpty()) {
+      LOG.warn("!!! CREDENTIALS WILL BE LOGGED: HttpClient writes every request header to {} at DEBUG, which is on, "
+          + "so the {} header(s) sent to {} will appear there in clear; set it to INFO or above unless that log is kept "
+          + "as safe as the credentials themselves", String.join(" and ", showing),
+          new TreeSet<>(secretHeaders.keySet()), settings.baseUri().getHost());
+    }
+  }
+
+  /** Credentials in clear may go to this machine (the fakes of tests), or anywhere if the settings allow it. */
+  private void refuseCredentialsInTheClear(URI uri) {
+    if (!secretHeaders.isEmpty() && "http".equals(uri.getScheme()) && !settings.allowInsecureHttp()
+        && !loopback(uri.getHost())) {
+      throw new ClusterOperationException("refusing to send " + new TreeSet<>(secretHeaders.keySet()) + " over plain http "
+          + "to " + uri.getHost() + ", where anyone on the way can read it: use the server's https:// address, or, on a "
+          + "network you trust, allow it explicitly with allowInsecureHttp(true) on the HTTP settings' builder", false);
+    }
+  }
+
+  /** Whether {@code host} is this machine: {@code localhost} or a loopback address, never a name looked up. */
+  private static boolean loopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    String literal = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    if (!literal.contains(":") && !literal.matches("[0-9.]+")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(literal).isLoopbackAddress();
+    } catch (UnknownHostException notAnAddress) {
+      return false;
+    }
+  }
+
+  private HttpResponse exchange(String method, URI uri, String shown, String json, Duration timeout, Duration deadline)
+      throws IOException {
     HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
     request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(timeout)).build());
     request.setHeader("Accept", "application/json");
-    secretHeaders.forEach((name, secret) -> request.setHeader(name, secret.reveal()));
+    List<String> credentials = new ArrayList<>();
+    secretHeaders.forEach((name, secret) -> {
+      String value = secret.reveal();
+      credentials.add(value);
+      request.setHeader(name, value);
+    });
     if (json != null) {
       request.setEntity(new StringEntity(json, ContentType.APPLICATION_JSON));
     }
     sent.incrementAndGet();
     long start = System.nanoTime();
-    HttpResponse response = client.execute(request, r -> {
-      Map<String, String> headers = new HashMap<>();
-      for (Header h : r.getHeaders()) {
-        headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), h.getValue());
+    // The socket timeout restarts with every byte, so a server that drips its answer is stopped here.
+    AtomicBoolean late = new AtomicBoolean();
+    ScheduledFuture<?> abort = deadlines.schedule(() -> {
+      late.set(true);
+      request.cancel();
+    }, deadline.toNanos(), TimeUnit.NANOSECONDS);
+    HttpResponse response;
+    try {
+      response = client.execute(request, r -> {
+        Map<String, String> headers = new HashMap<>();
+        for (Header h : r.getHeaders()) {
+          headers.putIfAbsent(h.getName().toLowerCase(Locale.ROOT), redact(h.getValue(), credentials));
+        }
+        String text = r.getEntity() == null ? "" : read(r.getEntity(), request, method, shown);
+        return new HttpResponse(method, shown, r.getCode(), headers, redact(text, credentials));
+      });
+    } catch (IOException e) {
+      if (late.get()) {
+        throw new DeadlineExceeded(e);
       }
-      String text = r.getEntity() == null ? "" : EntityUtils.toString(r.getEntity(), StandardCharsets.UTF_8);
-      return new HttpResponse(method, shown, r.getCode(), headers, text);
-    });
+      throw e;
+    } finally {
+      abort.cancel(false);
+    }
     LOG.debug("{} {} -> {} ({} ms)", method, shown, response.status(), (System.nanoTime() - start) / 1_000_000);
     return response;
+  }
+
+  /** {@code text} with every credential in it replaced, for a server that echoes what it was sent. */
+  private static String redact(String text, List<String> credentials) {
+    for (String credential : credentials) {
+      text = text.replace(credential, REDACTED);
+    }
+    return text;
+  }
+
+  /** The body, as text, if it is within the cap. */
+  private String read(HttpEntity entity, HttpUriRequestBase request, String method, String shown) throws IOException {
+    try (InputStream in = entity.getContent()) {
+      byte[] bytes = in.readNBytes(settings.maxResponseBytes());
+      if (in.read() != -1) {
+        // Closing the stream would otherwise read the rest of the answer, however long, to reuse the connection.
+        request.cancel();
+        throw new ClusterOperationException("the answer to " + method + " " + shown + " is longer than "
+            + settings.maxResponseBytes() + " bytes (maxResponseBytes): if answers that large are expected, raise "
+            + "maxResponseBytes in the HTTP settings; otherwise the address may point at the wrong server", false);
+      }
+      return new String(bytes, ContentType.getCharset(ContentType.parseLenient(entity.getContentType()),
+          StandardCharsets.UTF_8));
+    }
   }
 
   private URI resolve(String pathOrUrl) {
@@ -232,6 +423,14 @@ public final class HttpTransport implements AutoCloseable {
       return HttpResponse.MAPPER.writeValueAsString(body);
     } catch (JsonProcessingException e) {
       throw new UpkeepException("cannot write the body of " + method + " " + shown + " as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** An attempt its deadline aborted: retried as any IO failure, reported with the deadline. */
+  private static final class DeadlineExceeded extends InterruptedIOException {
+    DeadlineExceeded(IOException cause) {
+      super("aborted at the request deadline");
+      initCause(cause);
     }
   }
 

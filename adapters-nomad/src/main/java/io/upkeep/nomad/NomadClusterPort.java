@@ -112,8 +112,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     this.config = config;
     Map<String, io.upkeep.Secret> headers = config.token().map(t -> Map.of("X-Nomad-Token", t)).orElse(Map.of());
     // 429 is autopilot's "unhealthy" answer, with data: never retry it as "too many requests".
-    this.http = HttpTransport.create(config.httpSettings(), headers, HttpTransport.RetryOn.SERVER_ERRORS);
-    this.api = new NomadApi(http, config.region(), config.token(), config.requestTimeout());
+    this.http = HttpTransport.create(config.http(), headers, HttpTransport.RetryOn.SERVER_ERRORS);
+    this.api = new NomadApi(http, config.region(), config.token(), config.http().requestTimeout());
     this.time = config.time();
     this.region = config.region().orElse(null);
   }

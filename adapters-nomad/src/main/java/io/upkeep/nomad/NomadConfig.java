@@ -16,17 +16,13 @@ import java.util.function.Function;
  * Immutable and thread-safe; build with {@link #builder(URI)} or take {@link #ofDefaults(URI)}. Every
  * default is a public constant. {@link #toString()} never shows the token.
  *
- * @param address a Nomad server's HTTP API, as {@code NOMAD_ADDR} ({@code http://nomad.example:4646})
+ * @param http where and how to talk HTTP: the address of a Nomad server's HTTP API as
+ *     {@code NOMAD_ADDR} ({@code http://nomad.example:4646}), TLS and the client certificate for
+ *     mutual TLS, timeouts, the request deadline, the response size cap, retries with backoff (for IO
+ *     errors and 5xx answers) and the rate limit; blocking queries add their wait to the request timeout
  * @param region the region to act on ({@code region=} on every request), or empty for the agent's own
  * @param namespace the namespace whose allocations count as work ({@code *} for all)
  * @param token the ACL token sent as {@code X-Nomad-Token}, or empty when ACLs are off
- * @param tls how the server's certificate is checked, and the client certificate for mutual TLS
- * @param connectTimeout how long to wait for a connection
- * @param requestTimeout how long to wait for an ordinary answer (blocking queries add their wait)
- * @param maxAttempts attempts per request, the first included, for IO errors and 5xx answers
- * @param initialBackoff the wait before the second attempt, doubled each time; zero in tests
- * @param maxBackoff the longest wait between attempts
- * @param requestsPerSecond the most requests a second, to protect the servers
  * @param time the time source the adapter reads and waits on: the run's ({@code TimeSource.system()}
  *     in production, the testkit's virtual clock in tests)
  * @param blockingWait the longest a single blocking query may wait in real time
@@ -50,17 +46,10 @@ import java.util.function.Function;
  *     report a server's OS), for OS upgrades of servers
  */
 public record NomadConfig(
-    URI address,
+    HttpSettings http,
     Optional<String> region,
     String namespace,
     Optional<Secret> token,
-    Tls tls,
-    Duration connectTimeout,
-    Duration requestTimeout,
-    int maxAttempts,
-    Duration initialBackoff,
-    Duration maxBackoff,
-    double requestsPerSecond,
     TimeSource time,
     Duration blockingWait,
     Duration pollInterval,
@@ -95,21 +84,16 @@ public record NomadConfig(
 
   /**
    * @throws NullPointerException if a reference is null
-   * @throws IllegalArgumentException if the address is not absolute http(s), or a number or duration
-   *     is out of range
+   * @throws IllegalArgumentException if a number or duration is out of range
    */
   public NomadConfig {
-    Objects.requireNonNull(address, "address");
-    Builder.checkAddress(address);
+    Objects.requireNonNull(http, "http");
     Objects.requireNonNull(region, "region");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(token, "token");
-    Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(peersJsonRecovery, "peersJsonRecovery");
     Objects.requireNonNull(serverOs, "serverOs");
-    // The HTTP settings are validated where they are defined.
-    new HttpSettings(address, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff, requestsPerSecond, tls);
     Builder.notNegative(blockingWait, "blockingWait");
     Builder.positive(pollInterval, "pollInterval");
     Builder.notNegative(forceLeaveAfter, "forceLeaveAfter");
@@ -144,19 +128,18 @@ public record NomadConfig(
     return builder(address).build();
   }
 
-  /** The HTTP settings of this config, for the shared transport. */
-  HttpSettings httpSettings() {
-    return new HttpSettings(address, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff,
-        requestsPerSecond, tls);
+  /** The Nomad server's HTTP API, as {@code NOMAD_ADDR}. */
+  public URI address() {
+    return http.baseUri();
   }
 
   /** The settings, with the token shown only as where it comes from. */
   @Override
   public String toString() {
-    return "NomadConfig[address=" + address + ", region=" + region.orElse("(agent's)") + ", namespace=" + namespace
-        + ", token=" + token.map(Secret::toString).orElse("none") + ", tls=" + (tls.verify() ? "verified" : "insecure")
-        + (tls.clientCertificatePem().isPresent() ? " with client certificate" : "")
-        + ", maxAttempts=" + maxAttempts + ", blockingWait=" + blockingWait + ", pollInterval=" + pollInterval
+    return "NomadConfig[address=" + address() + ", region=" + region.orElse("(agent's)") + ", namespace=" + namespace
+        + ", token=" + token.map(Secret::toString).orElse("none") + ", tls=" + (http.tls().verify() ? "verified" : "insecure")
+        + (http.tls().clientCertificatePem().isPresent() ? " with client certificate" : "")
+        + ", maxAttempts=" + http.maxAttempts() + ", blockingWait=" + blockingWait + ", pollInterval=" + pollInterval
         + ", maxMinorHops=" + maxMinorHops + ", ignoreSystemJobs=" + ignoreSystemJobs
         + ", peersJsonRecovery=" + peersJsonRecovery.isPresent() + ", transferLeadership=" + transferLeadership + "]";
   }
@@ -251,6 +234,23 @@ public record NomadConfig(
     }
 
     /**
+     * The longest one ordinary attempt may take in all, however slowly the server sends its answer;
+     * default 60 s. Blocking queries get their own, longer, timeout as their deadline.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder requestDeadline(Duration value) {
+      http.requestDeadline(value);
+      return this;
+    }
+
+    /** The most bytes of an answer that are read; default 16 MiB. @throws IllegalArgumentException if below 1 */
+    public Builder maxResponseBytes(int value) {
+      http.maxResponseBytes(value);
+      return this;
+    }
+
+    /**
      * Retries for IO errors and 5xx answers (never for 4xx): {@code maxAttempts} attempts, the first
      * included, waiting from {@code initialBackoff} doubling up to {@code maxBackoff}; default 4
      * attempts from 500 ms to 10 s. Zero backoff in tests.
@@ -261,6 +261,16 @@ public record NomadConfig(
       // Checked on a scratch builder first, so that bad input changes nothing here.
       HttpSettings.builder(address).maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff);
       http.maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff);
+      return this;
+    }
+
+    /**
+     * Whether the token may go over plain {@code http} to a host other than this machine, where
+     * anyone on the way can read it; default false: use the https address of a Nomad with TLS.
+     * Plain http to {@code localhost} is always allowed, and so is any address without a token.
+     */
+    public Builder allowInsecureHttp(boolean value) {
+      http.allowInsecureHttp(value);
       return this;
     }
 
@@ -409,14 +419,12 @@ public record NomadConfig(
         throw new IllegalStateException("a client certificate (mutual TLS) is configured but the address " + address
             + " is plain http: use the https:// address of the Nomad API");
       }
-      return new NomadConfig(address, Optional.ofNullable(region), namespace, Optional.ofNullable(token), h.tls(),
-          h.connectTimeout(), h.requestTimeout(), h.maxAttempts(), h.initialBackoff(), h.maxBackoff(),
-          h.requestsPerSecond(), time,
+      return new NomadConfig(h, Optional.ofNullable(region), namespace, Optional.ofNullable(token), time,
           blockingWait, pollInterval, maxMinorHops, ignoreSystemJobs, activeWorkRefresh, forceLeaveAfter, maxTrailingLogs,
           Optional.ofNullable(peersJsonRecovery), transferLeadership, serverOs);
     }
 
-    static void checkAddress(URI address) {
+    private static void checkAddress(URI address) {
       if (address.getScheme() == null || !(address.getScheme().equals("http") || address.getScheme().equals("https"))
           || address.getHost() == null) {
         throw new IllegalArgumentException("the Nomad address must be an absolute http or https URL such as "

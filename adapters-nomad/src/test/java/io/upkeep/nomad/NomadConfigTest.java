@@ -24,11 +24,11 @@ class NomadConfigTest {
     assertThat(c.time()).isSameAs(TimeSource.system());
     assertThat(c.blockingWait()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.maxMinorHops()).isEqualTo(1);
-    assertThat(c.maxAttempts()).isEqualTo(4);
-    assertThat(c.requestsPerSecond()).isEqualTo(20);
+    assertThat(c.http().maxAttempts()).isEqualTo(4);
+    assertThat(c.http().requestsPerSecond()).isEqualTo(20);
     assertThat(c.transferLeadership()).isTrue();
     assertThat(c.peersJsonRecovery()).isEmpty();
-    assertThat(c.tls().verify()).isTrue();
+    assertThat(c.http().tls().verify()).isTrue();
   }
 
   @Test

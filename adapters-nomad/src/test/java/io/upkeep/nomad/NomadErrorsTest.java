@@ -97,6 +97,19 @@ class NomadErrorsTest {
   }
 
   @Nested
+  class EchoedToken {
+
+    @Test
+    void aTokenNomadEchoesInAnErrorNeverReachesTheMessage() {
+      start(NomadFixture.builder().servers(1).clients(1));
+      nomad.server.failNext("/v1/agent/members", 1, 400, "invalid token " + NomadFixture.TOKEN + " for this region");
+      NomadApiException e = catchThrowableOfType(NomadApiException.class, nomad.port::observe);
+      assertThat(e).hasMessageContaining("invalid token [redacted] for this region")
+          .hasMessageNotContaining(NomadFixture.TOKEN);
+    }
+  }
+
+  @Nested
   class NodeNotFound {
 
     @Test
@@ -116,7 +129,7 @@ class NomadErrorsTest {
     }
 
     @Test
-    void isAnUnknownNodeWhenAWriteAnswers500NodeNotFound() {
+    void isAnUnknownNodeAtOnceWhenAWriteAnswers500NodeNotFound() {
       start(NomadFixture.builder().servers(1).clients(1));
       nomad.port.observe();
       String uuid = nomad.server.nodeId(id("client-1"));
@@ -124,6 +137,7 @@ class NomadErrorsTest {
       assertThatThrownBy(() -> nomad.port.drain(id("client-1"), nomad.cluster.clock().now().plusSeconds(60)))
           .isInstanceOf(UnknownNodeException.class)
           .hasMessageContaining("500 node not found");
+      assertThat(requests("PUT", "/v1/node/" + uuid + "/drain")).as("not retried: no attempt changes it").isEqualTo(1);
     }
   }
 

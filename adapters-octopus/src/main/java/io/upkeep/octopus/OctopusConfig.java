@@ -318,6 +318,27 @@ public record OctopusConfig(
     }
 
     /**
+     * The longest one attempt may take in all, however slowly the server sends its answer; default
+     * {@link HttpSettings#DEFAULT_REQUEST_DEADLINE}.
+     *
+     * @throws IllegalArgumentException if not longer than zero
+     */
+    public Builder requestDeadline(Duration value) {
+      http.requestDeadline(value);
+      return this;
+    }
+
+    /**
+     * The most bytes of an answer that are read; default {@link HttpSettings#DEFAULT_MAX_RESPONSE_BYTES}.
+     *
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder maxResponseBytes(int value) {
+      http.maxResponseBytes(value);
+      return this;
+    }
+
+    /**
      * Attempts per request for IO errors, 5xx and 429 (never for other 4xx), the first included;
      * default {@link HttpSettings#DEFAULT_MAX_ATTEMPTS}.
      */
@@ -341,6 +362,16 @@ public record OctopusConfig(
     /** How the server's certificate is checked; default {@link Tls#system()} (verification on). */
     public Builder tls(Tls value) {
       http.tls(value);
+      return this;
+    }
+
+    /**
+     * Whether the API key may go over plain {@code http} to a host other than this machine, where
+     * anyone on the way can read it; default {@link HttpSettings#DEFAULT_ALLOW_INSECURE_HTTP}: use
+     * the server's {@code https} address. Plain http to {@code localhost} is always allowed.
+     */
+    public Builder allowInsecureHttp(boolean value) {
+      http.allowInsecureHttp(value);
       return this;
     }
 

@@ -108,9 +108,9 @@ public final class NomadApi {
     return new Indexed<>(read(r, type), index(r));
   }
 
-  /** PUT {@code body}, failing on any non-2xx answer. */
+  /** PUT {@code body}, failing on any non-2xx answer; a "node not found" is not retried, as no attempt changes it. */
   public HttpResponse put(String path, Object body, String capability, NodeId node) {
-    HttpResponse r = http.put(path, body);
+    HttpResponse r = http.put(path, body, NomadApi::nodeNotFound);
     if (!r.ok()) {
       throw failure(r, capability, node);
     }
@@ -155,6 +155,11 @@ public final class NomadApi {
         + "): " + why + "; is the address pointing at a Nomad server's HTTP API?", false);
   }
 
+  /** Whether {@code r} says the node is unknown: a 404, or the 500 Nomad gives for it on writes. */
+  static boolean nodeNotFound(HttpResponse r) {
+    return (r.status() == 404 || r.status() == 500) && r.body().toLowerCase(Locale.ROOT).contains("node not found");
+  }
+
   /** The exception for a non-2xx answer. */
   public RuntimeException failure(HttpResponse r, String capability, NodeId node) {
     String body = r.body().strip();
@@ -173,7 +178,7 @@ public final class NomadApi {
           + (token.isEmpty() ? ", or configure a token with NomadConfig.Builder.token(...)" : ""),
           capability, r.method(), r.path());
     }
-    if (node != null && (r.status() == 404 || r.status() == 500) && lower.contains("node not found")) {
+    if (node != null && nodeNotFound(r)) {
       return new UnknownNodeException(node, "Nomad does not know it (HTTP " + r.status() + " node not found on " + call
           + "): it may have been purged or replaced; observe the cluster again");
     }
