@@ -34,8 +34,9 @@ import java.util.Set;
  * <ul>
  *   <li>{@code budget}: a drain, stop or decommission must not take more original nodes of a role
  *       out of service (member but not healthy and active) than {@code plan.budgets()} allows it;
- *       roles the plan does not touch allow none. A fault that takes a node out is not a violation,
- *       but the orchestrator taking another one out on top of it is.
+ *       roles the plan does not touch allow none. A fault or another {@link ClusterEvent.Outside}
+ *       change that takes a node out is not a violation, but the orchestrator taking another one
+ *       out on top of it is.
  *   <li>{@code quorum}: stopping, decommissioning or removing a voter of a quorum role must not
  *       leave fewer healthy voters than a majority of the role's voters.
  *   <li>{@code leader-last}: a quorum role's leader must not be stopped while another original
@@ -220,7 +221,8 @@ public final class InvariantMonitor {
     if (e instanceof ClusterEvent.WorkInterrupted w && !allowInterruptions) {
       violate(e.at(), "no-work-interrupted", w.tasks() + " task(s) running on " + id + " were interrupted");
     }
-    boolean byFault = e instanceof ClusterEvent.NodeLost;
+    // Faults, the operator's own drains and other tools' changes take nodes out, but not as the orchestrator's doing.
+    boolean byFault = e instanceof ClusterEvent.Outside;
     boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
     boolean quorumRole = plan.constraints().quorumRoles().contains(role);
     if (quorumRole && (stopped || e instanceof ClusterEvent.Removed) && cluster.host(id).voter()) {
