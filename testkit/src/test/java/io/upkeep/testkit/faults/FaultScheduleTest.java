@@ -2,8 +2,9 @@ package io.upkeep.testkit.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.upkeep.RunStatus;
+import io.upkeep.Durations;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * <ul>
  *   <li>{@code upkeep.faultSchedules}: how many schedules (a nightly profile runs 200000);
  *   <li>{@code upkeep.faultSeedFrom}: the first seed (default 1);
- *   <li>{@code upkeep.faultSeed}: replay this one seed, printing the schedule, what happened and
- *       every violation.
+ *   <li>{@code upkeep.faultSeed}: replay this seed (or comma-separated seeds), printing the
+ *       schedule, what happened and every violation.
  * </ul>
  */
 class FaultScheduleTest {
@@ -40,7 +41,7 @@ class FaultScheduleTest {
   void everySafetyPropertyHoldsUnderRandomFaultSchedules() throws Exception {
     String replay = System.getProperty("upkeep.faultSeed");
     if (replay != null && !replay.isBlank()) {
-      replay(Long.parseLong(replay.trim()));
+      replay(Arrays.stream(replay.split(",")).map(String::trim).map(Long::parseLong).toList());
       return;
     }
     int n = Integer.getInteger("upkeep.faultSchedules", DEFAULT_SCHEDULES);
@@ -98,21 +99,29 @@ class FaultScheduleTest {
     }
   }
 
-  private static void replay(long seed) {
-    Schedule s = ScheduleGenerator.generate(seed);
-    System.out.println(s.describe());
-    ScheduleRunner.Result r = runOne(seed, true);
-    if (r.refused()) {
-      System.out.println("the planner refused it: " + r.refusal());
-    } else {
-      System.out.println("what happened:");
-      r.trace().forEach(line -> System.out.println("  " + line));
-      System.out.println("ended " + r.status() + (r.reason().isEmpty() ? "" : " (" + r.reason() + ")") + " after "
-          + io.upkeep.Durations.format(r.virtual()) + " of virtual time");
-      r.findings().forEach(f -> System.out.println("  VIOLATION " + f));
+  /** Replays the given seeds one by one, printing each schedule, what happened and its violations. */
+  private static void replay(List<Long> seeds) {
+    List<ScheduleRunner.Result> results = new ArrayList<>();
+    for (long seed : seeds) {
+      Schedule s = ScheduleGenerator.generate(seed);
+      System.out.println(s.describe());
+      ScheduleRunner.Result r = runOne(seed, true);
+      if (r.refused()) {
+        System.out.println("the planner refused it: " + r.refusal());
+      } else {
+        System.out.println("what happened:");
+        r.trace().forEach(line -> System.out.println("  " + line));
+        System.out.println("ended " + r.status() + (r.reason().isEmpty() ? "" : " (" + r.reason() + ")") + " after "
+            + Durations.format(r.virtual()) + " of virtual time");
+        r.findings().forEach(f -> System.out.println("  VIOLATION " + f));
+      }
+      System.out.println();
+      results.add(r);
     }
-    System.out.println("fault schedules: 1 run, " + r.findings().size() + " violations");
-    assertThat(r.findings()).as(() -> failureReport(List.of(r))).isEmpty();
+    List<ScheduleRunner.Result> failing = results.stream().filter(r -> !r.findings().isEmpty()).toList();
+    long violations = failing.stream().mapToLong(r -> r.findings().size()).sum();
+    System.out.println("fault schedules: " + seeds.size() + " run, " + violations + " violations");
+    assertThat(violations).as(() -> failureReport(failing)).isZero();
   }
 
   static String replayCommand(long seed) {
@@ -158,7 +167,4 @@ class FaultScheduleTest {
         refused, statuses, failing, seconds);
   }
 
-  static boolean terminal(RunStatus s) {
-    return s != null && s.terminal();
-  }
 }

@@ -1,5 +1,6 @@
 package io.upkeep.testkit.faults;
 
+import io.upkeep.Action;
 import io.upkeep.ClusterSnapshot;
 import io.upkeep.Constraints;
 import io.upkeep.DrainState;
@@ -52,8 +53,8 @@ import java.util.stream.Collectors;
  */
 final class ScheduleRunner {
 
-  /** At most this many {@code execute()} calls per schedule. */
-  static final int MAX_EXECUTE_CALLS = 40;
+  /** {@code execute()} calls allowed beyond one per gate, pause and crash of the schedule. */
+  static final int SPARE_EXECUTE_CALLS = 10;
   /** The operator resumes a run the executor paused this many times, then leaves it paused. */
   static final int MAX_EXECUTOR_PAUSES = 2;
   /** At most this many observations per schedule: a guard against a loop that never lets time pass. */
@@ -129,6 +130,7 @@ final class ScheduleRunner {
   private Instant lastProgress;
   private Duration stallBound;
   private Duration totalBound;
+  private int callBound;
 
   private ScheduleRunner(Schedule s, Ports ports, boolean verbose) {
     this.s = s;
@@ -187,13 +189,13 @@ final class ScheduleRunner {
     ClusterSnapshot initial = fake.observe();
     int firstIndex = fake.eventCount();
     bounds();
+    clock.schedule(stallBound.dividedBy(4), this::watchdog);
     for (Schedule.Happening h : s.happenings()) {
       clock.schedule(h.at(), () -> happen(h));
     }
     for (Schedule.Control c : s.controls()) {
       schedule(c);
     }
-    clock.schedule(stallBound.dividedBy(4), this::watchdog);
 
     boolean ended = drive(port);
 
@@ -226,9 +228,10 @@ final class ScheduleRunner {
     int executorPauses = 0;
     int approvalRequests = 0;
     for (int calls = 1; ; calls++) {
-      if (calls > MAX_EXECUTE_CALLS) {
-        findings.add(new Finding("driver", "liveness", clock.now(), "the run had not ended after " + MAX_EXECUTE_CALLS
-            + " execute() calls; it is " + run.report().summary()));
+      if (calls > callBound) {
+        findings.add(new Finding("driver", "liveness", clock.now(), "the run had not ended after " + callBound
+            + " execute() calls (two per gate of its plan, one per pause and crash, and " + SPARE_EXECUTE_CALLS
+            + " more); it is " + run.report().summary()));
         return false;
       }
       RunReport report;
@@ -335,9 +338,14 @@ final class ScheduleRunner {
    * Stall bound: the longest any single wait of a correct run may last (a deadline, a soak, a host
    * operation) plus a few polls. Total bound: every unit's deadlines one after the other, twice
    * (a restore after a failure), plus the blocked timeouts of the pauses the operator resumes.
+   * Call bound: each gate of the plan may return from execute() twice (once more when undone),
+   * each pause and crash once.
    */
   private void bounds() {
     Policy p = plan.policy();
+    long gates = plan.steps().stream().filter(st -> st.action() instanceof Action.Approval
+        || (st.action() instanceof Action.SetTrafficWeight && !s.withTraffic())).count();
+    callBound = (int) (2 * gates) + s.controls().size() + MAX_EXECUTOR_PAUSES + SPARE_EXECUTE_CALLS;
     Duration longestOp = Duration.ZERO;
     for (HostOperation op : HostOperation.values()) {
       longestOp = max(longestOp, op.defaultDuration());
