@@ -270,6 +270,19 @@ public final class PlanBuilder {
       } else {
         problems.add(downtime + "; set allowDowntime(true) to accept it, or use rolling replace on an HA cluster");
       }
+      for (Node n : todo) {
+        if (n.voter() && constraints.quorumRoles().contains(n.role())) {
+          List<Node> voters = snapshot.withRole(n.role()).stream().filter(Node::voter).toList();
+          long healthy = voters.stream().filter(v -> v.health() == io.upkeep.Health.HEALTHY).count();
+          // The source stops, the clone joins as one voter more; a rollback stops the clone again
+          // while the source is still down.
+          if (healthy - 1 < Constraints.quorum(voters.size() + 1)) {
+            problems.add("clone-and-migrate of voter " + n.id() + " cannot be rolled back safely: with its source stopped "
+                + "and the clone joined, " + (voters.size() + 1) + " voters need " + Constraints.quorum(voters.size() + 1)
+                + " healthy, and stopping the clone leaves " + (healthy - 1) + "; use Strategy.rollingReplace(), or add voters first");
+          }
+        }
+      }
       if (clone.addressChanges()) {
         warnings.add("the clone answers at a new address: agents bound to the old address (polling Tentacles) "
             + "must be re-registered with the clone before the source is decommissioned");
@@ -393,8 +406,10 @@ public final class PlanBuilder {
     verify(s, id);
     if (singleNode) {
       s.add(id, new Action.ExitMaintenance(), "end of the planned downtime");
-    } else if (n.runsWork() && n.drainState() == io.upkeep.DrainState.ACTIVE) {
-      s.add(id, new Action.Undrain(), "take work again");
+    } else if (n.runsWork()) {
+      // Decided when its turn comes: a node the operator has drained then stays drained.
+      s.add(id, new Action.Undrain(), n.drainState() == io.upkeep.DrainState.ACTIVE ? "take work again"
+          : "none: the operator drained it, so it stays drained (unless they undrain it before its turn)");
     }
   }
 

@@ -549,8 +549,7 @@ public final class Reconciler {
     failures.add(new Unrestored(step.node(), step.action().describe(), why));
     if (!Restoration.isRestoreStep(step)) {
       // The plan step that was in flight when the unit stopped did not finish: undo what can be.
-      units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, u.failure(),
-          Restoration.stepsFor(planUnits.get(id), steps, origins), failures));
+      units.put(id, restoring(id, u, u.failure(), failures));
       return;
     }
     LOG.error("{}: restoring {} failed: {}", id, step.node(), why);
@@ -644,9 +643,9 @@ public final class Reconciler {
       PlanStep current = u.cursor() < pu.steps().size() ? pu.steps().get(u.cursor()) : null;
       // A host operation in flight (an upgrade, say) cannot be taken back mid-way: let it finish
       // (within its deadline), then restore.
-      List<PlanStep> restore = current != null && !counts && driver.operationRunning(current)
-          ? List.of(current) : Restoration.stepsFor(pu, steps, origins);
-      units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, restore));
+      units.put(id, current != null && !counts && driver.operationRunning(current)
+          ? new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, List.of(current))
+          : restoring(id, u, why, List.of()));
     }
     if (!counts) {
       return;
@@ -680,8 +679,30 @@ public final class Reconciler {
 
   /** The interrupted step has finished, one way or the other: now work out what to undo. */
   private void restoreAfterInterruptedStep(NodeId id, UnitState u) {
-    units.put(id, new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, u.failure(),
-        Restoration.stepsFor(planUnits.get(id), steps, origins), u.unrestored()));
+    units.put(id, restoring(id, u, u.failure(), u.unrestored()));
+  }
+
+  /**
+   * The unit, restoring: the steps that undo what it did, and from the start what cannot be undone
+   * (a host upgraded without a snapshot stays upgraded), so it is never reported restored.
+   */
+  private UnitState restoring(NodeId id, UnitState u, String why, List<Unrestored> failures) {
+    PlanUnit pu = planUnits.get(id);
+    List<Unrestored> all = new ArrayList<>(failures);
+    Set<NodeId> snapshotted = new HashSet<>();
+    for (PlanStep s : pu.steps()) {
+      StepState st = steps.get(s.id());
+      if (st != null && st.actingSince() != null && s.action() instanceof Action.Snapshot) {
+        snapshotted.add(s.node());
+      }
+    }
+    for (PlanStep s : pu.steps()) {
+      if (s.action() instanceof Action.Upgrade && !snapshotted.contains(s.node()) && driver.operationSucceeded(s)) {
+        all.add(new Unrestored(s.node(), "restore its host", "it was upgraded and no snapshot was taken "
+            + "(Policy.snapshots is off), so it stays on " + ((Action.Upgrade) s.action()).target()));
+      }
+    }
+    return new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, Restoration.stepsFor(pu, steps, origins), all);
   }
 
   /** Enters {@code next} (aborting, rolling back) and turns every running unit to restoring; idempotent. */
@@ -752,6 +773,13 @@ public final class Reconciler {
       PlanUnit pu = best;
       candidates.remove(pu);
       Optional<Node> node = snap.find(pu.node());
+      if (node.isEmpty()) {
+        units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now,
+            pu.node() + " left the cluster before its turn: nothing to upgrade", List.of()));
+        notes.add(pu.node() + " left the cluster before its turn and was not upgraded");
+        readyCache = null;
+        continue;
+      }
       boolean isOut = node.map(n -> !n.inService()).orElse(false);
       int budget = plan.budgets().getOrDefault(pu.role(), 1);
       int used = inFlight.getOrDefault(pu.role(), 0);

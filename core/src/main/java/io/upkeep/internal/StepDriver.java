@@ -313,6 +313,12 @@ final class StepDriver {
         && host.poll(st.operation()).state() == OperationStatus.State.RUNNING;
   }
 
+  /** Whether {@code step} started a host operation that succeeded. */
+  boolean operationSucceeded(PlanStep step) {
+    StepState st = steps.get(step.id());
+    return st != null && st.operation() != null && host.poll(st.operation()).state() == OperationStatus.State.SUCCEEDED;
+  }
+
   static boolean isHostOperation(Action a) {
     return a instanceof Action.Snapshot || a instanceof Action.RestoreSnapshot || a instanceof Action.StopService
         || a instanceof Action.StartService || a instanceof Action.Upgrade || a instanceof Action.Provision

@@ -2,6 +2,7 @@ package io.upkeep.testkit;
 
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
+import io.upkeep.Role;
 import io.upkeep.TaskCap;
 import java.time.Instant;
 import java.util.Objects;
@@ -10,7 +11,9 @@ import java.util.Objects;
  * An observable change of a {@link FakeCluster}, recorded in order: the cluster's side of the
  * story, to verify after a run with {@link FakeCluster#events()} or {@link FakeCluster#takeEvent()}.
  * A closed set of immutable, thread-safe records; all but {@link MaintenanceModeChanged} are about
- * one node.
+ * one node. The {@link Outside} events are changes nobody asked the cluster for through its ports:
+ * faults, an operator's own actions, other tools; a checker tells them from the orchestrator's by
+ * type alone.
  */
 public sealed interface ClusterEvent {
 
@@ -22,6 +25,14 @@ public sealed interface ClusterEvent {
     /** The node that changed. */
     NodeId node();
   }
+
+  /**
+   * A change of one node that the orchestrator did not make: a fault ({@link NodeLost},
+   * {@link Vanished}), the operator's own drain or undrain ({@link OperatorDrained},
+   * {@link OperatorUndrained}), or a member added by someone else ({@link Appeared}). What such an
+   * event takes out of service counts against the budget, but is never the orchestrator's breach.
+   */
+  sealed interface Outside extends NodeEvent {}
 
   /**
    * Cluster-wide maintenance mode was turned on or off.
@@ -338,7 +349,7 @@ public sealed interface ClusterEvent {
    * @param node the node
    * @param lostTasks how many running tasks were lost
    */
-  record NodeLost(Instant at, NodeId node, int lostTasks) implements NodeEvent {
+  record NodeLost(Instant at, NodeId node, int lostTasks) implements Outside {
     /**
      * @throws NullPointerException if a reference is null
      * @throws IllegalArgumentException if a count is negative
@@ -370,6 +381,81 @@ public sealed interface ClusterEvent {
       if (tasks < 0) {
         throw new IllegalArgumentException("tasks must be 0 or more, got " + tasks);
       }
+    }
+  }
+
+  /**
+   * The node left the membership without the orchestrator removing it (an autoscaler terminated
+   * it, another operator deleted it): its host is gone for good and its running tasks are lost.
+   *
+   * @param at when
+   * @param node the node
+   * @param lostTasks how many running tasks were lost
+   */
+  record Vanished(Instant at, NodeId node, int lostTasks) implements Outside {
+    /**
+     * @throws NullPointerException if a reference is null
+     * @throws IllegalArgumentException if a count is negative
+     */
+    public Vanished {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(node, "node");
+      if (lostTasks < 0) {
+        throw new IllegalArgumentException("lostTasks must be 0 or more, got " + lostTasks);
+      }
+    }
+  }
+
+  /**
+   * A member was added by someone other than the orchestrator (an operator scaling out), with its
+   * service running and healthy.
+   *
+   * @param at when
+   * @param node the node
+   * @param role its role
+   * @param platform what it runs on
+   * @param cap its task cap
+   * @param voter whether it votes in its role's quorum
+   * @param drained whether it joined drained, taking no new work
+   */
+  record Appeared(Instant at, NodeId node, Role role, Platform platform, TaskCap cap, boolean voter, boolean drained)
+      implements Outside {
+    /** @throws NullPointerException if a reference is null */
+    public Appeared {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(node, "node");
+      Objects.requireNonNull(role, "role");
+      Objects.requireNonNull(platform, "platform");
+      Objects.requireNonNull(cap, "cap");
+    }
+  }
+
+  /**
+   * The operator drained the node themselves (Octopus: drain; Nomad: drain or ineligible), without a
+   * deadline: it takes no new work and finishes what it runs. A run must leave it so.
+   *
+   * @param at when
+   * @param node the node
+   */
+  record OperatorDrained(Instant at, NodeId node) implements Outside {
+    /** @throws NullPointerException if a reference is null */
+    public OperatorDrained {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(node, "node");
+    }
+  }
+
+  /**
+   * The operator let the node take new work again themselves.
+   *
+   * @param at when
+   * @param node the node
+   */
+  record OperatorUndrained(Instant at, NodeId node) implements Outside {
+    /** @throws NullPointerException if a reference is null */
+    public OperatorUndrained {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(node, "node");
     }
   }
 }

@@ -529,8 +529,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   /**
    * Adds a member as if it had been there from the start (no event): for setting up a cluster made
-   * without nodes, such as the one {@code @EnableFakeCluster} injects. To model a node joining,
-   * provision a host and start its service instead.
+   * without nodes, such as the one {@code @EnableFakeCluster} injects. To model a node joining
+   * mid-run, use {@link #join} (someone else adds it) or provision a host and start its service
+   * (the orchestrator adds it).
    *
    * @throws IllegalArgumentException if the id is taken, or the node leads a role that has a leader
    */
@@ -589,7 +590,77 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       clock.schedule(lost.after(), () -> lose(h));
     } else if (fault instanceof Fault.OperationHangs hang) {
       h.hanging.add(hang.operation());
+    } else if (fault instanceof Fault.Vanishes gone) {
+      clock.schedule(gone.after(), () -> vanish(h));
     }
+  }
+
+  /**
+   * Adds a member mid-run, as an operator scaling out would: its service running, healthy, and
+   * drained only if {@code spec} says so; its running tasks start at once. Records
+   * {@link ClusterEvent.Appeared} (and {@link ClusterEvent.LeaderElected} if it takes the lead of a
+   * role that had no leader), so checkers can tell it from a node the orchestrator provisioned.
+   *
+   * @throws IllegalArgumentException if the id is taken, or the node leads a role that has a leader
+   */
+  public synchronized void join(NodeSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    addHost(spec);
+    Host h = hosts.get(spec.id());
+    record(new ClusterEvent.Appeared(clock.now(), h.id, h.role, h.platform, h.cap, h.voter, h.drainRequested));
+    if (h.voter) {
+      if (spec.leader()) {
+        record(new ClusterEvent.LeaderElected(clock.now(), h.id));
+      } else {
+        elect(h.role, true);
+      }
+    }
+    dispatch();
+    afterCall();
+  }
+
+  /**
+   * The operator drains {@code node} themselves, with no deadline (Octopus: drain; Nomad: drain or
+   * mark ineligible): it takes no new work and finishes what it runs. Records
+   * {@link ClusterEvent.OperatorDrained}, not {@link ClusterEvent.DrainStarted}, so checkers can
+   * tell the operator's intent from the run's. Changes nothing if the node is already drained or
+   * draining, whoever asked.
+   *
+   * @throws UnknownNodeException if {@code node} is not a member
+   */
+  public synchronized void operatorDrain(NodeId node) {
+    Host h = member(node);
+    if (!h.drainRequested) {
+      h.drainRequested = true;
+      reindex(h);
+      record(new ClusterEvent.OperatorDrained(clock.now(), node));
+      if (h.running.isEmpty()) {
+        record(new ClusterEvent.Drained(clock.now(), node, 0));
+      }
+    }
+    afterCall();
+  }
+
+  /**
+   * The operator lets {@code node} take new work again themselves. Records
+   * {@link ClusterEvent.OperatorUndrained}, not {@link ClusterEvent.Undrained}. Changes nothing if
+   * the node is active.
+   *
+   * @throws UnknownNodeException if {@code node} is not a member
+   */
+  public synchronized void operatorUndrain(NodeId node) {
+    Host h = member(node);
+    if (h.drainRequested) {
+      h.drainRequested = false;
+      if (h.forcedDrain != null) {
+        h.forcedDrain.cancel();
+        h.forcedDrain = null;
+      }
+      record(new ClusterEvent.OperatorUndrained(clock.now(), node));
+      reindex(h);
+      dispatch();
+    }
+    afterCall();
   }
 
   /**
@@ -618,6 +689,14 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
+   * How many events have been recorded so far: the index the next event will have in
+   * {@link #events()}, to mark a point in the log without copying it.
+   */
+  public synchronized int eventCount() {
+    return events.size();
+  }
+
+  /**
    * The oldest event not yet taken, like MockWebServer's {@code takeRequest()}.
    *
    * @throws NoSuchElementException if every recorded event has been taken
@@ -637,7 +716,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   public synchronized FakeHost host(NodeId node) {
     Host h = known(node);
     return new FakeHost(h.id, h.role, h.platform, h.voter, h.provisioned, h.member, h.serviceRunning, h.lost,
-        h.decommissioned);
+        h.decommissioned, h.lost || h.neverReturns || !h.hanging.isEmpty());
   }
 
   /**
@@ -875,6 +954,26 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     if (tasks > 0) {
       drainedIfIdle(h, 0);
     }
+    if (h.voter) {
+      elect(h.role, true);
+    }
+    dispatch();
+  }
+
+  private synchronized void vanish(Host h) {
+    if (!h.member) {
+      return;
+    }
+    h.member = false;
+    h.lost = true;
+    h.serviceRunning = false;
+    if (h.forcedDrain != null) {
+      h.forcedDrain.cancel();
+      h.forcedDrain = null;
+    }
+    int tasks = takeTasks(h).size();
+    reindex(h);
+    record(new ClusterEvent.Vanished(clock.now(), h.id, tasks));
     if (h.voter) {
       elect(h.role, true);
     }

@@ -43,6 +43,16 @@ public sealed interface Fault {
   }
 
   /**
+   * At {@code after} from now, {@code node} leaves the membership without the orchestrator removing
+   * it (an autoscaler or another operator took it away): its host is gone for good, its running
+   * tasks are lost, its vote goes with it. Recorded as {@link ClusterEvent.Vanished}, not
+   * {@link ClusterEvent.Removed}. Nothing happens if it is no longer a member by then.
+   */
+  static Fault vanishes(NodeId node, Duration after) {
+    return new Vanishes(node, after);
+  }
+
+  /**
    * Every {@code operation} on {@code node} from now on hangs: it is accepted and then stays
    * running for ever, as a host call whose script never returns.
    */
@@ -129,6 +139,23 @@ public sealed interface Fault {
      * @throws IllegalArgumentException if {@code after} is negative
      */
     public NodeLost {
+      Objects.requireNonNull(node, "node");
+      NodeSpec.requireNotNegative(after, "after");
+    }
+  }
+
+  /**
+   * See {@link Fault#vanishes}.
+   *
+   * @param node the node
+   * @param after how long from injection until it vanishes
+   */
+  record Vanishes(NodeId node, Duration after) implements Fault {
+    /**
+     * @throws NullPointerException if a reference is null
+     * @throws IllegalArgumentException if {@code after} is negative
+     */
+    public Vanishes {
       Objects.requireNonNull(node, "node");
       NodeSpec.requireNotNegative(after, "after");
     }

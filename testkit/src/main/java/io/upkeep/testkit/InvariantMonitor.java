@@ -34,9 +34,10 @@ import java.util.Set;
  * <ul>
  *   <li>{@code budget}: a drain, stop or decommission must not take more original nodes of a role
  *       out of service (member but not healthy and active) than {@code plan.budgets()} allows it;
- *       roles the plan does not touch allow none. A fault that takes a node out is not a violation,
- *       but the orchestrator taking another one out on top of it is. Nodes the operator had drained
- *       before the run are the operator's capacity decision and are not counted.
+ *       roles the plan does not touch allow none. A fault or another {@link ClusterEvent.Outside}
+ *       change that takes a node out is not a violation, but the orchestrator taking another one
+ *       out on top of it is. Nodes the operator had drained before the run are the operator's
+ *       capacity decision and are not counted.
  *   <li>{@code quorum}: stopping, decommissioning or removing a voter of a quorum role must not
  *       leave fewer healthy voters than a majority of the role's voters.
  *   <li>{@code leader-last}: a quorum role's leader must not be stopped while another original
@@ -52,8 +53,8 @@ import java.util.Set;
  *   <li>{@code restored}, checked by {@link #checkFinal()}: every original node ends removed or
  *       decommissioned, or a member as it was before the run: its original task cap, its original
  *       drain state (a node the operator drained stays drained: Upkeep undoes only what it did; an
- *       active one is active again) and healthy, unless it was unhealthy from the start or lost to a
- *       fault; maintenance mode ends off.
+ *       active one is active again) and healthy, unless it was unhealthy from the start or a fault
+ *       broke it ({@link FakeHost#broken()}); maintenance mode ends off.
  * </ul>
  *
  * <p>Thread-safe: guarded by the cluster's lock.
@@ -67,6 +68,8 @@ public final class InvariantMonitor {
   /** Originals the operator had drained before the run: not counted against the budget. */
   private final Set<NodeId> drainedByOperator = new LinkedHashSet<>();
   private final Set<NodeId> lost = new LinkedHashSet<>();
+  /** Drain states the operator set by hand during the run: what those nodes must end with. */
+  private final Map<NodeId, Boolean> drainedByHand = new HashMap<>();
   /** Nodes whose stop or decommission was requested and has not landed yet. */
   private final Set<NodeId> pending = new LinkedHashSet<>();
   private final Map<Role, NodeId> leaders = new HashMap<>();
@@ -168,10 +171,11 @@ public final class InvariantMonitor {
         }
         Node n = node.get();
         List<String> wrong = new ArrayList<>();
-        if (n.health() != Health.HEALTHY && original.health() == Health.HEALTHY && !lost.contains(n.id())) {
+        if (n.health() != Health.HEALTHY && original.health() == Health.HEALTHY && !lost.contains(n.id())
+            && !cluster.host(n.id()).broken()) {
           wrong.add(n.health().name().toLowerCase());
         }
-        boolean wasActive = original.drainState() == DrainState.ACTIVE;
+        boolean wasActive = !drainedByHand.getOrDefault(n.id(), original.drainState() != DrainState.ACTIVE);
         if ((n.drainState() == DrainState.ACTIVE) != wasActive) {
           wrong.add(wasActive ? n.drainState().name().toLowerCase()
               : "undrained, though the operator had drained it before the run");
@@ -248,9 +252,12 @@ public final class InvariantMonitor {
       }
       return;
     }
-    boolean byFault = e instanceof ClusterEvent.NodeLost;
+    // Faults, the operator's own drains and other tools' changes take nodes out, but not as the orchestrator's doing.
+    boolean byFault = e instanceof ClusterEvent.Outside;
     boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
-    if (byFault) {
+    if (e instanceof ClusterEvent.OperatorDrained || e instanceof ClusterEvent.OperatorUndrained) {
+      drainedByHand.put(id, e instanceof ClusterEvent.OperatorDrained);
+    } else if (byFault) {
       lost.add(id);
     }
     if (byFault || stopped) {

@@ -451,7 +451,7 @@ class SafetyUnderFaultsTest {
           policy().canaries(0).budget(Budget.ofNodes(2)).build(), (e, x) -> {
             if (e instanceof UpgradeEvent.UnitStarted s && s.inFlight() == 2) {
               // Between the two units' start and their drains, the operator drains octo-6 by hand.
-              x.cluster.drain(id("octo-6"), x.cluster.clock().now().plus(Duration.ofHours(1)));
+              x.cluster.operatorDrain(id("octo-6"));
             }
           });
 
