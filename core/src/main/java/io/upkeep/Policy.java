@@ -329,10 +329,16 @@ public record Policy(
      * {@code 10, 100}; default none (no load balancer is assumed).
      */
     public Builder trafficRamp(Integer... weights) {
+      int last = 0;
       for (int w : weights) {
         if (w < 1 || w > 100) {
           throw new IllegalArgumentException("trafficRamp weights are percents of an equal share, 1 to 100; got " + w);
         }
+        if (w <= last) {
+          throw new IllegalArgumentException("trafficRamp weights must rise, such as 10, 50, 100; got "
+              + List.of(weights) + ": " + w + " does not rise above " + last);
+        }
+        last = w;
       }
       trafficRamp = List.of(weights);
       return this;
@@ -398,18 +404,37 @@ public record Policy(
       return this;
     }
 
-    /** Names of the health probes (registered with the executor) that verify each node. */
+    /**
+     * Names of the health probes (registered with the executor) that verify each node.
+     *
+     * @throws IllegalArgumentException if a name is given twice
+     */
     public Builder probes(String... names) {
+      requireDistinct(List.of(names), "probes");
       probes = List.of(names);
       return this;
     }
 
-    /** Upgrade only these nodes (the others are left alone); default all. */
+    /**
+     * Upgrade only these nodes (the others are left alone); default all.
+     *
+     * @throws IllegalArgumentException if an id is given twice
+     */
     public Builder only(String... nodeIds) {
+      requireDistinct(List.of(nodeIds), "only");
       for (String id : nodeIds) {
         only.add(NodeId.of(id));
       }
       return this;
+    }
+
+    private static void requireDistinct(List<String> values, String setting) {
+      Set<String> seen = new java.util.HashSet<>();
+      for (String v : values) {
+        if (!seen.add(v)) {
+          throw new IllegalArgumentException(setting + "(...) names '" + v + "' twice: name each once");
+        }
+      }
     }
 
     /** How long {@code node} is expected to take, so that the longest nodes start first. */

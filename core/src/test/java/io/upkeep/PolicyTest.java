@@ -60,6 +60,30 @@ class PolicyTest {
   class EagerValidation {
 
     @Test
+    void rejectsANodeOrProbeNamedTwiceNamingItAndLeavesTheBuilderAsItWas() {
+      Policy.Builder b = Policy.builder().drainDeadline(Duration.ofMinutes(30)).only("node-a");
+
+      assertThatIllegalArgumentException().isThrownBy(() -> b.only("node-b", "node-b"))
+          .withMessageContaining("only(...) names 'node-b' twice");
+      assertThatIllegalArgumentException().isThrownBy(() -> b.probes("api-up", "api-up"))
+          .withMessageContaining("probes(...) names 'api-up' twice");
+      assertThat(b.build().only()).containsExactly(NodeId.of("node-a"));
+      assertThat(b.build().probes()).isEmpty();
+    }
+
+    @Test
+    void rejectsATrafficRampThatDoesNotRise() {
+      assertThatIllegalArgumentException().isThrownBy(() -> Policy.builder().trafficRamp(50, 10))
+          .withMessageContaining("trafficRamp weights must rise").withMessageContaining("[50, 10]");
+    }
+
+    @Test
+    void rejectsANonPositiveOperationDeadlineNamingIt() {
+      assertThatIllegalArgumentException().isThrownBy(() -> Policy.builder().operationDeadline(Duration.ZERO))
+          .withMessageContaining("operationDeadline");
+    }
+
+    @Test
     void rejectsNegativeCanariesNamingTheField() {
       assertThatIllegalArgumentException().isThrownBy(() -> Policy.builder().canaries(-1))
           .withMessageContaining("canaries").withMessageContaining("-1");

@@ -54,7 +54,8 @@ import java.util.Set;
  *       decommissioned, or a member as it was before the run: its original task cap, its original
  *       drain state (a node the operator drained stays drained: Upkeep undoes only what it did; an
  *       active one is active again) and healthy, unless it was unhealthy from the start or a fault
- *       broke it ({@link FakeHost#broken()}); maintenance mode ends off.
+ *       broke it ({@link FakeHost#broken()}) or its clone (a source whose clone cannot be stopped
+ *       stays stopped); maintenance mode ends off.
  * </ul>
  *
  * <p>Thread-safe: guarded by the cluster's lock.
@@ -166,7 +167,7 @@ public final class InvariantMonitor {
       Instant now = cluster.clock().now();
       for (Node original : originals.values()) {
         Optional<Node> node = cluster.node(original.id());
-        if (node.isEmpty() || cluster.host(original.id()).decommissioned()) {
+        if (node.isEmpty() || cluster.host(original.id()).decommissioned() || cloneBroken(original.id())) {
           continue;
         }
         Node n = node.get();
@@ -191,6 +192,19 @@ public final class InvariantMonitor {
         violate(now, "restored", "cluster maintenance mode was left on");
       }
     }
+  }
+
+  /**
+   * Whether {@code source} is migrated by a clone that a fault broke: the source must then stay
+   * stopped, since a clone that cannot be stopped may still use the shared database.
+   */
+  private boolean cloneBroken(NodeId source) {
+    if (!(plan.strategy() instanceof io.upkeep.Strategy.CloneAndMigrate c)) {
+      return false;
+    }
+    NodeId clone = NodeId.of(source.value() + c.cloneSuffix());
+    return cluster.eventLog().stream().anyMatch(e -> e instanceof ClusterEvent.Provisioned p && p.node().equals(clone))
+        && cluster.host(clone).broken();
   }
 
   /**

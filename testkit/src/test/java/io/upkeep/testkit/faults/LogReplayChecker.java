@@ -365,7 +365,7 @@ final class LogReplayChecker {
 
   private void checkEnd(End end) {
     for (Model m : nodes.values()) {
-      if (!m.original || m.retired || m.faulted || end.inFlight().contains(m.id)) {
+      if (!m.original || m.retired || m.faulted || end.inFlight().contains(m.id) || cloneBroken(m)) {
         continue;
       }
       List<String> wrong = wrongs(m);
@@ -404,6 +404,18 @@ final class LogReplayChecker {
         }
       }
     });
+  }
+
+  /**
+   * Whether {@code m} is the source of a clone a fault broke: the source must then stay stopped,
+   * since a clone that cannot be stopped may still use the shared database.
+   */
+  private boolean cloneBroken(Model m) {
+    if (!(plan.strategy() instanceof Strategy.CloneAndMigrate)) {
+      return false;
+    }
+    Model clone = nodes.get(servingNode(m.id));
+    return clone != null && clone.faulted;
   }
 
   private List<String> wrongs(Model m) {

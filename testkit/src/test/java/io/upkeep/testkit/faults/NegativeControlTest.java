@@ -14,6 +14,7 @@ import io.upkeep.TaskCap;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.ForwardingClusterPort;
 import io.upkeep.testkit.Fault;
 import io.upkeep.testkit.NodeSpec;
 import java.time.Duration;
@@ -156,11 +157,12 @@ class NegativeControlTest {
    * A port that tells lies about what it observes. It waits on the fake with the fake's own last
    * snapshot, since a lied-about snapshot never equals the fake's and would wake it at once.
    */
-  abstract static class LyingPort implements ClusterPort {
+  abstract static class LyingPort extends ForwardingClusterPort {
     final FakeCluster fake;
     private ClusterSnapshot lastReal;
 
     LyingPort(FakeCluster fake) {
+      super(fake);
       this.fake = fake;
     }
 
@@ -176,41 +178,6 @@ class NegativeControlTest {
     @Override
     public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
       return fake.awaitChange(lastReal == null ? fake.observe() : lastReal, maxWait);
-    }
-
-    @Override
-    public Constraints constraints() {
-      return fake.constraints();
-    }
-
-    @Override
-    public void setTaskCap(NodeId node, TaskCap cap) {
-      fake.setTaskCap(node, cap);
-    }
-
-    @Override
-    public void drain(NodeId node, Instant deadline) {
-      fake.drain(node, deadline);
-    }
-
-    @Override
-    public void undrain(NodeId node) {
-      fake.undrain(node);
-    }
-
-    @Override
-    public void setMaintenanceMode(boolean on) {
-      fake.setMaintenanceMode(on);
-    }
-
-    @Override
-    public int runningWork(NodeId node) {
-      return fake.runningWork(node);
-    }
-
-    @Override
-    public void removeMember(NodeId node) {
-      fake.removeMember(node);
     }
   }
 

@@ -26,6 +26,7 @@ import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.HostPort;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.ForwardingClusterPort;
 import io.upkeep.testkit.HostOperation;
 import io.upkeep.testkit.InvariantMonitor;
 import io.upkeep.testkit.NodeSpec;
@@ -473,12 +474,11 @@ final class ScheduleRunner {
   }
 
   /** The run's cluster port, counting observations so that a loop that never lets time pass still ends. */
-  private final class Guarded implements ClusterPort {
-    private final ClusterPort delegate;
+  private final class Guarded extends ForwardingClusterPort {
     private long observations;
 
     Guarded(ClusterPort delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
@@ -486,47 +486,15 @@ final class ScheduleRunner {
       if (++observations > MAX_OBSERVATIONS && executing) {
         throw new Stalled("the run observed the cluster " + MAX_OBSERVATIONS + " times without ending");
       }
-      return delegate.observe();
+      return super.observe();
     }
 
-    @Override
-    public Constraints constraints() {
-      return delegate.constraints();
-    }
 
-    @Override
-    public void setTaskCap(NodeId node, TaskCap cap) {
-      delegate.setTaskCap(node, cap);
-    }
 
-    @Override
-    public void drain(NodeId node, Instant deadline) {
-      delegate.drain(node, deadline);
-    }
 
-    @Override
-    public void undrain(NodeId node) {
-      delegate.undrain(node);
-    }
 
-    @Override
-    public void setMaintenanceMode(boolean on) {
-      delegate.setMaintenanceMode(on);
-    }
 
-    @Override
-    public int runningWork(NodeId node) {
-      return delegate.runningWork(node);
-    }
 
-    @Override
-    public void removeMember(NodeId node) {
-      delegate.removeMember(node);
-    }
 
-    @Override
-    public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
-      return delegate.awaitChange(since, maxWait);
-    }
   }
 }

@@ -40,6 +40,7 @@ import io.upkeep.event.UpgradeEvent;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.ForwardingClusterPort;
 import io.upkeep.testkit.Fault;
 import io.upkeep.testkit.HostOperation;
 import io.upkeep.testkit.InvariantMonitor;
@@ -705,12 +706,11 @@ class SafetyUnderFaultsTest {
   }
 
   /** A cluster port that cannot observe while {@code down} is set: its answers are not retryable. */
-  static final class Flaky implements ClusterPort {
-    private final FakeCluster cluster;
+  static final class Flaky extends ForwardingClusterPort {
     private final AtomicBoolean down;
 
     Flaky(FakeCluster cluster, AtomicBoolean down) {
-      this.cluster = cluster;
+      super(cluster);
       this.down = down;
     }
 
@@ -719,47 +719,15 @@ class SafetyUnderFaultsTest {
       if (down.get()) {
         throw new ClusterOperationException("the API rejected the credential", false);
       }
-      return cluster.observe();
+      return super.observe();
     }
 
-    @Override
-    public Constraints constraints() {
-      return cluster.constraints();
-    }
 
-    @Override
-    public void setTaskCap(NodeId node, TaskCap cap) {
-      cluster.setTaskCap(node, cap);
-    }
 
-    @Override
-    public void drain(NodeId node, Instant deadline) {
-      cluster.drain(node, deadline);
-    }
 
-    @Override
-    public void undrain(NodeId node) {
-      cluster.undrain(node);
-    }
 
-    @Override
-    public void setMaintenanceMode(boolean on) {
-      cluster.setMaintenanceMode(on);
-    }
 
-    @Override
-    public int runningWork(NodeId node) {
-      return cluster.runningWork(node);
-    }
 
-    @Override
-    public void removeMember(NodeId node) {
-      cluster.removeMember(node);
-    }
 
-    @Override
-    public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
-      return cluster.awaitChange(since, maxWait);
-    }
   }
 }

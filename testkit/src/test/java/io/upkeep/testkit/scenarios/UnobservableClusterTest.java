@@ -19,6 +19,7 @@ import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.ForwardingClusterPort;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -27,12 +28,13 @@ import org.junit.jupiter.api.Test;
 class UnobservableClusterTest {
 
   /** The fake, except that observing it fails while {@code down} is set. */
-  static final class Flaky implements ClusterPort {
+  static final class Flaky extends ForwardingClusterPort {
     final FakeCluster fake;
     boolean down;
     boolean wentDown;
 
     Flaky(FakeCluster fake) {
+      super(fake);
       this.fake = fake;
     }
 
@@ -44,45 +46,13 @@ class UnobservableClusterTest {
       return fake.observe();
     }
 
-    @Override
-    public Constraints constraints() {
-      return fake.constraints();
-    }
 
-    @Override
-    public void setTaskCap(NodeId node, TaskCap cap) {
-      fake.setTaskCap(node, cap);
-    }
 
-    @Override
-    public void drain(NodeId node, Instant deadline) {
-      fake.drain(node, deadline);
-    }
 
-    @Override
-    public void undrain(NodeId node) {
-      fake.undrain(node);
-    }
 
-    @Override
-    public void setMaintenanceMode(boolean on) {
-      fake.setMaintenanceMode(on);
-    }
 
-    @Override
-    public int runningWork(NodeId node) {
-      return fake.runningWork(node);
-    }
 
-    @Override
-    public void removeMember(NodeId node) {
-      fake.removeMember(node);
-    }
 
-    @Override
-    public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
-      return fake.awaitChange(since, maxWait);
-    }
   }
 
   @Test
