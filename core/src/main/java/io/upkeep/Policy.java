@@ -479,13 +479,18 @@ public record Policy(
     /**
      * The policy.
      *
-     * @throws IllegalStateException if the drain deadline was not set
+     * @throws IllegalStateException if the drain deadline was not set, or settings contradict each
+     *     other (an approval of canaries without canaries)
      */
     public Policy build() {
       if (drainDeadline == null) {
         throw new IllegalStateException(
             "drainDeadline is required: call drainDeadline(Duration.ofMinutes(30)) or similar; "
                 + "there is no default because a drain that can wait forever stalls the whole upgrade");
+      }
+      if (approveCanaries && canaries == 0) {
+        throw new IllegalStateException("approveCanaries(true) asks for an approval after the canaries, but "
+            + "canaries is 0: set canaries(1) or more, or approveCanaries(false)");
       }
       return new Policy(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout,
           settle, healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp,

@@ -72,6 +72,13 @@ class PolicyTest {
     }
 
     @Test
+    void rejectsAnApprovalOfCanariesWithoutCanaries() {
+      assertThatIllegalStateException().isThrownBy(() -> Policy.builder().drainDeadline(Duration.ofMinutes(30))
+              .canaries(0).approveCanaries(true).build())
+          .withMessageContaining("approveCanaries(true)").withMessageContaining("canaries is 0");
+    }
+
+    @Test
     void rejectsATrafficRampThatDoesNotRise() {
       assertThatIllegalArgumentException().isThrownBy(() -> Policy.builder().trafficRamp(50, 10))
           .withMessageContaining("trafficRamp weights must rise").withMessageContaining("[50, 10]");
@@ -281,9 +288,9 @@ class PolicyTest {
     void changesOnlyWhatIsSetAndLeavesTheOriginalAlone() {
       Policy p = everythingSet();
 
-      Policy changed = p.toBuilder().canaries(0).only("node-c").build();
+      Policy changed = p.toBuilder().canaries(1).only("node-c").build();
 
-      assertThat(changed.canaries()).isZero();
+      assertThat(changed.canaries()).isEqualTo(1);
       assertThat(changed.only()).containsExactlyInAnyOrder(id("node-a"), id("node-b"), id("node-c"));
       assertThat(changed.durationHints()).isEqualTo(p.durationHints());
       assertThat(p.canaries()).isEqualTo(2);

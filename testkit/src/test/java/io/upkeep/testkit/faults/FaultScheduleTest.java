@@ -163,7 +163,7 @@ class FaultScheduleTest {
         .collect(Collectors.groupingBy(r -> r.status() == null ? "none" : r.status().name(), TreeMap::new,
             Collectors.counting()));
     long failing = results.stream().filter(r -> !r.findings().isEmpty()).count();
-    return String.format("fault schedules: %d refused by the planner, ended %s, %d with violations, %.1f s wall time",
+    return String.format("fault schedule details: %d refused by the planner, ended %s, %d with violations, %.1f s wall time",
         refused, statuses, failing, seconds);
   }
 

@@ -208,11 +208,13 @@ final class ScheduleGenerator {
   }
 
   private Policy policy(Strategy strategy, String shape) {
+    Budget budget = chance(0.7) ? Budget.ofNodes(1 + r.nextInt(3)) : Budget.ofPercent(10 + r.nextInt(41));
+    int canaries = r.nextInt(3);
     Policy.Builder p = Policy.builder()
-        .budget(chance(0.7) ? Budget.ofNodes(1 + r.nextInt(3)) : Budget.ofPercent(10 + r.nextInt(41)))
-        .canaries(r.nextInt(3))
+        .budget(budget)
+        .canaries(canaries)
         .canarySoak(pick(Duration.ZERO, Duration.ofMinutes(5), Duration.ofMinutes(10)))
-        .approveCanaries(chance(0.25))
+        .approveCanaries(chance(0.25) && canaries > 0)
         .drainDeadline(pick(Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1)))
         .onDrainTimeout(chance(0.3) ? Policy.DrainTimeoutAction.FORCE : Policy.DrainTimeoutAction.FAIL)
         .settle(pick(Duration.ZERO, Duration.ofSeconds(10), Duration.ofSeconds(30)))
