@@ -31,7 +31,8 @@ import java.util.Objects;
   @JsonSubTypes.Type(value = Action.Soak.class, name = "soak"),
   @JsonSubTypes.Type(value = Action.Approval.class, name = "approval"),
   @JsonSubTypes.Type(value = Action.RemoveMember.class, name = "remove-member"),
-  @JsonSubTypes.Type(value = Action.Decommission.class, name = "decommission")
+  @JsonSubTypes.Type(value = Action.Decommission.class, name = "decommission"),
+  @JsonSubTypes.Type(value = Action.RunHook.class, name = "run-hook")
 })
 public sealed interface Action {
 
@@ -265,6 +266,20 @@ public sealed interface Action {
     @Override
     public String describe() {
       return "decommission host";
+    }
+  }
+
+  /** Run the {@link io.upkeep.spi.NodeHook} registered as {@code hook}, placed at {@code point}. */
+  record RunHook(String hook, HookPoint point) implements Action {
+    /** @throws NullPointerException if a component is null */
+    public RunHook {
+      Objects.requireNonNull(hook, "hook");
+      Objects.requireNonNull(point, "point");
+    }
+
+    @Override
+    public String describe() {
+      return "run hook '" + hook + "' (" + point.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")";
     }
   }
 }

@@ -47,6 +47,7 @@ import java.util.TreeSet;
  *     restore, copy, decommission) may run before its step fails
  * @param outOfService what happens to a node that is out of service (drained or ineligible by the
  *     operator, or unhealthy) when the plan is made
+ * @param hooks the node hooks each unit runs, where, and for which roles
  */
 public record Policy(
     Budget budget,
@@ -73,7 +74,8 @@ public record Policy(
     Duration pollInterval,
     Duration blockedTimeout,
     Duration operationDeadline,
-    OutOfServiceAction outOfService) {
+    OutOfServiceAction outOfService,
+    List<Hook> hooks) {
 
   /** Default budget: one node of a role at a time. */
   public static final Budget DEFAULT_BUDGET = Budget.ofNodes(1);
@@ -99,6 +101,34 @@ public record Policy(
   public static final Duration DEFAULT_OPERATION_DEADLINE = Duration.ofHours(4);
   /** Default handling of nodes already out of service: upgrade them while they are out, and leave them out. */
   public static final OutOfServiceAction DEFAULT_OUT_OF_SERVICE = OutOfServiceAction.UPGRADE_AND_LEAVE_OUT;
+
+  /**
+   * Where a {@link io.upkeep.spi.NodeHook} runs: its name (as registered with the executor), the
+   * point in each unit, and the roles of the nodes it runs for (empty: every role).
+   *
+   * @param name the hook's name
+   * @param point where in each unit
+   * @param roles the roles it runs for; empty for all
+   */
+  public record Hook(String name, HookPoint point, Set<Role> roles) {
+    /**
+     * @throws NullPointerException if a component is null
+     * @throws IllegalArgumentException if the name is blank
+     */
+    public Hook {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(point, "point");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("a hook needs a name: the one its NodeHook.name() returns");
+      }
+      roles = Collections.unmodifiableSortedSet(new TreeSet<>(roles));
+    }
+
+    /** Whether it runs for nodes of {@code role}. */
+    public boolean appliesTo(Role role) {
+      return roles.isEmpty() || roles.contains(role);
+    }
+  }
 
   /**
    * What the planner does with a node that is out of service when the plan is made: drained or made
@@ -156,6 +186,7 @@ public record Policy(
     requirePositive(blockedTimeout, "blockedTimeout");
     requirePositive(operationDeadline, "operationDeadline");
     Objects.requireNonNull(outOfService, "outOfService");
+    hooks = hooks == null ? List.of() : List.copyOf(hooks);
     trafficRamp = List.copyOf(trafficRamp);
     for (int w : trafficRamp) {
       if (w < 1 || w > 100) {
@@ -235,6 +266,7 @@ public record Policy(
     private Duration blockedTimeout = DEFAULT_BLOCKED_TIMEOUT;
     private Duration operationDeadline = DEFAULT_OPERATION_DEADLINE;
     private OutOfServiceAction outOfService = DEFAULT_OUT_OF_SERVICE;
+    private final List<Hook> hooks = new java.util.ArrayList<>();
 
     private Builder() {}
 
@@ -264,6 +296,7 @@ public record Policy(
       blockedTimeout = p.blockedTimeout;
       operationDeadline = p.operationDeadline;
       outOfService = p.outOfService;
+      hooks.addAll(p.hooks);
     }
 
     /** Nodes of one role out of service at once; default {@link #DEFAULT_BUDGET}. */
@@ -470,6 +503,25 @@ public record Policy(
       return this;
     }
 
+    /**
+     * Runs the node hook named {@code name} (registered with the executor) at {@code point} of each
+     * unit, for nodes of {@code roles} (none given: every role); it shows in the plan as a step.
+     *
+     * @throws IllegalArgumentException if the name is blank, or this hook is already placed at that point
+     */
+    public Builder hook(String name, HookPoint point, String... roles) {
+      Set<Role> r = new TreeSet<>();
+      for (String role : roles) {
+        r.add(Role.of(role));
+      }
+      Hook h = new Hook(name, point, r);
+      if (hooks.stream().anyMatch(o -> o.name().equals(name) && o.point() == point)) {
+        throw new IllegalArgumentException("hook '" + name + "' is already placed " + point + ": place it once");
+      }
+      hooks.add(h);
+      return this;
+    }
+
     /** What to do with nodes out of service when the plan is made; default {@link #DEFAULT_OUT_OF_SERVICE}. */
     public Builder outOfService(OutOfServiceAction value) {
       outOfService = Objects.requireNonNull(value, "outOfService");
@@ -495,7 +547,7 @@ public record Policy(
       return new Policy(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout,
           settle, healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp,
           snapshots, failureThreshold, onFailure, allowDowntime, forceVersionSkew, probes,
-          only, durationHints, pollInterval, blockedTimeout, operationDeadline, outOfService);
+          only, durationHints, pollInterval, blockedTimeout, operationDeadline, outOfService, hooks);
     }
   }
 }

@@ -6,6 +6,7 @@ import io.upkeep.internal.Reconciler;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.HealthProbe;
 import io.upkeep.spi.HostPort;
+import io.upkeep.spi.NodeHook;
 import io.upkeep.spi.TimeSource;
 import io.upkeep.spi.TrafficPort;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ public final class UpgradeExecutor {
   private final TrafficPort traffic;
   private final TimeSource time;
   private final Map<String, HealthProbe> probes;
+  private final Map<String, NodeHook> hooks;
   private final List<UpgradeListener> listeners;
 
   private UpgradeExecutor(Builder b) {
@@ -37,6 +39,7 @@ public final class UpgradeExecutor {
     this.traffic = b.traffic;
     this.time = b.time;
     this.probes = Map.copyOf(b.probes);
+    this.hooks = Map.copyOf(b.hooks);
     this.listeners = List.copyOf(b.listeners);
   }
 
@@ -57,7 +60,8 @@ public final class UpgradeExecutor {
    */
   public UpgradeRun start(UpgradePlan plan) {
     Objects.requireNonNull(plan, "plan");
-    Reconciler reconciler = new Reconciler(plan, null, newRunId(plan), cluster, host, traffic, time, probes, listeners);
+    Reconciler reconciler = new Reconciler(plan, null, newRunId(plan), cluster, host, traffic, time, probes, hooks,
+        listeners);
     List<String> drift = ClusterDrift.since(plan, cluster.observe());
     if (!drift.isEmpty()) {
       throw new StalePlanException(plan.id(), drift);
@@ -84,7 +88,8 @@ public final class UpgradeExecutor {
       throw new UpkeepException("run state " + state.runId() + " belongs to plan " + state.planId()
           + ", not " + plan.id() + ": resume it with the plan it was made for");
     }
-    return new UpgradeRun(new Reconciler(plan, state, state.runId(), cluster, host, traffic, time, probes, listeners));
+    return new UpgradeRun(new Reconciler(plan, state, state.runId(), cluster, host, traffic, time, probes, hooks,
+        listeners));
   }
 
   /** Builds an {@link UpgradeExecutor}. Not thread-safe. */
@@ -94,6 +99,7 @@ public final class UpgradeExecutor {
     private TrafficPort traffic;
     private TimeSource time = TimeSource.system();
     private final Map<String, HealthProbe> probes = new LinkedHashMap<>();
+    private final Map<String, NodeHook> hooks = new LinkedHashMap<>();
     private final List<UpgradeListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -131,6 +137,19 @@ public final class UpgradeExecutor {
       Objects.requireNonNull(probe, "probe");
       if (probes.putIfAbsent(probe.name(), probe) != null) {
         throw new IllegalArgumentException("a probe named '" + probe.name() + "' is already registered");
+      }
+      return this;
+    }
+
+    /**
+     * Registers {@code hook} under its name, for policies' {@code hook(...)} placements.
+     *
+     * @throws IllegalArgumentException if a hook with that name is already registered
+     */
+    public Builder hook(NodeHook hook) {
+      Objects.requireNonNull(hook, "hook");
+      if (hooks.putIfAbsent(hook.name(), hook) != null) {
+        throw new IllegalArgumentException("a hook named '" + hook.name() + "' is already registered");
       }
       return this;
     }

@@ -339,7 +339,8 @@ class PolicyTest {
           base.drainDeadline(), base.onDrainTimeout(), base.settle(), base.healthDeadline(), ramp,
           base.rampSoak(), base.trialTaskCap(), base.exclusiveTrial(), base.taskRamp(), base.snapshots(),
           base.failureThreshold(), base.onFailure(), base.allowDowntime(), base.forceVersionSkew(), probes,
-          only, hints, base.pollInterval(), base.blockedTimeout(), base.operationDeadline(), base.outOfService());
+          only, hints, base.pollInterval(), base.blockedTimeout(), base.operationDeadline(), base.outOfService(),
+          base.hooks());
 
       ramp.add(50);
       probes.clear();

@@ -355,6 +355,34 @@ class UpgradePlannerTest {
   class InPlaceOnAnHaCluster {
 
     @Test
+    void placesTheNodeHooksTheyAskForAsStepsOfTheirOwn() {
+      UpgradePlan plan = plan(threeOctopusNodes(), Constraints.NONE, Strategy.inPlace(), TO_WIN2022,
+          policy().probes("api-up").canaries(0)
+              .hook("ticket", HookPoint.BEFORE_UNIT).hook("ticket-close", HookPoint.AFTER_UNIT)
+              .hook("quiesce", HookPoint.BEFORE_STOP).hook("prepare", HookPoint.BEFORE_START)
+              .hook("smoke", HookPoint.AFTER_VERIFY).hook("servers-only", HookPoint.BEFORE_STOP, "server").build());
+
+      PlanUnit unit = plan.units().get(0);
+      NodeId n = unit.node();
+      assertThat(unit.steps()).extracting(PlanStep::node, PlanStep::action).containsExactly(
+          tuple(n, new Action.RunHook("ticket", HookPoint.BEFORE_UNIT)),
+          tuple(n, new Drain()),
+          tuple(n, new Snapshot()),
+          tuple(n, new Action.RunHook("quiesce", HookPoint.BEFORE_STOP)),
+          tuple(n, new StopService()),
+          tuple(n, new Upgrade(TO_WIN2022)),
+          tuple(n, new Action.RunHook("prepare", HookPoint.BEFORE_START)),
+          tuple(n, new StartService()),
+          tuple(n, new AwaitHealthy(WIN2022)),
+          tuple(n, new Verify(List.of("api-up"))),
+          tuple(n, new Action.RunHook("smoke", HookPoint.AFTER_VERIFY)),
+          tuple(n, new Undrain()),
+          tuple(n, new Action.RunHook("ticket-close", HookPoint.AFTER_UNIT)));
+      assertThat(plan.toText()).contains("run hook 'smoke' (after verify)");
+      assertThat(UpgradePlan.fromJson(plan.toJson()).units().get(0).steps()).isEqualTo(unit.steps());
+    }
+
+    @Test
     void upgradesEachNodeDrainSnapshotStopUpgradeStartAwaitVerifyUndrainInThatOrder() {
       UpgradePlan plan = plan(threeOctopusNodes(), Constraints.NONE, Strategy.inPlace(), TO_WIN2022,
           policy().probes("api-up").canaries(0).build());

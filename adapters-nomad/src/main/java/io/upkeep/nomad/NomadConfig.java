@@ -41,7 +41,8 @@ import java.util.function.Function;
  * @param peersJsonRecovery the operator's opt-in to Nomad's documented {@code peers.json} recovery,
  *     which makes an in-place upgrade of a single-server region possible
  * @param transferLeadership whether the raft leader hands leadership to another healthy voter
- *     before its service is stopped (through {@link NomadProcedures#hostPort})
+ *     before its service is stopped (a step {@link NomadProcedures#plan} places, which
+ *     {@link NomadProcedures#executor} runs)
  * @param serverOs the operating system of each server as the operator knows it (Nomad does not
  *     report a server's OS), for OS upgrades of servers
  */
@@ -379,8 +380,8 @@ public record NomadConfig(
      * Opts into Nomad's documented outage recovery for a single-server region
      * (https://developer.hashicorp.com/nomad/tutorials/manage-clusters/outage-recovery#manual-recovery-using-peersjson):
      * with it, the only server may be upgraded in place; {@code hook} writes the given
-     * {@code peers.json} on the server's host before it starts again. Run the host port through
-     * {@link NomadProcedures#hostPort} so the hook is called.
+     * {@code peers.json} on the server's host before it starts again: {@link NomadProcedures#plan}
+     * places the steps, and {@link NomadProcedures#executor} runs them.
      */
     public Builder peersJsonRecovery(PeersJsonHook hook) {
       peersJsonRecovery = Objects.requireNonNull(hook, "hook");
@@ -391,7 +392,8 @@ public record NomadConfig(
      * Whether, before the raft leader's service is stopped, leadership is handed to another healthy
      * voter on the newest version ({@code /v1/operator/raft/transfer-leadership}, Nomad 1.7 and later,
      * needs a management token); default true. The leader is upgraded last either way; without the
-     * transfer, stopping it starts an election. Takes effect through {@link NomadProcedures#hostPort}.
+     * transfer, stopping it starts an election. Takes effect as a step {@link NomadProcedures#plan}
+     * places before each server's stop, run by {@link NomadProcedures#executor}.
      */
     public Builder transferLeadership(boolean value) {
       transferLeadership = value;

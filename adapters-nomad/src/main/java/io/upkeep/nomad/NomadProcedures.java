@@ -1,6 +1,7 @@
 package io.upkeep.nomad;
 
 import io.upkeep.ClusterSnapshot;
+import io.upkeep.HookPoint;
 import io.upkeep.Node;
 import io.upkeep.PlanValidationException;
 import io.upkeep.Policy;
@@ -53,33 +54,20 @@ public final class NomadProcedures {
   }
 
   /**
-   * An executor builder wired for Nomad: {@code nomad} as the cluster, {@code host} (through
-   * {@link #hostPort}) as the host port, the adapter's time source, and the raft health probe
-   * registered. Add listeners (and a traffic port, if any) and build.
+   * An executor builder wired for Nomad: {@code nomad} as the cluster, {@code host} as the host
+   * port, the adapter's time source, the raft health probe and Nomad's node hooks registered
+   * (leadership transfer, single-server {@code peers.json}; {@link #plan} places the ones a region
+   * needs as visible steps). Add listeners (and a traffic port, if any) and build.
    */
   public static UpgradeExecutor.Builder executor(NomadClusterPort nomad, HostPort host) {
     Objects.requireNonNull(nomad, "nomad");
-    return UpgradeExecutor.builder()
+    UpgradeExecutor.Builder b = UpgradeExecutor.builder()
         .cluster(nomad)
-        .host(hostPort(host, nomad))
+        .host(Objects.requireNonNull(host, "host"))
         .time(nomad.config().time())
         .probe(nomad.raftHealthProbe());
-  }
-
-  /**
-   * {@code host}, plus what Nomad's procedures need around a server's restart: before the raft
-   * leader's service is stopped, leadership is transferred to a healthy voter on the newest version
-   * ({@code /v1/operator/raft/transfer-leadership}, Nomad 1.7 and later, management token; where that
-   * is refused or missing, the leader-last ordering alone applies); and with
-   * {@link NomadConfig#peersJsonRecovery} set and a single server, the server's raft identity is
-   * taken before it stops and the hook writes its {@code peers.json} before it starts again. Every
-   * other call goes straight to {@code host}.
-   */
-  public static HostPort hostPort(HostPort host, NomadClusterPort nomad) {
-    Objects.requireNonNull(host, "host");
-    Objects.requireNonNull(nomad, "nomad");
-    NomadConfig c = nomad.config();
-    return c.peersJsonRecovery().isEmpty() && !c.transferLeadership() ? host : new NomadHostPort(host, nomad);
+    NomadHooks.all(nomad).forEach(b::hook);
+    return b;
   }
 
   /**
@@ -87,7 +75,11 @@ public final class NomadProcedures {
    * an in-place upgrade of a single-server region without {@link NomadConfig#peersJsonRecovery}
    * (it would lose the raft quorum; the remedy is the documented {@code peers.json} recovery), plans
    * that need a cluster-wide maintenance mode (clone-and-migrate, a single-node region), and
-   * operating-system or runtime targets Nomad cannot report back.
+   * operating-system or runtime targets Nomad cannot report back. The plan carries Nomad's own
+   * steps, visible in its dry run: before each server stops, leadership moves away from it (with
+   * {@link NomadConfig#transferLeadership}); for a single server with
+   * {@link NomadConfig#peersJsonRecovery}, its raft identity is taken before it stops and its
+   * {@code peers.json} written before it starts. Run it with {@link #executor}, which has the hooks.
    *
    * @throws PlanValidationException naming every problem and its fix
    */
@@ -116,7 +108,7 @@ public final class NomadProcedures {
       problems.add("server " + voters.get(0).id() + " is the region's only raft voter: restarting it in place loses "
           + "quorum and it cannot elect itself again. Nomad documents the way out, a peers.json written before the "
           + "restart (" + PEERS_JSON_GUIDE + "): opt in with NomadConfig.Builder.peersJsonRecovery(hook) and run "
-          + "your host port through NomadProcedures.hostPort(...); or add servers first, or use Strategy.rollingReplace()");
+          + "the plan with NomadProcedures.executor(...); or add servers first, or use Strategy.rollingReplace()");
     }
     boolean serversSelected = selected.stream().anyMatch(n -> n.role().equals(NomadClusterPort.SERVER));
     if (target.os().isPresent() && serversSelected && selected.stream()
@@ -132,6 +124,15 @@ public final class NomadProcedures {
     if (!problems.isEmpty()) {
       throw new PlanValidationException(problems);
     }
-    return planner.plan(snapshot, nomad.constraints(), strategy, target, policy);
+    Policy.Builder withSteps = policy.toBuilder();
+    String server = NomadClusterPort.SERVER.name();
+    if (nomad.config().transferLeadership() && voters.size() > 1) {
+      withSteps.hook(NomadHooks.LEADERSHIP_TRANSFER, HookPoint.BEFORE_STOP, server);
+    }
+    if (nomad.config().peersJsonRecovery().isPresent() && voters.size() == 1) {
+      withSteps.hook(NomadHooks.PEERS_CAPTURE, HookPoint.BEFORE_STOP, server)
+          .hook(NomadHooks.PEERS_JSON, HookPoint.BEFORE_START, server);
+    }
+    return planner.plan(snapshot, nomad.constraints(), strategy, target, withSteps.build());
   }
 }

@@ -4,17 +4,26 @@ import static io.upkeep.nomad.NomadFixture.id;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.upkeep.Action;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.ClusterSnapshot;
 import io.upkeep.Constraints;
 import io.upkeep.DrainState;
 import io.upkeep.Health;
+import io.upkeep.HookPoint;
 import io.upkeep.Node;
+import io.upkeep.PlanStep;
+import io.upkeep.PlanUnit;
 import io.upkeep.Platform;
 import io.upkeep.Role;
 import io.upkeep.Secret;
+import io.upkeep.Strategy;
 import io.upkeep.TaskCap;
 import io.upkeep.UnknownNodeException;
+import io.upkeep.UpgradeExecutor;
+import io.upkeep.UpgradePlan;
+import io.upkeep.UpgradePlanner;
+import io.upkeep.UpgradeTarget;
 import io.upkeep.Version;
 import io.upkeep.VersionSkew;
 import io.upkeep.spi.TimeSource;
@@ -416,9 +425,42 @@ class NomadClusterPortTest {
     }
 
     @Test
-    void leavesTheHostPortAloneWhenNeitherTransferNorPeersJsonIsWanted() {
+    void showsTheLeadershipTransferAsAPlanStepBeforeEachServerStops() {
+      start(NomadFixture.builder().servers(3).clients(0));
+
+      UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(clock()), nomad.port, Strategy.inPlace(),
+          UpgradeTarget.product("1.8.0"), NomadProcedures.policy(Duration.ofMinutes(30)).build());
+
+      for (PlanUnit unit : plan.units()) {
+        List<Action> actions = unit.steps().stream().map(PlanStep::action).toList();
+        int stop = actions.indexOf(new Action.StopService());
+        assertThat(actions.get(stop - 1)).as(unit.node() + ": the step before its stop")
+            .isEqualTo(new Action.RunHook("nomad-leadership-transfer", HookPoint.BEFORE_STOP));
+      }
+      assertThat(plan.toText()).contains("run hook 'nomad-leadership-transfer' (before stop)");
+    }
+
+    @Test
+    void anExecutorBuiltByHandWithoutNomadsHooksRefusesThePlanNamingTheHook() {
+      start(NomadFixture.builder().servers(3).clients(0));
+      UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(clock()), nomad.port, Strategy.inPlace(),
+          UpgradeTarget.product("1.8.0"), NomadProcedures.policy(Duration.ofMinutes(30)).build());
+      UpgradeExecutor byHand = UpgradeExecutor.builder().cluster(nomad.port).host(nomad.cluster).time(clock())
+          .probe(nomad.port.raftHealthProbe()).build();
+
+      assertThatThrownBy(() -> byHand.start(plan))
+          .hasMessageContaining("the policy runs hook 'nomad-leadership-transfer' but no hook of that name is registered")
+          .hasMessageContaining("NomadProcedures.executor");
+    }
+
+    @Test
+    void plansNoLeadershipTransferWhenItIsTurnedOff() {
       start(NomadFixture.builder().servers(3).clients(0).config(c -> c.transferLeadership(false)));
-      assertThat(NomadProcedures.hostPort(nomad.cluster, nomad.port)).isSameAs(nomad.cluster);
+
+      UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(clock()), nomad.port, Strategy.inPlace(),
+          UpgradeTarget.product("1.8.0"), NomadProcedures.policy(Duration.ofMinutes(30)).build());
+
+      assertThat(plan.steps()).extracting(PlanStep::action).noneMatch(a -> a instanceof Action.RunHook);
     }
   }
 

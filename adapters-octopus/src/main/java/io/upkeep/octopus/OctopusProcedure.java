@@ -9,6 +9,7 @@ import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.HealthProbe;
+import io.upkeep.spi.NodeHook;
 import io.upkeep.spi.TimeSource;
 import java.util.List;
 import java.util.Objects;
@@ -24,7 +25,7 @@ import java.util.function.UnaryOperator;
  * <pre>{@code
  * OctopusProcedure ha = OctopusProcedures.highAvailabilityHostUpgrade(octopus);
  * UpgradePlan plan = ha.plan(octopus, UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"), TimeSource.system());
- * UpgradeRun run = ha.registerProbes(UpgradeExecutor.builder()).cluster(octopus).host(myHosts).traffic(myLoadBalancer)
+ * UpgradeRun run = ha.register(UpgradeExecutor.builder()).cluster(octopus).host(myHosts).traffic(myLoadBalancer)
  *     .build().start(plan);
  * }</pre>
  *
@@ -32,19 +33,23 @@ import java.util.function.UnaryOperator;
  * @param strategy how nodes are moved
  * @param policy the pace, gates and deadlines
  * @param probes the probes {@code policy.probes()} names, to register with the executor
+ * @param hooks the node hooks {@code policy.hooks()} places (Octopus's own steps, such as the
+ *     re-registration of polling Tentacles), to register with the executor
  * @param notes what the procedure does step by step, and what it leaves to you
  */
-public record OctopusProcedure(String name, Strategy strategy, Policy policy, List<HealthProbe> probes, List<String> notes) {
+public record OctopusProcedure(String name, Strategy strategy, Policy policy, List<HealthProbe> probes,
+    List<NodeHook> hooks, List<String> notes) {
 
   /**
    * @throws NullPointerException if a component is null
-   * @throws IllegalArgumentException if the policy names a probe that is not among {@code probes}
+   * @throws IllegalArgumentException if the policy names a probe or hook the procedure does not have
    */
   public OctopusProcedure {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(policy, "policy");
     probes = List.copyOf(probes);
+    hooks = List.copyOf(hooks);
     notes = List.copyOf(notes);
     List<String> have = probes.stream().map(HealthProbe::name).toList();
     for (String p : policy.probes()) {
@@ -53,12 +58,19 @@ public record OctopusProcedure(String name, Strategy strategy, Policy policy, Li
             + have + ": add the probe or remove it from the policy");
       }
     }
+    List<String> hooked = hooks.stream().map(NodeHook::name).toList();
+    for (Policy.Hook h : policy.hooks()) {
+      if (!hooked.contains(h.name())) {
+        throw new IllegalArgumentException("the policy of " + name + " places hook '" + h.name() + "' but the procedure "
+            + "has " + hooked + ": add the hook or remove it from the policy");
+      }
+    }
   }
 
   /** A copy whose policy is {@code change} applied to a builder holding this one's. */
   public OctopusProcedure withPolicy(UnaryOperator<Policy.Builder> change) {
     Objects.requireNonNull(change, "change");
-    return new OctopusProcedure(name, strategy, change.apply(policy.toBuilder()).build(), probes, notes);
+    return new OctopusProcedure(name, strategy, change.apply(policy.toBuilder()).build(), probes, hooks, notes);
   }
 
   /**
@@ -76,10 +88,11 @@ public record OctopusProcedure(String name, Strategy strategy, Policy policy, Li
     return UpgradePlanner.create(time).plan(snapshot, cluster.constraints(), strategy, target, policy);
   }
 
-  /** Registers this procedure's probes with {@code executor}, and returns it. */
-  public UpgradeExecutor.Builder registerProbes(UpgradeExecutor.Builder executor) {
+  /** Registers this procedure's probes and hooks with {@code executor}, and returns it. */
+  public UpgradeExecutor.Builder register(UpgradeExecutor.Builder executor) {
     Objects.requireNonNull(executor, "executor");
     probes.forEach(executor::probe);
+    hooks.forEach(executor::hook);
     return executor;
   }
 }

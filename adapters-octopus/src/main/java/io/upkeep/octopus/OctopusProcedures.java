@@ -4,12 +4,14 @@ import io.upkeep.Budget;
 import io.upkeep.ClusterSnapshot;
 import io.upkeep.Node;
 import io.upkeep.PlanValidationException;
+import io.upkeep.HookPoint;
 import io.upkeep.Policy;
 import io.upkeep.Strategy;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.Version;
-import io.upkeep.octopus.internal.TentacleProbe;
+import io.upkeep.octopus.internal.TentacleHook;
 import io.upkeep.spi.HealthProbe;
+import io.upkeep.spi.NodeHook;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +74,7 @@ public final class OctopusProcedures {
         .trialTaskCap(TRIAL_TASK_CAP).exclusiveTrial(true).taskRamp(TASK_RAMP)
         .probes(direct.name())
         .build();
-    return new OctopusProcedure("ha-host-upgrade", Strategy.rollingReplace(), policy, List.of(direct), List.of(
+    return new OctopusProcedure("ha-host-upgrade", Strategy.rollingReplace(), policy, List.of(direct), List.of(), List.of(
         "Your HostPort.provision installs the SAME Octopus version on the new host and joins it to the cluster "
             + "(existing database, Master Key) at task cap 0; Octopus versions cannot be mixed, so the target may change "
             + "only the OS and .NET (validate refuses a product change).",
@@ -106,7 +108,7 @@ public final class OctopusProcedures {
         .snapshots(true)
         .probes(direct.name())
         .build();
-    return new OctopusProcedure("single-server-patching", Strategy.inPlace(), policy, List.of(direct), List.of(
+    return new OctopusProcedure("single-server-patching", Strategy.inPlace(), policy, List.of(direct), List.of(), List.of(
         "DOWNTIME: schedule a maintenance window with the teams using Octopus; while maintenance mode is on, only "
             + "administrators can change anything or queue tasks.",
         "Running and already queued tasks (scheduled deployments too) still finish, and system tasks keep being queued: "
@@ -135,7 +137,7 @@ public final class OctopusProcedures {
         .snapshots(true)
         .probes(api.name())
         .build();
-    return new OctopusProcedure("ha-patching", Strategy.inPlace(), policy, List.of(api), List.of(
+    return new OctopusProcedure("ha-patching", Strategy.inPlace(), policy, List.of(api), List.of(), List.of(
         "No downtime: one node at a time is drained, patched and undrained while the others run tasks.",
         "Drained nodes finish their tasks (never interrupted); the drain deadline bounds the wait.",
         "If a node fails, its host is restored to the snapshot, started and undrained; never restore the database."));
@@ -172,16 +174,12 @@ public final class OctopusProcedures {
   private static OctopusProcedure clone(OctopusClusterPort octopus, TentacleReRegistration hook) {
     Objects.requireNonNull(octopus, "octopus");
     Strategy.CloneAndMigrate strategy = (Strategy.CloneAndMigrate) Strategy.cloneAndMigrate(hook != null);
-    List<HealthProbe> probes = new ArrayList<>();
-    probes.add(octopus.nodeProbe());
-    if (hook != null) {
-      probes.add(new TentacleProbe(strategy.cloneSuffix(), hook));
-    }
-    Policy policy = base()
+    List<NodeHook> hooks = hook == null ? List.of() : List.of(new TentacleHook(strategy.cloneSuffix(), hook));
+    Policy.Builder policy = base()
         .allowDowntime(true)
         .canarySoak(Duration.ZERO)
-        .probes(probes.stream().map(HealthProbe::name).toArray(String[]::new))
-        .build();
+        .probes(octopus.nodeProbe().name());
+    hooks.forEach(h -> policy.hook(h.name(), HookPoint.AFTER_VERIFY));
     List<String> notes = new ArrayList<>(List.of(
         "DOWNTIME from quiesce to cut-over: the source is stopped before the clone starts, because two instances must "
             + "never run against one database.",
@@ -193,11 +191,11 @@ public final class OctopusProcedures {
         "Check CI/build-server plug-ins and your own API scripts against the clone before approving."));
     notes.add(hook != null
         ? "The address changes: polling Tentacles are re-registered with the clone by your TentacleReRegistration "
-            + "while the clone is verified (probe " + TentacleProbe.NAME + ")."
+            + "once the clone is verified, as a step of the plan (hook " + TentacleHook.NAME + ")."
         : "The clone must answer at the source's address (DNS name); if the address changes and you use polling "
             + "Tentacles, use cloneAndMigrate(octopus, reRegistration) instead.");
-    return new OctopusProcedure(hook != null ? "clone-and-migrate-new-address" : "clone-and-migrate", strategy, policy,
-        probes, notes);
+    return new OctopusProcedure(hook != null ? "clone-and-migrate-new-address" : "clone-and-migrate", strategy,
+        policy.build(), List.of(octopus.nodeProbe()), hooks, notes);
   }
 
   private static Policy.Builder base() {

@@ -85,7 +85,7 @@ final class Octopus implements AutoCloseable {
     InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan);
     List<UpgradeEvent> events = new CopyOnWriteArrayList<>();
     UpgradeRun[] run = new UpgradeRun[1];
-    run[0] = procedure.registerProbes(UpgradeExecutor.builder())
+    run[0] = procedure.register(UpgradeExecutor.builder())
         .cluster(port).host(cluster).traffic(cluster).time(cluster.clock())
         .listener(e -> {
           events.add(e);

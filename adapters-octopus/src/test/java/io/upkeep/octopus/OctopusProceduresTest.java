@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.upkeep.Action;
+import io.upkeep.HookPoint;
 import io.upkeep.Node;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
@@ -423,7 +424,9 @@ class OctopusProceduresTest {
       assertThat(OctopusProcedures.cloneAndMigrate(octopus.port, (s, c) -> true).strategy())
           .isEqualTo(Strategy.cloneAndMigrate(true));
       assertThat(OctopusProcedures.cloneAndMigrate(octopus.port, (s, c) -> true).policy().probes())
-          .containsExactly(OctopusNodeProbe.DIRECT, "octopus-polling-tentacles");
+          .containsExactly(OctopusNodeProbe.DIRECT);
+      assertThat(OctopusProcedures.cloneAndMigrate(octopus.port, (s, c) -> true).policy().hooks())
+          .containsExactly(new Policy.Hook("octopus-polling-tentacles", HookPoint.AFTER_VERIFY, java.util.Set.of()));
       assertThat(OctopusProcedures.highAvailabilityPatching(octopus.port).policy().allowDowntime()).isFalse();
       assertThat(OctopusProcedures.highAvailabilityPatching(octopus.port).policy().probes())
           .containsExactly(OctopusNodeProbe.API_ONLY);

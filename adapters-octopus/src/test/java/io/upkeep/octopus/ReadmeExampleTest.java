@@ -57,7 +57,7 @@ class ReadmeExampleTest {
           UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"), cluster.clock());
       System.out.println(plan.toText());                        // the dry run
 
-      UpgradeRun run = procedure.registerProbes(UpgradeExecutor.builder())
+      UpgradeRun run = procedure.register(UpgradeExecutor.builder())
           .cluster(octopus)                                     // Octopus, over its REST API
           .host(cluster)                                        // your HostPort: VMs and installs
           .traffic(cluster)                                     // your TrafficPort: the load balancer

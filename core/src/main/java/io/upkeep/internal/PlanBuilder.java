@@ -4,6 +4,7 @@ import io.upkeep.Action;
 import io.upkeep.ClusterSnapshot;
 import io.upkeep.Constraints;
 import io.upkeep.Durations;
+import io.upkeep.HookPoint;
 import io.upkeep.Node;
 import io.upkeep.NodeId;
 import io.upkeep.PlanStep;
@@ -109,7 +110,7 @@ public final class PlanBuilder {
       after.remove(n.id());
       doneByRole.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id());
       units.add(new PlanUnit(n.id(), n.role(), canary, expected(n), after.stream().distinct().toList(),
-          steps(n, canary, todo.size() == snapshot.nodes().size() && snapshot.nodes().size() == 1)));
+          withHooks(n, steps(n, canary, todo.size() == snapshot.nodes().size() && snapshot.nodes().size() == 1))));
     }
     if (constraints.leaderLast()) {
       snapshot.nodes().stream().filter(n -> n.leader() && constraints.quorumRoles().contains(n.role())
@@ -370,6 +371,50 @@ public final class PlanBuilder {
       s.add(n.id(), new Action.Decommission(), "the source's host is no longer needed");
     }
     return s.steps;
+  }
+
+  /**
+   * {@code steps} with the policy's node hooks for {@code n}'s role placed as steps of their own:
+   * first and last in the unit, before each stop and start, and after the health checks that follow
+   * a start.
+   */
+  private List<PlanStep> withHooks(Node n, List<PlanStep> steps) {
+    List<Policy.Hook> hooks = policy.hooks().stream().filter(h -> h.appliesTo(n.role())).toList();
+    if (hooks.isEmpty()) {
+      return steps;
+    }
+    StepList out = new StepList(n.id(), "");
+    hooksAt(out, hooks, HookPoint.BEFORE_UNIT, n.id());
+    java.util.Set<NodeId> started = new java.util.HashSet<>();
+    for (int i = 0; i < steps.size(); i++) {
+      PlanStep step = steps.get(i);
+      if (step.action() instanceof Action.StopService) {
+        hooksAt(out, hooks, HookPoint.BEFORE_STOP, step.node());
+      } else if (step.action() instanceof Action.StartService) {
+        hooksAt(out, hooks, HookPoint.BEFORE_START, step.node());
+        started.add(step.node());
+      }
+      out.add(step.node(), step.action(), step.reason());
+      boolean checkEnds = isHealthCheck(step) && (i + 1 == steps.size() || !isHealthCheck(steps.get(i + 1))
+          || !steps.get(i + 1).node().equals(step.node()));
+      if (checkEnds && started.remove(step.node())) {
+        hooksAt(out, hooks, HookPoint.AFTER_VERIFY, step.node());
+      }
+    }
+    hooksAt(out, hooks, HookPoint.AFTER_UNIT, n.id());
+    return out.steps;
+  }
+
+  private static boolean isHealthCheck(PlanStep step) {
+    return step.action() instanceof Action.AwaitHealthy || step.action() instanceof Action.Verify;
+  }
+
+  private static void hooksAt(StepList out, List<Policy.Hook> hooks, HookPoint point, NodeId node) {
+    for (Policy.Hook h : hooks) {
+      if (h.point() == point) {
+        out.add(node, new Action.RunHook(h.name(), point), "policy places hook '" + h.name() + "' here");
+      }
+    }
   }
 
   private void canaryGates(StepList s, Node n, NodeId subject, boolean canary) {

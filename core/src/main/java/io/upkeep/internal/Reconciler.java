@@ -24,6 +24,7 @@ import io.upkeep.event.UpgradeListener;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.HealthProbe;
 import io.upkeep.spi.HostPort;
+import io.upkeep.spi.NodeHook;
 import io.upkeep.spi.TimeSource;
 import io.upkeep.spi.TrafficPort;
 import java.time.Duration;
@@ -106,8 +107,9 @@ public final class Reconciler {
   private final Map<String, String> declines = new LinkedHashMap<>();
 
   public Reconciler(UpgradePlan plan, RunState state, String runId, ClusterPort cluster, HostPort host,
-      TrafficPort traffic, TimeSource time, Map<String, HealthProbe> probes, List<UpgradeListener> listeners) {
-    StepDriver.checkPrerequisites(plan, host, probes);
+      TrafficPort traffic, TimeSource time, Map<String, HealthProbe> probes, Map<String, NodeHook> hooks,
+      List<UpgradeListener> listeners) {
+    StepDriver.checkPrerequisites(plan, host, probes, hooks);
     this.plan = plan;
     this.policy = plan.policy();
     this.runId = runId;
@@ -115,7 +117,7 @@ public final class Reconciler {
     this.time = time;
     this.listeners = listeners;
     this.hinted = new HashSet<>(policy.durationHints().keySet());
-    this.driver = new StepDriver(plan, runId, cluster, host, traffic, probes, steps, approvals, origins,
+    this.driver = new StepDriver(plan, runId, cluster, host, traffic, probes, hooks, steps, approvals, origins,
         this::leaderMustWait);
     int i = 0;
     for (PlanUnit u : plan.units()) {

@@ -18,6 +18,7 @@ import io.upkeep.UpkeepException;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.HealthProbe;
 import io.upkeep.spi.HostPort;
+import io.upkeep.spi.NodeHook;
 import io.upkeep.spi.OperationHandle;
 import io.upkeep.spi.OperationStatus;
 import io.upkeep.spi.TrafficPort;
@@ -46,6 +47,7 @@ final class StepDriver {
   private final HostPort host;
   private final TrafficPort traffic;
   private final Map<String, HealthProbe> probes;
+  private final Map<String, NodeHook> hooks;
   private final Map<String, StepState> steps;
   private final Set<String> approvals;
   private final Map<NodeId, NodeOrigin> origins;
@@ -53,7 +55,7 @@ final class StepDriver {
   private final Function<NodeId, String> leaderMustWait;
 
   StepDriver(UpgradePlan plan, String runId, ClusterPort cluster, HostPort host, TrafficPort traffic,
-      Map<String, HealthProbe> probes, Map<String, StepState> steps, Set<String> approvals,
+      Map<String, HealthProbe> probes, Map<String, NodeHook> hooks, Map<String, StepState> steps, Set<String> approvals,
       Map<NodeId, NodeOrigin> origins, Function<NodeId, String> leaderMustWait) {
     this.plan = plan;
     this.policy = plan.policy();
@@ -62,6 +64,7 @@ final class StepDriver {
     this.host = host;
     this.traffic = traffic;
     this.probes = probes;
+    this.hooks = hooks;
     this.steps = steps;
     this.approvals = approvals;
     this.origins = origins;
@@ -140,6 +143,9 @@ final class StepDriver {
     }
     if (a instanceof Action.Soak s) {
       return soak(step, found, st, now, s.duration());
+    }
+    if (a instanceof Action.RunHook h) {
+      return hook(step, st, now, h);
     }
     if (isHostOperation(a)) {
       return hostOperation(step, snap, st, now, unitSteps, guard);
@@ -232,6 +238,31 @@ final class StepDriver {
       return Outcome.sent();
     }
     return untilDeadline(n, now, st.actingSince().plus(policy.drainDeadline()));
+  }
+
+  /** Runs a node hook (user or vendor code): a throw is a failure of the step, never of the run. */
+  private Outcome hook(PlanStep step, StepState st, Instant now, Action.RunHook h) {
+    StepState acting = st.actingSince() == null ? st.issued(now) : st;
+    steps.put(step.id(), acting);
+    OperationStatus s;
+    try {
+      s = hooks.get(h.hook()).run(runId + "/" + step.id(), step.node());
+    } catch (RuntimeException e) {
+      return Outcome.fail("hook '" + h.hook() + "' failed on " + step.node() + ": " + e);
+    }
+    if (s.state() == OperationStatus.State.SUCCEEDED) {
+      return Outcome.done(s.detail());
+    }
+    if (s.state() == OperationStatus.State.FAILED) {
+      return Outcome.fail("hook '" + h.hook() + "' failed on " + step.node() + ": " + s.detail());
+    }
+    Instant deadline = acting.actingSince().plus(policy.operationDeadline());
+    if (!now.isBefore(deadline)) {
+      return Outcome.fail("hook '" + h.hook() + "' on " + step.node() + " did not finish within the operation deadline of "
+          + Durations.format(policy.operationDeadline()) + (s.detail().isEmpty() ? "" : " (last: " + s.detail() + ")")
+          + ": check it, or raise Policy.operationDeadline");
+    }
+    return Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())));
   }
 
   private Outcome soak(PlanStep step, Optional<Node> found, StepState st, Instant now, Duration d) {
@@ -412,8 +443,9 @@ final class StepDriver {
     return a.isBefore(b) ? a : b;
   }
 
-  /** Checks, before anything is touched, that every port and probe the plan needs is there. */
-  static void checkPrerequisites(UpgradePlan plan, HostPort host, Map<String, HealthProbe> probes) {
+  /** Checks, before anything is touched, that every port, probe and hook the plan needs is there. */
+  static void checkPrerequisites(UpgradePlan plan, HostPort host, Map<String, HealthProbe> probes,
+      Map<String, NodeHook> hooks) {
     List<String> missing = new ArrayList<>();
     if (host == null && plan.steps().stream().anyMatch(s -> isHostOperation(s.action()))) {
       missing.add("the plan changes hosts but the executor has no host port: call host(...) on its builder");
@@ -422,6 +454,13 @@ final class StepDriver {
       if (!probes.containsKey(p)) {
         missing.add("the policy names probe '" + p + "' but no probe of that name is registered (registered: "
             + probes.keySet() + "): call probe(...) on the executor's builder");
+      }
+    }
+    for (String h : plan.policy().hooks().stream().map(io.upkeep.Policy.Hook::name).distinct().toList()) {
+      if (!hooks.containsKey(h)) {
+        missing.add("the policy runs hook '" + h + "' but no hook of that name is registered (registered: "
+            + hooks.keySet() + "): call hook(...) on the executor's builder (an integration's procedures register "
+            + "their own, such as NomadProcedures.executor)");
       }
     }
     if (!missing.isEmpty()) {

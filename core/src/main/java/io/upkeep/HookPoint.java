@@ -1,0 +1,22 @@
+package io.upkeep;
+
+/**
+ * Where in each unit a {@link io.upkeep.spi.NodeHook} runs, as a plan step of its own. The planner
+ * places one step per point and per node the point applies to; the unit's own steps go on only
+ * once the hook's step is done.
+ */
+public enum HookPoint {
+  /** The unit's first step, before anything is touched (open a change ticket, silence monitoring). */
+  BEFORE_UNIT,
+  /** Just before each stop of a node's service (Nomad: move raft leadership away). */
+  BEFORE_STOP,
+  /** Just before each start of a node's service (Nomad: write a single server's peers.json). */
+  BEFORE_START,
+  /**
+   * Just after a started node was found healthy and verified, before it takes work (Octopus:
+   * re-register polling Tentacles with a clone at a new address; a smoke test).
+   */
+  AFTER_VERIFY,
+  /** The unit's last step (close the change ticket, bring monitoring back). */
+  AFTER_UNIT
+}
