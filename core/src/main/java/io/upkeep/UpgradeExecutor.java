@@ -33,11 +33,11 @@ public final class UpgradeExecutor {
   private final Map<String, NodeHook> hooks;
   private final List<UpgradeListener> listeners;
 
-  private UpgradeExecutor(Builder b) {
+  private UpgradeExecutor(Builder b, TimeSource time) {
     this.cluster = b.cluster;
     this.host = b.host;
     this.traffic = b.traffic;
-    this.time = b.time;
+    this.time = time;
     this.probes = Map.copyOf(b.probes);
     this.hooks = Map.copyOf(b.hooks);
     this.listeners = List.copyOf(b.listeners);
@@ -97,7 +97,7 @@ public final class UpgradeExecutor {
     private ClusterPort cluster;
     private HostPort host;
     private TrafficPort traffic;
-    private TimeSource time = TimeSource.system();
+    private TimeSource time;
     private final Map<String, HealthProbe> probes = new LinkedHashMap<>();
     private final Map<String, NodeHook> hooks = new LinkedHashMap<>();
     private final List<UpgradeListener> listeners = new ArrayList<>();
@@ -122,7 +122,10 @@ public final class UpgradeExecutor {
       return this;
     }
 
-    /** The time source; default {@link TimeSource#system()}. */
+    /**
+     * The time source. Default: the cluster port's own ({@link ClusterPort#time()}), else
+     * {@link TimeSource#system()}; give it once, in the adapter's configuration, rather than here.
+     */
     public Builder time(TimeSource value) {
       time = Objects.requireNonNull(value, "time");
       return this;
@@ -163,13 +166,20 @@ public final class UpgradeExecutor {
     /**
      * The executor.
      *
-     * @throws IllegalStateException if no cluster port was set
+     * @throws IllegalStateException if no cluster port was set, or the time source differs from the
+     *     cluster port's own
      */
     public UpgradeExecutor build() {
       if (cluster == null) {
         throw new IllegalStateException("a cluster port is required: call cluster(...) with an adapter or a FakeCluster");
       }
-      return new UpgradeExecutor(this);
+      TimeSource own = cluster.time().orElse(null);
+      if (time != null && own != null && own != time) {
+        throw new IllegalStateException("the executor's time source " + time + " is not the cluster port's " + own
+            + ": a run and its port on two clocks wait wrongly (in real time in a virtual test); give the clock once, "
+            + "in the adapter's configuration (or the FakeCluster's), and leave time(...) out here");
+      }
+      return new UpgradeExecutor(this, time != null ? time : own != null ? own : TimeSource.system());
     }
   }
 }

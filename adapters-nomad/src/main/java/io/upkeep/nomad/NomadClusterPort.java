@@ -128,6 +128,12 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /** The configuration this port uses. */
+  /** The configured {@link NomadConfig#time()}: a run through this port uses it, and may use no other. */
+  @Override
+  public java.util.Optional<io.upkeep.spi.TimeSource> time() {
+    return java.util.Optional.of(config.time());
+  }
+
   public NomadConfig config() {
     return config;
   }

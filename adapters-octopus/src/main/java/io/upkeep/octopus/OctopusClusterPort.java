@@ -101,6 +101,12 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /** The configuration this port uses. */
+  /** The configured {@link OctopusConfig#time()}: a run through this port uses it, and may use no other. */
+  @Override
+  public java.util.Optional<io.upkeep.spi.TimeSource> time() {
+    return java.util.Optional.of(config.time());
+  }
+
   public OctopusConfig config() {
     return config;
   }

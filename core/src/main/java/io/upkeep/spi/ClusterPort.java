@@ -6,6 +6,7 @@ import io.upkeep.NodeId;
 import io.upkeep.TaskCap;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * The target system, as core sees it: what adapters (Octopus Deploy, Nomad) implement and the
@@ -50,4 +51,14 @@ public interface ClusterPort {
    * @return whether a change was seen (false on timeout; spurious true is allowed)
    */
   boolean awaitChange(ClusterSnapshot since, Duration maxWait);
+
+  /**
+   * The time source this port reads and waits on, if it has one of its own (an adapter's
+   * configured clock, the testkit's virtual clock). The executor uses it when it is given no other,
+   * and refuses a different one: a port and a run on two clocks would wait in real time in virtual
+   * tests, or time out at once in production. Empty by default.
+   */
+  default Optional<TimeSource> time() {
+    return Optional.empty();
+  }
 }

@@ -128,6 +128,12 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     return lastObserved;
   }
 
+  /** Its {@link #clock()}: a run on this cluster uses it unless told otherwise, and may use no other. */
+  @Override
+  public Optional<io.upkeep.spi.TimeSource> time() {
+    return Optional.of(clock);
+  }
+
   /** The constraints given to the builder; {@link Constraints#NONE} by default. */
   @Override
   public Constraints constraints() {

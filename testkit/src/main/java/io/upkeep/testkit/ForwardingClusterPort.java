@@ -5,9 +5,11 @@ import io.upkeep.Constraints;
 import io.upkeep.NodeId;
 import io.upkeep.TaskCap;
 import io.upkeep.spi.ClusterPort;
+import io.upkeep.spi.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A {@link ClusterPort} that forwards every call to another, in the manner of Guava's
@@ -76,5 +78,10 @@ public abstract class ForwardingClusterPort implements ClusterPort {
   @Override
   public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
     return delegate.awaitChange(since, maxWait);
+  }
+
+  @Override
+  public Optional<TimeSource> time() {
+    return delegate.time();
   }
 }

@@ -45,6 +45,7 @@ import io.upkeep.testkit.Fault;
 import io.upkeep.testkit.HostOperation;
 import io.upkeep.testkit.InvariantMonitor;
 import io.upkeep.testkit.Rehearsal;
+import io.upkeep.testkit.VirtualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -677,6 +678,27 @@ class SafetyUnderFaultsTest {
       assertThatThrownBy(() -> executor.start(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("plan");
       assertThatThrownBy(() -> executor.resume(null, null)).isInstanceOf(NullPointerException.class)
           .hasMessageContaining("plan");
+    }
+
+    @Test
+    void anExecutorOnAnotherClockThanItsClusterIsRefusedNamingTheFix() {
+      FakeCluster cluster = octopus(2);
+
+      assertThatThrownBy(() -> UpgradeExecutor.builder().cluster(cluster).host(cluster).time(new VirtualClock()).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is not the cluster port's").hasMessageContaining("give the clock once");
+    }
+
+    @Test
+    void anExecutorGivenNoClockRunsOnItsClustersOwn() {
+      FakeCluster cluster = octopus(2);
+      UpgradePlan plan = UpgradePlanner.create(cluster.clock()).plan(cluster, Strategy.inPlace(), PATCHES, policy().build());
+
+      RunReport report = UpgradeExecutor.builder().cluster(cluster).host(cluster).build().start(plan).execute();
+
+      assertThat(report.status()).isEqualTo(RunStatus.SUCCEEDED);
+      assertThat(report.duration()).as("in the cluster's virtual time").isPositive();
+      assertThat(cluster.clock().elapsed()).isEqualTo(report.duration());
     }
 
     @Test
