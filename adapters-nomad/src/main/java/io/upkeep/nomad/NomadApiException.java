@@ -1,18 +1,15 @@
 package io.upkeep.nomad;
 
-import io.upkeep.ClusterOperationException;
-import java.util.Objects;
+import io.upkeep.http.ApiException;
 
 /**
  * Nomad answered a request with an error the adapter has no more specific exception for; carries
- * the request and the status. Nomad's error bodies are plain text, quoted in the message (they never
- * contain the token).
+ * the request, the status, and Nomad's plain-text error body as the
+ * {@linkplain #vendorMessage() vendor message} (credentials redacted), also quoted in the message.
  */
-public class NomadApiException extends ClusterOperationException {
+public class NomadApiException extends ApiException {
 
-  private final String method;
-  private final String path;
-  private final int status;
+  private static final long serialVersionUID = 1L;
 
   /**
    * An error for {@code method path} answered with {@code status}.
@@ -22,26 +19,10 @@ public class NomadApiException extends ClusterOperationException {
    * @param method the request's method
    * @param path the request's path and query
    * @param status the HTTP status, 0 if there was none
+   * @param vendorMessage Nomad's error body, or an empty string
    */
-  public NomadApiException(String message, boolean retryable, String method, String path, int status) {
-    super(message, retryable);
-    this.method = Objects.requireNonNull(method, "method");
-    this.path = Objects.requireNonNull(path, "path");
-    this.status = status;
-  }
-
-  /** The request's method. */
-  public String method() {
-    return method;
-  }
-
-  /** The request's path and query. */
-  public String path() {
-    return path;
-  }
-
-  /** The HTTP status Nomad answered with. */
-  public int status() {
-    return status;
+  public NomadApiException(String message, boolean retryable, String method, String path, int status,
+      String vendorMessage) {
+    super(message, retryable, method, path, status, vendorMessage);
   }
 }

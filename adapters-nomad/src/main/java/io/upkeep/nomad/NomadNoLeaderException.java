@@ -14,8 +14,9 @@ public final class NomadNoLeaderException extends NomadApiException {
    * @param message what happened and what to do next
    * @param method the request's method
    * @param path the request's path and query
+   * @param vendorMessage Nomad's error body, or an empty string
    */
-  public NomadNoLeaderException(String message, String method, String path) {
-    super(message, true, method, path, 500);
+  public NomadNoLeaderException(String message, String method, String path, String vendorMessage) {
+    super(message, true, method, path, 500, vendorMessage);
   }
 }

@@ -106,6 +106,12 @@ class NomadErrorsTest {
       NomadApiException e = catchThrowableOfType(NomadApiException.class, nomad.port::observe);
       assertThat(e).hasMessageContaining("invalid token [redacted] for this region")
           .hasMessageNotContaining(NomadFixture.TOKEN);
+      // The shared shape of both vendors' API errors: the request, the status, the vendor's word.
+      assertThat(e).isInstanceOf(io.upkeep.http.ApiException.class);
+      assertThat(e.method()).isEqualTo("GET");
+      assertThat(e.path()).startsWith("/v1/agent/members");
+      assertThat(e.status()).isEqualTo(400);
+      assertThat(e.vendorMessage()).isEqualTo("invalid token [redacted] for this region");
     }
   }
 

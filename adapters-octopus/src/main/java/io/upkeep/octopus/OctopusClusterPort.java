@@ -177,7 +177,7 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
       if (other != null) {
         throw new OctopusApiException("two Octopus nodes are named '" + name + "' (" + other + " and " + id
             + "): node names must be unique for Upkeep to tell them apart; delete the stale node record in "
-            + "Configuration > Nodes", 200, "", List.of(), false);
+            + "Configuration > Nodes", false, "", "", 200, "", List.of());
       }
       idsSeen.put(id, name);
       int cap = Wire.count(item, "MaxConcurrentTasks", "Items[" + id + "]", request);
@@ -228,7 +228,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
       return Version.of(text);
     } catch (IllegalArgumentException e) {
       throw new OctopusApiException("node " + node + " reports the version '" + text + "', which is not a dotted "
-          + "version such as 2024.1.10309; is the base URL pointing at an Octopus Server?", 200, "", List.of(), false);
+          + "version such as 2024.1.10309; is the base URL pointing at an Octopus Server?", false, "", "", 200, "",
+          List.of());
     }
   }
 

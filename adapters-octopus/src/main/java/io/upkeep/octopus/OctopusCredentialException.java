@@ -25,12 +25,15 @@ public final class OctopusCredentialException extends OctopusApiException {
    * An exception for {@code problem}.
    *
    * @param message the full message, naming the request and the fix
+   * @param method the request's method
+   * @param path the request's path
    * @param problem which problem
    * @param errorMessage Octopus's {@code ErrorMessage}, or an empty string
    * @param errors Octopus's {@code Errors}
    */
-  public OctopusCredentialException(String message, Problem problem, String errorMessage, List<String> errors) {
-    super(message, problem == Problem.INVALID_API_KEY ? 401 : 403, errorMessage, errors, false);
+  public OctopusCredentialException(String message, String method, String path, Problem problem, String errorMessage,
+      List<String> errors) {
+    super(message, false, method, path, problem == Problem.INVALID_API_KEY ? 401 : 403, errorMessage, errors);
     this.problem = problem;
   }
 

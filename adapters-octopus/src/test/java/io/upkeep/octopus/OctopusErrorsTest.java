@@ -51,7 +51,7 @@ class OctopusErrorsTest {
         assertThat(e.problem()).isEqualTo(OctopusCredentialException.Problem.INVALID_API_KEY);
         assertThat(e.status()).isEqualTo(401);
         assertThat(e.retryable()).isFalse();
-        assertThat(e.errorMessage()).contains("valid API key");
+        assertThat(e.vendorMessage()).contains("valid API key");
         assertThat(e).hasMessageContaining("rejected the API key").hasMessageContaining("GET /api/octopusservernodes")
             .hasMessageContaining("My API Keys").hasMessageContaining("Octopus said:")
             .hasMessageNotContaining("API-WRONGKEY");
@@ -138,7 +138,10 @@ class OctopusErrorsTest {
 
       assertThat(e.status()).isEqualTo(400);
       assertThat(e.retryable()).isFalse();
-      assertThat(e.errorMessage()).isEqualTo("There was a problem with your request.");
+      assertThat(e.vendorMessage()).isEqualTo("There was a problem with your request.");
+      assertThat(e).isInstanceOf(io.upkeep.http.ApiException.class);
+      assertThat(e.method()).isEqualTo("GET");
+      assertThat(e.path()).startsWith("/api/maintenanceconfiguration");
       assertThat(e.errors()).containsExactly("MaxConcurrentTasks must be 0 or more", "Name is read-only");
       assertThat(e).hasMessageContaining("HTTP 400 to GET /api/maintenanceconfiguration")
           .hasMessageContaining("There was a problem with your request.; MaxConcurrentTasks must be 0 or more; Name is read-only");

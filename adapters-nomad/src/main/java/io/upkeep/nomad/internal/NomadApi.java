@@ -171,12 +171,13 @@ public final class NomadApi {
       if (lower.contains("acl token not found")) {
         return new NomadPermissionException("Nomad does not know " + who + " used for " + call
             + " (403 ACL token not found): give the SecretID of a current token of this region, "
-            + "for example NomadConfig.Builder.token(Secret.fromEnvironment(\"NOMAD_TOKEN\"))", capability, r.method(), r.path());
+            + "for example NomadConfig.Builder.token(Secret.fromEnvironment(\"NOMAD_TOKEN\"))", capability, r.method(), r.path(),
+            body);
       }
       return new NomadPermissionException("Nomad refused " + call + " (403 " + (shown.isEmpty() ? "Forbidden" : shown)
           + "): " + who + " lacks the " + capability + " capability; add it to the token's ACL policy"
           + (token.isEmpty() ? ", or configure a token with NomadConfig.Builder.token(...)" : ""),
-          capability, r.method(), r.path());
+          capability, r.method(), r.path(), body);
     }
     if (node != null && nodeNotFound(r)) {
       return new UnknownNodeException(node, "Nomad does not know it (HTTP " + r.status() + " node not found on " + call
@@ -186,12 +187,12 @@ public final class NomadApi {
       return new NomadNoLeaderException("the Nomad region has no leader (500 No cluster leader on " + call
           + "): an election is under way or quorum is lost; nothing was changed, and the call can be tried again. "
           + "If it lasts, check the servers with 'nomad server members' and 'nomad operator raft list-peers'",
-          r.method(), r.path());
+          r.method(), r.path(), body);
     }
     boolean retryable = r.status() >= 500;
     return new NomadApiException("Nomad answered HTTP " + r.status() + " to " + call
         + (shown.isEmpty() ? "" : ": " + shown)
         + (retryable ? "; the server failed, trying again later may succeed" : "; check the request and the Nomad version"),
-        retryable, r.method(), r.path(), r.status());
+        retryable, r.method(), r.path(), r.status(), body);
   }
 }

@@ -174,14 +174,14 @@ public final class OctopusApi implements AutoCloseable {
     if (s == 401) {
       throw new OctopusCredentialException("Octopus rejected the API key (HTTP 401) on " + request
           + said.suffix() + ": the API key (" + config.apiKey() + ") is missing, wrong, expired or revoked; create a new API key (Octopus: your profile > My API Keys) for a "
-          + "user with the System Administrator role and configure it", OctopusCredentialException.Problem.INVALID_API_KEY,
-          said.message(), said.errors());
+          + "user with the System Administrator role and configure it", r.method(), r.path(),
+          OctopusCredentialException.Problem.INVALID_API_KEY, said.message(), said.errors());
     }
     if (s == 403) {
       throw new OctopusCredentialException("Octopus accepted the API key but refused " + request + " (HTTP 403)"
           + said.suffix() + ": the key's user lacks a permission it needs; changing nodes and maintenance mode needs "
           + "Administer System, so give that user (or its team) the System Administrator role, or use another user's key",
-          OctopusCredentialException.Problem.MISSING_PERMISSION, said.message(), said.errors());
+          r.method(), r.path(), OctopusCredentialException.Problem.MISSING_PERMISSION, said.message(), said.errors());
     }
     if (s == 404 && node != null) {
       throw new UnknownNodeException(node, "Octopus answered 404 to " + request + said.suffix()
@@ -190,12 +190,13 @@ public final class OctopusApi implements AutoCloseable {
     if (s == 404) {
       throw new OctopusApiException("Octopus answered 404 to " + request + said.suffix()
           + ": check that the base URL " + config.baseUrl() + " is the Octopus Server's address (without /api) "
-          + "and that the server is 2020.3 or newer", s, said.message(), said.errors(), false);
+          + "and that the server is 2020.3 or newer", false, r.method(), r.path(), s, said.message(), said.errors());
     }
     boolean retryable = s >= 500 || s == 429;
     throw new OctopusApiException("Octopus answered HTTP " + s + " to " + request + said.suffix()
         + (retryable ? ": the server is failing or overloaded; the request was already retried, it will be tried again later"
-            : ": Octopus refused the request; correct it as the message says"), s, said.message(), said.errors(), retryable);
+            : ": Octopus refused the request; correct it as the message says"), retryable, r.method(), r.path(), s,
+        said.message(), said.errors());
   }
 
   /** What an Octopus error body said: its {@code ErrorMessage} and {@code Errors}, or the raw body. */

@@ -64,9 +64,10 @@ public final class Wire {
 
   /** An error for an answer that cannot be understood. */
   public static OctopusApiException malformed(String request, String what) {
+    int space = request.indexOf(' ');
     return new OctopusApiException("malformed answer to " + request + ": " + what
         + "; is the base URL pointing at an Octopus Server (2020.3 or newer) and not at a proxy or login page?",
-        200, "", List.of(), false);
+        false, space < 0 ? "" : request.substring(0, space), request.substring(space + 1), 200, "", List.of());
   }
 
   private static String describe(JsonNode v) {
