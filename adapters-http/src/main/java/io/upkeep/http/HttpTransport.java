@@ -12,6 +12,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.Secret;
 import io.upkeep.UpkeepException;
+import io.upkeep.http.internal.CredentialSafeConnections;
 import io.upkeep.http.internal.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,12 +45,15 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.HttpConnectionFactory;
 import org.apache.hc.core5.http.io.entity.StringEntity;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
@@ -61,9 +65,10 @@ import org.slf4j.LoggerFactory;
  * {@link Tls} says. Thread-safe; close it when done.
  *
  * <p>Credentials travel in headers revealed per request and never reach a log or an exception: an
- * answer that echoes one has it replaced by {@value #REDACTED}; they go over plain http only to this
- * machine unless {@link HttpSettings#allowInsecureHttp()}; redirects are never followed (a 3xx is an
- * error naming where it points).
+ * answer that echoes one has it replaced by {@value #REDACTED}; HttpClient's header log (DEBUG) shows
+ * them as {@value #REDACTED} and its wire log stays silent for the connections that carry them; they
+ * go over plain http only to this machine unless {@link HttpSettings#allowInsecureHttp()}; redirects
+ * are never followed (a 3xx is an error naming where it points).
  *
  * <p>Idempotent requests (GET, PUT, DELETE) are retried after IO failures and on the statuses
  * {@link RetryOn} names, waiting at least as long as a 429's or 503's {@code Retry-After} asks, up to
@@ -82,9 +87,6 @@ public final class HttpTransport implements AutoCloseable {
   /** Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): safe to send again. */
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
   private static final Predicate<HttpResponse> NOTHING = r -> false;
-  /** HttpClient's loggers that print every request header, credentials included, at DEBUG. */
-  private static final List<String> HEADER_LOGGERS = List.of("org.apache.hc.client5.http.headers",
-      "org.apache.hc.client5.http.wire");
 
   /** Which answers to an idempotent request are worth another attempt; IO failures always are. */
   public enum RetryOn {
@@ -103,18 +105,20 @@ public final class HttpTransport implements AutoCloseable {
   private final ScheduledThreadPoolExecutor deadlines;
   private final AtomicInteger sent = new AtomicInteger();
 
-  private HttpTransport(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn) {
+  private HttpTransport(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn,
+      HttpConnectionFactory<ManagedHttpClientConnection> connections) {
     this.settings = settings;
     this.secretHeaders = Map.copyOf(secretHeaders);
     this.retryOn = retryOn;
     refuseCredentialsInTheClear(settings.baseUri());
-    warnIfHttpClientLogsTheCredentials();
+    noteWhatHttpClientLogsShow(connections);
     DefaultClientTlsStrategy tls = settings.tls().verify()
         ? new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()))
         : new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()), NoopHostnameVerifier.INSTANCE);
     this.client = HttpClients.custom()
         .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
             .setTlsSocketStrategy(tls)
+            .setConnectionFactory(connections)
             .setDefaultConnectionConfig(ConnectionConfig.custom()
                 .setConnectTimeout(Timeout.of(settings.connectTimeout()))
                 .setSocketTimeout(Timeout.of(settings.requestTimeout()))
@@ -142,8 +146,9 @@ public final class HttpTransport implements AutoCloseable {
 
   /**
    * A transport for {@code settings}, sending {@code secretHeaders} (such as {@code X-Octopus-ApiKey})
-   * with every request. Warns once, if HttpClient's header or wire log is at DEBUG, that the
-   * credentials would appear there.
+   * with every request. If there are any, its connections write their headers to HttpClient's header
+   * log with the credentials masked, and nothing to HttpClient's wire log; without any, they are
+   * HttpClient's own, and log all HttpClient would.
    *
    * @throws UpkeepException if the TLS settings cannot be loaded, naming the file
    * @throws ClusterOperationException if credentials would go over plain http to a host other than this
@@ -153,7 +158,20 @@ public final class HttpTransport implements AutoCloseable {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(secretHeaders, "secretHeaders");
     Objects.requireNonNull(retryOn, "retryOn");
-    return new HttpTransport(settings, secretHeaders, retryOn);
+    return new HttpTransport(settings, secretHeaders, retryOn, secretHeaders.isEmpty()
+        ? ManagedHttpClientConnectionFactory.INSTANCE
+        : new CredentialSafeConnections(secretHeaders.keySet(), REDACTED));
+  }
+
+  /**
+   * A transport whose connections {@code connections} makes, whatever it sends: for the test that
+   * shows HttpClient's own connections would log the credentials.
+   */
+  static HttpTransport create(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn,
+      HttpConnectionFactory<ManagedHttpClientConnection> connections) {
+    return new HttpTransport(Objects.requireNonNull(settings, "settings"),
+        Objects.requireNonNull(secretHeaders, "secretHeaders"), Objects.requireNonNull(retryOn, "retryOn"),
+        Objects.requireNonNull(connections, "connections"));
   }
 
   /** GET {@code pathOrUrl}. */
@@ -299,13 +317,19 @@ public final class HttpTransport implements AutoCloseable {
     return response;
   }
 
-  private void warnIfHttpClientLogsTheCredentials() {
-    List<String> showing = HEADER_LOGGERS.stream().filter(name -> LoggerFactory.getLogger(name).isDebugEnabled()).toList();
-    if (!secretHeaders.isEmpty() && !showing.isEmpty()) {
-      LOG.warn("!!! CREDENTIALS WILL BE LOGGED: HttpClient writes every request header to {} at DEBUG, which is on, "
-          + "so the {} header(s) sent to {} will appear there in clear; set it to INFO or above unless that log is kept "
-          + "as safe as the credentials themselves", String.join(" and ", showing),
-          new TreeSet<>(secretHeaders.keySet()), settings.baseUri().getHost());
+  /**
+   * Says once, at INFO, when HttpClient's header or wire log is at DEBUG, what they will and will not
+   * show of the requests that carry credentials, so that a silent wire log is not a mystery.
+   */
+  private void noteWhatHttpClientLogsShow(HttpConnectionFactory<ManagedHttpClientConnection> connections) {
+    List<String> on = List.of(CredentialSafeConnections.HEADER_LOG, CredentialSafeConnections.WIRE_LOG).stream()
+        .filter(name -> LoggerFactory.getLogger(name).isDebugEnabled()).toList();
+    if (connections instanceof CredentialSafeConnections && !on.isEmpty()) {
+      LOG.info("DEBUG is on for HttpClient's {}, and the requests to {} carry the credential header(s) {}: their "
+          + "headers are logged to {} with those values shown as {}, and their bytes are not logged to {}, where the "
+          + "credentials would be in clear",
+          String.join(" and ", on), settings.baseUri().getHost(), new TreeSet<>(secretHeaders.keySet()),
+          CredentialSafeConnections.HEADER_LOG, REDACTED, CredentialSafeConnections.WIRE_LOG);
     }
   }
 

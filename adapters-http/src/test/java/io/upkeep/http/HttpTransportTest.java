@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.functions.Either;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.Secret;
+import io.upkeep.http.internal.CredentialSafeConnections;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -20,19 +24,26 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class HttpTransportTest {
 
@@ -268,7 +279,7 @@ class HttpTransportTest {
       try (DrippingServer drip = new DrippingServer(300, Duration.ofMillis(10));   // 3 s in all
           HttpTransport t = HttpTransport.create(HttpSettings.builder(drip.uri()).requestTimeout(Duration.ofMillis(200))
               .requestDeadline(Duration.ofMillis(300)).maxAttempts(2).backoff(Duration.ZERO, Duration.ZERO).build(),
-              Map.of(), HttpTransport.RetryOn.SERVER_ERRORS)) {
+              Map.of("X-Api-Key", Secret.of(KEY)), HttpTransport.RetryOn.SERVER_ERRORS)) {   // on the masking connections
         assertThatThrownBy(() -> t.get("/v1/nodes?index=7"))
             .isInstanceOfSatisfying(ClusterOperationException.class, e -> assertThat(e.retryable()).isTrue())
             .hasMessageContaining("GET /v1/nodes?index=7")
@@ -305,7 +316,8 @@ class HttpTransportTest {
         }
       });
       try (HttpTransport t = HttpTransport.create(HttpSettings.builder(base()).maxResponseBytes(1024)
-          .backoff(Duration.ZERO, Duration.ZERO).build(), Map.of(), HttpTransport.RetryOn.SERVER_ERRORS)) {
+          .backoff(Duration.ZERO, Duration.ZERO).build(), Map.of("X-Api-Key", Secret.of(KEY)),   // on the masking connections
+          HttpTransport.RetryOn.SERVER_ERRORS)) {
         assertThatThrownBy(() -> t.get("/huge"))
             .isInstanceOfSatisfying(ClusterOperationException.class, e -> assertThat(e.retryable()).isFalse())
             .hasMessageContaining("GET /huge")
@@ -427,24 +439,123 @@ class HttpTransportTest {
       }
     }
 
+    /** Every line logged so far in this JVM: every logger is at DEBUG, HttpClient's header and wire logs included. */
+    static List<String> log() throws IOException {
+      return Files.readAllLines(Path.of("target", "http-transport-tests.log"), StandardCharsets.UTF_8);
+    }
+
+    /** Answers with the value of the request's {@code header} echoed in a header and in the body, as a 401. */
+    void echo(String path, String header) {
+      server.createContext(path, ex -> {
+        String key = ex.getRequestHeaders().getFirst(header);
+        byte[] out = ("{\"ErrorMessage\":\"The API key " + key + " is not valid\"}").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("X-Rejected-Key", key);
+        ex.sendResponseHeaders(401, out.length);
+        ex.getResponseBody().write(out);
+        ex.close();
+      });
+    }
+
     @Test
-    void upkeepNeverLogsACredentialAndWarnsOnceThatHttpClientsHeaderLogWould() throws IOException {
-      answer(503, 404);
+    void noLogLineShowsACredentialWithEveryLoggerAtDebugHttpClientsHeaderAndWireLogsIncluded() throws IOException {
+      assertThat(LoggerFactory.getLogger(CredentialSafeConnections.HEADER_LOG).isDebugEnabled()).as("header log on").isTrue();
+      assertThat(LoggerFactory.getLogger(CredentialSafeConnections.WIRE_LOG).isDebugEnabled()).as("wire log on").isTrue();
+      echo("/quiet/echo", "X-Quiet-Key");
+      answer(503);
       try (HttpTransport t = HttpTransport.create(HttpSettings.builder(base()).backoff(Duration.ZERO, Duration.ZERO).build(),
-          Map.of("X-Warned-Key", Secret.of(KEY)), HttpTransport.RetryOn.SERVER_ERRORS)) {
-        t.get("/api");
-        t.get("/api/octopusservernodes/x");
-        assertThatThrownBy(() -> t.get("http://127.0.0.1:1/api")).isInstanceOf(ClusterOperationException.class);
+          Map.of("X-Quiet-Key", Secret.of(KEY)), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThat(t.get("/quiet/api").status()).isEqualTo(200);
+        answer(404);
+        assertThat(t.put("/quiet/api/octopusservernodes/x", Map.of("MaxConcurrentTasks", 0)).status()).isEqualTo(404);
+        assertThat(t.get("/quiet/echo").body()).as("the key was sent, and came back")
+            .isEqualTo("{\"ErrorMessage\":\"The API key " + HttpTransport.REDACTED + " is not valid\"}");
+        assertThatThrownBy(() -> t.get("http://127.0.0.1:1/quiet/api")).isInstanceOf(ClusterOperationException.class);
       }
-      List<String> log = Files.readAllLines(Path.of("target", "http-transport-tests.log"));
-      assertThat(log).as("HttpClient's header log is on in these tests, and shows the key")
-          .anyMatch(line -> line.contains("org.apache.hc.client5.http.headers") && line.contains("X-Warned-Key: " + KEY));
-      assertThat(log).filteredOn(line -> line.contains("WARN io.upkeep.http.HttpTransport") && line.contains("X-Warned-Key"))
+      List<String> log = log();
+      String headers = "DEBUG " + CredentialSafeConnections.HEADER_LOG + " - ";
+      assertThat(log).as("HttpClient's header log shows these requests and answers, the credential masked")
+          .anyMatch(line -> line.contains(headers) && line.endsWith(">> GET /quiet/api HTTP/1.1"))
+          .anyMatch(line -> line.contains(headers) && line.endsWith(">> X-Quiet-Key: " + HttpTransport.REDACTED))
+          .anyMatch(line -> line.contains(headers)   // the JDK's server writes the name as X-rejected-key
+              && line.toLowerCase(Locale.ROOT).endsWith("<< x-rejected-key: " + HttpTransport.REDACTED));
+      assertThat(log).as("HttpClient's other loggers wrote at DEBUG too")
+          .anyMatch(line -> line.contains("DEBUG org.apache.hc.client5.http.impl.classic."))
+          .anyMatch(line -> line.contains("DEBUG org.apache.hc.client5.http.impl.io."));
+      assertThat(log).filteredOn(line -> line.contains("INFO io.upkeep.http.HttpTransport") && line.contains("X-Quiet-Key"))
           .singleElement().asString()
-          .contains("CREDENTIALS WILL BE LOGGED", "org.apache.hc.client5.http.headers", "INFO");
-      assertThat(log).filteredOn(line -> !line.contains(" org.apache.hc."))
-          .anyMatch(line -> line.contains("DEBUG io.upkeep.http.HttpTransport - GET /api -> 503"))
-          .noneMatch(line -> line.contains(KEY));
+          .contains(CredentialSafeConnections.HEADER_LOG, CredentialSafeConnections.WIRE_LOG, HttpTransport.REDACTED);
+      assertThat(log).anyMatch(line -> line.contains("DEBUG io.upkeep.http.HttpTransport - GET /quiet/api -> 503"));
+      assertThat(log).as("every line of every test so far, at every level").noneMatch(line -> line.contains(KEY));
+    }
+
+    @Test
+    void httpClientsOwnConnectionsWouldLogTheCredentialSoTheTestAboveCanFail() throws IOException {
+      String control = "API-CONTROLKEY9876543210";
+      try (HttpTransport t = HttpTransport.create(HttpSettings.builder(base()).backoff(Duration.ZERO, Duration.ZERO).build(),
+          Map.of("X-Control-Key", Secret.of(control)), HttpTransport.RetryOn.SERVER_ERRORS,
+          ManagedHttpClientConnectionFactory.INSTANCE)) {
+        assertThat(t.get("/control/api").status()).isEqualTo(200);
+      }
+      List<String> log = log();
+      assertThat(log).as("HttpClient's own header log shows the credential")
+          .anyMatch(line -> line.contains("DEBUG " + CredentialSafeConnections.HEADER_LOG + " - ")
+              && line.endsWith(">> X-Control-Key: " + control));
+      assertThat(log).as("and so does its wire log")
+          .anyMatch(line -> line.contains("DEBUG " + CredentialSafeConnections.WIRE_LOG + " - ") && line.contains(control));
+      assertThat(log).as("no note claims it is masked")
+          .noneMatch(line -> line.contains("INFO io.upkeep.http.HttpTransport") && line.contains("X-Control-Key"));
+    }
+
+    /** A PKCS#12 key store in {@code dir} with a new self-signed certificate for 127.0.0.1, made by the JDK's keytool. */
+    static Path selfSignedKeyStore(Path dir, String password) throws IOException, InterruptedException {
+      Path store = dir.resolve("127.0.0.1.p12");
+      Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+          "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+          "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12", "-keystore", store.toString(),
+          "-storepass", password).redirectErrorStream(true).start();
+      String said = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(keytool.waitFor()).as("keytool: " + said).isZero();
+      return store;
+    }
+
+    @Test
+    void overVerifiedTlsTheCredentialIsSentOnReusedConnectionsAndStillNeverLogged(@TempDir Path dir) throws Exception {
+      Path store = selfSignedKeyStore(dir, "test-only");
+      KeyStore keys = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(store)) {
+        keys.load(in, "test-only".toCharArray());
+      }
+      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(keys, "test-only".toCharArray());
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(kmf.getKeyManagers(), null, null);
+      HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(context));
+      List<String> received = new ArrayList<>();
+      https.createContext("/", ex -> {
+        received.add(ex.getRequestHeaders().getFirst("X-Tls-Key"));
+        byte[] out = "{}".getBytes(StandardCharsets.UTF_8);
+        ex.sendResponseHeaders(200, out.length);
+        ex.getResponseBody().write(out);
+        ex.close();
+      });
+      https.start();
+      try (HttpTransport t = HttpTransport.create(HttpSettings.builder(URI.create("https://127.0.0.1:" + https.getAddress().getPort()))
+          .tls(Tls.trustStore(store, Secret.of("test-only"))).backoff(Duration.ZERO, Duration.ZERO).build(),
+          Map.of("X-Tls-Key", Secret.of(KEY)), HttpTransport.RetryOn.SERVER_ERRORS)) {
+        assertThat(t.get("/tls/api").status()).isEqualTo(200);
+        assertThat(t.get("/tls/api/octopusservernodes").status()).isEqualTo(200);
+      } finally {
+        https.stop(0);
+      }
+      assertThat(received).containsExactly(KEY, KEY);
+      List<String> log = log();
+      List<String> masked = log.stream().filter(line -> line.contains("DEBUG " + CredentialSafeConnections.HEADER_LOG + " - ")
+          && line.endsWith(" >> X-Tls-Key: " + HttpTransport.REDACTED)).toList();
+      assertThat(masked).as("both requests in the header log").hasSize(2);
+      String connection = masked.get(0).replaceAll(".* - (\\S+) >> .*", "$1");
+      assertThat(masked.get(1)).as("the second on the first one's connection, reused").contains(" - " + connection + " >> ");
+      assertThat(log).noneMatch(line -> line.contains(KEY));
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
+import io.upkeep.http.HttpTransport;
 import io.upkeep.testkit.http.nomad.RecordedRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ACL token never shows: not in the log (the adapter and the transport log every request at
- * debug into the file {@code simplelogger.properties} names), not in exceptions, not in the run's
- * events, not in any {@code toString}. The run below goes through retries, a leader loss and a
+ * The ACL token never shows: not in the log (every logger is at debug, HttpClient's header and wire
+ * logs included, into the file {@code simplelogger.properties} names), not in exceptions, not in the
+ * run's events, not in any {@code toString}. The run below goes through retries, a leader loss and a
  * refused write so that every path that writes a message is taken.
  */
 class NomadTokenSecrecyTest {
@@ -89,8 +90,12 @@ class NomadTokenSecrecyTest {
     assertThat(String.join("\n", seen)).contains("Permission denied", "ACL token not found", "No cluster leader",
         "Secret(from a value)");
 
+    // Every line the module's tests have logged so far, this one's included.
     String log = Files.readString(LOG, StandardCharsets.UTF_8);
-    assertThat(log).as("the log captured the run").contains("GET /v1/nodes", "PUT /v1/node/", "No cluster leader");
+    assertThat(log).as("the log captured the run, HttpClient's own loggers included")
+        .contains("GET /v1/nodes", "PUT /v1/node/", "No cluster leader",
+            "DEBUG org.apache.hc.client5.http.impl.classic.",
+            "DEBUG org.apache.hc.client5.http.headers - ", ">> X-Nomad-Token: " + HttpTransport.REDACTED);
     assertThat(log).doesNotContain(TOKEN).doesNotContain("reader-secret-77");
   }
 

@@ -6,23 +6,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.upkeep.Secret;
 import io.upkeep.TaskCap;
 import io.upkeep.UpgradeTarget;
+import io.upkeep.http.HttpTransport;
 import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import io.upkeep.testkit.http.octopus.HttpFault;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The API key never shows: not in a log line (everything logs at debug in these tests), an
- * exception, an event, a plan, a run's state, or any {@code toString}.
+ * The API key never shows: not in a log line (every logger is at debug in these tests, HttpClient's
+ * header and wire logs included, into the file {@code simplelogger.properties} names), nor on the
+ * console, an exception, an event, a plan, a run's state, or any {@code toString}.
  */
 class OctopusSecretsTest {
+
+  static final Path LOG = Path.of("target", "octopus-adapter-tests.log");
 
   static final String WRONG_KEY = "API-NOTTHEKEY00000000000000000";
 
@@ -50,7 +57,7 @@ class OctopusSecretsTest {
   }
 
   @Test
-  void theApiKeyAppearsInNoLogLineExceptionEventPlanStateOrToString() {
+  void theApiKeyAppearsInNoLogLineExceptionEventPlanStateOrToString() throws IOException {
     ByteArrayOutputStream logged = new ByteArrayOutputStream();
     PrintStream err = System.err;
     PrintStream out = System.out;
@@ -103,9 +110,12 @@ class OctopusSecretsTest {
       System.setOut(out);
     }
 
-    String log = logged.toString(StandardCharsets.UTF_8);
-    assertThat(log).as("the debug log was captured")
-        .contains("GET /api/octopusservernodes/summary -> 503", "io.upkeep.run", "cluster maintenance mode on");
+    // Every line the module's tests have logged so far, this one's included, and what went to the console.
+    String log = Files.readString(LOG, StandardCharsets.UTF_8) + logged.toString(StandardCharsets.UTF_8);
+    assertThat(log).as("the debug log was captured, HttpClient's own included")
+        .contains("GET /api/octopusservernodes/summary -> 503", "io.upkeep.run", "cluster maintenance mode on",
+            "DEBUG org.apache.hc.client5.http.impl.classic.",
+            "DEBUG org.apache.hc.client5.http.headers - ", ">> X-Octopus-ApiKey: " + HttpTransport.REDACTED);
     assertThat(shown).hasSizeGreaterThan(20);
     for (String secret : List.of(key, WRONG_KEY, Octopus.READ_ONLY_KEY)) {
       assertThat(log).as("log").doesNotContain(secret);
