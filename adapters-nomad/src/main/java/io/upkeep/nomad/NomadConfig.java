@@ -43,7 +43,8 @@ import java.util.function.Function;
  * @param transferLeadership whether the raft leader hands leadership to another healthy voter
  *     before its service is stopped (through {@link NomadProcedures#hostPort})
  * @param serverOs the operating system of each server as the operator knows it (Nomad does not
- *     report a server's OS), for OS upgrades of servers
+ *     report a server's OS), for OS upgrades of servers; the adapter reads it through
+ *     {@link NomadOs#normalise(String)}, as it reads targets
  */
 public record NomadConfig(
     HttpSettings http,

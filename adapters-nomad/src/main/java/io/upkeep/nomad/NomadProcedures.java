@@ -87,7 +87,9 @@ public final class NomadProcedures {
    * an in-place upgrade of a single-server region without {@link NomadConfig#peersJsonRecovery}
    * (it would lose the raft quorum; the remedy is the documented {@code peers.json} recovery), plans
    * that need a cluster-wide maintenance mode (clone-and-migrate, a single-node region), and
-   * operating-system or runtime targets Nomad cannot report back.
+   * operating-system or runtime targets Nomad cannot report back. The target's operating system is
+   * first {@linkplain NomadOs#normalise(UpgradeTarget) normalised} to the spelling the adapter
+   * reports ({@code ubuntu 24.04} plans as {@code Ubuntu 24.04}), so that upgraded clients verify.
    *
    * @throws PlanValidationException naming every problem and its fix
    */
@@ -98,6 +100,7 @@ public final class NomadProcedures {
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(policy, "policy");
+    UpgradeTarget normalised = NomadOs.normalise(target);
     ClusterSnapshot snapshot = nomad.observe();
     List<String> problems = new ArrayList<>();
     List<Node> selected = snapshot.nodes().stream()
@@ -132,6 +135,6 @@ public final class NomadProcedures {
     if (!problems.isEmpty()) {
       throw new PlanValidationException(problems);
     }
-    return planner.plan(snapshot, nomad.constraints(), strategy, target, policy);
+    return planner.plan(snapshot, nomad.constraints(), strategy, normalised, policy);
   }
 }
