@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * product version the member's {@code build} tag; it is a voter and the leader as the raft
  * configuration says, {@code HEALTHY} when alive and healthy to autopilot, {@code UNHEALTHY} when
  * alive but not, {@code UNREACHABLE} when {@code failed}; it runs no work; {@code left} servers are
- * not members. A client's id is its node name; its platform is {@code os.name os.version} and
- * {@code nomad.version}; it is {@code HEALTHY} when {@code ready}, {@code UNHEALTHY} when
+ * not members. A client's id is its node name; its platform is {@code os.name} and
+ * {@code os.version} as a display name ({@code ubuntu}, {@code 22.04} read {@code Ubuntu 22.04}; see
+ * {@link NomadOs}) and {@code nomad.version}; it is {@code HEALTHY} when {@code ready}, {@code UNHEALTHY} when
  * {@code initializing}, {@code UNREACHABLE} when {@code down} or {@code disconnected}; its running
  * work is its pending and running allocations ({@code system} jobs excluded when
  * {@link NomadConfig#ignoreSystemJobs}), counted at every observation for clients that are draining
@@ -85,6 +86,12 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   private static final TypeReference<List<Wire.NodeStub>> NODE_LIST = new TypeReference<>() {};
   private static final TypeReference<List<Wire.Allocation>> ALLOC_LIST = new TypeReference<>() {};
   private static final TypeReference<Wire.NodeDetail> NODE = new TypeReference<>() {};
+  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  /**
+   * How much later than the requested deadline a drain already set may force and still be left alone:
+   * Nomad computes {@code ForceDeadline} on its own clock, which may run a little ahead of ours.
+   */
+  static final Duration DRAIN_DEADLINE_SLACK = Duration.ofMinutes(1);
 
   private final NomadConfig config;
   private final HttpTransport http;
@@ -97,6 +104,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   private volatile Observation last;
   private volatile String region;
   private volatile boolean raftConfigurationForbidden;
+  private volatile boolean regionChecked;
   private volatile boolean announced;
 
   /** What one observation saw beyond the snapshot: the node-list index and the servers' fingerprint. */
@@ -250,15 +258,42 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
    */
   private RaftView quorumLost(List<Wire.Member> servers, NomadNoLeaderException noLeader) {
     RaftView stale = raftView(true);
-    List<Wire.RaftServer> voters = stale.servers.stream().filter(Wire.RaftServer::voter).toList();
+    if (stale.servers.isEmpty()) {
+      stale = new RaftView(peersFromStatus(servers), null);
+    }
+    RaftView view = stale;
+    List<Wire.RaftServer> voters = view.servers.stream().filter(Wire.RaftServer::voter).toList();
     long alive = servers.stream().filter(m -> "alive".equals(m.status()))
-        .filter(m -> { Wire.RaftServer rs = stale.find(m); return rs != null && rs.voter(); }).count();
+        .filter(m -> { Wire.RaftServer rs = view.find(m); return rs != null && rs.voter(); }).count();
     if (voters.isEmpty() || alive >= Constraints.quorum(voters.size())) {
       throw noLeader;
     }
     LOG.warn("the Nomad region has lost its raft quorum ({} of {} voters alive): reporting it from stale reads, "
         + "every server unhealthy, until a majority is back", alive, voters.size());
-    return stale;
+    return view;
+  }
+
+  /**
+   * The raft peers from {@code /v1/status/peers?stale}, which every token may read (Nomad's status
+   * endpoints need no ACL), matched to the serf members by their RPC address: what the adapter knows
+   * of the raft configuration when the token may not read it. Peers lists voters and non-voters
+   * alike; without the configuration they are all taken as voters, as they are outside Enterprise.
+   */
+  private List<Wire.RaftServer> peersFromStatus(List<Wire.Member> servers) {
+    List<String> peers;
+    try {
+      peers = api.get(api.path("/v1/status/peers", "stale", "true"), "none (no ACL needed)", null, STRINGS);
+    } catch (ClusterOperationException e) {
+      LOG.debug("cannot read /v1/status/peers: {}", e.getMessage());
+      return List.of();
+    }
+    List<Wire.RaftServer> out = new ArrayList<>();
+    for (String address : peers) {
+      Wire.Member m = servers.stream().filter(x -> address.equals(x.tag("rpc_addr") + ":" + x.tag("port")))
+          .findFirst().orElse(null);
+      out.add(new Wire.RaftServer(m == null ? null : m.tag("id"), m == null ? "(unknown)" : m.name(), address, false, true));
+    }
+    return out;
   }
 
   private void announce(String r) {
@@ -280,7 +315,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
 
   private String serverOs(NodeId id) {
     String os = config.serverOs().apply(id);
-    return os == null || os.isBlank() ? NomadConfig.UNKNOWN_OS : os;
+    return os == null || os.isBlank() ? NomadConfig.UNKNOWN_OS : NomadOs.normalise(os);
   }
 
   private static Version version(String text, String what) {
@@ -315,9 +350,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   private Node client(NodeId id, Wire.NodeDetail d, Wire.NodeStub stub, int work) {
-    String osName = Optional.ofNullable(d.attribute("os.name")).orElse("");
-    String osVersion = Optional.ofNullable(d.attribute("os.version")).orElse("");
-    String os = osName.isEmpty() ? NomadConfig.UNKNOWN_OS : osVersion.isEmpty() ? osName : osName + " " + osVersion;
+    // Nomad's os.name is gopsutil's lower-case platform (ubuntu, 22.04): shown as users write it (Ubuntu 22.04).
+    String os = NomadOs.displayName(d.attribute("os.name"), d.attribute("os.version"));
     String v = Optional.ofNullable(d.attribute("nomad.version")).orElse(stub.version());
     Platform platform = new Platform(os, "", version(v, "client " + id + " (nomad.version)"));
     String status = d.status() == null ? stub.status() : d.status();
@@ -343,6 +377,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   private String region(Wire.Members members) {
+    config.region().ifPresent(this::checkRegion);
     String r = region;
     if (r == null) {
       r = members.serverRegion();
@@ -352,6 +387,34 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       region = r;
     }
     return r;
+  }
+
+  /**
+   * Refuses a configured region Nomad does not know, once, from {@code /v1/regions} (no token needed).
+   * Without this check the adapter would see no servers at all: {@code /v1/agent/members} answers for
+   * the agent's own gossip pool whatever {@code region=} says, and its members carry their own region.
+   */
+  private void checkRegion(String configured) {
+    if (regionChecked) {
+      return;
+    }
+    List<String> known;
+    try {
+      known = api.get(api.path("/v1/regions"), "none (no ACL needed)", null, STRINGS);
+    } catch (NomadApiException e) {
+      if (e.status() != 404) {
+        throw e;
+      }
+      LOG.debug("this Nomad has no /v1/regions ({}); the region {} is not checked", e.getMessage(), configured);
+      regionChecked = true;
+      return;
+    }
+    if (!known.contains(configured)) {
+      throw new ClusterOperationException("Nomad at " + config.address() + " knows no region '" + configured
+          + "' (its regions, from /v1/regions: " + known + "); set NomadConfig.Builder.region(...) to one of them, "
+          + "or leave it unset to act on the agent's own region", false);
+    }
+    regionChecked = true;
   }
 
   private static NodeId serverId(Wire.Member m, String region) {
@@ -538,7 +601,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
 
   /**
    * Drains the client {@code node} with a deadline ({@code PUT /v1/node/:id/drain}); Nomad forces what
-   * still runs at {@code deadline}. Nothing is sent if it is already draining.
+   * still runs at {@code deadline}. Nothing is sent if a drain already set forces by then (a forced
+   * drain, or a {@code ForceDeadline} no later than {@code deadline} plus
+   * {@link #DRAIN_DEADLINE_SLACK}); a drain without a deadline (an operator's
+   * {@code -no-deadline}) or with a later one is updated to {@code deadline}, which Nomad records as
+   * {@code Node drain strategy updated} while keeping its {@code StartedAt}.
    *
    * @throws UnknownNodeException if no client has that name
    * @throws ClusterOperationException if {@code node} is a server (servers run no allocations)
@@ -549,7 +616,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     Objects.requireNonNull(deadline, "deadline");
     String uuid = clientUuid(node);
     Wire.NodeDetail d = node(node, uuid);
-    if (d.drainStrategy() != null) {
+    if (d.drainStrategy() != null && forcesBy(d.drainStrategy(), deadline)) {
       return;
     }
     long nanos;
@@ -570,7 +637,39 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     body.put("Meta", Map.of("message", "Upkeep: drained for an upgrade"));
     api.put(api.path("/v1/node/" + uuid + "/drain"), body, NomadApi.NODE_WRITE, node);
     details.remove(uuid);
-    LOG.debug("drain of {} requested, deadline in {} ms", node, deadlineNanos / 1_000_000);
+    LOG.debug("drain of {} {}, deadline in {} ms", node, d.drainStrategy() == null ? "requested" : "updated",
+        deadlineNanos / 1_000_000);
+  }
+
+  /**
+   * Whether a drain strategy already set stops what still runs by {@code deadline} (give or take
+   * {@link #DRAIN_DEADLINE_SLACK}), read as Nomad sets it: a negative {@code Deadline} forces at once,
+   * 0 never forces, a positive one forces at {@code ForceDeadline} (an RFC 3339 time; Go's zero time
+   * {@code 0001-01-01T00:00:00Z} when there is none).
+   */
+  static boolean forcesBy(Wire.DrainStrategy s, Instant deadline) {
+    if (s.deadline() < 0) {
+      return true;
+    }
+    if (s.deadline() == 0) {
+      return false;
+    }
+    Instant force;
+    try {
+      force = s.forceDeadline() == null ? null : java.time.OffsetDateTime.parse(s.forceDeadline()).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      force = null;
+    }
+    if (force == null || force.getEpochSecond() <= 0) {
+      return false;   // a deadline without its time: send ours
+    }
+    Instant latest;
+    try {
+      latest = deadline.plus(DRAIN_DEADLINE_SLACK);
+    } catch (java.time.DateTimeException | ArithmeticException e) {
+      latest = Instant.MAX;
+    }
+    return !force.isAfter(latest);
   }
 
   /**

@@ -44,7 +44,8 @@ import java.util.function.Function;
  *     before its service is stopped (a step {@link NomadProcedures#plan} places, which
  *     {@link NomadProcedures#executor} runs)
  * @param serverOs the operating system of each server as the operator knows it (Nomad does not
- *     report a server's OS), for OS upgrades of servers
+ *     report a server's OS), for OS upgrades of servers; the adapter reads it through
+ *     {@link NomadOs#normalise(String)}, as it reads targets
  */
 public record NomadConfig(
     HttpSettings http,

@@ -75,9 +75,11 @@ public final class NomadProcedures {
    * an in-place upgrade of a single-server region without {@link NomadConfig#peersJsonRecovery}
    * (it would lose the raft quorum; the remedy is the documented {@code peers.json} recovery), plans
    * that need a cluster-wide maintenance mode (clone-and-migrate, a single-node region), and
-   * operating-system or runtime targets Nomad cannot report back. The plan carries Nomad's own
-   * steps, visible in its dry run: before each server stops, leadership moves away from it (with
-   * {@link NomadConfig#transferLeadership}); for a single server with
+   * operating-system or runtime targets Nomad cannot report back. The target's operating system is
+   * first {@linkplain NomadOs#normalise(UpgradeTarget) normalised} to the spelling the adapter
+   * reports ({@code ubuntu 24.04} plans as {@code Ubuntu 24.04}), so that upgraded clients verify.
+   * The plan carries Nomad's own steps, visible in its dry run: before each server stops, leadership
+   * moves away from it (with {@link NomadConfig#transferLeadership}); for a single server with
    * {@link NomadConfig#peersJsonRecovery}, its raft identity is taken before it stops and its
    * {@code peers.json} written before it starts. Run it with {@link #executor}, which has the hooks.
    *
@@ -90,6 +92,7 @@ public final class NomadProcedures {
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(policy, "policy");
+    UpgradeTarget normalised = NomadOs.normalise(target);
     ClusterSnapshot snapshot = nomad.observe();
     List<String> problems = new ArrayList<>();
     List<Node> selected = snapshot.nodes().stream()
@@ -133,6 +136,6 @@ public final class NomadProcedures {
       withSteps.hook(NomadHooks.PEERS_CAPTURE, HookPoint.BEFORE_STOP, server)
           .hook(NomadHooks.PEERS_JSON, HookPoint.BEFORE_START, server);
     }
-    return planner.plan(snapshot, nomad.constraints(), strategy, target, withSteps.build());
+    return planner.plan(snapshot, nomad.constraints(), strategy, normalised, withSteps.build());
   }
 }

@@ -163,8 +163,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * Stops {@code node} taking new work; it is drained once its running tasks finish. If the cluster
    * {@linkplain Builder#forcesDrainAtDeadline forces drains}, what still runs at {@code deadline} is
    * moved back to the queue (and restarts elsewhere); otherwise the drain just waits. Asking again
-   * changes nothing, not even the deadline, except for a node drained by the operator without a
-   * deadline, whose drain gets {@code deadline} (Nomad drains an ineligible node for real).
+   * changes nothing, except that a node drained by the operator without a deadline gets
+   * {@code deadline} (Nomad drains an ineligible node for real), and that a sooner deadline brings
+   * a forced drain forward (an updated Nomad drain strategy forces at its new deadline); a later
+   * one leaves it as it is.
    *
    * @throws UnknownNodeException if {@code node} is not a member
    */
@@ -181,9 +183,13 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       } else if (forcesDrainAtDeadline) {
         scheduleForcedDrain(h, deadline);
       }
-    } else if (forcesDrainAtDeadline && h.forcedDrain == null && !h.running.isEmpty()) {
+    } else if (forcesDrainAtDeadline && !h.running.isEmpty()
+        && (h.forcedDrain == null || deadline.isBefore(h.forcedDrain.due()))) {
       // Drained (or made ineligible) by the operator without a deadline: a drain with one now
-      // migrates its work, as Nomad's drain of an ineligible node does.
+      // migrates its work, as Nomad's drain of an ineligible node does. Or a sooner deadline.
+      if (h.forcedDrain != null) {
+        h.forcedDrain.cancel();
+      }
       record(new ClusterEvent.DrainStarted(clock.now(), node, deadline));
       scheduleForcedDrain(h, deadline);
     }

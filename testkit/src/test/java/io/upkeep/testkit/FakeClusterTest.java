@@ -259,6 +259,23 @@ class FakeClusterTest {
           new ClusterEvent.Drained(in(cluster, Duration.ZERO), id("a"), 2));
       assertThat(cluster.events()).noneMatch(ClusterEvent.WorkInterrupted.class::isInstance);
     }
+
+    @Test
+    void aSoonerDeadlineBringsAForcedDrainForwardAndALaterOneChangesNothing() {
+      FakeCluster cluster = FakeCluster.builder()
+          .forcesDrainAtDeadline(true)
+          .node("a", n -> n.taskCap(TaskCap.UNLIMITED).runningTask(ofHours(2)))
+          .node("b", n -> n.taskCap(TaskCap.UNLIMITED))
+          .build();
+
+      cluster.drain(id("a"), in(cluster, ofMinutes(30)));
+      cluster.drain(id("a"), in(cluster, ofHours(1)));
+      cluster.drain(id("a"), in(cluster, ofMinutes(10)));
+      cluster.clock().sleep(ofMinutes(10));
+
+      assertThat(node(cluster, "a").drainState()).isEqualTo(DrainState.DRAINED);
+      assertThat(cluster.events()).filteredOn(ClusterEvent.DrainStarted.class::isInstance).hasSize(2);
+    }
   }
 
   @Nested

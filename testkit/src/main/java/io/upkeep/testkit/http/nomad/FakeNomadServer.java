@@ -61,13 +61,23 @@ import java.util.function.LongSupplier;
  * }</pre>
  *
  * <p>It speaks this subset of Nomad's API with Nomad's JSON (PascalCase, durations as integer
- * nanoseconds, plain-text errors): {@code /v1/agent/self|members|force-leave},
- * {@code /v1/status/leader|peers}, {@code /v1/operator/raft/configuration},
+ * nanoseconds, plain-text errors): {@code /v1/agent/self|members|force-leave|health},
+ * {@code /v1/status/leader|peers}, {@code /v1/regions}, {@code /v1/operator/raft/configuration},
  * {@code /v1/operator/raft/transfer-leadership}, {@code /v1/operator/autopilot/health|configuration},
  * {@code /v1/nodes}, {@code /v1/node/:id} and its
- * {@code allocations}, {@code drain}, {@code eligibility} and {@code purge}. It behaves as Nomad does
- * where an orchestrator can tell:
+ * {@code allocations}, {@code drain}, {@code eligibility} and {@code purge}, {@code /v1/allocation/:id}.
+ * It behaves as Nomad does where an orchestrator can tell:
  * <ul>
+ *   <li>names and attributes as real agents report them: serf members are {@code <node>.<region>}
+ *       ({@code server-1.global}) while {@code ServerName} and {@code config.NodeName} are the bare node
+ *       name; raft and node IDs are UUIDs; a client's {@code os.name} is gopsutil's lower-case platform
+ *       ({@code ubuntu}, {@code os.version} {@code 22.04}, {@code kernel.name} {@code linux}), worked
+ *       out from the cluster node's OS as a test writes it ({@code Ubuntu 22.04});
+ *   <li>{@code /v1/status/leader}, {@code /v1/status/peers}, {@code /v1/regions} and
+ *       {@code /v1/agent/health} need no token and ignore an unknown one, as Nomad's RPCs for them
+ *       do; {@code /v1/agent/self|members|force-leave} and {@code /v1/regions} answer for the agent
+ *       itself whatever {@code region} names, every other endpoint answers 500
+ *       {@code No path to region} for a region it does not know;
  *   <li>real blocking queries on {@code /v1/nodes}, {@code /v1/node/:id} and its allocations: with
  *       {@code ?index=N} the answer waits (in real time, at most {@code wait}, default 5 minutes,
  *       capped at 300 s) until the index passes N. A change comes from this API, from calls on the
@@ -75,7 +85,9 @@ import java.util.function.LongSupplier;
  *       which the server follows through a hook on the {@link io.upkeep.testkit.VirtualClock};
  *       {@code X-Nomad-Index}, {@code X-Nomad-KnownLeader} and {@code X-Nomad-LastContact} are set;
  *   <li>drains: {@code DrainSpec.Deadline} (nanoseconds; negative forces at once, 0 means none)
- *       becomes the cluster's drain deadline, so build the cluster with
+ *       becomes the cluster's drain deadline; the strategy reads back as Nomad stores it
+ *       ({@code ForceDeadline} set only for a positive deadline, the zero time otherwise;
+ *       {@code StartedAt} kept when a drain is updated, and a sooner deadline forces sooner), so build the cluster with
  *       {@code forcesDrainAtDeadline(true)} for Nomad's forced migration at the deadline. Allocations
  *       (the cluster's tasks, one each) are marked for migration; when the node runs none, the drain
  *       strategy clears, {@code LastDrain.Status} becomes {@code complete}, the node stays
@@ -494,10 +506,7 @@ public final class FakeNomadServer implements AutoCloseable {
         a.drop = true;   // no server runs: nothing answers on the API's address
         return a;
       }
-      if (acl && secret != null && token == null) {
-        return Answer.text(403, "ACL token not found");
-      }
-      return route(method, path, q, body, token);
+      return route(method, path, q, body, token, acl && secret != null && token == null);
     } finally {
       state.lock.unlock();
     }
@@ -526,15 +535,38 @@ public final class FakeNomadServer implements AutoCloseable {
     return method.equals("PUT") || method.equals("POST");
   }
 
-  private Answer route(String method, String path, Map<String, String> q, String body, Token token) {
+  /**
+   * Endpoints whose RPC ignores the token: Nomad authenticates the caller only to measure request
+   * rates and throws the error away ({@code nomad/status_endpoint.go} {@code Leader}, {@code Peers};
+   * {@code nomad/regions_endpoint.go} {@code List}; the agent's health check asks
+   * {@code Status.Leader}). The documentation's ACL column says {@code none} for each.
+   */
+  private static final Set<String> TOKEN_FREE =
+      Set.of("/v1/status/leader", "/v1/status/peers", "/v1/regions", "/v1/agent/health");
+
+  /**
+   * Endpoints the agent answers itself, whatever {@code region} says: its own config and serf pool
+   * ({@code Status.Members} does not forward), {@code force-leave}, and {@code Region.List}, which
+   * reads the gossip pool and needs no leader. Every other endpoint forwards to {@code region} and
+   * fails with {@code No path to region} for a region nobody knows.
+   */
+  private static final Set<String> LOCAL =
+      Set.of("/v1/agent/self", "/v1/agent/members", "/v1/agent/force-leave", "/v1/regions", "/v1/agent/health");
+
+  private Answer route(String method, String path, Map<String, String> q, String body, Token token,
+      boolean unknownToken) {
     List<String> seg = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     if (seg.size() < 2 || !seg.get(0).equals("v1")) {
       return Answer.text(404, "Invalid URL path");
     }
     String p = "/" + String.join("/", seg);
     String region = q.get("region");
-    if (region != null && !region.isEmpty() && !region.equals(region())) {
+    boolean foreign = region != null && !region.isEmpty() && !region.equals(region());
+    if (foreign && !LOCAL.contains(p)) {
       return Answer.text(500, "No path to region");
+    }
+    if (unknownToken && !TOKEN_FREE.contains(p)) {
+      return Answer.text(403, "ACL token not found");
     }
     if (q.containsKey("stale") && !q.get("stale").isEmpty() && !q.get("stale").equals("true")
         && !q.get("stale").equals("false")) {
@@ -576,7 +608,20 @@ public final class FakeNomadServer implements AutoCloseable {
         if (!state.hasLeader() && !allowStale) {
           return noLeader();
         }
-        return Answer.json(200, state.voters().stream().map(Server::rpcAddress).toList());
+        // Every server of the raft configuration, voter or not ([] when none).
+        return Answer.json(200, state.raftServers().stream().map(Server::rpcAddress).toList());
+      }
+      case "/v1/regions" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        return Answer.json(200, List.of(region()));
+      }
+      case "/v1/agent/health" -> {
+        if (!method.equals("GET")) {
+          return Answer.text(405, "Invalid method");
+        }
+        return agentHealth(q.get("type"), foreign, allowStale);
       }
       case "/v1/operator/raft/configuration" -> {
         if (!method.equals("GET")) {
@@ -632,6 +677,9 @@ public final class FakeNomadServer implements AutoCloseable {
       default -> {
         if (seg.size() >= 3 && seg.get(1).equals("node")) {
           return nodeRoute(method, seg, q, body, token, allowStale);
+        }
+        if (seg.size() >= 3 && seg.get(1).equals("allocation")) {
+          return allocation(method, seg, q, token, allowStale);
         }
         return Answer.text(404, "Invalid URL path");
       }
@@ -706,6 +754,58 @@ public final class FakeNomadServer implements AutoCloseable {
         return Answer.text(404, "Invalid URL path");
       }
     }
+  }
+
+  /**
+   * {@code GET /v1/agent/health} of this server-only agent, as {@code HealthRequest} answers it: the
+   * server is ok when {@code Status.Leader} names a leader; {@code ?type=client} asks for a client
+   * this agent does not run. 200 with the JSON when every part asked for is ok, else 500 with the
+   * same JSON as the (plain-text) error body.
+   */
+  private Answer agentHealth(String type, boolean foreignRegion, boolean allowStale) {
+    Map<String, Object> health = new LinkedHashMap<>();
+    if ("client".equals(type)) {
+      health.put("client", NomadState.map("ok", false, "message", "client not enabled"));
+    }
+    if (type == null || "server".equals(type)) {
+      String problem = foreignRegion ? "No path to region"
+          : state.hasLeader() ? null
+          : allowStale ? "no leader" : "No cluster leader";
+      health.put("server", problem == null ? NomadState.map("ok", true, "message", "ok")
+          : NomadState.map("ok", false, "message", problem));
+    }
+    boolean ok = health.values().stream().allMatch(v -> Boolean.TRUE.equals(((Map<?, ?>) v).get("ok")));
+    Answer a = Answer.json(ok ? 200 : 500, health);
+    if (!ok) {
+      a.contentType = TEXT;   // Nomad returns the JSON as a coded error, which it writes as plain text
+    }
+    return a;
+  }
+
+  /** {@code GET /v1/allocation/:id}: a full allocation, blocking on its modify index; 404 {@code alloc not found}. */
+  private Answer allocation(String method, List<String> seg, Map<String, String> q, Token token, boolean allowStale) {
+    if (seg.size() > 4) {
+      return Answer.text(404, "Resource not found");
+    }
+    if (seg.size() == 4) {
+      return seg.get(3).equals("stop") ? Answer.text(501, "the fake Nomad server does not stop allocations")
+          : Answer.text(404, "Resource not found");
+    }
+    if (!method.equals("GET")) {
+      return Answer.text(405, "Invalid method");
+    }
+    Answer d = deny(token, "namespace:read-job");
+    if (d != null) {
+      return d;
+    }
+    String id = seg.get(2);
+    return blocking(q, allowStale, () -> {
+      NomadState.Placed p = state.allocById(id);
+      return p == null ? state.allocsIndex : p.alloc().modifyIndex;
+    }, () -> {
+      NomadState.Placed p = state.allocById(id);
+      return p == null ? Answer.text(404, "alloc not found") : Answer.json(200, views.allocation(p.client(), p.alloc()));
+    });
   }
 
   private static Answer noLeader() {

@@ -109,6 +109,11 @@ final class NomadState {
     }
   }
 
+  /**
+   * A drain strategy as Nomad stores it: {@code forceDeadline} is null (Go's zero time) unless the
+   * deadline is positive, then the time of the request that set it (the first or an update) plus the
+   * deadline; a negative deadline forces at once, 0 never forces. {@code startedAt} is the first's.
+   */
   record DrainSpec(long deadlineNanos, boolean ignoreSystemJobs, Instant startedAt, Instant forceDeadline) {}
 
   static final class LastDrain {
@@ -550,18 +555,29 @@ final class NomadState {
 
   // ------------------------------------------------------------------ writes
 
-  /** Starts (or updates) a drain through the API; {@code deadlineNanos} as Nomad's DrainSpec.Deadline. */
+  /**
+   * Starts (or updates) a drain through the API; {@code deadlineNanos} as Nomad's DrainSpec.Deadline.
+   * As Nomad's {@code Node.UpdateDrain}: {@code StartedAt} is set by the first drain and kept by
+   * updates, {@code ForceDeadline} is now plus the deadline only when it is positive (zero time
+   * otherwise: a negative deadline forces at once, 0 never forces).
+   */
   void drain(Client c, long deadlineNanos, boolean ignoreSystemJobs, Map<String, String> meta) {
     Instant now = clock.now();
-    Instant force = deadlineNanos > 0 ? now.plusNanos(deadlineNanos) : deadlineNanos < 0 ? now : null;
+    Instant force = deadlineNanos > 0 ? now.plusNanos(deadlineNanos) : null;
+    // When the cluster behind forces what still runs: at ForceDeadline, at once, or (no deadline) never.
+    Instant clusterDeadline = deadlineNanos > 0 ? force : deadlineNanos < 0 ? now : now.plus(NEVER);
     boolean already = c.drain != null;
     startDrain(c, new DrainSpec(deadlineNanos, ignoreSystemJobs, already ? c.drain.startedAt() : now, force), meta, now);
     if (!c.clusterDrain) {
-      cluster.drain(c.id, force != null ? force : now.plus(NEVER));
+      cluster.drain(c.id, clusterDeadline);
     } else if (c.markedIneligible) {
       // Ineligible but not draining (an operator's choice, or a finished drain): drain again, with this deadline.
       cluster.undrain(c.id);
-      cluster.drain(c.id, force != null ? force : now.plus(NEVER));
+      cluster.drain(c.id, clusterDeadline);
+    } else if (deadlineNanos != 0) {
+      // An update of a running drain (or one the operator started without a deadline): a sooner deadline
+      // brings the forced migration forward.
+      cluster.drain(c.id, clusterDeadline);
     }
     c.markedIneligible = false;
     c.clusterDrain = true;
@@ -583,6 +599,8 @@ final class NomadState {
       c.lastDrain.startedAt = now;
       c.lastDrain.meta = Map.copyOf(meta);
       event(c, "Node drain strategy set", "Drain", now);
+    } else {
+      event(c, "Node drain strategy updated", "Drain", now);
     }
     c.lastDrain.status = "draining";
     c.lastDrain.updatedAt = now;
@@ -641,6 +659,21 @@ final class NomadState {
     return null;
   }
 
+  /** An allocation and the client it is placed on. */
+  record Placed(Client client, Alloc alloc) {}
+
+  /** The allocation whose ID is {@code id} (the full UUID, as Nomad's {@code Alloc.GetAlloc} wants), or null. */
+  Placed allocById(String id) {
+    for (Client c : clients.values()) {
+      for (Alloc a : c.allocs) {
+        if (a.id.equals(id)) {
+          return new Placed(c, a);
+        }
+      }
+    }
+    return null;
+  }
+
   Server serverByName(String name) {
     for (Server s : servers.values()) {
       if (s.name.equals(name)) {
@@ -658,6 +691,11 @@ final class NomadState {
     return max == 0 ? allocsIndex : max;
   }
 
+  /** The raft configuration: every server that has not left, voter or not. */
+  List<Server> raftServers() {
+    return servers.values().stream().filter(s -> !s.status.equals("left")).toList();
+  }
+
   /** Voters in raft now: servers not left that vote. */
   List<Server> voters() {
     return servers.values().stream().filter(s -> s.voter && !s.status.equals("left")).toList();
@@ -671,15 +709,6 @@ final class NomadState {
 
   static String uuid(String seed) {
     return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
-  }
-
-  /** Splits {@code Ubuntu 22.04} into Nomad's {@code os.name} and {@code os.version} attributes. */
-  static String[] splitOs(String os) {
-    int sp = os.lastIndexOf(' ');
-    if (sp > 0 && os.substring(sp + 1).chars().anyMatch(Character::isDigit)) {
-      return new String[] {os.substring(0, sp), os.substring(sp + 1)};
-    }
-    return new String[] {os, ""};
   }
 
   static Map<String, Object> map(Object... kv) {

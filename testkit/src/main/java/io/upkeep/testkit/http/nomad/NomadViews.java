@@ -64,7 +64,9 @@ final class NomadViews {
     List<Object> out = new ArrayList<>();
     state.servers.values().forEach(s -> out.add(member(s)));
     Server agent = agent();
-    return map("ServerName", agent == null ? "" : agent.name, "ServerRegion", region(), "ServerDC", dc(), "Members", out);
+    // ServerName is the agent's node name; only serf member names carry the ".<region>" suffix.
+    return map("ServerName", agent == null ? "" : agent.id.value(), "ServerRegion", region(), "ServerDC", dc(),
+        "Members", out);
   }
 
   /** The server that answers agent endpoints: the leader, else the first alive server. */
@@ -232,17 +234,11 @@ final class NomadViews {
   }
 
   Map<String, Object> node(Client c) {
-    String[] os = NomadState.splitOs(c.os);
-    Map<String, String> attributes = new LinkedHashMap<>();
-    attributes.put("cpu.arch", "amd64");
-    attributes.put("kernel.name", "linux");
-    attributes.put("kernel.version", "6.8.0-45-generic");
+    // Attributes as a real client fingerprints them: os.name is gopsutil's lower-case platform (ubuntu).
+    Map<String, String> attributes = new java.util.TreeMap<>(HostAttributes.of(c.os, c.id.value()));
     attributes.put("nomad.advertise.address", c.ip + ":4646");
     attributes.put("nomad.revision", "f0e1d2c3b4a5");
     attributes.put("nomad.version", c.version);
-    attributes.put("os.name", os[0]);
-    attributes.put("os.version", os[1]);
-    attributes.put("unique.hostname", c.id.value());
     List<Object> events = new ArrayList<>();
     for (NodeEvent e : c.events) {
       events.add(map("Message", e.message(), "Subsystem", e.subsystem(), "Details", null,
@@ -290,7 +286,7 @@ final class NomadViews {
     return out;
   }
 
-  private Map<String, Object> allocation(Client c, Alloc a) {
+  Map<String, Object> allocation(Client c, Alloc a) {
     Map<String, Object> job = map("ID", a.jobId, "Name", a.jobId, "Type", a.jobType, "Namespace", "default",
         "Region", region(), "Datacenters", List.of(dc()), "Status", "running", "Priority", 50);
     Map<String, Object> m = new LinkedHashMap<>();

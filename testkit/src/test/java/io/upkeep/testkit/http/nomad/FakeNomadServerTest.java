@@ -126,7 +126,8 @@ class FakeNomadServerTest {
     void readsANodeWithItsAttributes() {
       start(1, 1);
       JsonNode n = get("/v1/node/" + nodeId("client-1")).json();
-      assertThat(n.get("Attributes").get("os.name").asText()).isEqualTo("Ubuntu");
+      // As a real agent fingerprints it (gopsutil's lower-case platform), not as the test wrote it.
+      assertThat(n.get("Attributes").get("os.name").asText()).isEqualTo("ubuntu");
       assertThat(n.get("Attributes").get("os.version").asText()).isEqualTo("22.04");
       assertThat(n.get("Attributes").get("nomad.version").asText()).isEqualTo("1.7.7");
       assertThat(n.get("DrainStrategy").isNull()).isTrue();
@@ -446,6 +447,225 @@ class FakeNomadServerTest {
       assertThat(Long.parseLong(a.header("X-Nomad-Index"))).isEqualTo(index);
       Answer at = get("/v1/nodes?index=" + (index - 1) + "&wait=5m");
       assertThat(Long.parseLong(at.header("X-Nomad-Index"))).as("an older index answers at once").isEqualTo(index);
+    }
+  }
+
+  /** Where HashiCorp documents a behaviour, the fake has it: each point against its source. */
+  @Nested
+  class Fidelity {
+
+    static final java.util.regex.Pattern UUID =
+        java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    JsonNode attributes(String node) {
+      return get("/v1/node/" + nodeId(node)).json().get("Attributes");
+    }
+
+    /**
+     * client/fingerprint/host.go (gopsutil host.Info) and docs/runtime/interpolation.mdx:
+     * os.name ubuntu/windows/darwin, kernel.name linux; Windows splits PlatformVersion at "Build".
+     */
+    @Test
+    void reportsHostAttributesAsARealClientFingerprintsThem() {
+      start(1, 1, c -> c
+          .node("win-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(Platform.of("Windows Server 2022", "", "1.7.7")))
+          .node("deb-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(Platform.of("Debian 12.5", "", "1.7.7")))
+          .node("rhel-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED)
+              .platform(Platform.of("Red Hat Enterprise Linux 9.4", "", "1.7.7"))), s -> { });
+      JsonNode ubuntu = attributes("client-1");
+      assertThat(ubuntu.get("os.name").asText()).isEqualTo("ubuntu");
+      assertThat(ubuntu.get("os.version").asText()).isEqualTo("22.04");
+      assertThat(ubuntu.get("kernel.name").asText()).isEqualTo("linux");
+      assertThat(ubuntu.get("kernel.arch").asText()).isEqualTo("x86_64");
+      assertThat(ubuntu.get("kernel.version").asText()).startsWith("5.15.0-").endsWith("-generic");
+      assertThat(ubuntu.get("cpu.arch").asText()).isEqualTo("amd64");
+      assertThat(ubuntu.get("unique.hostname").asText()).isEqualTo("client-1");
+      assertThat(ubuntu.has("os.build")).isFalse();
+
+      JsonNode windows = attributes("win-1");
+      assertThat(windows.get("os.name").asText()).isEqualTo("Microsoft Windows Server 2022 Datacenter");
+      assertThat(windows.get("os.version").asText()).isEqualTo("10.0.20348.2700");
+      assertThat(windows.get("os.build").asText()).isEqualTo("20348.2700");
+      assertThat(windows.get("kernel.name").asText()).isEqualTo("windows");
+      assertThat(windows.has("kernel.version")).as("no kernel.version on Windows").isFalse();
+
+      assertThat(attributes("deb-1").get("os.name").asText()).isEqualTo("debian");
+      assertThat(attributes("deb-1").get("os.version").asText()).isEqualTo("12.5");
+      assertThat(attributes("rhel-1").get("os.name").asText()).isEqualTo("redhat");
+      assertThat(attributes("rhel-1").get("os.version").asText()).isEqualTo("9.4");
+
+      // An OS upgrade of the host shows in the attributes, kernel included.
+      cluster.stopService("s", NodeId.of("client-1"));
+      cluster.clock().sleep(Duration.ofMinutes(1));
+      cluster.upgrade("u", NodeId.of("client-1"), io.upkeep.UpgradeTarget.os("Ubuntu 24.04"));
+      cluster.clock().sleep(Duration.ofHours(1));
+      assertThat(attributes("client-1").get("os.version").asText()).isEqualTo("24.04");
+      assertThat(attributes("client-1").get("kernel.version").asText()).startsWith("6.8.0-");
+    }
+
+    /**
+     * api-docs/status.mdx and api-docs/regions.mdx (ACL Required: none); nomad/status_endpoint.go
+     * Leader and Peers and nomad/regions_endpoint.go List throw the authentication error away.
+     */
+    @Test
+    void answersStatusRegionsAndHealthWhateverTheToken() {
+      start(3, 1, c -> c.node("server-4", n -> n.role("server").voter(false).runsWork(false).taskCap(TaskCap.UNLIMITED)
+          .platform(NOMAD)), s -> s.acl(TOKEN));
+      for (String token : new String[] {null, "no-such-token", TOKEN}) {
+        Answer leader = send("GET", "/v1/status/leader", null, token);
+        assertThat(leader.status()).as("leader with token " + token).isEqualTo(200);
+        assertThat(leader.json().asText()).isEqualTo("10.0.0.1:4647");
+        Answer peers = send("GET", "/v1/status/peers", null, token);
+        assertThat(peers.status()).isEqualTo(200);
+        assertThat(peers.json()).as("voters and non-voters").hasSize(4);
+        assertThat(send("GET", "/v1/regions", null, token).json().get(0).asText()).isEqualTo("global");
+        assertThat(send("GET", "/v1/agent/health", null, token).status()).isEqualTo(200);
+      }
+      assertThat(send("GET", "/v1/nodes", null, "no-such-token").body()).isEqualTo("ACL token not found");
+      assertThat(send("GET", "/v1/nodes", null, null).body()).isEqualTo("Permission denied");
+      assertThat(server.requests("GET", "/v1/status/leader")).extracting(RecordedRequest::principal)
+          .containsExactly("anonymous", "unknown", "management");
+    }
+
+    /**
+     * api-docs/agent.mdx (ServerName "bacon-mac", member Name "bacon-mac.global"); nomad/server.go
+     * names the serf member NodeName.Region; raft and autopilot name servers by that member name,
+     * with the server's node ID (a UUID) as raft ID.
+     */
+    @Test
+    void namesMembersAndServersAsNomadDoes() {
+      start(3, 1);
+      JsonNode members = get("/v1/agent/members").json();
+      assertThat(members.get("ServerName").asText()).as("the agent's node name, no region").isEqualTo("server-1");
+      assertThat(members.get("Members").findValuesAsText("Name"))
+          .containsExactly("server-1.global", "server-2.global", "server-3.global");
+      JsonNode tags = members.get("Members").get(0).get("Tags");
+      assertThat(tags.get("id").asText()).matches(UUID);
+      JsonNode self = get("/v1/agent/self").json();
+      assertThat(self.get("config").get("NodeName").asText()).isEqualTo("server-1");
+      assertThat(self.get("member").get("Name").asText()).isEqualTo("server-1.global");
+      JsonNode raft = get("/v1/operator/raft/configuration").json().get("Servers");
+      assertThat(raft.findValuesAsText("Node")).containsExactly("server-1.global", "server-2.global", "server-3.global");
+      assertThat(raft.get(0).get("ID").asText()).isEqualTo(tags.get("id").asText());
+      assertThat(raft.get(0).get("Address").asText()).isEqualTo(tags.get("rpc_addr").asText() + ":" + tags.get("port").asText());
+      JsonNode health = get("/v1/operator/autopilot/health").json();
+      assertThat(health.get("Servers").findValuesAsText("Name")).contains("server-2.global");
+      assertThat(health.get("Leader").asText()).isEqualTo(tags.get("id").asText());
+      JsonNode node = get("/v1/node/" + nodeId("client-1")).json();
+      assertThat(node.get("ID").asText()).matches(UUID);
+      assertThat(node.get("Name").asText()).isEqualTo("client-1");
+    }
+
+    /**
+     * nomad/structs DrainStrategy.DeadlineTime and Node.UpdateDrain (nomad/node_endpoint.go):
+     * ForceDeadline = now + Deadline only for a positive Deadline (negative forces, 0 never does);
+     * StartedAt set by the first drain and kept by an update, which records "Node drain strategy updated".
+     */
+    @Test
+    void setsADrainsDeadlineFieldsAsNomadDoes() {
+      start(1, 0, c -> c
+          .node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NOMAD).runningTask(Duration.ofHours(5)))
+          .node("client-2", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NOMAD).runningTask(Duration.ofHours(5))),
+          s -> { });
+      String forced = nodeId("client-1");
+      send("PUT", "/v1/node/" + forced + "/drain", "{\"DrainSpec\":{\"Deadline\":-1}}", null);
+      JsonNode f = get("/v1/node/" + forced).json();
+      assertThat(f.get("DrainStrategy").get("Deadline").asLong()).isEqualTo(-1);
+      assertThat(f.get("DrainStrategy").get("ForceDeadline").asText()).as("forced: no force time").isEqualTo("0001-01-01T00:00:00Z");
+      assertThat(f.get("DrainStrategy").get("StartedAt").asText()).isEqualTo("2026-01-01T00:00:00Z");
+      assertThat(f.get("LastDrain").get("StartedAt").asText()).isEqualTo("2026-01-01T00:00:00Z");
+      cluster.clock().sleep(Duration.ofSeconds(1));
+      JsonNode afterForce = get("/v1/node/" + forced).json();
+      assertThat(afterForce.get("DrainStrategy").isNull()).as("forced at once: nothing left to wait for").isTrue();
+      assertThat(afterForce.get("LastDrain").get("Status").asText()).isEqualTo("complete");
+
+      String id = nodeId("client-2");
+      send("PUT", "/v1/node/" + id + "/drain", "{\"DrainSpec\":{\"Deadline\":0}}", null);
+      JsonNode none = get("/v1/node/" + id).json().get("DrainStrategy");
+      assertThat(none.get("Deadline").asLong()).isZero();
+      assertThat(none.get("ForceDeadline").asText()).as("no deadline, no force time").isEqualTo("0001-01-01T00:00:00Z");
+      assertThat(none.get("StartedAt").asText()).isEqualTo("2026-01-01T00:00:01Z");
+      cluster.clock().sleep(Duration.ofMinutes(10));
+      send("PUT", "/v1/node/" + id + "/drain", "{\"DrainSpec\":{\"Deadline\":3600000000000}}", null);
+      JsonNode updated = get("/v1/node/" + id).json();
+      JsonNode strategy = updated.get("DrainStrategy");
+      assertThat(strategy.get("Deadline").asLong()).isEqualTo(3_600_000_000_000L);
+      assertThat(strategy.get("ForceDeadline").asText()).as("from the update").isEqualTo("2026-01-01T01:10:01Z");
+      assertThat(strategy.get("StartedAt").asText()).as("kept").isEqualTo("2026-01-01T00:00:01Z");
+      assertThat(updated.get("Events").findValuesAsText("Message")).contains("Node drain strategy updated");
+      cluster.clock().sleep(Duration.ofMinutes(59));
+      assertThat(get("/v1/node/" + id).json().get("DrainStrategy").isNull()).isFalse();
+      cluster.clock().sleep(Duration.ofMinutes(2));
+      assertThat(get("/v1/node/" + id).json().get("DrainStrategy").isNull()).as("forced at the new deadline").isTrue();
+    }
+
+    /** api-docs/agent.mdx Health; command/agent/agent_endpoint.go HealthRequest. */
+    @Test
+    void answersAgentHealthAsDocumented() {
+      start(3, 0);
+      Answer ok = get("/v1/agent/health");
+      assertThat(ok.status()).isEqualTo(200);
+      assertThat(ok.json().get("server").get("ok").asBoolean()).isTrue();
+      assertThat(ok.json().get("server").get("message").asText()).isEqualTo("ok");
+      assertThat(ok.json().has("client")).as("a server-only agent").isFalse();
+      Answer client = get("/v1/agent/health?type=client");
+      assertThat(client.status()).isEqualTo(500);
+      assertThat(client.header("Content-Type")).startsWith("text/plain");
+      assertThat(client.json().get("client").get("message").asText()).isEqualTo("client not enabled");
+      server.loseLeader(Duration.ofSeconds(30));
+      Answer noLeader = get("/v1/agent/health");
+      assertThat(noLeader.status()).isEqualTo(500);
+      assertThat(noLeader.json().get("server").get("ok").asBoolean()).isFalse();
+      assertThat(noLeader.json().get("server").get("message").asText()).isEqualTo("No cluster leader");
+      assertThat(get("/v1/agent/health?stale").json().get("server").get("message").asText()).isEqualTo("no leader");
+      assertThat(send("PUT", "/v1/agent/health", "", null).status()).isEqualTo(405);
+    }
+
+    /** api-docs/regions.mdx; nomad/rpc.go forwardRegion ("No path to region"); Status.Members does not forward. */
+    @Test
+    void listsItsRegionAndAnswersNoPathForOneItDoesNotKnow() {
+      start(1, 1, c -> { }, s -> s.region("eu-west"));
+      assertThat(get("/v1/regions").json()).hasSize(1);
+      assertThat(get("/v1/regions").json().get(0).asText()).isEqualTo("eu-west");
+      assertThat(get("/v1/regions?region=us").status()).isEqualTo(200);
+      Answer nodes = get("/v1/nodes?region=us");
+      assertThat(nodes.status()).isEqualTo(500);
+      assertThat(nodes.body()).isEqualTo("No path to region");
+      assertThat(get("/v1/status/leader?region=us").body()).isEqualTo("No path to region");
+      Answer members = get("/v1/agent/members?region=us");
+      assertThat(members.status()).as("the agent's own gossip pool").isEqualTo(200);
+      assertThat(members.json().get("ServerRegion").asText()).isEqualTo("eu-west");
+      Answer health = get("/v1/agent/health?region=us");
+      assertThat(health.status()).isEqualTo(500);
+      assertThat(health.json().get("server").get("message").asText()).isEqualTo("No path to region");
+    }
+
+    /** api-docs/allocations.mdx Read Allocation; command/agent/alloc_endpoint.go allocGet ("alloc not found"). */
+    @Test
+    void readsOneAllocationAsDocumented() {
+      start(1, 0, c -> c.node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NOMAD)
+          .runningTask(Duration.ofMinutes(3))), s -> s.acl(TOKEN).token("nodes", "nodes-secret", "node:read")
+          .token("jobs", "jobs-secret", "namespace:read-job"));
+      JsonNode listed = send("GET", "/v1/node/" + nodeId("client-1") + "/allocations", null, TOKEN).json().get(0);
+      String id = listed.get("ID").asText();
+      Answer a = send("GET", "/v1/allocation/" + id, null, "jobs-secret");
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(a.json()).isEqualTo(listed);
+      assertThat(a.json().get("NodeID").asText()).isEqualTo(nodeId("client-1"));
+      long index = Long.parseLong(a.header("X-Nomad-Index"));
+      assertThat(index).isEqualTo(a.json().get("ModifyIndex").asLong());
+      assertThat(a.header("X-Nomad-KnownLeader")).isEqualTo("true");
+      assertThat(send("GET", "/v1/allocation/" + id, null, "nodes-secret").status()).isEqualTo(403);
+      Answer missing = send("GET", "/v1/allocation/" + NomadState.uuid("nothing"), null, TOKEN);
+      assertThat(missing.status()).isEqualTo(404);
+      assertThat(missing.body()).isEqualTo("alloc not found");
+      assertThat(missing.header("Content-Type")).startsWith("text/plain");
+      assertThat(missing.header("X-Nomad-Index")).isNotNull();
+      assertThat(send("DELETE", "/v1/allocation/" + id, null, TOKEN).status()).isEqualTo(405);
+      cluster.clock().sleep(Duration.ofMinutes(3));
+      Answer done = send("GET", "/v1/allocation/" + id + "?index=" + index + "&wait=5s", null, TOKEN);
+      assertThat(done.json().get("ClientStatus").asText()).isEqualTo("complete");
+      assertThat(Long.parseLong(done.header("X-Nomad-Index"))).isGreaterThan(index);
     }
   }
 
