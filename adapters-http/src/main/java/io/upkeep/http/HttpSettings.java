@@ -59,6 +59,11 @@ public record HttpSettings(
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
   /** Default rate limit. */
   public static final double DEFAULT_REQUESTS_PER_SECOND = 20;
+  /**
+   * The rate for runs in virtual time (the adapters' {@code virtualTime} presets): no limit to speak
+   * of, since a virtual clock lets thousands of requests fall into one real second.
+   */
+  public static final double VIRTUAL_TIME_REQUESTS_PER_SECOND = 1_000_000;
   /** Default for credentials over plain http to another host: refused. */
   public static final boolean DEFAULT_ALLOW_INSECURE_HTTP = false;
 

@@ -253,17 +253,35 @@ public record NomadConfig(
     }
 
     /**
-     * Retries for IO errors and 5xx answers (never for 4xx): {@code maxAttempts} attempts, the first
-     * included, waiting from {@code initialBackoff} doubling up to {@code maxBackoff}; default 4
-     * attempts from 500 ms to 10 s. Zero backoff in tests.
+     * Attempts per request for IO errors and 5xx answers (never for 4xx), the first included;
+     * default {@link HttpSettings#DEFAULT_MAX_ATTEMPTS}.
      *
-     * @throws IllegalArgumentException if attempts are below 1, a wait is negative, or max is below initial
+     * @throws IllegalArgumentException if below 1
      */
-    public Builder retries(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
-      // Checked on a scratch builder first, so that bad input changes nothing here.
-      HttpSettings.builder(address).maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff);
-      http.maxAttempts(maxAttempts).backoff(initialBackoff, maxBackoff);
+    public Builder maxAttempts(int value) {
+      http.maxAttempts(value);
       return this;
+    }
+
+    /**
+     * Exponential backoff between attempts, from {@code initial} up to {@code max}; zero for none
+     * (tests).
+     *
+     * @throws IllegalArgumentException if a wait is negative, or max is below initial
+     */
+    public Builder backoff(Duration initial, Duration max) {
+      http.backoff(initial, max);
+      return this;
+    }
+
+    /**
+     * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock} as
+     * the time source, no backoff between attempts, no rate limit to speak of, and no real blocking
+     * (waiting in real time cannot make a virtual cluster change).
+     */
+    public Builder virtualTime(TimeSource clock) {
+      return time(clock).backoff(Duration.ZERO, Duration.ZERO).requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND)
+          .blockingWait(Duration.ZERO);
     }
 
     /**

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.upkeep.Secret;
 import io.upkeep.http.Tls;
 import io.upkeep.spi.TimeSource;
+import io.upkeep.http.HttpSettings;
+import io.upkeep.testkit.VirtualClock;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,14 +34,27 @@ class NomadConfigTest {
   }
 
   @Test
+  void theVirtualTimePresetSetsTheClockAndTakesAwayRealWaiting() {
+    VirtualClock clock = new VirtualClock();
+
+    NomadConfig c = NomadConfig.builder(ADDRESS).virtualTime(clock).build();
+
+    assertThat(c.time()).isSameAs(clock);
+    assertThat(c.blockingWait()).isZero();
+    assertThat(c.http().initialBackoff()).isZero();
+    assertThat(c.http().maxBackoff()).isZero();
+    assertThat(c.http().requestsPerSecond()).isEqualTo(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+  }
+
+  @Test
   void validatesEachSettingAtOnce() {
     NomadConfig.Builder b = NomadConfig.builder(ADDRESS);
     assertThatThrownBy(() -> NomadConfig.builder(URI.create("nomad:4646"))).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("NOMAD_ADDR");
     assertThatThrownBy(() -> b.token(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> b.region(" ")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> b.retries(0, Duration.ZERO, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> b.retries(3, Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(() -> b.maxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBackoff");
     assertThatThrownBy(() -> b.maxMinorHops(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> b.pollInterval(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);

@@ -77,7 +77,7 @@ class NomadErrorsTest {
       start(NomadFixture.builder().servers(1).clients(1).config(c -> { }));
       try (NomadClusterPort anonymous = NomadClusterPort.create(
           io.upkeep.nomad.NomadConfig.builder(nomad.server.uri()).time(nomad.cluster.clock())
-              .retries(3, Duration.ZERO, Duration.ZERO).build())) {
+              .maxAttempts(3).backoff(Duration.ZERO, Duration.ZERO).build())) {
         assertThatThrownBy(anonymous::observe)
             .isInstanceOfSatisfying(NomadPermissionException.class, e -> assertThat(e.capability()).isEqualTo("node:read"))
             .hasMessageContaining("no ACL token is configured")
@@ -219,7 +219,7 @@ class NomadErrorsTest {
     @Test
     void treatsATimeoutAsAnIoErrorAndRetriesIt() {
       start(NomadFixture.builder().servers(1).clients(1)
-          .config(c -> c.requestTimeout(Duration.ofMillis(100)).retries(2, Duration.ZERO, Duration.ZERO)));
+          .config(c -> c.requestTimeout(Duration.ofMillis(100)).maxAttempts(2).backoff(Duration.ZERO, Duration.ZERO)));
       nomad.server.latency(Duration.ofMillis(300));
       ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
       nomad.server.latency(Duration.ZERO);

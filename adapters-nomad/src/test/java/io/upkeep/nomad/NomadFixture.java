@@ -52,11 +52,9 @@ final class NomadFixture implements AutoCloseable {
   static NomadConfig.Builder testConfig(FakeNomadServer server, FakeCluster cluster) {
     return NomadConfig.builder(server.uri())
         .token(Secret.of(TOKEN))
-        .time(cluster.clock())
-        .blockingWait(Duration.ZERO)
+        .virtualTime(cluster.clock())
         .pollInterval(Duration.ofSeconds(5))
-        .retries(3, Duration.ZERO, Duration.ZERO)
-        .requestsPerSecond(1_000_000);
+        .maxAttempts(3);
   }
 
   @Override

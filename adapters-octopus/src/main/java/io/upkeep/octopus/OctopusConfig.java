@@ -305,6 +305,14 @@ public record OctopusConfig(
       return this;
     }
 
+    /**
+     * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock} as
+     * the time source, no backoff between attempts, and no rate limit to speak of.
+     */
+    public Builder virtualTime(TimeSource clock) {
+      return time(clock).backoff(Duration.ZERO, Duration.ZERO).requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+    }
+
     /** How long to wait for a connection; default {@link HttpSettings#DEFAULT_CONNECT_TIMEOUT}. */
     public Builder connectTimeout(Duration value) {
       http.connectTimeout(value);

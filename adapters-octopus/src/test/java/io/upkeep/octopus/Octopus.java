@@ -63,10 +63,8 @@ final class Octopus implements AutoCloseable {
           FakeHost h = cluster.host(NodeId.of(name));
           return Optional.of(HostPlatform.of(h.platform().os(), h.platform().runtime()));
         })
-        .time(cluster.clock())
+        .virtualTime(cluster.clock())
         .maxAttempts(3)
-        .backoff(Duration.ZERO, Duration.ZERO)
-        .requestsPerSecond(1_000_000)
         .requestTimeout(Duration.ofSeconds(5));
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.upkeep.Secret;
 import io.upkeep.http.HttpSettings;
 import io.upkeep.http.Tls;
+import io.upkeep.testkit.VirtualClock;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -35,6 +36,18 @@ class OctopusConfigTest {
     assertThat(c.http().requestsPerSecond()).isEqualTo(HttpSettings.DEFAULT_REQUESTS_PER_SECOND);
     assertThat(c.hostPlatformOf("octo-1")).isEqualTo(HostPlatform.UNKNOWN);
     assertThat(c.nodeUrl("octo-1")).isEmpty();
+  }
+
+  @Test
+  void theVirtualTimePresetSetsTheClockAndTakesAwayRealWaiting() {
+    VirtualClock clock = new VirtualClock();
+
+    OctopusConfig c = builder().virtualTime(clock).build();
+
+    assertThat(c.time()).isSameAs(clock);
+    assertThat(c.http().initialBackoff()).isZero();
+    assertThat(c.http().maxBackoff()).isZero();
+    assertThat(c.http().requestsPerSecond()).isEqualTo(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
   }
 
   @Test

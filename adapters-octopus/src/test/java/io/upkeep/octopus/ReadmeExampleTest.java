@@ -49,8 +49,7 @@ class ReadmeExampleTest {
             OctopusConfig.builder(server.baseUrl(), Secret.of(server.apiKey())) // Secret.fromEnvironment("OCTOPUS_API_KEY")
                 .nodeUrlTemplate(server.nodeUrlTemplate())      // each node's own address, for direct checks
                 .hostPlatforms(name -> Optional.of(hostPlatform(cluster, name))) // your inventory: OS and .NET
-                .time(cluster.clock())                          // TimeSource.system() in production
-                .requestsPerSecond(10_000)                      // virtual time runs fast; keep 20/s for a real server
+                .virtualTime(cluster.clock())                   // virtual time; in production: time(TimeSource.system())
                 .build())) {
       OctopusProcedure procedure = OctopusProcedures.highAvailabilityHostUpgrade(octopus);
       UpgradePlan plan = procedure.plan(octopus,
