@@ -795,7 +795,7 @@ public final class FakeNomadServer implements AutoCloseable {
       Map<String, String> meta = new LinkedHashMap<>();
       JsonNode m = field(req, "Meta");
       if (m != null && m.isObject()) {
-        m.fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().asText()));
+        m.properties().forEach(e -> meta.put(e.getKey(), e.getValue().asText()));
       }
       state.drain(c, deadline == null ? 0 : deadline.asLong(), ignore != null && ignore.asBoolean(), meta);
     }
@@ -897,8 +897,7 @@ public final class FakeNomadServer implements AutoCloseable {
     if (node == null || !node.isObject()) {
       return null;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (e.getKey().equalsIgnoreCase(name)) {
         return e.getValue();
       }
