@@ -70,8 +70,8 @@ class UpgradePlannerTest {
   private static PlanValidationException refusal(ClusterSnapshot snapshot, Constraints constraints,
       Strategy strategy, UpgradeTarget target, Policy policy) {
     Fixtures.ReadOnlyCluster port = new Fixtures.ReadOnlyCluster(snapshot, constraints);
-    PlanValidationException e = catchThrowableOfType(
-        () -> planner().plan(port, strategy, target, policy), PlanValidationException.class);
+    PlanValidationException e = catchThrowableOfType(PlanValidationException.class,
+        () -> planner().plan(port, strategy, target, policy));
     assertThat(e).as("the planner must refuse this plan").isNotNull();
     assertThat(port.callsOtherThanReads()).as("a refused plan touches nothing").isEmpty();
     assertThat(e.getMessage()).startsWith("cannot plan this upgrade");

@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,6 +40,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -104,6 +108,8 @@ public final class HttpTransport implements AutoCloseable {
   private final RateLimiter rateLimiter;
   private final ScheduledThreadPoolExecutor deadlines;
   private final AtomicInteger sent = new AtomicInteger();
+  /** Whether the server asked for a client certificate in the handshake of this thread's latest attempt. */
+  private final ThreadLocal<Boolean> askedForClientCertificate = ThreadLocal.withInitial(() -> false);
 
   private HttpTransport(HttpSettings settings, Map<String, Secret> secretHeaders, RetryOn retryOn,
       HttpConnectionFactory<ManagedHttpClientConnection> connections) {
@@ -112,9 +118,11 @@ public final class HttpTransport implements AutoCloseable {
     this.retryOn = retryOn;
     refuseCredentialsInTheClear(settings.baseUri());
     noteWhatHttpClientLogsShow(connections);
+    // Classic HttpClient connects, and so shakes hands, in the thread that sends the request.
+    SSLContext sslContext = TlsContexts.create(settings.tls(), () -> askedForClientCertificate.set(true));
     DefaultClientTlsStrategy tls = settings.tls().verify()
-        ? new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()))
-        : new DefaultClientTlsStrategy(TlsContexts.create(settings.tls()), NoopHostnameVerifier.INSTANCE);
+        ? new DefaultClientTlsStrategy(sslContext, TlsContexts.hostnameVerifier())
+        : new DefaultClientTlsStrategy(sslContext, NoopHostnameVerifier.INSTANCE);
     this.client = HttpClients.custom()
         .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
             .setTlsSocketStrategy(tls)
@@ -277,7 +285,7 @@ public final class HttpTransport implements AutoCloseable {
         .maxAttempts(settings.maxAttempts())
         .intervalBiFunction(waits)
         .retryOnResult(r -> idempotent && retryable(r.status()) && !deterministic.test(r))
-        .retryOnException(e -> e instanceof IOException && (idempotent || neverSent(e)))
+        .retryOnException(e -> e instanceof IOException && !certificateRefused(e) && (idempotent || neverSent(e)))
         .build());
     AtomicInteger attempts = new AtomicInteger();
     Callable<HttpResponse> once = () -> {
@@ -295,10 +303,17 @@ public final class HttpTransport implements AutoCloseable {
             + " did not finish within its deadline of " + deadline.toMillis() + " ms" + tried
             + ": the server answers too slowly; check its load, or raise requestDeadline in the HTTP settings", true, e);
       }
+      if (certificateRefused(e)) {
+        throw new ClusterOperationException("refused the TLS connection to " + uri.getHost() + ":" + port(uri) + " for "
+            + method + " " + shown + ": " + certificateProblem(e, uri.getHost()), false, e);
+      }
+      String failure = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
+      if (askedForClientCertificate.get()) {
+        throw new ClusterOperationException(uri.getHost() + ":" + port(uri) + " dropped the connection for " + method
+            + " " + shown + tried + ": " + failure + "; " + clientCertificateHint(), true, e);
+      }
       throw new ClusterOperationException("cannot reach " + uri.getHost() + ":" + port(uri) + " for " + method + " "
-          + shown + tried + ": " + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")") + "; check the address and that the server is up",
-          true, e);
+          + shown + tried + ": " + failure + "; check the address and that the server is up", true, e);
     } catch (RequestNotPermitted e) {
       throw new ClusterOperationException("the request rate limit (" + settings.requestsPerSecond()
           + "/s) kept " + method + " " + shown + " waiting longer than " + settings.requestTimeout(), true, e);
@@ -315,6 +330,45 @@ public final class HttpTransport implements AutoCloseable {
           + "as the address instead", false);
     }
     return response;
+  }
+
+  /**
+   * Whether this client refused the server's certificate: not trusted, or not for the host. Sending
+   * again changes nothing until the settings or the certificate do.
+   */
+  private static boolean certificateRefused(Throwable e) {
+    return e instanceof SSLPeerUnverifiedException
+        || (e instanceof SSLHandshakeException && causedBy(e, GeneralSecurityException.class));
+  }
+
+  private static String certificateProblem(Throwable e, String host) {
+    if (e instanceof SSLPeerUnverifiedException) {
+      return "the server's certificate is not for " + host + " (" + e.getMessage() + "); use an address the "
+          + "certificate names, or have it issued with " + host + " among its subject alternative names";
+    }
+    return "the server's certificate is not trusted (" + e.getMessage() + "); trust the CA that issued it with "
+        + "Tls.caCertificate(pem) or Tls.trustStore(file, password) in the TLS settings";
+  }
+
+  /**
+   * Why a server that asked for a client certificate in this attempt's handshake then dropped the
+   * connection, most likely. Only likely: the attempt is still retried, as any other IO failure.
+   */
+  private String clientCertificateHint() {
+    return settings.tls().clientCertificatePem()
+        .map(cert -> "it had asked for a client certificate (mutual TLS), so it likely refused " + cert
+            + ": check that a CA the server trusts issued it and that it has not expired")
+        .orElse("it had asked for a client certificate (mutual TLS, as Nomad's verify_https_client) and none is "
+            + "configured: add one with Tls.withClientCertificate(certificatePem, keyPem) in the TLS settings");
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable c = e.getCause(); c != null && c != e; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -374,6 +428,7 @@ public final class HttpTransport implements AutoCloseable {
       request.setEntity(new StringEntity(json, ContentType.APPLICATION_JSON));
     }
     sent.incrementAndGet();
+    askedForClientCertificate.set(false);
     long start = System.nanoTime();
     // The socket timeout restarts with every byte, so a server that drips its answer is stopped here.
     AtomicBoolean late = new AtomicBoolean();

@@ -9,38 +9,65 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.net.Socket;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
+import org.apache.hc.client5.http.psl.PublicSuffixMatcherLoader;
+import org.apache.hc.client5.http.ssl.DefaultHostnameVerifier;
+import org.apache.hc.client5.http.ssl.HttpClientHostnameVerifier;
 
 /** Builds the {@link SSLContext} a {@link Tls} describes, from key stores or PEM files. */
 public final class TlsContexts {
   private TlsContexts() {}
 
-  public static SSLContext create(Tls tls) {
+  /**
+   * The context for {@code tls}; {@code onClientCertificateRequest} runs, in the thread doing the
+   * handshake, whenever a server asks for a client certificate (whether or not there is one), so
+   * that a connection the server then drops can be explained.
+   */
+  public static SSLContext create(Tls tls, Runnable onClientCertificateRequest) {
     try {
       TrustManager[] trust = tls.verify() ? trustManagers(tls) : new TrustManager[] {new TrustingEveryone()};
-      KeyManager[] keys = tls.clientCertificatePem().isPresent()
-          ? keyManagers(tls.clientCertificatePem().get(), tls.clientKeyPem().orElseThrow()) : null;
+      X509KeyManager keys = tls.clientCertificatePem().isPresent()
+          ? keyManager(tls.clientCertificatePem().get(), tls.clientKeyPem().orElseThrow()) : null;
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(keys, trust, new SecureRandom());
+      ctx.init(new KeyManager[] {new Noticing(keys, onClientCertificateRequest)}, trust, new SecureRandom());
       return ctx;
     } catch (GeneralSecurityException e) {
       throw new UpkeepException("cannot set up TLS: " + e.getMessage() + "; check the certificate files and passwords", e);
     }
+  }
+
+  /**
+   * HttpClient's own host name check, made as its default TLS strategy makes it (public suffixes
+   * known), whose refusal also says which names the certificate holds.
+   */
+  public static HttpClientHostnameVerifier hostnameVerifier() {
+    return new Naming(new DefaultHostnameVerifier(PublicSuffixMatcherLoader.getDefault()));
   }
 
   private static TrustManager[] trustManagers(Tls tls) throws GeneralSecurityException {
@@ -68,7 +95,7 @@ public final class TlsContexts {
     return tmf.getTrustManagers();
   }
 
-  private static KeyManager[] keyManagers(Path certPem, Path keyPem) throws GeneralSecurityException {
+  private static X509KeyManager keyManager(Path certPem, Path keyPem) throws GeneralSecurityException {
     Collection<? extends Certificate> chain = certificates(certPem);
     PrivateKey key = privateKey(keyPem);
     KeyStore store = emptyStore();
@@ -76,7 +103,12 @@ public final class TlsContexts {
     store.setKeyEntry("client", key, password, chain.toArray(new Certificate[0]));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, password);
-    return kmf.getKeyManagers();
+    for (KeyManager k : kmf.getKeyManagers()) {
+      if (k instanceof X509KeyManager x509) {
+        return x509;
+      }
+    }
+    throw new GeneralSecurityException("the JDK's key manager factory made no X.509 key manager");
   }
 
   private static KeyStore emptyStore() throws GeneralSecurityException {
@@ -122,6 +154,102 @@ public final class TlsContexts {
       }
     }
     throw new UpkeepException("the private key " + pem + " is neither RSA, EC nor Ed25519");
+  }
+
+  /**
+   * The client's key manager (none: no certificate to present) that also tells when a server asks
+   * for a client certificate.
+   */
+  private static final class Noticing extends X509ExtendedKeyManager {
+    private final X509KeyManager keys;
+    private final Runnable onRequest;
+
+    Noticing(X509KeyManager keys, Runnable onRequest) {
+      this.keys = keys;
+      this.onRequest = onRequest;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      onRequest.run();
+      return keys == null ? null : keys.chooseClientAlias(keyType, issuers, socket);
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      onRequest.run();
+      if (keys instanceof X509ExtendedKeyManager extended) {
+        return extended.chooseEngineClientAlias(keyType, issuers, engine);
+      }
+      return keys == null ? null : keys.chooseClientAlias(keyType, issuers, null);
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return keys == null ? null : keys.getClientAliases(keyType, issuers);
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return keys == null ? null : keys.getCertificateChain(alias);
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return keys == null ? null : keys.getPrivateKey(alias);
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+  }
+
+  /** A host name check that, refusing a certificate, names the hosts it is for. */
+  private static final class Naming implements HttpClientHostnameVerifier {
+    private final HttpClientHostnameVerifier check;
+
+    Naming(HttpClientHostnameVerifier check) {
+      this.check = check;
+    }
+
+    @Override
+    public void verify(String host, X509Certificate certificate) throws SSLException {
+      try {
+        check.verify(host, certificate);
+      } catch (SSLPeerUnverifiedException e) {
+        SSLPeerUnverifiedException named = new SSLPeerUnverifiedException("it is for " + names(certificate));
+        named.initCause(e);
+        throw named;
+      }
+    }
+
+    @Override
+    public boolean verify(String host, SSLSession session) {
+      return check.verify(host, session);
+    }
+
+    /** The DNS names and IP addresses among the subject alternative names, else the subject. */
+    private static String names(X509Certificate certificate) {
+      List<String> names = new ArrayList<>();
+      try {
+        Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
+        for (List<?> name : alternatives == null ? List.<List<?>>of() : alternatives) {
+          Object type = name.get(0);
+          if (Integer.valueOf(2).equals(type) || Integer.valueOf(7).equals(type)) { // dNSName, iPAddress
+            names.add(String.valueOf(name.get(1)));
+          }
+        }
+      } catch (CertificateParsingException unreadable) {
+        // name the subject instead
+      }
+      return names.isEmpty() ? "the subject " + certificate.getSubjectX500Principal().getName() : String.join(", ", names);
+    }
   }
 
   /** For {@link Tls#insecure()}: accepts any certificate. Tests only. */

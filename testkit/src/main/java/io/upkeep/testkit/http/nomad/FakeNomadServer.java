@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
@@ -40,6 +43,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * A Nomad region's HTTP API on localhost, backed by a {@link FakeCluster}: what the Nomad adapter
@@ -108,6 +113,10 @@ import java.util.function.LongSupplier;
  *       connection is dropped, as an unreachable API.
  * </ul>
  *
+ * <p>TLS: plain HTTP unless {@link Builder#tls} gives an {@link SSLContext}: then HTTPS with its
+ * certificate, and {@link Builder#verifyHttpsClient} makes it require a client certificate its trust
+ * managers accept (mutual TLS), as Nomad's {@code tls} block with {@code verify_https_client} does.
+ *
  * <p>Faults: {@link #failNext}, {@link #dropNext}, {@link #latency} and {@link #loseLeader}.
  * Standalone: {@link #main} (see its description). Thread-safe; single-use: close it after each test.
  */
@@ -136,6 +145,7 @@ public final class FakeNomadServer implements AutoCloseable {
   private final Map<String, Token> tokens;
   private final boolean acl;
   private final HttpServer http;
+  private final String scheme;
   private final ExecutorService executor;
   private final List<RecordedRequest> recorded = Collections.synchronizedList(new ArrayList<>());
   private final List<ScriptedFault> faults = new ArrayList<>();
@@ -167,7 +177,25 @@ public final class FakeNomadServer implements AutoCloseable {
     acl = !tokens.isEmpty();
     views = new NomadViews(state, b.legacyAgentVersion, acl);
     b.cluster.clock().afterEachEvent(this::afterClockEvent);
-    http = HttpServer.create(new InetSocketAddress("127.0.0.1", b.port), 0);
+    InetSocketAddress address = new InetSocketAddress("127.0.0.1", b.port);
+    if (b.tls == null) {
+      http = HttpServer.create(address, 0);
+      scheme = "http";
+    } else {
+      HttpsServer https = HttpsServer.create(address, 0);
+      SSLContext context = b.tls;
+      boolean verifyClient = b.verifyHttpsClient;
+      https.setHttpsConfigurator(new HttpsConfigurator(context) {
+        @Override
+        public void configure(HttpsParameters params) {
+          SSLParameters p = context.getDefaultSSLParameters();
+          p.setNeedClientAuth(verifyClient);
+          params.setSSLParameters(p);
+        }
+      });
+      http = https;
+      scheme = "https";
+    }
     executor = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "fake-nomad-http");
       t.setDaemon(true);
@@ -188,9 +216,12 @@ public final class FakeNomadServer implements AutoCloseable {
 
   // ------------------------------------------------------------------ public API
 
-  /** The API's base URL, such as {@code http://127.0.0.1:53121}: Nomad's {@code NOMAD_ADDR}. */
+  /**
+   * The API's base URL, such as {@code http://127.0.0.1:53121} ({@code https} with
+   * {@link Builder#tls}): Nomad's {@code NOMAD_ADDR}.
+   */
   public URI uri() {
-    return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+    return URI.create(scheme + "://127.0.0.1:" + http.getAddress().getPort());
   }
 
   /** The cluster behind the API. */
@@ -895,7 +926,7 @@ public final class FakeNomadServer implements AutoCloseable {
       Map<String, String> meta = new LinkedHashMap<>();
       JsonNode m = field(req, "Meta");
       if (m != null && m.isObject()) {
-        m.fields().forEachRemaining(e -> meta.put(e.getKey(), e.getValue().asText()));
+        m.properties().forEach(e -> meta.put(e.getKey(), e.getValue().asText()));
       }
       state.drain(c, deadline == null ? 0 : deadline.asLong(), ignore != null && ignore.asBoolean(), meta);
     }
@@ -997,8 +1028,7 @@ public final class FakeNomadServer implements AutoCloseable {
     if (node == null || !node.isObject()) {
       return null;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
       if (e.getKey().equalsIgnoreCase(name)) {
         return e.getValue();
       }
@@ -1091,6 +1121,8 @@ public final class FakeNomadServer implements AutoCloseable {
     private boolean systemJobs;
     private boolean legacyAgentVersion;
     private int port;
+    private SSLContext tls;
+    private boolean verifyHttpsClient;
 
     private Builder(FakeCluster cluster) {
       this.cluster = cluster;
@@ -1217,11 +1249,36 @@ public final class FakeNomadServer implements AutoCloseable {
     }
 
     /**
+     * Serves HTTPS instead of plain HTTP, presenting the certificate of {@code context}'s key
+     * manager: issue it for {@code 127.0.0.1}, the address {@link #uri()} names, so that clients
+     * can verify the host name. Default none: plain HTTP.
+     */
+    public Builder tls(SSLContext context) {
+      tls = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /**
+     * Whether a client must present a certificate that the {@linkplain #tls TLS context}'s trust
+     * managers accept, as Nomad's {@code verify_https_client}; a connection without one fails its
+     * handshake. Default false.
+     */
+    public Builder verifyHttpsClient(boolean value) {
+      verifyHttpsClient = value;
+      return this;
+    }
+
+    /**
      * Starts the server.
      *
+     * @throws IllegalStateException if {@link #verifyHttpsClient} is on without {@link #tls}
      * @throws UncheckedIOException if the port cannot be bound
      */
     public FakeNomadServer start() {
+      if (verifyHttpsClient && tls == null) {
+        throw new IllegalStateException("verifyHttpsClient(true) needs tls(sslContext): a client certificate is "
+            + "checked only over HTTPS");
+      }
       try {
         return new FakeNomadServer(this);
       } catch (IOException e) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.testkit.FakeCluster;
@@ -33,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A fake Octopus Deploy Server HA cluster on a real HTTP port of 127.0.0.1, backed by a
@@ -75,6 +78,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code X-Octopus-ApiKey} header: a missing or wrong key gets 401, the
  * {@linkplain Builder#readOnlyApiKey read-only key} may read but gets 403 on changes; both with
  * the Octopus error JSON. Unknown ids get 404, bad bodies 400, other methods 405, all with it too.
+ *
+ * <p><b>TLS.</b> Plain HTTP unless {@link Builder#tls} gives an {@link SSLContext}: then HTTPS
+ * with that context's certificate, and every URL it gives starts with {@code https}.
  *
  * <p><b>Time.</b> Requests are answered from the cluster's state at its current virtual time; the
  * server never moves the clock. Tests drive time through the cluster's {@code VirtualClock}. The
@@ -127,7 +133,14 @@ public final class FakeOctopusServer implements AutoCloseable {
     this.readOnlyApiKey = b.readOnlyApiKey;
     this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey);
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 0);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port);
+      if (b.tls == null) {
+        server = HttpServer.create(address, 0);
+      } else {
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
+        server = https;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open port " + b.port + " on 127.0.0.1 for the fake Octopus server"
           + (b.port == 0 ? "" : ": is it taken? use port 0 for any free one"), e);
@@ -141,7 +154,7 @@ public final class FakeOctopusServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
-    baseUrl = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    baseUrl = URI.create((b.tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /** Starts a server on a free port for {@code cluster}, with {@link #DEFAULT_API_KEY}. */
@@ -154,7 +167,10 @@ public final class FakeOctopusServer implements AutoCloseable {
     return new Builder(Objects.requireNonNull(cluster, "cluster"));
   }
 
-  /** The load balancer's address, such as {@code http://127.0.0.1:54321}; API paths start with {@code /api}. */
+  /**
+   * The load balancer's address, such as {@code http://127.0.0.1:54321} ({@code https} with
+   * {@link Builder#tls}); API paths start with {@code /api}.
+   */
   public URI baseUrl() {
     return baseUrl;
   }
@@ -477,6 +493,7 @@ public final class FakeOctopusServer implements AutoCloseable {
     private String apiKey = DEFAULT_API_KEY;
     private String readOnlyApiKey;
     private int port;
+    private SSLContext tls;
 
     private Builder(FakeCluster cluster) {
       this.cluster = cluster;
@@ -513,6 +530,16 @@ public final class FakeOctopusServer implements AutoCloseable {
         throw new IllegalArgumentException("a port is 0 to 65535, got " + value);
       }
       port = value;
+      return this;
+    }
+
+    /**
+     * Serves HTTPS instead of plain HTTP, presenting the certificate of {@code context}'s key
+     * manager: issue it for {@code 127.0.0.1}, the address in every URL the server gives, so that
+     * clients can verify the host name. Default none: plain HTTP.
+     */
+    public Builder tls(SSLContext context) {
+      tls = Objects.requireNonNull(context, "context");
       return this;
     }
 
