@@ -8,7 +8,7 @@ public final class Durations {
 
   /** {@code d} in the largest two units that matter. */
   public static String format(Duration d) {
-    long s = d.getSeconds();
+    long s = d.toSeconds();
     if (s == 0) {
       return d.toMillis() + "ms";
     }

@@ -42,7 +42,7 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
   public List<Integer> segments() {
     String core = stripQualifier(text);
     List<Integer> out = new ArrayList<>();
-    for (String part : core.split("\\.")) {
+    for (String part : core.split("\\.", -1)) {
       out.add(Integer.parseInt(part));
     }
     return out;
@@ -103,11 +103,11 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
 
   /** Dot-separated identifiers, numeric ones numerically and before alphanumeric ones (as SemVer). */
   private static int comparePreRelease(String a, String b) {
-    String[] x = a.split("\\.");
-    String[] y = b.split("\\.");
+    String[] x = a.split("\\.", -1);
+    String[] y = b.split("\\.", -1);
     for (int i = 0; i < Math.min(x.length, y.length); i++) {
-      boolean nx = x[i].chars().allMatch(Character::isDigit);
-      boolean ny = y[i].chars().allMatch(Character::isDigit);
+      boolean nx = numeric(x[i]);
+      boolean ny = numeric(y[i]);
       int c;
       if (nx && ny) {
         c = Long.compare(Long.parseLong(x[i]), Long.parseLong(y[i]));
@@ -121,6 +121,11 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
       }
     }
     return Integer.compare(x.length, y.length);
+  }
+
+  /** A numeric identifier: digits, at least one (an empty identifier, as in {@code rc..1}, is not). */
+  private static boolean numeric(String identifier) {
+    return !identifier.isEmpty() && identifier.chars().allMatch(Character::isDigit);
   }
 
   /** Two versions are the same release when neither orders before the other. */

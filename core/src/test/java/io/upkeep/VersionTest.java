@@ -120,6 +120,13 @@ class VersionTest {
     }
 
     @Test
+    void ordersAnEmptyPreReleaseIdentifierAsTextNotAsANumber() {
+      // Semantic versioning forbids "rc..1"; the shape admits it, so it must at least compare.
+      assertThat(v("1.8.0-rc..1")).isGreaterThan(v("1.8.0-rc.2"));
+      assertThat(v("1.8.0-rc.")).isGreaterThan(v("1.8.0-rc"));
+    }
+
+    @Test
     void sortsAMixedListIntoReleaseOrder() {
       List<Version> sorted = new ArrayList<>(List.of(
           v("1.10.0"), v("1.9.1"), v("1.9.1-rc.1"), v("2.0.0"), v("1.9"), v("1.2.3")));

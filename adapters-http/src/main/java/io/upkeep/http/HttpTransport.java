@@ -90,7 +90,6 @@ public final class HttpTransport implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
   /** Methods whose repetition has the effect of one request (RFC 9110, 9.2.2): safe to send again. */
   private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
-  private static final Predicate<HttpResponse> NOTHING = r -> false;
 
   /** Which answers to an idempotent request are worth another attempt; IO failures always are. */
   public enum RetryOn {
@@ -184,18 +183,18 @@ public final class HttpTransport implements AutoCloseable {
 
   /** GET {@code pathOrUrl}. */
   public HttpResponse get(String pathOrUrl) {
-    return send("GET", pathOrUrl, null, settings.requestTimeout(), NOTHING);
+    return send("GET", pathOrUrl, null, settings.requestTimeout(), HttpTransport::never);
   }
 
   /** GET {@code pathOrUrl}, waiting up to {@code timeout} for the answer (blocking queries). */
   public HttpResponse get(String pathOrUrl, Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    return send("GET", pathOrUrl, null, timeout, NOTHING);
+    return send("GET", pathOrUrl, null, timeout, HttpTransport::never);
   }
 
   /** PUT {@code body} as JSON to {@code pathOrUrl}. */
   public HttpResponse put(String pathOrUrl, Object body) {
-    return send("PUT", pathOrUrl, body, settings.requestTimeout(), NOTHING);
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), HttpTransport::never);
   }
 
   /**
@@ -213,12 +212,12 @@ public final class HttpTransport implements AutoCloseable {
    * when no connection could be made, never once the request may have reached the server.
    */
   public HttpResponse post(String pathOrUrl, Object body) {
-    return send("POST", pathOrUrl, body, settings.requestTimeout(), NOTHING);
+    return send("POST", pathOrUrl, body, settings.requestTimeout(), HttpTransport::never);
   }
 
   /** DELETE {@code pathOrUrl}. */
   public HttpResponse delete(String pathOrUrl) {
-    return send("DELETE", pathOrUrl, null, settings.requestTimeout(), NOTHING);
+    return send("DELETE", pathOrUrl, null, settings.requestTimeout(), HttpTransport::never);
   }
 
   /** The JSON mapper: unknown fields ignored. */
@@ -244,6 +243,11 @@ public final class HttpTransport implements AutoCloseable {
     } catch (IOException e) {
       LOG.debug("closing the HTTP client failed: {}", e.toString());
     }
+  }
+
+  /** For requests with no answer that is known to repeat itself. */
+  private static boolean never(HttpResponse response) {
+    return false;
   }
 
   private boolean retryable(int status) {

@@ -430,7 +430,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /** Raft configuration and autopilot health, matched to serf members. */
-  private final class RaftView {
+  private static final class RaftView {
     final List<Wire.RaftServer> servers;
     final Wire.AutopilotHealth health;
 
@@ -830,6 +830,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
    * @return whether a change was seen; true at once if {@code since} is not this port's latest observation
    */
   @Override
+  @SuppressWarnings("ReferenceEquality") // by design: "since" must be the very snapshot observe() returned last
   public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(maxWait, "maxWait");

@@ -21,7 +21,6 @@ import io.upkeep.spi.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -169,7 +168,6 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     String rootVersion = null;
     List<Node> nodes = new ArrayList<>(listed.size());
     Map<String, String> names = new LinkedHashMap<>();
-    Map<String, String> idsSeen = new HashMap<>();
     for (JsonNode item : listed) {
       String id = Wire.text(item, "Id", "Items[]", request);
       String name = Wire.text(item, "Name", "Items[" + id + "]", request);
@@ -179,7 +177,6 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
             + "): node names must be unique for Upkeep to tell them apart; delete the stale node record in "
             + "Configuration > Nodes", false, "", "", 200, "", List.of());
       }
-      idsSeen.put(id, name);
       int cap = Wire.count(item, "MaxConcurrentTasks", "Items[" + id + "]", request);
       boolean drain = Wire.bool(item, "IsInMaintenanceMode", "Items[" + id + "]", request);
       JsonNode s = summary.get(id);

@@ -566,7 +566,7 @@ public final class Reconciler {
     }
     for (PlanStep s : planUnits.get(id).steps()) {
       StepState st = steps.get(s.id());
-      if (s != current && st != null && st.actingSince() != null && !(s.action() instanceof Action.Snapshot)) {
+      if (!s.id().equals(current.id()) && st != null && st.actingSince() != null && !(s.action() instanceof Action.Snapshot)) {
         return false;
       }
     }

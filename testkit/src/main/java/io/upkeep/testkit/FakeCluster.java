@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -281,6 +282,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * @throws IllegalArgumentException if {@code maxWait} is negative
    */
   @Override
+  @SuppressWarnings("ReferenceEquality") // by design: whether "since" is the very snapshot observe() returned last
   public synchronized boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
     Objects.requireNonNull(since, "since");
     NodeSpec.requireNotNegative(maxWait, "maxWait");
@@ -1038,7 +1040,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private OperationHandle launch(
       String requestId, String call, Host h, HostOperation kind, String refusal, Function<Operation, String> effect) {
     Operation op = new Operation(
-        new OperationHandle("op-" + (operationsById.size() + 1) + "-" + kind.name().toLowerCase()), call, h.id);
+        new OperationHandle("op-" + (operationsById.size() + 1) + "-" + kind.name().toLowerCase(Locale.ROOT)), call, h.id);
     operationsByRequest.put(requestId, op);
     operationsById.put(op.handle.id(), op);
     String why = refusal != null ? refusal : unavailable(h, kind);

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -174,11 +175,11 @@ public final class InvariantMonitor {
         List<String> wrong = new ArrayList<>();
         if (n.health() != Health.HEALTHY && original.health() == Health.HEALTHY && !lost.contains(n.id())
             && !cluster.host(n.id()).broken()) {
-          wrong.add(n.health().name().toLowerCase());
+          wrong.add(n.health().name().toLowerCase(Locale.ROOT));
         }
         boolean wasActive = !drainedByHand.getOrDefault(n.id(), original.drainState() != DrainState.ACTIVE);
         if ((n.drainState() == DrainState.ACTIVE) != wasActive) {
-          wrong.add(wasActive ? n.drainState().name().toLowerCase()
+          wrong.add(wasActive ? n.drainState().name().toLowerCase(Locale.ROOT)
               : "undrained, though the operator had drained it before the run");
         }
         if (!n.taskCap().equals(original.taskCap())) {

@@ -103,7 +103,7 @@ public final class Simulation {
     for (int i = 1; i <= clients; i++) {
       // Log-normal, sigma 1.0, median 8 minutes: most are quick, a few take hours.
       Duration actual = Duration.ofSeconds((long) (480 * Math.exp(random.nextGaussian())));
-      Duration hint = Duration.ofSeconds((long) (actual.getSeconds() * (0.7 + 0.6 * random.nextDouble())));
+      Duration hint = Duration.ofSeconds((long) (actual.toSeconds() * (0.7 + 0.6 * random.nextDouble())));
       b.node("client-" + i, n -> n.role("client").platform(from).taskCap(TaskCap.UNLIMITED).upgradeDuration(actual));
       policy.durationHint("client-" + i, hint);
     }
@@ -178,7 +178,7 @@ public final class Simulation {
   }
 
   private static String clock(Duration d) {
-    long s = d.getSeconds();
+    long s = d.toSeconds();
     return String.format("+%02d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60);
   }
 }

@@ -21,6 +21,7 @@ import io.upkeep.testkit.http.nomad.NomadState.Server;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -123,7 +124,7 @@ import javax.net.ssl.SSLParameters;
 public final class FakeNomadServer implements AutoCloseable {
 
   /** Nomad's longest blocking wait; longer waits are capped to it. */
-  public static final Duration MAX_BLOCKING_WAIT = Duration.ofSeconds(300);
+  public static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(5);
   /** The wait of a blocking query that names none. */
   public static final Duration DEFAULT_BLOCKING_WAIT = Duration.ofMinutes(5);
 
@@ -177,7 +178,7 @@ public final class FakeNomadServer implements AutoCloseable {
     acl = !tokens.isEmpty();
     views = new NomadViews(state, b.legacyAgentVersion, acl);
     b.cluster.clock().afterEachEvent(this::afterClockEvent);
-    InetSocketAddress address = new InetSocketAddress("127.0.0.1", b.port);
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), b.port);
     if (b.tls == null) {
       http = HttpServer.create(address, 0);
       scheme = "http";
@@ -1058,7 +1059,7 @@ public final class FakeNomadServer implements AutoCloseable {
     double speed = 1;
     int port = 0;
     String token = UUID.randomUUID().toString();
-    for (int i = 0; i < args.length; i++) {
+    for (int i = 0; i < args.length; i += 2) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       if (value == null) {
         System.err.println(args[i] + " needs a value");
@@ -1074,7 +1075,6 @@ public final class FakeNomadServer implements AutoCloseable {
           System.exit(2);
         }
       }
-      i++;
     }
     Platform nomad = Platform.of("Ubuntu 22.04", "", "1.7.7");
     FakeCluster cluster = FakeCluster.builder().forcesDrainAtDeadline(true)

@@ -15,7 +15,7 @@ final class Query {
     if (raw == null || raw.isEmpty()) {
       return out;
     }
-    for (String pair : raw.split("&")) {
+    for (String pair : raw.split("&", -1)) {
       if (pair.isEmpty()) {
         continue;
       }

@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -427,7 +428,7 @@ public final class FakeOctopusServer implements AutoCloseable {
     int port = 0;
     int nodes = 3;
     String key = DEFAULT_API_KEY;
-    for (int i = 0; i < args.length; i++) {
+    for (int i = 0; i < args.length; i += 2) {
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(require(value, "--port"));
@@ -436,7 +437,6 @@ public final class FakeOctopusServer implements AutoCloseable {
         default -> throw new IllegalArgumentException("unknown option '" + args[i]
             + "': use --port N, --nodes N or --api-key KEY");
       }
-      i++;
     }
     FakeCluster cluster = demoCluster(nodes);
     FakeOctopusServer server = builder(cluster).apiKey(key).port(port).start();
@@ -445,7 +445,9 @@ public final class FakeOctopusServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    ticker.scheduleAtFixedRate(() -> cluster.clock().sleep(Duration.ofMillis(250)), 250, 250, TimeUnit.MILLISECONDS);
+    // Nothing waits on it: it runs until the shutdown hook stops the ticker.
+    ScheduledFuture<?> unused =
+        ticker.scheduleAtFixedRate(() -> cluster.clock().sleep(Duration.ofMillis(250)), 250, 250, TimeUnit.MILLISECONDS);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       ticker.shutdownNow();

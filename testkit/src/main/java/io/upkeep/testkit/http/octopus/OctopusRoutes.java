@@ -236,19 +236,23 @@ final class OctopusRoutes {
       return json(200, d);
     }
     switch (method) {
-      case "GET":
+      case "GET" -> {
         return json(200, nodeJson(n, Shape.RESOURCE));
-      case "PUT":
+      }
+      case "PUT" -> {
         return modifyNode(n, id, body);
-      case "DELETE":
+      }
+      case "DELETE" -> {
         try {
           cluster.removeMember(n.id());
         } catch (ClusterOperationException | UnknownNodeException e) {
           return error(400, "The node could not be deleted.", List.of(e.getMessage()));
         }
         return json(200, mapper.createObjectNode());
-      default:
+      }
+      default -> {
         return notAllowed(method, "/api/octopusservernodes/" + id);
+      }
     }
   }
 
@@ -542,7 +546,10 @@ final class OctopusRoutes {
     if (raw == null || raw.isEmpty()) {
       return out;
     }
-    for (String pair : raw.split("&")) {
+    for (String pair : raw.split("&", -1)) {
+      if (pair.isEmpty()) {
+        continue;
+      }
       int eq = pair.indexOf('=');
       String k = decode(eq < 0 ? pair : pair.substring(0, eq));
       String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
