@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * One turn's view of what is out of service, for the checks before each disruptive action: every
@@ -27,7 +28,7 @@ final class Guard {
   private final ClusterSnapshot snap;
   private final Map<Role, Integer> budgets;
   private final Set<NodeId> notBudgeted;
-  private final Set<NodeId> removedByRun;
+  private final Predicate<NodeId> removedByRun;
   private final Set<NodeId> disrupted;
   private Map<Role, Set<NodeId>> out;
 
@@ -37,7 +38,7 @@ final class Guard {
    * @param removedByRun nodes this run removed from the cluster or destroyed
    */
   Guard(ClusterSnapshot snap, Map<Role, Integer> budgets, Set<NodeId> notBudgeted, Set<NodeId> disrupted,
-      Set<NodeId> removedByRun) {
+      Predicate<NodeId> removedByRun) {
     this.snap = snap;
     this.budgets = budgets;
     this.notBudgeted = notBudgeted;
@@ -47,7 +48,7 @@ final class Guard {
 
   /** Whether this run removed or destroyed {@code node}. */
   boolean removedByRun(NodeId node) {
-    return removedByRun.contains(node);
+    return removedByRun.test(node);
   }
 
   /** Counts {@code n} as out of service from now on. */

@@ -429,23 +429,26 @@ public final class Reconciler {
   /** This turn's guard: what the observation shows out of service, plus what the run's units in flight took out. */
   private Guard guard(ClusterSnapshot snap) {
     Set<NodeId> disrupted = new HashSet<>();
-    Set<NodeId> removed = new HashSet<>();
-    for (PlanUnit pu : plan.units()) {
-      boolean inFlight = active.contains(pu.node());
-      for (PlanStep s : pu.steps()) {
-        StepState st = steps.get(s.id());
-        if (st == null || st.actingSince() == null) {
-          continue;
-        }
-        if (inFlight && StepDriver.isDisruptive(s.action())) {
+    for (NodeId id : active) {
+      for (PlanStep s : planUnits.get(id).steps()) {
+        if (acted(s) && StepDriver.isDisruptive(s.action())) {
           disrupted.add(s.node());
-        }
-        if (s.action() instanceof Action.RemoveMember || s.action() instanceof Action.Decommission) {
-          removed.add(s.node());
         }
       }
     }
-    return new Guard(snap, plan.budgets(), notBudgeted, disrupted, removed);
+    return new Guard(snap, plan.budgets(), notBudgeted, disrupted, this::removedByRun);
+  }
+
+  private boolean acted(PlanStep s) {
+    StepState st = steps.get(s.id());
+    return st != null && st.actingSince() != null;
+  }
+
+  /** Whether a unit of this run removed or destroyed {@code node}; asked only for a node that is gone. */
+  private boolean removedByRun(NodeId node) {
+    return plan.units().stream().flatMap(pu -> pu.steps().stream())
+        .anyMatch(s -> s.node().equals(node) && acted(s)
+            && (s.action() instanceof Action.RemoveMember || s.action() instanceof Action.Decommission));
   }
 
   private List<PlanStep> currentSteps(NodeId id, UnitState u) {

@@ -209,6 +209,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   @Override
   public synchronized void undrain(NodeId node) {
+    undrain(node, new ClusterEvent.Undrained(clock.now(), node));
+  }
+
+  /** Lets {@code node} take work again, recording {@code event} if it was drained. */
+  private void undrain(NodeId node, ClusterEvent event) {
     Host h = member(node);
     if (h.drainRequested) {
       h.drainRequested = false;
@@ -216,7 +221,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
         h.forcedDrain.cancel();
         h.forcedDrain = null;
       }
-      record(new ClusterEvent.Undrained(clock.now(), node));
+      record(event);
       reindex(h);
       dispatch();
     }
@@ -663,18 +668,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * @throws UnknownNodeException if {@code node} is not a member
    */
   public synchronized void operatorUndrain(NodeId node) {
-    Host h = member(node);
-    if (h.drainRequested) {
-      h.drainRequested = false;
-      if (h.forcedDrain != null) {
-        h.forcedDrain.cancel();
-        h.forcedDrain = null;
-      }
-      record(new ClusterEvent.OperatorUndrained(clock.now(), node));
-      reindex(h);
-      dispatch();
-    }
-    afterCall();
+    undrain(node, new ClusterEvent.OperatorUndrained(clock.now(), node));
   }
 
   /**
