@@ -27,6 +27,7 @@ import java.util.TreeSet;
  * build it with {@link #builder()}, derive a variant with {@link #toBuilder()}, read it with the
  * accessors. Equal when every setting is; {@link #toString()} names every setting.
  */
+// A plan's JSON holds the fields, under the names and in the order the record had (PolicyCompatibilityTest).
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 @JsonDeserialize(builder = Policy.Builder.class)
 public final class Policy {
