@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What one plan step does to its node. A closed set of records; each is carried out idempotently by
- * the executor and completes when the cluster is observed in the state it asks for.
+ * What one plan step does to its node. A closed set of records (a later version may add to it: a
+ * {@code switch} over actions needs a default branch); each is carried out idempotently by the
+ * executor and completes when the cluster is observed in the state it asks for.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({

@@ -1,6 +1,10 @@
 package io.upkeep;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,63 +23,14 @@ import java.util.TreeSet;
  * after each node, roll back on the first failure. The drain deadline has no default on purpose: a
  * drain that can wait forever is the most common cause of stuck rollouts.
  *
- * @param budget nodes of one role out of service at once (the sliding window's width)
- * @param canaries how many nodes go first, alone, before any other starts
- * @param canarySoak how long the canaries must stay healthy before the others start
- * @param approveCanaries whether an operator must approve after the canaries
- * @param drainDeadline how long a node may take to finish its work once drained
- * @param onDrainTimeout what to do when the drain deadline passes
- * @param settle how long a node must stay healthy after its upgrade before it counts as done
- * @param healthDeadline how long a node may take to become healthy after it was started
- * @param trafficRamp load-balancer weights (percent of an equal share) a new node steps through
- * @param rampSoak how long each ramp step must stay healthy before the next
- * @param trialTaskCap the task cap a canary replacement gets for its trial, 0 for no trial
- * @param exclusiveTrial whether the other nodes take no new tasks (cap 0) during that trial
- * @param taskRamp task caps a new node steps through before it matches the node it replaces
- * @param snapshots whether to snapshot each host before changing it, so a failure can be undone
- * @param failureThreshold how many nodes may fail before the run stops; 0 stops at the first
- * @param onFailure what to do when the run stops for failures
- * @param allowDowntime whether a plan with planned downtime (single node, clone) may run
- * @param forceVersionSkew whether to allow version moves outside the system's supported skew
- * @param probes names of health probes that verify each upgraded or new node directly
- * @param only the nodes to upgrade; empty for all
- * @param durationHints expected time per node, so the longest ones start first
- * @param pollInterval the longest the executor waits between observations
- * @param blockedTimeout how long nothing may be able to start (a lost node holding the budget,
- *     quorum short) before the run pauses for an operator
- * @param operationDeadline how long one host operation (provision, upgrade, stop, start, snapshot,
- *     restore, copy, decommission) may run before its step fails
- * @param outOfService what happens to a node that is out of service (drained or ineligible by the
- *     operator, or unhealthy) when the plan is made
- * @param hooks the node hooks each unit runs, where, and for which roles
+ * <p>A final class rather than a record, so that it can gain settings without breaking callers:
+ * build it with {@link #builder()}, derive a variant with {@link #toBuilder()}, read it with the
+ * accessors. Equal when every setting is; {@link #toString()} names every setting.
  */
-public record Policy(
-    Budget budget,
-    int canaries,
-    Duration canarySoak,
-    boolean approveCanaries,
-    Duration drainDeadline,
-    DrainTimeoutAction onDrainTimeout,
-    Duration settle,
-    Duration healthDeadline,
-    List<Integer> trafficRamp,
-    Duration rampSoak,
-    int trialTaskCap,
-    boolean exclusiveTrial,
-    List<Integer> taskRamp,
-    boolean snapshots,
-    int failureThreshold,
-    FailureAction onFailure,
-    boolean allowDowntime,
-    boolean forceVersionSkew,
-    List<String> probes,
-    Set<NodeId> only,
-    Map<NodeId, Duration> durationHints,
-    Duration pollInterval,
-    Duration blockedTimeout,
-    Duration operationDeadline,
-    OutOfServiceAction outOfService,
-    List<Hook> hooks) {
+// A plan's JSON holds the fields, under the names and in the order the record had (PolicyCompatibilityTest).
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
+@JsonDeserialize(builder = Policy.Builder.class)
+public final class Policy {
 
   /** Default budget: one node of a role at a time. */
   public static final Budget DEFAULT_BUDGET = Budget.ofNodes(1);
@@ -166,41 +121,278 @@ public record Policy(
     PAUSE
   }
 
+  private final Budget budget;
+  private final int canaries;
+  private final Duration canarySoak;
+  private final boolean approveCanaries;
+  private final Duration drainDeadline;
+  private final DrainTimeoutAction onDrainTimeout;
+  private final Duration settle;
+  private final Duration healthDeadline;
+  private final List<Integer> trafficRamp;
+  private final Duration rampSoak;
+  private final int trialTaskCap;
+  private final boolean exclusiveTrial;
+  private final List<Integer> taskRamp;
+  private final boolean snapshots;
+  private final int failureThreshold;
+  private final FailureAction onFailure;
+  private final boolean allowDowntime;
+  private final boolean forceVersionSkew;
+  private final List<String> probes;
+  private final Set<NodeId> only;
+  private final Map<NodeId, Duration> durationHints;
+  private final Duration pollInterval;
+  private final Duration blockedTimeout;
+  private final Duration operationDeadline;
+  private final OutOfServiceAction outOfService;
+  private final List<Hook> hooks;
+
+  private Policy(Builder b) {
+    budget = b.budget;
+    canaries = b.canaries;
+    canarySoak = b.canarySoak;
+    approveCanaries = b.approveCanaries;
+    drainDeadline = b.drainDeadline;
+    onDrainTimeout = b.onDrainTimeout;
+    settle = b.settle;
+    healthDeadline = b.healthDeadline;
+    trafficRamp = List.copyOf(b.trafficRamp);
+    rampSoak = b.rampSoak;
+    trialTaskCap = b.trialTaskCap;
+    exclusiveTrial = b.exclusiveTrial;
+    taskRamp = List.copyOf(b.taskRamp);
+    snapshots = b.snapshots;
+    failureThreshold = b.failureThreshold;
+    onFailure = b.onFailure;
+    allowDowntime = b.allowDowntime;
+    forceVersionSkew = b.forceVersionSkew;
+    probes = List.copyOf(b.probes);
+    only = Collections.unmodifiableSortedSet(new TreeSet<>(b.only));
+    durationHints = Collections.unmodifiableSortedMap(new TreeMap<>(b.durationHints));
+    pollInterval = b.pollInterval;
+    blockedTimeout = b.blockedTimeout;
+    operationDeadline = b.operationDeadline;
+    outOfService = b.outOfService;
+    hooks = List.copyOf(b.hooks);
+  }
+
+  /** Nodes of one role out of service at once (the sliding window's width). */
+  public Budget budget() {
+    return budget;
+  }
+
+  /** How many nodes go first, alone, before any other starts. */
+  public int canaries() {
+    return canaries;
+  }
+
+  /** How long the canaries must stay healthy before the others start. */
+  public Duration canarySoak() {
+    return canarySoak;
+  }
+
+  /** Whether an operator must approve after the canaries. */
+  public boolean approveCanaries() {
+    return approveCanaries;
+  }
+
+  /** How long a node may take to finish its work once drained. */
+  public Duration drainDeadline() {
+    return drainDeadline;
+  }
+
+  /** What to do when the drain deadline passes. */
+  public DrainTimeoutAction onDrainTimeout() {
+    return onDrainTimeout;
+  }
+
+  /** How long a node must stay healthy after its upgrade before it counts as done. */
+  public Duration settle() {
+    return settle;
+  }
+
+  /** How long a node may take to become healthy after it was started. */
+  public Duration healthDeadline() {
+    return healthDeadline;
+  }
+
+  /** Load-balancer weights (percent of an equal share) a new node steps through. */
+  public List<Integer> trafficRamp() {
+    return trafficRamp;
+  }
+
+  /** How long each ramp step must stay healthy before the next. */
+  public Duration rampSoak() {
+    return rampSoak;
+  }
+
+  /** The task cap a canary replacement gets for its trial, 0 for no trial. */
+  public int trialTaskCap() {
+    return trialTaskCap;
+  }
+
+  /** Whether the other nodes take no new tasks (cap 0) during that trial. */
+  public boolean exclusiveTrial() {
+    return exclusiveTrial;
+  }
+
+  /** Task caps a new node steps through before it matches the node it replaces. */
+  public List<Integer> taskRamp() {
+    return taskRamp;
+  }
+
+  /** Whether to snapshot each host before changing it, so a failure can be undone. */
+  public boolean snapshots() {
+    return snapshots;
+  }
+
+  /** How many nodes may fail before the run stops; 0 stops at the first. */
+  public int failureThreshold() {
+    return failureThreshold;
+  }
+
+  /** What to do when the run stops for failures. */
+  public FailureAction onFailure() {
+    return onFailure;
+  }
+
+  /** Whether a plan with planned downtime (single node, clone) may run. */
+  public boolean allowDowntime() {
+    return allowDowntime;
+  }
+
+  /** Whether to allow version moves outside the system's supported skew. */
+  public boolean forceVersionSkew() {
+    return forceVersionSkew;
+  }
+
+  /** Names of health probes that verify each upgraded or new node directly. */
+  public List<String> probes() {
+    return probes;
+  }
+
+  /** The nodes to upgrade; empty for all. */
+  public Set<NodeId> only() {
+    return only;
+  }
+
+  /** Expected time per node, so the longest ones start first. */
+  public Map<NodeId, Duration> durationHints() {
+    return durationHints;
+  }
+
+  /** The longest the executor waits between observations. */
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
   /**
-   * @throws NullPointerException if any reference is null
-   * @throws IllegalArgumentException if a number or duration is out of range
+   * How long nothing may be able to start (a lost node holding the budget, quorum short) before the
+   * run pauses for an operator.
    */
-  public Policy {
-    Objects.requireNonNull(budget, "budget");
-    Objects.requireNonNull(onDrainTimeout, "onDrainTimeout");
-    Objects.requireNonNull(onFailure, "onFailure");
-    requireNotNegative(canaries, "canaries");
-    requireNotNegative(failureThreshold, "failureThreshold");
-    requireNotNegative(trialTaskCap, "trialTaskCap");
-    requireNotNegative(canarySoak, "canarySoak");
-    requirePositive(drainDeadline, "drainDeadline");
-    requireNotNegative(settle, "settle");
-    requirePositive(healthDeadline, "healthDeadline");
-    requireNotNegative(rampSoak, "rampSoak");
-    requirePositive(pollInterval, "pollInterval");
-    requirePositive(blockedTimeout, "blockedTimeout");
-    requirePositive(operationDeadline, "operationDeadline");
-    Objects.requireNonNull(outOfService, "outOfService");
-    hooks = hooks == null ? List.of() : List.copyOf(hooks);
-    trafficRamp = List.copyOf(trafficRamp);
-    for (int w : trafficRamp) {
-      if (w < 1 || w > 100) {
-        throw new IllegalArgumentException("trafficRamp weights are percents of an equal share, 1 to 100; got " + w);
-      }
+  public Duration blockedTimeout() {
+    return blockedTimeout;
+  }
+
+  /**
+   * How long one host operation (provision, upgrade, stop, start, snapshot, restore, copy,
+   * decommission) may run before its step fails.
+   */
+  public Duration operationDeadline() {
+    return operationDeadline;
+  }
+
+  /**
+   * What happens to a node that is out of service (drained or ineligible by the operator, or
+   * unhealthy) when the plan is made.
+   */
+  public OutOfServiceAction outOfService() {
+    return outOfService;
+  }
+
+  /** The node hooks each unit runs, where, and for which roles. */
+  public List<Hook> hooks() {
+    return hooks;
+  }
+
+  /** Equal to another policy with the same settings. */
+  @Override
+  public boolean equals(Object o) {
+    if (this == o) {
+      return true;
     }
-    taskRamp = List.copyOf(taskRamp);
-    for (int c : taskRamp) {
-      requireNotNegative(c, "taskRamp entry");
+    if (!(o instanceof Policy p)) {
+      return false;
     }
-    probes = List.copyOf(probes);
-    only = Collections.unmodifiableSortedSet(new TreeSet<>(only));
-    durationHints = Collections.unmodifiableSortedMap(new TreeMap<>(durationHints));
-    durationHints.forEach((node, d) -> requireNotNegative(d, "durationHints[" + node + "]"));
+    return budget.equals(p.budget)
+        && canaries == p.canaries
+        && canarySoak.equals(p.canarySoak)
+        && approveCanaries == p.approveCanaries
+        && drainDeadline.equals(p.drainDeadline)
+        && onDrainTimeout == p.onDrainTimeout
+        && settle.equals(p.settle)
+        && healthDeadline.equals(p.healthDeadline)
+        && trafficRamp.equals(p.trafficRamp)
+        && rampSoak.equals(p.rampSoak)
+        && trialTaskCap == p.trialTaskCap
+        && exclusiveTrial == p.exclusiveTrial
+        && taskRamp.equals(p.taskRamp)
+        && snapshots == p.snapshots
+        && failureThreshold == p.failureThreshold
+        && onFailure == p.onFailure
+        && allowDowntime == p.allowDowntime
+        && forceVersionSkew == p.forceVersionSkew
+        && probes.equals(p.probes)
+        && only.equals(p.only)
+        && durationHints.equals(p.durationHints)
+        && pollInterval.equals(p.pollInterval)
+        && blockedTimeout.equals(p.blockedTimeout)
+        && operationDeadline.equals(p.operationDeadline)
+        && outOfService == p.outOfService
+        && hooks.equals(p.hooks);
+  }
+
+  /** A hash of every setting. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout, settle,
+        healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp, snapshots, failureThreshold,
+        onFailure, allowDowntime, forceVersionSkew, probes, only, durationHints, pollInterval, blockedTimeout,
+        operationDeadline, outOfService, hooks);
+  }
+
+  /** Every setting, by name. */
+  @Override
+  public String toString() {
+    return "Policy["
+        + "budget=" + budget
+        + ", canaries=" + canaries
+        + ", canarySoak=" + canarySoak
+        + ", approveCanaries=" + approveCanaries
+        + ", drainDeadline=" + drainDeadline
+        + ", onDrainTimeout=" + onDrainTimeout
+        + ", settle=" + settle
+        + ", healthDeadline=" + healthDeadline
+        + ", trafficRamp=" + trafficRamp
+        + ", rampSoak=" + rampSoak
+        + ", trialTaskCap=" + trialTaskCap
+        + ", exclusiveTrial=" + exclusiveTrial
+        + ", taskRamp=" + taskRamp
+        + ", snapshots=" + snapshots
+        + ", failureThreshold=" + failureThreshold
+        + ", onFailure=" + onFailure
+        + ", allowDowntime=" + allowDowntime
+        + ", forceVersionSkew=" + forceVersionSkew
+        + ", probes=" + probes
+        + ", only=" + only
+        + ", durationHints=" + durationHints
+        + ", pollInterval=" + pollInterval
+        + ", blockedTimeout=" + blockedTimeout
+        + ", operationDeadline=" + operationDeadline
+        + ", outOfService=" + outOfService
+        + ", hooks=" + hooks
+        + "]";
   }
 
   /** A builder with every default set except the drain deadline. Not thread-safe. */
@@ -239,7 +431,12 @@ public record Policy(
     }
   }
 
-  /** Builds a {@link Policy}; each setter validates eagerly. Not thread-safe. */
+  /**
+   * Builds a {@link Policy}; each setter validates eagerly. Not thread-safe. New settings arrive as
+   * new setters with a default, so code that builds a policy keeps compiling and linking. Plans' JSON
+   * is read through it too, so a setting missing from an older plan gets its default.
+   */
+  @JsonPOJOBuilder(withPrefix = "")
   public static final class Builder {
     private Budget budget = DEFAULT_BUDGET;
     private int canaries = DEFAULT_CANARIES;
@@ -522,6 +719,18 @@ public record Policy(
       return this;
     }
 
+    @JsonProperty("durationHints")
+    private Builder durationHints(Map<NodeId, Duration> hints) {
+      hints.forEach((node, expected) -> durationHint(node.value(), expected));
+      return this;
+    }
+
+    @JsonProperty("hooks")
+    private Builder hooks(List<Hook> placed) {
+      placed.forEach(h -> hook(h.name(), h.point(), h.roles().stream().map(Role::name).toArray(String[]::new)));
+      return this;
+    }
+
     /** What to do with nodes out of service when the plan is made; default {@link #DEFAULT_OUT_OF_SERVICE}. */
     public Builder outOfService(OutOfServiceAction value) {
       outOfService = Objects.requireNonNull(value, "outOfService");
@@ -544,10 +753,7 @@ public record Policy(
         throw new IllegalStateException("approveCanaries(true) asks for an approval after the canaries, but "
             + "canaries is 0: set canaries(1) or more, or approveCanaries(false)");
       }
-      return new Policy(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout,
-          settle, healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp,
-          snapshots, failureThreshold, onFailure, allowDowntime, forceVersionSkew, probes,
-          only, durationHints, pollInterval, blockedTimeout, operationDeadline, outOfService, hooks);
+      return new Policy(this);
     }
   }
 }

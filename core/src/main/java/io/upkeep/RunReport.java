@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a run has achieved when {@link UpgradeRun#execute()} returns. Immutable.
+ * What a run has achieved when {@link UpgradeRun#execute()} returns. Immutable. A record Upkeep
+ * makes, which may gain components: read it through its accessors, never positionally.
  *
  * @param status where the run stands: terminal, or paused / awaiting approval
  * @param reason why, or empty

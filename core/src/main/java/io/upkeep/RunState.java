@@ -13,7 +13,8 @@ import java.util.Set;
  * ({@link #toJson()}), read it back after a crash ({@link #fromJson(String)}) and hand it to
  * {@link UpgradeExecutor#resume(UpgradePlan, RunState)}. Together with idempotent steps and host
  * operations keyed by {@code runId/stepId}, that resumes without repeating any step wrongly.
- * Holds ids, times and operation handles only: never credentials. Immutable.
+ * Holds ids, times and operation handles only: never credentials. Immutable. A record Upkeep
+ * makes, which may gain components: read it through its accessors, never positionally.
  *
  * @param runId the run's id, the prefix of every host operation's request id
  * @param planId the plan it executes

@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * An inspectable, immutable upgrade plan, made by {@link UpgradePlanner} before anything is
  * touched: per node, ordered steps with the reason for each, plus the rules it obeys. Print it with
  * {@link #toText()} for a person (a dry run) or {@link #toJson()} for a machine; read it back with
- * {@link #fromJson(String)}. Thread-safe.
+ * {@link #fromJson(String)}. Thread-safe. A record Upkeep makes, which may gain components: read it
+ * through its accessors, never positionally.
  *
  * @param id a stable id derived from the plan's content
  * @param createdAt when it was made, by the planner's time source

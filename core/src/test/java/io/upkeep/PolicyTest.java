@@ -7,12 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -329,28 +323,18 @@ class PolicyTest {
     }
 
     @Test
-    void theCanonicalConstructorCopiesItsCollections() {
-      Policy base = builder().build();
-      List<Integer> ramp = new ArrayList<>(List.of(10, 100));
-      List<String> probes = new ArrayList<>(List.of("api-up"));
-      Set<NodeId> only = new HashSet<>(Set.of(id("node-a")));
-      Map<NodeId, Duration> hints = new HashMap<>(Map.of(id("node-a"), Duration.ofMinutes(5)));
-      Policy p = new Policy(base.budget(), base.canaries(), base.canarySoak(), base.approveCanaries(),
-          base.drainDeadline(), base.onDrainTimeout(), base.settle(), base.healthDeadline(), ramp,
-          base.rampSoak(), base.trialTaskCap(), base.exclusiveTrial(), base.taskRamp(), base.snapshots(),
-          base.failureThreshold(), base.onFailure(), base.allowDowntime(), base.forceVersionSkew(), probes,
-          only, hints, base.pollInterval(), base.blockedTimeout(), base.operationDeadline(), base.outOfService(),
-          base.hooks());
+    void changingABuilderFromToBuilderDoesNotChangeTheOriginal() {
+      Policy p = builder().trafficRamp(10, 100).probes("api-up").only("node-a")
+          .durationHint("node-a", Duration.ofMinutes(5)).hook("ticket", HookPoint.BEFORE_UNIT).build();
 
-      ramp.add(50);
-      probes.clear();
-      only.add(id("node-b"));
-      hints.put(id("node-b"), Duration.ofHours(1));
+      p.toBuilder().trafficRamp(10, 50, 100).probes().only("node-b").durationHint("node-b", Duration.ofHours(1))
+          .hook("ticket", HookPoint.AFTER_VERIFY).build();
 
       assertThat(p.trafficRamp()).containsExactly(10, 100);
       assertThat(p.probes()).containsExactly("api-up");
       assertThat(p.only()).containsExactly(id("node-a"));
       assertThat(p.durationHints()).containsOnlyKeys(id("node-a"));
+      assertThat(p.hooks()).extracting(Policy.Hook::point).containsExactly(HookPoint.BEFORE_UNIT);
     }
 
     @Test

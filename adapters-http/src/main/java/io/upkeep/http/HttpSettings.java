@@ -10,35 +10,12 @@ import java.util.Objects;
  * constants and protect both sides: four attempts with exponential backoff, 20 requests a second,
  * a deadline on every attempt and a cap on the size of every answer.
  *
- * @param baseUri where the API lives; relative paths are resolved against it
- * @param connectTimeout how long to wait for a connection
- * @param requestTimeout how long to wait for the answer to start, and then for each next piece of it
- *     (blocking queries pass their own)
- * @param requestDeadline the longest one attempt may take in all, from asking for a connection to
- *     the last byte of the answer, however slowly the server sends it; a call that passes a longer
- *     timeout of its own (a blocking query) gets that instead
- * @param maxResponseBytes the most bytes of an answer's body that are read; a longer answer is an
- *     error, so that a runaway or hostile server cannot exhaust the memory
- * @param maxAttempts attempts per request, the first included, for retryable failures
- * @param initialBackoff the wait before the second attempt, doubled after each, zero for none (tests)
- * @param maxBackoff the longest wait between attempts, however long a server's {@code Retry-After} asks
- * @param requestsPerSecond the most requests sent per second, to protect the server
- * @param tls how the server's certificate is checked, and the client's own certificate
- * @param allowInsecureHttp whether credentials may go over plain {@code http} to a host other than
- *     this machine, where anyone on the way can read them
+ * <p>A final class rather than a record, so that it can gain settings without breaking callers:
+ * build it with {@link #builder(URI)}, derive a variant with {@link #toBuilder()}, read it with the
+ * accessors. Equal when every setting is; {@link #toString()} names every setting, and none of them
+ * is a credential ({@link Tls} shows its password only as where it comes from).
  */
-public record HttpSettings(
-    URI baseUri,
-    Duration connectTimeout,
-    Duration requestTimeout,
-    Duration requestDeadline,
-    int maxResponseBytes,
-    int maxAttempts,
-    Duration initialBackoff,
-    Duration maxBackoff,
-    double requestsPerSecond,
-    Tls tls,
-    boolean allowInsecureHttp) {
+public final class HttpSettings {
 
   /** Default connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -67,39 +44,163 @@ public record HttpSettings(
   /** Default for credentials over plain http to another host: refused. */
   public static final boolean DEFAULT_ALLOW_INSECURE_HTTP = false;
 
-  /**
-   * @throws NullPointerException if a reference is null
-   * @throws IllegalArgumentException if the URI is not absolute http(s), or a number or duration is out of range
-   */
-  public HttpSettings {
-    Objects.requireNonNull(baseUri, "baseUri");
-    if (baseUri.getScheme() == null || !(baseUri.getScheme().equals("http") || baseUri.getScheme().equals("https"))
-        || baseUri.getHost() == null) {
+  private final URI baseUri;
+  private final Duration connectTimeout;
+  private final Duration requestTimeout;
+  private final Duration requestDeadline;
+  private final int maxResponseBytes;
+  private final int maxAttempts;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final double requestsPerSecond;
+  private final Tls tls;
+  private final boolean allowInsecureHttp;
+
+  private HttpSettings(Builder b) {
+    if (b.baseUri.getScheme() == null || !(b.baseUri.getScheme().equals("http") || b.baseUri.getScheme().equals("https"))
+        || b.baseUri.getHost() == null) {
       throw new IllegalArgumentException("the base URI must be an absolute http or https URL such as "
-          + "https://octopus.example.com, got '" + baseUri + "'");
+          + "https://octopus.example.com, got '" + b.baseUri + "'");
     }
-    positive(connectTimeout, "connectTimeout");
-    positive(requestTimeout, "requestTimeout");
-    positive(requestDeadline, "requestDeadline");
-    atLeastOneByte(maxResponseBytes);
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException("maxAttempts must be 1 or more (1 means no retry), got " + maxAttempts);
+    baseUri = b.baseUri;
+    connectTimeout = b.connectTimeout;
+    requestTimeout = b.requestTimeout;
+    requestDeadline = b.requestDeadline;
+    maxResponseBytes = b.maxResponseBytes;
+    maxAttempts = b.maxAttempts;
+    initialBackoff = b.initialBackoff;
+    maxBackoff = b.maxBackoff;
+    requestsPerSecond = b.requestsPerSecond;
+    tls = b.tls;
+    allowInsecureHttp = b.allowInsecureHttp;
+  }
+
+  /** Where the API lives; relative paths are resolved against it. */
+  public URI baseUri() {
+    return baseUri;
+  }
+
+  /** How long to wait for a connection. */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /**
+   * How long to wait for the answer to start, and then for each next piece of it (blocking queries
+   * pass their own).
+   */
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /**
+   * The longest one attempt may take in all, from asking for a connection to the last byte of the
+   * answer, however slowly the server sends it; a call that passes a longer timeout of its own (a
+   * blocking query) gets that instead.
+   */
+  public Duration requestDeadline() {
+    return requestDeadline;
+  }
+
+  /**
+   * The most bytes of an answer's body that are read; a longer answer is an error, so that a
+   * runaway or hostile server cannot exhaust the memory.
+   */
+  public int maxResponseBytes() {
+    return maxResponseBytes;
+  }
+
+  /** Attempts per request, the first included, for retryable failures. */
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** The wait before the second attempt, doubled after each, zero for none (tests). */
+  public Duration initialBackoff() {
+    return initialBackoff;
+  }
+
+  /** The longest wait between attempts, however long a server's {@code Retry-After} asks. */
+  public Duration maxBackoff() {
+    return maxBackoff;
+  }
+
+  /** The most requests sent per second, to protect the server. */
+  public double requestsPerSecond() {
+    return requestsPerSecond;
+  }
+
+  /** How the server's certificate is checked, and the client's own certificate. */
+  public Tls tls() {
+    return tls;
+  }
+
+  /**
+   * Whether credentials may go over plain {@code http} to a host other than this machine, where
+   * anyone on the way can read them.
+   */
+  public boolean allowInsecureHttp() {
+    return allowInsecureHttp;
+  }
+
+  /** Equal to another HttpSettings with the same settings. */
+  @Override
+  public boolean equals(Object other) {
+    if (this == other) {
+      return true;
     }
-    Objects.requireNonNull(initialBackoff, "initialBackoff");
-    Objects.requireNonNull(maxBackoff, "maxBackoff");
-    if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
-      throw new IllegalArgumentException("backoff must be 0 or more and maxBackoff at least initialBackoff, got "
-          + initialBackoff + " and " + maxBackoff);
+    if (!(other instanceof HttpSettings o)) {
+      return false;
     }
-    if (!(requestsPerSecond > 0)) {
-      throw new IllegalArgumentException("requestsPerSecond must be more than 0, got " + requestsPerSecond);
-    }
-    Objects.requireNonNull(tls, "tls");
+    return baseUri.equals(o.baseUri)
+        && connectTimeout.equals(o.connectTimeout)
+        && requestTimeout.equals(o.requestTimeout)
+        && requestDeadline.equals(o.requestDeadline)
+        && maxResponseBytes == o.maxResponseBytes
+        && maxAttempts == o.maxAttempts
+        && initialBackoff.equals(o.initialBackoff)
+        && maxBackoff.equals(o.maxBackoff)
+        && Double.compare(requestsPerSecond, o.requestsPerSecond) == 0
+        && tls.equals(o.tls)
+        && allowInsecureHttp == o.allowInsecureHttp;
+  }
+
+  /** A hash of every setting. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(baseUri, connectTimeout, requestTimeout, requestDeadline, maxResponseBytes, maxAttempts,
+        initialBackoff, maxBackoff, requestsPerSecond, tls, allowInsecureHttp);
+  }
+
+  /** Every setting, by name. */
+  @Override
+  public String toString() {
+    return "HttpSettings["
+        + "baseUri=" + baseUri
+        + ", connectTimeout=" + connectTimeout
+        + ", requestTimeout=" + requestTimeout
+        + ", requestDeadline=" + requestDeadline
+        + ", maxResponseBytes=" + maxResponseBytes
+        + ", maxAttempts=" + maxAttempts
+        + ", initialBackoff=" + initialBackoff
+        + ", maxBackoff=" + maxBackoff
+        + ", requestsPerSecond=" + requestsPerSecond
+        + ", tls=" + tls
+        + ", allowInsecureHttp=" + allowInsecureHttp
+        + "]";
   }
 
   /** A builder for {@code baseUri} with every default. Not thread-safe. */
   public static Builder builder(URI baseUri) {
     return new Builder(baseUri);
+  }
+
+  /** A builder holding these settings, to derive a variant. */
+  public Builder toBuilder() {
+    return new Builder(baseUri).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
+        .requestDeadline(requestDeadline).maxResponseBytes(maxResponseBytes).maxAttempts(maxAttempts)
+        .backoff(initialBackoff, maxBackoff).requestsPerSecond(requestsPerSecond).tls(tls)
+        .allowInsecureHttp(allowInsecureHttp);
   }
 
   private static void positive(Duration d, String name) {
@@ -116,7 +217,10 @@ public record HttpSettings(
     }
   }
 
-  /** Builds {@link HttpSettings}. Not thread-safe. */
+  /**
+   * Builds {@link HttpSettings}. Not thread-safe. New settings arrive as new setters with a
+   * default, so code that builds settings keeps compiling and linking.
+   */
   public static final class Builder {
     private final URI baseUri;
     private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -237,8 +341,7 @@ public record HttpSettings(
 
     /** The settings. @throws IllegalArgumentException if the base URI is not absolute http(s) */
     public HttpSettings build() {
-      return new HttpSettings(baseUri, connectTimeout, requestTimeout, requestDeadline, maxResponseBytes, maxAttempts,
-          initialBackoff, maxBackoff, requestsPerSecond, tls, allowInsecureHttp);
+      return new HttpSettings(this);
     }
   }
 }

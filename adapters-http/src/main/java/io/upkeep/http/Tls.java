@@ -10,37 +10,99 @@ import java.util.Optional;
  * Verification is on unless {@link #insecure()} is chosen. Immutable and thread-safe; its
  * {@code toString} never shows a password.
  *
- * @param verify whether the server's certificate and host name are checked
- * @param trustStore a PKCS#12 or JKS file of trusted certificates, instead of the JDK's
- * @param trustStorePassword the trust store's password
- * @param caCertificatePem a PEM file of trusted CA certificates, instead of the JDK's
- * @param clientCertificatePem the client's PEM certificate (chain), for mutual TLS
- * @param clientKeyPem the client's PEM private key (PKCS#8, unencrypted), for mutual TLS
+ * <p>A final class rather than a record, so that it can gain settings without breaking callers:
+ * make one with the factories ({@link #system()}, {@link #trustStore}, {@link #caCertificate},
+ * {@link #insecure()}, {@link #withClientCertificate}), read it with the accessors. Equal when every
+ * setting is.
  */
-public record Tls(
-    boolean verify,
-    Optional<Path> trustStore,
-    Optional<Secret> trustStorePassword,
-    Optional<Path> caCertificatePem,
-    Optional<Path> clientCertificatePem,
-    Optional<Path> clientKeyPem) {
+public final class Tls {
 
-  /**
-   * @throws NullPointerException if a component is null
-   * @throws IllegalArgumentException if both a trust store and a CA file are given, or only half of a client certificate
-   */
-  public Tls {
-    Objects.requireNonNull(trustStore, "trustStore");
-    Objects.requireNonNull(trustStorePassword, "trustStorePassword");
-    Objects.requireNonNull(caCertificatePem, "caCertificatePem");
-    Objects.requireNonNull(clientCertificatePem, "clientCertificatePem");
-    Objects.requireNonNull(clientKeyPem, "clientKeyPem");
-    if (trustStore.isPresent() && caCertificatePem.isPresent()) {
-      throw new IllegalArgumentException("give either a trust store or a CA certificate file, not both");
+  private final boolean verify;
+  private final Optional<Path> trustStore;
+  private final Optional<Secret> trustStorePassword;
+  private final Optional<Path> caCertificatePem;
+  private final Optional<Path> clientCertificatePem;
+  private final Optional<Path> clientKeyPem;
+
+  private Tls(
+      boolean verify,
+      Optional<Path> trustStore,
+      Optional<Secret> trustStorePassword,
+      Optional<Path> caCertificatePem,
+      Optional<Path> clientCertificatePem,
+      Optional<Path> clientKeyPem) {
+    this.verify = verify;
+    this.trustStore = trustStore;
+    this.trustStorePassword = trustStorePassword;
+    this.caCertificatePem = caCertificatePem;
+    this.clientCertificatePem = clientCertificatePem;
+    this.clientKeyPem = clientKeyPem;
+  }
+
+  /** Whether the server's certificate and host name are checked. */
+  public boolean verify() {
+    return verify;
+  }
+
+  /** A PKCS#12 or JKS file of trusted certificates, instead of the JDK's. */
+  public Optional<Path> trustStore() {
+    return trustStore;
+  }
+
+  /** The trust store's password. */
+  public Optional<Secret> trustStorePassword() {
+    return trustStorePassword;
+  }
+
+  /** A PEM file of trusted CA certificates, instead of the JDK's. */
+  public Optional<Path> caCertificatePem() {
+    return caCertificatePem;
+  }
+
+  /** The client's PEM certificate (chain), for mutual TLS. */
+  public Optional<Path> clientCertificatePem() {
+    return clientCertificatePem;
+  }
+
+  /** The client's PEM private key (PKCS#8, unencrypted), for mutual TLS. */
+  public Optional<Path> clientKeyPem() {
+    return clientKeyPem;
+  }
+
+  /** Equal to another Tls with the same settings. */
+  @Override
+  public boolean equals(Object other) {
+    if (this == other) {
+      return true;
     }
-    if (clientCertificatePem.isPresent() != clientKeyPem.isPresent()) {
-      throw new IllegalArgumentException("mutual TLS needs both the client certificate and its private key");
+    if (!(other instanceof Tls o)) {
+      return false;
     }
+    return verify == o.verify
+        && trustStore.equals(o.trustStore)
+        && trustStorePassword.equals(o.trustStorePassword)
+        && caCertificatePem.equals(o.caCertificatePem)
+        && clientCertificatePem.equals(o.clientCertificatePem)
+        && clientKeyPem.equals(o.clientKeyPem);
+  }
+
+  /** A hash of every setting. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(verify, trustStore, trustStorePassword, caCertificatePem, clientCertificatePem, clientKeyPem);
+  }
+
+  /** Every setting, by name; the trust store's password only as where it comes from. */
+  @Override
+  public String toString() {
+    return "Tls["
+        + "verify=" + verify
+        + ", trustStore=" + trustStore
+        + ", trustStorePassword=" + trustStorePassword
+        + ", caCertificatePem=" + caCertificatePem
+        + ", clientCertificatePem=" + clientCertificatePem
+        + ", clientKeyPem=" + clientKeyPem
+        + "]";
   }
 
   /** The JDK's trusted certificates, verification on. */
@@ -48,14 +110,23 @@ public record Tls(
     return new Tls(true, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
-  /** Trust the certificates in a PKCS#12 ({@code .p12}, {@code .pfx}) or JKS ({@code .jks}) file. */
+  /**
+   * Trust the certificates in a PKCS#12 ({@code .p12}, {@code .pfx}) or JKS ({@code .jks}) file.
+   *
+   * @throws NullPointerException if an argument is null
+   */
   public static Tls trustStore(Path file, Secret password) {
-    return new Tls(true, Optional.of(file), Optional.of(password), Optional.empty(), Optional.empty(), Optional.empty());
+    return new Tls(true, Optional.of(Objects.requireNonNull(file, "file")),
+        Optional.of(Objects.requireNonNull(password, "password")), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
-  /** Trust the CA certificates in a PEM file (as Nomad's {@code ca_file}). */
+  /**
+   * Trust the CA certificates in a PEM file (as Nomad's {@code ca_file}).
+   *
+   * @throws NullPointerException if {@code pem} is null
+   */
   public static Tls caCertificate(Path pem) {
-    return new Tls(true, Optional.empty(), Optional.empty(), Optional.of(pem), Optional.empty(), Optional.empty());
+    return new Tls(true, Optional.empty(), Optional.empty(), Optional.of(Objects.requireNonNull(pem, "pem")), Optional.empty(), Optional.empty());
   }
 
   /** No verification at all: for a test server only, never for a real cluster. */
@@ -63,8 +134,15 @@ public record Tls(
     return new Tls(false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
-  /** These settings, also presenting the client certificate in {@code certificatePem} with key {@code keyPem}. */
+  /**
+   * These settings, also presenting the client certificate in {@code certificatePem} with key
+   * {@code keyPem}: mutual TLS needs both.
+   *
+   * @throws NullPointerException if an argument is null
+   */
   public Tls withClientCertificate(Path certificatePem, Path keyPem) {
-    return new Tls(verify, trustStore, trustStorePassword, caCertificatePem, Optional.of(certificatePem), Optional.of(keyPem));
+    return new Tls(verify, trustStore, trustStorePassword, caCertificatePem,
+        Optional.of(Objects.requireNonNull(certificatePem, "certificatePem")),
+        Optional.of(Objects.requireNonNull(keyPem, "keyPem")));
   }
 }

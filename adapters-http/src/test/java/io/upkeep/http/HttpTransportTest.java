@@ -680,9 +680,8 @@ class HttpTransportTest {
 
     @Test
     void tlsNeedsBothHalvesOfAClientCertificateAndNeverShowsAPassword() {
-      assertThatThrownBy(() -> new Tls(true, java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty(),
-          java.util.Optional.of(java.nio.file.Path.of("client.pem")), java.util.Optional.empty()))
-          .hasMessageContaining("both the client certificate and its private key");
+      assertThatThrownBy(() -> Tls.system().withClientCertificate(java.nio.file.Path.of("client.pem"), null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("keyPem");
       assertThat(Tls.trustStore(java.nio.file.Path.of("trust.p12"), Secret.of("hunter2")).toString()).doesNotContain("hunter2");
     }
 

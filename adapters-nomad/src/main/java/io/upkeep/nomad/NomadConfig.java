@@ -16,53 +16,11 @@ import java.util.function.Function;
  * Immutable and thread-safe; build with {@link #builder(URI)} or take {@link #ofDefaults(URI)}. Every
  * default is a public constant. {@link #toString()} never shows the token.
  *
- * @param http where and how to talk HTTP: the address of a Nomad server's HTTP API as
- *     {@code NOMAD_ADDR} ({@code http://nomad.example:4646}), TLS and the client certificate for
- *     mutual TLS, timeouts, the request deadline, the response size cap, retries with backoff (for IO
- *     errors and 5xx answers) and the rate limit; blocking queries add their wait to the request timeout
- * @param region the region to act on ({@code region=} on every request), or empty for the agent's own
- * @param namespace the namespace whose allocations count as work ({@code *} for all)
- * @param token the ACL token sent as {@code X-Nomad-Token}, or empty when ACLs are off
- * @param time the time source the adapter reads and waits on: the run's ({@code TimeSource.system()}
- *     in production, the testkit's virtual clock in tests)
- * @param blockingWait the longest a single blocking query may wait in real time
- * @param pollInterval how far {@link NomadClusterPort#awaitChange} advances {@link #time} between two
- *     looks at the cluster when a blocking query cannot cover the wait (see the class description of
- *     {@link NomadClusterPort})
- * @param maxMinorHops the widest supported version jump in minor releases
- * @param ignoreSystemJobs whether drains leave {@code system} jobs running and running work does
- *     not count them (Nomad's {@code -ignore-system})
- * @param activeWorkRefresh how old an active client's count of running allocations may be in a
- *     snapshot (draining and ineligible clients are counted at every observation)
- * @param forceLeaveAfter how long a removed server may stay {@code failed} before it is forced to
- *     leave with {@code force-leave}
- * @param maxTrailingLogs how many raft log entries a server may trail the leader by and still pass
- *     the {@code nomad-raft} health gate
- * @param peersJsonRecovery the operator's opt-in to Nomad's documented {@code peers.json} recovery,
- *     which makes an in-place upgrade of a single-server region possible
- * @param transferLeadership whether the raft leader hands leadership to another healthy voter
- *     before its service is stopped (a step {@link NomadProcedures#plan} places, which
- *     {@link NomadProcedures#executor} runs)
- * @param serverOs the operating system of each server as the operator knows it (Nomad does not
- *     report a server's OS), for OS upgrades of servers; the adapter reads it through
- *     {@link NomadOs#normalise(String)}, as it reads targets
+ * <p>A final class rather than a record, so that it can gain settings without breaking callers:
+ * build it with {@link #builder(URI)}, derive a variant with {@link #toBuilder()}, read it with the
+ * accessors. Equal when every setting is (the token, the hooks and functions by identity).
  */
-public record NomadConfig(
-    HttpSettings http,
-    Optional<String> region,
-    String namespace,
-    Optional<Secret> token,
-    TimeSource time,
-    Duration blockingWait,
-    Duration pollInterval,
-    int maxMinorHops,
-    boolean ignoreSystemJobs,
-    Duration activeWorkRefresh,
-    Duration forceLeaveAfter,
-    long maxTrailingLogs,
-    Optional<PeersJsonHook> peersJsonRecovery,
-    boolean transferLeadership,
-    Function<NodeId, String> serverOs) {
+public final class NomadConfig {
 
   /** Default namespace. */
   public static final String DEFAULT_NAMESPACE = "default";
@@ -84,41 +42,191 @@ public record NomadConfig(
   /** What a server's operating system reads as when the operator does not say. */
   public static final String UNKNOWN_OS = "unknown";
 
+  private final HttpSettings http;
+  private final Optional<String> region;
+  private final String namespace;
+  private final Optional<Secret> token;
+  private final TimeSource time;
+  private final Duration blockingWait;
+  private final Duration pollInterval;
+  private final int maxMinorHops;
+  private final boolean ignoreSystemJobs;
+  private final Duration activeWorkRefresh;
+  private final Duration forceLeaveAfter;
+  private final long maxTrailingLogs;
+  private final Optional<PeersJsonHook> peersJsonRecovery;
+  private final boolean transferLeadership;
+  private final Function<NodeId, String> serverOs;
+
+  private NomadConfig(Builder b) {
+    http = b.http.build();
+    region = Optional.ofNullable(b.region);
+    namespace = b.namespace;
+    token = Optional.ofNullable(b.token);
+    time = b.time;
+    blockingWait = b.blockingWait;
+    pollInterval = b.pollInterval;
+    maxMinorHops = b.maxMinorHops;
+    ignoreSystemJobs = b.ignoreSystemJobs;
+    activeWorkRefresh = b.activeWorkRefresh;
+    forceLeaveAfter = b.forceLeaveAfter;
+    maxTrailingLogs = b.maxTrailingLogs;
+    peersJsonRecovery = Optional.ofNullable(b.peersJsonRecovery);
+    transferLeadership = b.transferLeadership;
+    serverOs = b.serverOs;
+  }
+
   /**
-   * @throws NullPointerException if a reference is null
-   * @throws IllegalArgumentException if a number or duration is out of range
+   * Where and how to talk HTTP: the address of a Nomad server's HTTP API as {@code NOMAD_ADDR}
+   * ({@code http://nomad.example:4646}), TLS and the client certificate for mutual TLS, timeouts,
+   * the request deadline, the response size cap, retries with backoff (for IO errors and 5xx
+   * answers) and the rate limit; blocking queries add their wait to the request timeout.
    */
-  public NomadConfig {
-    Objects.requireNonNull(http, "http");
-    Objects.requireNonNull(region, "region");
-    Objects.requireNonNull(namespace, "namespace");
-    Objects.requireNonNull(token, "token");
-    Objects.requireNonNull(time, "time");
-    Objects.requireNonNull(peersJsonRecovery, "peersJsonRecovery");
-    Objects.requireNonNull(serverOs, "serverOs");
-    Builder.notNegative(blockingWait, "blockingWait");
-    Builder.positive(pollInterval, "pollInterval");
-    Builder.notNegative(forceLeaveAfter, "forceLeaveAfter");
-    Builder.notNegative(activeWorkRefresh, "activeWorkRefresh");
-    if (maxMinorHops < 1) {
-      throw new IllegalArgumentException("maxMinorHops must be 1 or more, got " + maxMinorHops);
+  public HttpSettings http() {
+    return http;
+  }
+
+  /** The region to act on ({@code region=} on every request), or empty for the agent's own. */
+  public Optional<String> region() {
+    return region;
+  }
+
+  /** The namespace whose allocations count as work ({@code *} for all). */
+  public String namespace() {
+    return namespace;
+  }
+
+  /** The ACL token sent as {@code X-Nomad-Token}, or empty when ACLs are off. */
+  public Optional<Secret> token() {
+    return token;
+  }
+
+  /**
+   * The time source the adapter reads and waits on: the run's ({@code TimeSource.system()} in
+   * production, the testkit's virtual clock in tests).
+   */
+  public TimeSource time() {
+    return time;
+  }
+
+  /** The longest a single blocking query may wait in real time. */
+  public Duration blockingWait() {
+    return blockingWait;
+  }
+
+  /**
+   * How far {@link NomadClusterPort#awaitChange} advances {@link #time} between two looks at the
+   * cluster when a blocking query cannot cover the wait (see the class description of {@link
+   * NomadClusterPort}).
+   */
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
+  /** The widest supported version jump in minor releases. */
+  public int maxMinorHops() {
+    return maxMinorHops;
+  }
+
+  /**
+   * Whether drains leave {@code system} jobs running and running work does not count them (Nomad's
+   * {@code -ignore-system}).
+   */
+  public boolean ignoreSystemJobs() {
+    return ignoreSystemJobs;
+  }
+
+  /**
+   * How old an active client's count of running allocations may be in a snapshot (draining and
+   * ineligible clients are counted at every observation).
+   */
+  public Duration activeWorkRefresh() {
+    return activeWorkRefresh;
+  }
+
+  /**
+   * How long a removed server may stay {@code failed} before it is forced to leave with {@code
+   * force-leave}.
+   */
+  public Duration forceLeaveAfter() {
+    return forceLeaveAfter;
+  }
+
+  /**
+   * How many raft log entries a server may trail the leader by and still pass the {@code
+   * nomad-raft} health gate.
+   */
+  public long maxTrailingLogs() {
+    return maxTrailingLogs;
+  }
+
+  /**
+   * The operator's opt-in to Nomad's documented {@code peers.json} recovery, which makes an
+   * in-place upgrade of a single-server region possible.
+   */
+  public Optional<PeersJsonHook> peersJsonRecovery() {
+    return peersJsonRecovery;
+  }
+
+  /**
+   * Whether the raft leader hands leadership to another healthy voter before its service is stopped
+   * (a step {@link NomadProcedures#plan} places, which {@link NomadProcedures#executor} runs).
+   */
+  public boolean transferLeadership() {
+    return transferLeadership;
+  }
+
+  /**
+   * The operating system of each server as the operator knows it (Nomad does not report a server's
+   * OS), for OS upgrades of servers; the adapter reads it through {@link
+   * NomadOs#normalise(String)}, as it reads targets.
+   */
+  public Function<NodeId, String> serverOs() {
+    return serverOs;
+  }
+
+  /** Equal to another NomadConfig with the same settings. */
+  @Override
+  public boolean equals(Object other) {
+    if (this == other) {
+      return true;
     }
-    if (maxTrailingLogs < 0) {
-      throw new IllegalArgumentException("maxTrailingLogs must be 0 or more, got " + maxTrailingLogs);
+    if (!(other instanceof NomadConfig o)) {
+      return false;
     }
-    if (namespace.isBlank()) {
-      throw new IllegalArgumentException("namespace must not be blank: use \"default\" or \"*\"");
-    }
-    region.ifPresent(r -> {
-      if (r.isBlank()) {
-        throw new IllegalArgumentException("region must not be blank: leave it unset for the agent's own region");
-      }
-    });
+    return http.equals(o.http)
+        && region.equals(o.region)
+        && namespace.equals(o.namespace)
+        && token.equals(o.token)
+        && time.equals(o.time)
+        && blockingWait.equals(o.blockingWait)
+        && pollInterval.equals(o.pollInterval)
+        && maxMinorHops == o.maxMinorHops
+        && ignoreSystemJobs == o.ignoreSystemJobs
+        && activeWorkRefresh.equals(o.activeWorkRefresh)
+        && forceLeaveAfter.equals(o.forceLeaveAfter)
+        && maxTrailingLogs == o.maxTrailingLogs
+        && peersJsonRecovery.equals(o.peersJsonRecovery)
+        && transferLeadership == o.transferLeadership
+        && serverOs.equals(o.serverOs);
+  }
+
+  /** A hash of every setting. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(http, region, namespace, token, time, blockingWait, pollInterval, maxMinorHops,
+        ignoreSystemJobs, activeWorkRefresh, forceLeaveAfter, maxTrailingLogs, peersJsonRecovery, transferLeadership,
+        serverOs);
   }
 
   /** A builder for the server at {@code address} with every default. Not thread-safe. */
   public static Builder builder(URI address) {
     return new Builder(address);
+  }
+
+  /** A builder holding this configuration's settings, to derive a variant. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /**
@@ -146,7 +254,11 @@ public record NomadConfig(
         + ", peersJsonRecovery=" + peersJsonRecovery.isPresent() + ", transferLeadership=" + transferLeadership + "]";
   }
 
-  /** Builds a {@link NomadConfig}; every setter validates at once. Not thread-safe. */
+  /**
+   * Builds a {@link NomadConfig}; every setter validates at once. Not thread-safe. New settings
+   * arrive as new setters with a default, so code that builds a configuration keeps compiling and
+   * linking.
+   */
   public static final class Builder {
     private final URI address;
     private String region;
@@ -169,6 +281,25 @@ public record NomadConfig(
       this.address = Objects.requireNonNull(address, "address");
       checkAddress(address);
       this.http = HttpSettings.builder(address);
+    }
+
+    private Builder(NomadConfig c) {
+      address = c.address();
+      http = c.http.toBuilder();
+      region = c.region.orElse(null);
+      namespace = c.namespace;
+      token = c.token.orElse(null);
+      time = c.time;
+      blockingWait = c.blockingWait;
+      pollInterval = c.pollInterval;
+      maxMinorHops = c.maxMinorHops;
+      ignoreSystemJobs = c.ignoreSystemJobs;
+      activeWorkRefresh = c.activeWorkRefresh;
+      forceLeaveAfter = c.forceLeaveAfter;
+      maxTrailingLogs = c.maxTrailingLogs;
+      peersJsonRecovery = c.peersJsonRecovery.orElse(null);
+      transferLeadership = c.transferLeadership;
+      serverOs = c.serverOs;
     }
 
     /**
@@ -435,14 +566,12 @@ public record NomadConfig(
      * @throws IllegalStateException if a client certificate is given for an {@code http} address
      */
     public NomadConfig build() {
-      HttpSettings h = http.build();
-      if (!address.getScheme().equals("https") && h.tls().clientCertificatePem().isPresent()) {
+      NomadConfig config = new NomadConfig(this);
+      if (!address.getScheme().equals("https") && config.http.tls().clientCertificatePem().isPresent()) {
         throw new IllegalStateException("a client certificate (mutual TLS) is configured but the address " + address
             + " is plain http: use the https:// address of the Nomad API");
       }
-      return new NomadConfig(h, Optional.ofNullable(region), namespace, Optional.ofNullable(token), time,
-          blockingWait, pollInterval, maxMinorHops, ignoreSystemJobs, activeWorkRefresh, forceLeaveAfter, maxTrailingLogs,
-          Optional.ofNullable(peersJsonRecovery), transferLeadership, serverOs);
+      return config;
     }
 
     private static void checkAddress(URI address) {
@@ -453,14 +582,14 @@ public record NomadConfig(
       }
     }
 
-    static void positive(Duration d, String name) {
+    private static void positive(Duration d, String name) {
       Objects.requireNonNull(d, name);
       if (d.isNegative() || d.isZero()) {
         throw new IllegalArgumentException(name + " must be longer than zero, got " + d);
       }
     }
 
-    static void notNegative(Duration d, String name) {
+    private static void notNegative(Duration d, String name) {
       Objects.requireNonNull(d, name);
       if (d.isNegative()) {
         throw new IllegalArgumentException(name + " must not be negative, got " + d);

@@ -26,37 +26,12 @@ import java.util.TreeMap;
  *     .build();
  * }</pre>
  *
- * @param http where and how to talk HTTP: base URL (the load balancer), timeouts, retries, rate
- *     limit, TLS
- * @param apiKey the API key sent as {@code X-Octopus-ApiKey}; its user needs the System
- *     Administrator role (Administer System) to change nodes and maintenance mode
- * @param spaces which spaces' tasks count as a node's running work: {@code all} (the default, and
- *     the only safe choice: a node runs tasks of every space) or a comma-separated list of space ids
- * @param nodeUrls each node's own address by node name, for direct verification
- * @param nodeUrlTemplate the own address of every node not in {@code nodeUrls}, with {@code {name}}
- *     standing for the node's name
- * @param defaultHostPlatform the OS and runtime of a node nothing else names
- * @param hostPlatforms the OS and runtime of named nodes
- * @param hostPlatformLookup asked first on every observation, if set
- * @param minimumCapacity the least sum of task caps in service the planner must keep; 0 for none
- * @param pollInterval how often {@link OctopusClusterPort#awaitChange} polls (Octopus has no blocking
- *     queries; its nodes look for new tasks every 20 seconds)
- * @param pageSize how many nodes to ask for per page of {@code /api/octopusservernodes}
- * @param time the run's time source: observations are stamped with it and waits go through it
+ * <p>A final class rather than a record, so that it can gain settings without breaking callers:
+ * build it with {@link #builder(URI, Secret)}, derive a variant with {@link #toBuilder()}, read it
+ * with the accessors. Equal when every setting is (the API key, the lookup and the time source by
+ * identity).
  */
-public record OctopusConfig(
-    HttpSettings http,
-    Secret apiKey,
-    String spaces,
-    Map<String, URI> nodeUrls,
-    Optional<String> nodeUrlTemplate,
-    HostPlatform defaultHostPlatform,
-    Map<String, HostPlatform> hostPlatforms,
-    Optional<HostPlatformLookup> hostPlatformLookup,
-    int minimumCapacity,
-    Duration pollInterval,
-    int pageSize,
-    TimeSource time) {
+public final class OctopusConfig {
 
   /** Default spaces whose tasks count: all of them. */
   public static final String ALL_SPACES = "all";
@@ -67,32 +42,153 @@ public record OctopusConfig(
   /** What stands for the node's name in {@link #nodeUrlTemplate()}. */
   public static final String NAME_PLACEHOLDER = "{name}";
 
+  private final HttpSettings http;
+  private final Secret apiKey;
+  private final String spaces;
+  private final Map<String, URI> nodeUrls;
+  private final Optional<String> nodeUrlTemplate;
+  private final HostPlatform defaultHostPlatform;
+  private final Map<String, HostPlatform> hostPlatforms;
+  private final Optional<HostPlatformLookup> hostPlatformLookup;
+  private final int minimumCapacity;
+  private final Duration pollInterval;
+  private final int pageSize;
+  private final TimeSource time;
+
+  private OctopusConfig(Builder b) {
+    http = b.http.build();
+    apiKey = b.apiKey;
+    spaces = b.spaces;
+    nodeUrls = Collections.unmodifiableSortedMap(new TreeMap<>(b.nodeUrls));
+    nodeUrlTemplate = Optional.ofNullable(b.nodeUrlTemplate);
+    defaultHostPlatform = b.defaultHostPlatform;
+    hostPlatforms = Collections.unmodifiableSortedMap(new TreeMap<>(b.hostPlatforms));
+    hostPlatformLookup = Optional.ofNullable(b.hostPlatformLookup);
+    minimumCapacity = b.minimumCapacity;
+    pollInterval = b.pollInterval;
+    pageSize = b.pageSize;
+    time = b.time;
+  }
+
+  /** Where and how to talk HTTP: base URL (the load balancer), timeouts, retries, rate limit, TLS. */
+  public HttpSettings http() {
+    return http;
+  }
+
   /**
-   * @throws NullPointerException if a reference is null
-   * @throws IllegalArgumentException if a value is out of range (see the builder's methods)
+   * The API key sent as {@code X-Octopus-ApiKey}; its user needs the System Administrator role
+   * (Administer System) to change nodes and maintenance mode.
    */
-  public OctopusConfig {
-    Objects.requireNonNull(http, "http");
-    Objects.requireNonNull(apiKey, "apiKey");
-    Objects.requireNonNull(spaces, "spaces");
-    if (spaces.isBlank()) {
-      throw new IllegalArgumentException("spaces must be 'all' or space ids such as Spaces-1, not blank");
+  public Secret apiKey() {
+    return apiKey;
+  }
+
+  /**
+   * Which spaces' tasks count as a node's running work: {@code all} (the default, and the only safe
+   * choice: a node runs tasks of every space) or a comma-separated list of space ids.
+   */
+  public String spaces() {
+    return spaces;
+  }
+
+  /** Each node's own address by node name, for direct verification. */
+  public Map<String, URI> nodeUrls() {
+    return nodeUrls;
+  }
+
+  /**
+   * The own address of every node not in {@code nodeUrls}, with {@code {name}} standing for the
+   * node's name.
+   */
+  public Optional<String> nodeUrlTemplate() {
+    return nodeUrlTemplate;
+  }
+
+  /** The OS and runtime of a node nothing else names. */
+  public HostPlatform defaultHostPlatform() {
+    return defaultHostPlatform;
+  }
+
+  /** The OS and runtime of named nodes. */
+  public Map<String, HostPlatform> hostPlatforms() {
+    return hostPlatforms;
+  }
+
+  /** Asked first on every observation, if set. */
+  public Optional<HostPlatformLookup> hostPlatformLookup() {
+    return hostPlatformLookup;
+  }
+
+  /** The least sum of task caps in service the planner must keep; 0 for none. */
+  public int minimumCapacity() {
+    return minimumCapacity;
+  }
+
+  /**
+   * How often {@link OctopusClusterPort#awaitChange} polls (Octopus has no blocking queries; its
+   * nodes look for new tasks every 20 seconds).
+   */
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
+  /** How many nodes to ask for per page of {@code /api/octopusservernodes}. */
+  public int pageSize() {
+    return pageSize;
+  }
+
+  /** The run's time source: observations are stamped with it and waits go through it. */
+  public TimeSource time() {
+    return time;
+  }
+
+  /** Equal to another OctopusConfig with the same settings. */
+  @Override
+  public boolean equals(Object other) {
+    if (this == other) {
+      return true;
     }
-    nodeUrls = Collections.unmodifiableSortedMap(new TreeMap<>(nodeUrls));
-    nodeUrls.forEach(OctopusConfig::requireHttpUrl);
-    Objects.requireNonNull(nodeUrlTemplate, "nodeUrlTemplate");
-    nodeUrlTemplate.ifPresent(OctopusConfig::requireTemplate);
-    Objects.requireNonNull(defaultHostPlatform, "defaultHostPlatform");
-    hostPlatforms = Collections.unmodifiableSortedMap(new TreeMap<>(hostPlatforms));
-    Objects.requireNonNull(hostPlatformLookup, "hostPlatformLookup");
-    if (minimumCapacity < 0) {
-      throw new IllegalArgumentException("minimumCapacity must be 0 or more, got " + minimumCapacity);
+    if (!(other instanceof OctopusConfig o)) {
+      return false;
     }
-    requirePositive(pollInterval, "pollInterval");
-    if (pageSize < 1 || pageSize > 1000) {
-      throw new IllegalArgumentException("pageSize must be 1 to 1000, got " + pageSize);
-    }
-    Objects.requireNonNull(time, "time");
+    return http.equals(o.http)
+        && apiKey.equals(o.apiKey)
+        && spaces.equals(o.spaces)
+        && nodeUrls.equals(o.nodeUrls)
+        && nodeUrlTemplate.equals(o.nodeUrlTemplate)
+        && defaultHostPlatform.equals(o.defaultHostPlatform)
+        && hostPlatforms.equals(o.hostPlatforms)
+        && hostPlatformLookup.equals(o.hostPlatformLookup)
+        && minimumCapacity == o.minimumCapacity
+        && pollInterval.equals(o.pollInterval)
+        && pageSize == o.pageSize
+        && time.equals(o.time);
+  }
+
+  /** A hash of every setting. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(http, apiKey, spaces, nodeUrls, nodeUrlTemplate, defaultHostPlatform, hostPlatforms,
+        hostPlatformLookup, minimumCapacity, pollInterval, pageSize, time);
+  }
+
+  /** Every setting, by name; the API key only as where it comes from. */
+  @Override
+  public String toString() {
+    return "OctopusConfig["
+        + "http=" + http
+        + ", apiKey=" + apiKey
+        + ", spaces=" + spaces
+        + ", nodeUrls=" + nodeUrls
+        + ", nodeUrlTemplate=" + nodeUrlTemplate
+        + ", defaultHostPlatform=" + defaultHostPlatform
+        + ", hostPlatforms=" + hostPlatforms
+        + ", hostPlatformLookup=" + hostPlatformLookup
+        + ", minimumCapacity=" + minimumCapacity
+        + ", pollInterval=" + pollInterval
+        + ", pageSize=" + pageSize
+        + ", time=" + time
+        + "]";
   }
 
   /**
@@ -104,6 +200,11 @@ public record OctopusConfig(
    */
   public static Builder builder(URI baseUrl, Secret apiKey) {
     return new Builder(baseUrl, apiKey);
+  }
+
+  /** A builder holding this configuration's settings, to derive a variant. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /** The cluster's address (its load balancer). */
@@ -161,7 +262,11 @@ public record OctopusConfig(
     }
   }
 
-  /** Builds an {@link OctopusConfig}; every setter validates eagerly. Not thread-safe. */
+  /**
+   * Builds an {@link OctopusConfig}; every setter validates eagerly. Not thread-safe. New settings
+   * arrive as new setters with a default, so code that builds a configuration keeps compiling and
+   * linking.
+   */
   public static final class Builder {
     private final HttpSettings.Builder http;
     private final Secret apiKey;
@@ -187,6 +292,21 @@ public record OctopusConfig(
       this.http = HttpSettings.builder(baseUrl);
       // Validates the URL now rather than at build().
       HttpSettings.builder(baseUrl).build();
+    }
+
+    private Builder(OctopusConfig c) {
+      http = c.http.toBuilder();
+      apiKey = c.apiKey;
+      spaces = c.spaces;
+      nodeUrls.putAll(c.nodeUrls);
+      nodeUrlTemplate = c.nodeUrlTemplate.orElse(null);
+      defaultHostPlatform = c.defaultHostPlatform;
+      hostPlatforms.putAll(c.hostPlatforms);
+      hostPlatformLookup = c.hostPlatformLookup.orElse(null);
+      minimumCapacity = c.minimumCapacity;
+      pollInterval = c.pollInterval;
+      pageSize = c.pageSize;
+      time = c.time;
     }
 
     /**
@@ -385,9 +505,7 @@ public record OctopusConfig(
 
     /** The configuration. */
     public OctopusConfig build() {
-      return new OctopusConfig(http.build(), apiKey, spaces, nodeUrls, Optional.ofNullable(nodeUrlTemplate),
-          defaultHostPlatform, hostPlatforms, Optional.ofNullable(hostPlatformLookup), minimumCapacity,
-          pollInterval, pageSize, time);
+      return new OctopusConfig(this);
     }
   }
 }

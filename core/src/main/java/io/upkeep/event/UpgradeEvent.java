@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Something that happened in a run, stamped with the run's time source. A closed set of records;
- * listeners dispatch with {@code instanceof}. Events carry ids, actions and reasons only, never
- * credentials.
+ * Something that happened in a run, stamped with the run's time source. A closed set of records (a
+ * later version may add to it); listeners dispatch with {@code instanceof}. Events carry ids,
+ * actions and reasons only, never credentials.
  */
 public sealed interface UpgradeEvent {
 

@@ -15,29 +15,11 @@ import java.util.Objects;
  * How one node of a {@link FakeCluster} starts out: a member, its service running, healthy and
  * active. Immutable and thread-safe; build one with {@link #builder(String)}.
  *
- * @param id the node's id
- * @param role its role (budget, quorum and ordering group)
- * @param platform what it runs on
- * @param taskCap how many tasks it may run; {@link TaskCap#UNLIMITED} for Nomad-like nodes
- * @param voter whether it counts towards its role's quorum
- * @param leader whether it is its role's leader; if no voter of a role is, the first voter leads
- * @param runsWork whether it takes tasks at all (Nomad servers do not)
- * @param drained whether the operator drained it (or made it ineligible) before the run: it takes
- *     no new work but finishes what it runs
- * @param runningTasks the durations of the tasks it runs at the start, beyond its cap if need be
- * @param durations how long host operations take on this node, where they differ from the cluster's
+ * <p>A final class rather than a record, so that it can gain settings without breaking callers:
+ * build it with {@link #builder(String)}, derive a variant with {@link #toBuilder()}, read it with
+ * the accessors. Equal when every setting is.
  */
-public record NodeSpec(
-    NodeId id,
-    Role role,
-    Platform platform,
-    TaskCap taskCap,
-    boolean voter,
-    boolean leader,
-    boolean runsWork,
-    boolean drained,
-    List<Duration> runningTasks,
-    Map<HostOperation, Duration> durations) {
+public final class NodeSpec {
 
   /** The role of a node whose role is not set. */
   public static final Role DEFAULT_ROLE = Role.of("node");
@@ -46,18 +28,28 @@ public record NodeSpec(
   /** The task cap of a node whose cap is not set: Octopus Deploy's default. */
   public static final TaskCap DEFAULT_TASK_CAP = TaskCap.of(5);
 
-  /**
-   * @throws NullPointerException if a reference is null
-   * @throws IllegalArgumentException if a leader is not a voter, a node that runs no work starts
-   *     with tasks, or a duration is negative
-   */
-  public NodeSpec {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(role, "role");
-    Objects.requireNonNull(platform, "platform");
-    Objects.requireNonNull(taskCap, "taskCap");
-    runningTasks = List.copyOf(runningTasks);
-    durations = Map.copyOf(durations);
+  private final NodeId id;
+  private final Role role;
+  private final Platform platform;
+  private final TaskCap taskCap;
+  private final boolean voter;
+  private final boolean leader;
+  private final boolean runsWork;
+  private final boolean drained;
+  private final List<Duration> runningTasks;
+  private final Map<HostOperation, Duration> durations;
+
+  private NodeSpec(Builder b) {
+    id = b.id;
+    role = b.role;
+    platform = b.platform;
+    taskCap = b.taskCap;
+    voter = b.voter;
+    leader = b.leader;
+    runsWork = b.runsWork;
+    drained = b.drained;
+    runningTasks = List.copyOf(b.runningTasks);
+    durations = Map.copyOf(b.durations);
     if (leader && !voter) {
       throw new IllegalArgumentException("node " + id + " is a leader but not a voter: make it a voter too");
     }
@@ -66,12 +58,113 @@ public record NodeSpec(
           "node " + id + " runs no work but starts with " + runningTasks.size() + " task(s)");
     }
     runningTasks.forEach(d -> requireNotNegative(d, "running task of " + id));
-    durations.forEach((op, d) -> requireNotNegative(d, op + " duration of " + id));
+  }
+
+  /** The node's id. */
+  public NodeId id() {
+    return id;
+  }
+
+  /** Its role (budget, quorum and ordering group). */
+  public Role role() {
+    return role;
+  }
+
+  /** What it runs on. */
+  public Platform platform() {
+    return platform;
+  }
+
+  /** How many tasks it may run; {@link TaskCap#UNLIMITED} for Nomad-like nodes. */
+  public TaskCap taskCap() {
+    return taskCap;
+  }
+
+  /** Whether it counts towards its role's quorum. */
+  public boolean voter() {
+    return voter;
+  }
+
+  /** Whether it is its role's leader; if no voter of a role is, the first voter leads. */
+  public boolean leader() {
+    return leader;
+  }
+
+  /** Whether it takes tasks at all (Nomad servers do not). */
+  public boolean runsWork() {
+    return runsWork;
+  }
+
+  /**
+   * Whether the operator drained it (or made it ineligible) before the run: it takes no new work
+   * but finishes what it runs.
+   */
+  public boolean drained() {
+    return drained;
+  }
+
+  /** The durations of the tasks it runs at the start, beyond its cap if need be. */
+  public List<Duration> runningTasks() {
+    return runningTasks;
+  }
+
+  /** How long host operations take on this node, where they differ from the cluster's. */
+  public Map<HostOperation, Duration> durations() {
+    return durations;
+  }
+
+  /** Equal to another NodeSpec with the same settings. */
+  @Override
+  public boolean equals(Object other) {
+    if (this == other) {
+      return true;
+    }
+    if (!(other instanceof NodeSpec o)) {
+      return false;
+    }
+    return id.equals(o.id)
+        && role.equals(o.role)
+        && platform.equals(o.platform)
+        && taskCap.equals(o.taskCap)
+        && voter == o.voter
+        && leader == o.leader
+        && runsWork == o.runsWork
+        && drained == o.drained
+        && runningTasks.equals(o.runningTasks)
+        && durations.equals(o.durations);
+  }
+
+  /** A hash of every setting. */
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, role, platform, taskCap, voter, leader, runsWork, drained, runningTasks, durations);
+  }
+
+  /** Every setting, by name. */
+  @Override
+  public String toString() {
+    return "NodeSpec["
+        + "id=" + id
+        + ", role=" + role
+        + ", platform=" + platform
+        + ", taskCap=" + taskCap
+        + ", voter=" + voter
+        + ", leader=" + leader
+        + ", runsWork=" + runsWork
+        + ", drained=" + drained
+        + ", runningTasks=" + runningTasks
+        + ", durations=" + durations
+        + "]";
   }
 
   /** A builder for a node named {@code id}, with the defaults above. Not thread-safe. */
   public static Builder builder(String id) {
     return new Builder(NodeId.of(id));
+  }
+
+  /** A builder holding this spec's settings, to derive a variant of the same node. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   static void requireNotNegative(Duration d, String what) {
@@ -81,7 +174,10 @@ public record NodeSpec(
     }
   }
 
-  /** Builds a {@link NodeSpec}. Not thread-safe. */
+  /**
+   * Builds a {@link NodeSpec}. Not thread-safe. New settings arrive as new setters with a default,
+   * so code that builds a spec keeps compiling and linking.
+   */
   public static final class Builder {
     private final NodeId id;
     private Role role = DEFAULT_ROLE;
@@ -96,6 +192,19 @@ public record NodeSpec(
 
     private Builder(NodeId id) {
       this.id = id;
+    }
+
+    private Builder(NodeSpec s) {
+      id = s.id;
+      role = s.role;
+      platform = s.platform;
+      taskCap = s.taskCap;
+      voter = s.voter;
+      leader = s.leader;
+      runsWork = s.runsWork;
+      drained = s.drained;
+      runningTasks.addAll(s.runningTasks);
+      durations.putAll(s.durations);
     }
 
     /** The node's role, such as {@code server} or {@code octopus-node}. */
@@ -170,10 +279,11 @@ public record NodeSpec(
     /**
      * The spec.
      *
-     * @throws IllegalArgumentException if the settings contradict each other (see the record)
+     * @throws IllegalArgumentException if a leader is not a voter, a node that runs no work starts
+     *     with tasks, or a running task's duration is negative
      */
     public NodeSpec build() {
-      return new NodeSpec(id, role, platform, taskCap, voter, leader, runsWork, drained, runningTasks, durations);
+      return new NodeSpec(this);
     }
   }
 }
