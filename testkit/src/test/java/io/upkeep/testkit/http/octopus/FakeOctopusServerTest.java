@@ -11,6 +11,8 @@ import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.TaskCap;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -410,15 +412,15 @@ class FakeOctopusServerTest {
       call("PUT", octopus.nodeUrl("octo-2") + "/api/maintenanceconfiguration", octopus.apiKey(), "{\"IsInMaintenanceMode\":false}");
 
       RecordedRequest first = octopus.takeRequest();
-      assertThat(first.line()).isEqualTo("GET /api/octopusservernodes?take=1");
+      assertThat(first.requestLine()).isEqualTo("GET /api/octopusservernodes?take=1");
       assertThat(first.target()).isEmpty();
-      assertThat(first.header("X-Octopus-ApiKey")).hasValue(FakeOctopusServer.MASK);
+      assertThat(first.header("X-Octopus-ApiKey")).hasValue(RecordedRequest.MASKED);
       RecordedRequest second = octopus.takeRequest();
       assertThat(second.target()).isEqualTo("octo-2");
       assertThat(second.path()).isEqualTo("/api/maintenanceconfiguration");
       assertThat(second.body()).isEqualTo("{\"IsInMaintenanceMode\":false}");
       assertThat(octopus.requests().toString()).doesNotContain(octopus.apiKey());
-      assertThat(octopus.requestCount("PUT", "/api/maintenance")).isEqualTo(1);
+      assertThat(octopus.requests("PUT", "/api/maintenance")).hasSize(1);
       assertThatThrownBy(octopus::takeRequest).isInstanceOf(java.util.NoSuchElementException.class);
     }
   }
