@@ -260,6 +260,16 @@ class FakeNomadServerTest {
       assertThat(server.requests()).extracting(RecordedRequest::status).containsExactly(503, 200, 503, 200, 0, 0);
       assertThat(get("/v1/agent/self").status()).isEqualTo(200);
     }
+
+    @Test
+    void anInjectedStatusIsAnsweredWithNomadsPlainTextError() {
+      start(1, 1);
+      server.inject(HttpFault.status(500, 1).on("/v1/nodes"));
+      Answer a = get("/v1/nodes");
+      assertThat(a.status()).isEqualTo(500);
+      assertThat(a.header("Content-Type")).startsWith("text/plain");
+      assertThat(a.body()).contains("injected fault, HTTP 500");
+    }
   }
 
   @Nested

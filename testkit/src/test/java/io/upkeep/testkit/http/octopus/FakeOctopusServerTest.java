@@ -423,6 +423,23 @@ class FakeOctopusServerTest {
       assertThat(octopus.requests("PUT", "/api/maintenance")).hasSize(1);
       assertThatThrownBy(octopus::takeRequest).isInstanceOf(java.util.NoSuchElementException.class);
     }
+
+    @Test
+    void namesWhichKeyWasUsedAndMasksTheApikeyQueryParameterToo() throws Exception {
+      call("GET", "/api/octopusservernodes/summary?ApiKey=" + octopus.apiKey() + "&take=1", null, null);
+      get("/api/octopusservernodes/summary");
+      call("GET", "/api/octopusservernodes/summary", READ_ONLY, null);
+      call("GET", "/api/octopusservernodes/summary", "API-WRONG", null);
+      call("GET", "/api", null, null);
+
+      RecordedRequest byQuery = octopus.takeRequest();
+      assertThat(byQuery.query()).isEqualTo("ApiKey=" + RecordedRequest.MASKED + "&take=1");
+      assertThat(byQuery.queryParameter("ApiKey")).hasValue(RecordedRequest.MASKED);
+      assertThat(octopus.requests()).extracting(RecordedRequest::principal)
+          .containsExactly("api-key", "api-key", "read-only-api-key", "unknown", "anonymous");
+      assertThat(octopus.requests().toString() + octopus.requests().stream().map(RecordedRequest::headers).toList())
+          .doesNotContain(octopus.apiKey()).doesNotContain(READ_ONLY).doesNotContain("API-WRONG");
+    }
   }
 
   @Nested
