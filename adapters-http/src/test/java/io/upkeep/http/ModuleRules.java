@@ -42,9 +42,14 @@ public final class ModuleRules {
 
   private ModuleRules() {}
 
-  /** The main classes (no tests) under {@code rootPackage} on the test class path. */
+  /**
+   * The main classes under {@code rootPackage} on the test class path: neither a module's own tests
+   * nor another's test jar (a directory of test classes within the reactor, a {@code -tests.jar} once
+   * packaged).
+   */
   public static JavaClasses mainClasses(String rootPackage) {
     return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .withImportOption(location -> !location.contains("-tests.jar"))
         .importPackages(rootPackage);
   }
 

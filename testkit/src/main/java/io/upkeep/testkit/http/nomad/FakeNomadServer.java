@@ -302,7 +302,7 @@ public final class FakeNomadServer extends FakeHttpServer {
 
   /** The secret of {@code X-Nomad-Token}, else of {@code Authorization: Bearer}; null if neither. */
   private static String token(Map<String, String> headers) {
-    String t = headers.get("x-nomad-token");
+    String t = headers.get(TOKEN_HEADER.toLowerCase(Locale.ROOT));
     if (t != null && !t.isEmpty()) {
       return t;
     }
