@@ -29,7 +29,7 @@ import io.upkeep.VersionSkew;
 import io.upkeep.spi.TimeSource;
 import io.upkeep.testkit.Fault;
 import io.upkeep.testkit.VirtualClock;
-import io.upkeep.testkit.http.nomad.RecordedRequest;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -8,7 +8,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.Secret;
 import io.upkeep.UnknownNodeException;
-import io.upkeep.testkit.http.nomad.RecordedRequest;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -76,7 +77,7 @@ class NomadErrorsTest {
     void namesNodeReadAndSuggestsATokenWhenNoneIsConfigured() {
       start(NomadFixture.builder().servers(1).clients(1).config(c -> { }));
       try (NomadClusterPort anonymous = NomadClusterPort.create(
-          io.upkeep.nomad.NomadConfig.builder(nomad.server.uri()).time(nomad.cluster.clock())
+          io.upkeep.nomad.NomadConfig.builder(nomad.server.baseUrl()).time(nomad.cluster.clock())
               .maxAttempts(3).backoff(Duration.ZERO, Duration.ZERO).build())) {
         assertThatThrownBy(anonymous::observe)
             .isInstanceOfSatisfying(NomadPermissionException.class, e -> assertThat(e.capability()).isEqualTo("node:read"))
@@ -102,7 +103,8 @@ class NomadErrorsTest {
     @Test
     void aTokenNomadEchoesInAnErrorNeverReachesTheMessage() {
       start(NomadFixture.builder().servers(1).clients(1));
-      nomad.server.failNext("/v1/agent/members", 1, 400, "invalid token " + NomadFixture.TOKEN + " for this region");
+      nomad.server.inject(HttpFault.respond(400, "invalid token " + NomadFixture.TOKEN + " for this region", 1)
+          .on("/v1/agent/members"));
       NomadApiException e = catchThrowableOfType(NomadApiException.class, nomad.port::observe);
       assertThat(e).hasMessageContaining("invalid token [redacted] for this region")
           .hasMessageNotContaining(NomadFixture.TOKEN);
@@ -139,7 +141,7 @@ class NomadErrorsTest {
       start(NomadFixture.builder().servers(1).clients(1));
       nomad.port.observe();
       String uuid = nomad.server.nodeId(id("client-1"));
-      nomad.server.failNext("/v1/node/" + uuid + "/drain", 3, 500, "node not found");
+      nomad.server.inject(HttpFault.respond(500, "node not found", 3).on("/v1/node/" + uuid + "/drain"));
       assertThatThrownBy(() -> nomad.port.drain(id("client-1"), nomad.cluster.clock().now().plusSeconds(60)))
           .isInstanceOf(UnknownNodeException.class)
           .hasMessageContaining("500 node not found");
@@ -176,7 +178,7 @@ class NomadErrorsTest {
     @Test
     void retriesA5xxAndCarriesOnWhenTheServerRecovers() {
       start(NomadFixture.builder().servers(1).clients(1));
-      nomad.server.failNext("/v1/nodes", 2, 503, "service unavailable");
+      nomad.server.inject(HttpFault.respond(503, "service unavailable", 2).on("/v1/nodes"));
       assertThat(nomad.port.observe().ids()).contains(id("client-1"));
       assertThat(requests("GET", "/v1/nodes")).isEqualTo(3);
     }
@@ -184,7 +186,7 @@ class NomadErrorsTest {
     @Test
     void givesUpOnA5xxAfterTheAttemptsRetryably() {
       start(NomadFixture.builder().servers(1).clients(1));
-      nomad.server.failNext("/v1/agent/members", 3, 502, "bad gateway");
+      nomad.server.inject(HttpFault.respond(502, "bad gateway", 3).on("/v1/agent/members"));
       NomadApiException e = catchThrowableOfType(NomadApiException.class, nomad.port::observe);
       assertThat(e.retryable()).isTrue();
       assertThat(e.status()).isEqualTo(502);
@@ -197,7 +199,7 @@ class NomadErrorsTest {
       start(NomadFixture.builder().servers(1).clients(1));
       nomad.port.observe();
       String uuid = nomad.server.nodeId(id("client-1"));
-      nomad.server.failNext("/v1/node/" + uuid + "/drain", 5, 400, "Request body is empty");
+      nomad.server.inject(HttpFault.respond(400, "Request body is empty", 5).on("/v1/node/" + uuid + "/drain"));
       NomadApiException e = catchThrowableOfType(NomadApiException.class,
           () -> nomad.port.drain(id("client-1"), nomad.cluster.clock().now().plusSeconds(60)));
       assertThat(e.retryable()).isFalse();
@@ -208,7 +210,7 @@ class NomadErrorsTest {
     @Test
     void retriesADroppedConnectionThenReportsItRetryably() {
       start(NomadFixture.builder().servers(1).clients(1));
-      nomad.server.dropNext("/v1/agent/members", 3);
+      nomad.server.inject(HttpFault.dropConnection(3).on("/v1/agent/members"));
       ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
       assertThat(e.retryable()).isTrue();
       assertThat(e).hasMessageContaining("cannot reach 127.0.0.1").hasMessageContaining("/v1/agent/members");
@@ -220,9 +222,8 @@ class NomadErrorsTest {
     void treatsATimeoutAsAnIoErrorAndRetriesIt() {
       start(NomadFixture.builder().servers(1).clients(1)
           .config(c -> c.requestTimeout(Duration.ofMillis(100)).maxAttempts(2).backoff(Duration.ZERO, Duration.ZERO)));
-      nomad.server.latency(Duration.ofMillis(300));
+      nomad.server.inject(HttpFault.latency(Duration.ofMillis(300), 2));
       ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
-      nomad.server.latency(Duration.ZERO);
       assertThat(e.retryable()).isTrue();
       assertThat(e).hasMessageContaining("after 2 attempt(s)");
     }
@@ -230,7 +231,7 @@ class NomadErrorsTest {
     @Test
     void reportsMalformedJsonWithoutRetrying() {
       start(NomadFixture.builder().servers(1).clients(1));
-      nomad.server.failNext("/v1/agent/members", 1, 200, "<html>a proxy's login page</html>");
+      nomad.server.inject(HttpFault.respond(200, "<html>a proxy's login page</html>", 1).on("/v1/agent/members"));
       ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
       assertThat(e.retryable()).isFalse();
       assertThat(e).hasMessageContaining("malformed").hasMessageContaining("/v1/agent/members");

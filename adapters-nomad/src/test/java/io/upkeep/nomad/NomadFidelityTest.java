@@ -21,7 +21,7 @@ import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.nomad.internal.Wire;
 import io.upkeep.testkit.InvariantMonitor;
-import io.upkeep.testkit.http.nomad.RecordedRequest;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,7 +54,7 @@ class NomadFidelityTest {
   }
 
   JsonNode get(String path) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(nomad.server.uri() + path))
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(nomad.server.baseUrl() + path))
         .header("X-Nomad-Token", NomadFixture.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return new ObjectMapper().readTree(r.body());

@@ -50,7 +50,7 @@ final class NomadFixture implements AutoCloseable {
   }
 
   static NomadConfig.Builder testConfig(FakeNomadServer server, FakeCluster cluster) {
-    return NomadConfig.builder(server.uri())
+    return NomadConfig.builder(server.baseUrl())
         .token(Secret.of(TOKEN))
         .virtualTime(cluster.clock())
         .pollInterval(Duration.ofSeconds(5))

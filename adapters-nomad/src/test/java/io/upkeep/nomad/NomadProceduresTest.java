@@ -23,7 +23,7 @@ import io.upkeep.spi.HealthProbe.ProbeResult;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.Fault;
 import io.upkeep.testkit.InvariantMonitor;
-import io.upkeep.testkit.http.nomad.RecordedRequest;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -328,7 +328,7 @@ class NomadProceduresTest {
   }
 
   JsonNode get(String path) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(nomad.server.uri() + path))
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(nomad.server.baseUrl() + path))
         .header("X-Nomad-Token", NomadFixture.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return new ObjectMapper().readTree(r.body());

@@ -54,7 +54,7 @@ class NomadTlsTest {
   void observesTheRegionOverMutualTls() {
     start(PKI.serverContext(PKI.server("127.0.0.1", "localhost")), mutualTls());
 
-    assertThat(nomad.server.uri().getScheme()).isEqualTo("https");
+    assertThat(nomad.server.baseUrl().getScheme()).isEqualTo("https");
     assertThat(nomad.port.observe().nodes()).hasSize(5);
   }
 
@@ -64,7 +64,7 @@ class NomadTlsTest {
 
     ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
 
-    assertThat(e).hasMessageContaining("127.0.0.1:" + nomad.server.uri().getPort())
+    assertThat(e).hasMessageContaining("127.0.0.1:" + nomad.server.baseUrl().getPort())
         .hasMessageContaining("client certificate")
         .hasMessageContaining("withClientCertificate");
   }

@@ -12,7 +12,8 @@ import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
 import io.upkeep.http.HttpTransport;
-import io.upkeep.testkit.http.nomad.RecordedRequest;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,8 +42,8 @@ class NomadTokenSecrecyTest {
     try (NomadFixture nomad = NomadFixture.builder().servers(3).clients(2)
         .server(b -> b.token("reader", "reader-secret-77", "node:read", "operator:read", "namespace:read-job"))
         .build()) {
-      nomad.server.failNext("/v1/nodes", 1, 503, "overloaded");
-      nomad.server.dropNext("/v1/agent/members", 1);
+      nomad.server.inject(HttpFault.respond(503, "overloaded", 1).on("/v1/nodes"));
+      nomad.server.inject(HttpFault.dropConnection(1).on("/v1/agent/members"));
       UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(nomad.cluster.clock()), nomad.port,
           Strategy.inPlace(), UpgradeTarget.product("1.8.0"),
           NomadProcedures.policy(Duration.ofMinutes(10)).canaries(0).snapshots(false).build());

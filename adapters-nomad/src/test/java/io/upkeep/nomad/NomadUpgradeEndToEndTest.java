@@ -21,7 +21,7 @@ import io.upkeep.event.UpgradeEvent;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
 import io.upkeep.testkit.InvariantMonitor;
-import io.upkeep.testkit.http.nomad.RecordedRequest;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -145,7 +145,7 @@ class NomadUpgradeEndToEndTest {
     /** The server's raft ID, as the raft configuration lists it. */
     String raftId(String server) throws Exception {
       java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create(nomad.server.uri() + "/v1/operator/raft/configuration"))
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(nomad.server.baseUrl() + "/v1/operator/raft/configuration"))
               .header("X-Nomad-Token", NomadFixture.TOKEN).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       for (com.fasterxml.jackson.databind.JsonNode s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())

@@ -15,8 +15,8 @@ import io.upkeep.Secret;
 import io.upkeep.TaskCap;
 import io.upkeep.Version;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.http.octopus.HttpFault;
-import io.upkeep.testkit.http.octopus.RecordedRequest;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -286,7 +286,7 @@ class OctopusClusterPortTest {
 
         assertThat(quiet.port.awaitChange(since, Duration.ofSeconds(50))).isFalse();
         assertThat(Duration.between(before, idle.clock().now())).isEqualTo(Duration.ofSeconds(50));
-        assertThat(quiet.server.requestCount("GET", "/api/octopusservernodes/summary")).isEqualTo(1 + 3);
+        assertThat(quiet.server.requests("GET", "/api/octopusservernodes/summary").size()).isEqualTo(1 + 3);
       }
     }
 

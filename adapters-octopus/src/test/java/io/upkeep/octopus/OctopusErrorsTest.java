@@ -11,7 +11,7 @@ import io.upkeep.TaskCap;
 import io.upkeep.UnknownNodeException;
 import io.upkeep.UpkeepException;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.http.octopus.HttpFault;
+import io.upkeep.testkit.http.HttpFault;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

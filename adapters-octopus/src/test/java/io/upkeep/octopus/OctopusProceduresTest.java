@@ -19,7 +19,7 @@ import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.http.octopus.RecordedRequest;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -7,8 +7,9 @@ import io.upkeep.Secret;
 import io.upkeep.TaskCap;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.http.HttpTransport;
+import io.upkeep.testkit.http.RecordedRequest;
 import io.upkeep.testkit.http.octopus.FakeOctopusServer;
-import io.upkeep.testkit.http.octopus.HttpFault;
+import io.upkeep.testkit.http.HttpFault;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -104,7 +105,7 @@ class OctopusSecretsTest {
       shown.add(octopus.server.requests().toString());
 
       assertThat(octopus.server.requests()).allSatisfy(q ->
-          assertThat(q.header("X-Octopus-ApiKey")).as("the key was sent, and recorded masked").hasValue(FakeOctopusServer.MASK));
+          assertThat(q.header("X-Octopus-ApiKey")).as("the key was sent, and recorded masked").hasValue(RecordedRequest.MASKED));
     } finally {
       System.setErr(err);
       System.setOut(out);

@@ -3,12 +3,6 @@ package io.upkeep.testkit.http.nomad;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
@@ -16,20 +10,14 @@ import io.upkeep.Role;
 import io.upkeep.TaskCap;
 import io.upkeep.UnknownNodeException;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.http.FakeHttpServer;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import io.upkeep.testkit.http.nomad.NomadState.Client;
 import io.upkeep.testkit.http.nomad.NomadState.Server;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,19 +27,16 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 
 /**
  * A Nomad region's HTTP API on localhost, backed by a {@link FakeCluster}: what the Nomad adapter
  * (or any Nomad tool) is tested against, end to end over real HTTP. Servers are the cluster's
  * voters of the server role ({@code server} by default), clients its members of the client role
- * ({@code client}). Like MockWebServer: start it, point the code under test at {@link #uri()}, then
+ * ({@code client}). Like MockWebServer: start it, point the code under test at {@link #baseUrl()}, then
  * verify with {@link #takeRequest()} / {@link #requests()} and the cluster's own events.
  *
  * <pre>{@code
@@ -62,7 +47,7 @@ import javax.net.ssl.SSLParameters;
  *         .platform(Platform.of("Ubuntu 22.04", "", "1.7.7")))
  *     .build();
  * try (FakeNomadServer nomad = FakeNomadServer.builder(cluster).acl("root-token").start()) {
- *   // NOMAD_ADDR = nomad.uri(), NOMAD_TOKEN = "root-token"
+ *   // NOMAD_ADDR = nomad.baseUrl(), NOMAD_TOKEN = "root-token"
  * }
  * }</pre>
  *
@@ -118,25 +103,22 @@ import javax.net.ssl.SSLParameters;
  * certificate, and {@link Builder#verifyHttpsClient} makes it require a client certificate its trust
  * managers accept (mutual TLS), as Nomad's {@code tls} block with {@code verify_https_client} does.
  *
- * <p>Faults: {@link #failNext}, {@link #dropNext}, {@link #latency} and {@link #loseLeader}.
+ * <p>Faults: {@link HttpFault}s through {@link #inject} (as every {@link FakeHttpServer}; their error
+ * bodies plain text, as Nomad's), and {@link #loseLeader}. Recorded requests
+ * ({@link #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) have the
+ * {@code X-Nomad-Token} and {@code Authorization} headers masked, and name the token's
+ * {@linkplain RecordedRequest#principal() principal}.
  * Standalone: {@link #main} (see its description). Thread-safe; single-use: close it after each test.
  */
-public final class FakeNomadServer implements AutoCloseable {
+public final class FakeNomadServer extends FakeHttpServer {
 
   /** Nomad's longest blocking wait; longer waits are capped to it. */
   public static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(5);
   /** The wait of a blocking query that names none. */
   public static final Duration DEFAULT_BLOCKING_WAIT = Duration.ofMinutes(5);
 
-  static {
-    // The JDK server writes headers and body as two packets; with Nagle's algorithm on, the second waits
-    // for the client's delayed ACK (~40 ms a request). Read once, when the JDK's server config loads.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TOKEN_HEADER = "X-Nomad-Token";
   private static final String TEXT = "text/plain; charset=utf-8";
   /** How often a blocking query looks at the cluster again even when nothing signalled a change. */
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -145,66 +127,20 @@ public final class FakeNomadServer implements AutoCloseable {
   private final NomadViews views;
   private final Map<String, Token> tokens;
   private final boolean acl;
-  private final HttpServer http;
-  private final String scheme;
-  private final ExecutorService executor;
-  private final List<RecordedRequest> recorded = Collections.synchronizedList(new ArrayList<>());
-  private final List<ScriptedFault> faults = new ArrayList<>();
-  private volatile Duration latency = Duration.ZERO;
-  private int taken;
-  private volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicInteger blocked = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger blocked = new AtomicInteger();
 
   private record Token(String name, String secret, Set<String> capabilities) {}
 
-  private static final class ScriptedFault {
-    final String pathPrefix;
-    int remaining;
-    final int status;
-    final String body;
-
-    ScriptedFault(String pathPrefix, int remaining, int status, String body) {
-      this.pathPrefix = pathPrefix;
-      this.remaining = remaining;
-      this.status = status;
-      this.body = body;
-    }
-  }
-
-  private FakeNomadServer(Builder b) throws IOException {
+  private FakeNomadServer(Builder b) {
+    super("Nomad", b.cluster.clock(), b.port, b.tls, b.verifyHttpsClient, Set.of(TOKEN_HEADER, "Authorization"),
+        Set.of());
     state = new NomadState(b.cluster, new NomadState.Settings(b.region, b.datacenter, b.serverRole, b.clientRole,
         b.heartbeatTtl, b.heartbeatGrace, b.clientInitialization, b.raftCatchUp, b.followerLag, b.systemJobs));
     tokens = new LinkedHashMap<>(b.tokens);
     acl = !tokens.isEmpty();
     views = new NomadViews(state, b.legacyAgentVersion, acl);
     b.cluster.clock().afterEachEvent(this::afterClockEvent);
-    InetSocketAddress address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), b.port);
-    if (b.tls == null) {
-      http = HttpServer.create(address, 0);
-      scheme = "http";
-    } else {
-      HttpsServer https = HttpsServer.create(address, 0);
-      SSLContext context = b.tls;
-      boolean verifyClient = b.verifyHttpsClient;
-      https.setHttpsConfigurator(new HttpsConfigurator(context) {
-        @Override
-        public void configure(HttpsParameters params) {
-          SSLParameters p = context.getDefaultSSLParameters();
-          p.setNeedClientAuth(verifyClient);
-          params.setSSLParameters(p);
-        }
-      });
-      http = https;
-      scheme = "https";
-    }
-    executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "fake-nomad-http");
-      t.setDaemon(true);
-      return t;
-    });
-    http.setExecutor(executor);
-    http.createContext("/", this::handle);
-    http.start();
+    serve();
   }
 
   /**
@@ -216,14 +152,6 @@ public final class FakeNomadServer implements AutoCloseable {
   }
 
   // ------------------------------------------------------------------ public API
-
-  /**
-   * The API's base URL, such as {@code http://127.0.0.1:53121} ({@code https} with
-   * {@link Builder#tls}): Nomad's {@code NOMAD_ADDR}.
-   */
-  public URI uri() {
-    return URI.create(scheme + "://127.0.0.1:" + http.getAddress().getPort());
-  }
 
   /** The cluster behind the API. */
   public FakeCluster cluster() {
@@ -256,68 +184,6 @@ public final class FakeNomadServer implements AutoCloseable {
   }
 
   /**
-   * Answers the next {@code times} requests with {@code status} and {@code body} (plain text) instead
-   * of serving them.
-   *
-   * @throws IllegalArgumentException if {@code times} is below 1 or the status is not 100 to 599
-   */
-  public FakeNomadServer failNext(int times, int status, String body) {
-    return failNext("/", times, status, body);
-  }
-
-  /**
-   * Answers the next {@code times} requests whose path starts with {@code pathPrefix} with
-   * {@code status} and {@code body} (plain text) instead of serving them.
-   *
-   * @throws IllegalArgumentException if {@code times} is below 1 or the status is not 100 to 599
-   */
-  public FakeNomadServer failNext(String pathPrefix, int times, int status, String body) {
-    Objects.requireNonNull(pathPrefix, "pathPrefix");
-    Objects.requireNonNull(body, "body");
-    if (times < 1) {
-      throw new IllegalArgumentException("times must be 1 or more, got " + times);
-    }
-    if (status < 100 || status > 599) {
-      throw new IllegalArgumentException("status must be an HTTP status, got " + status);
-    }
-    synchronized (faults) {
-      faults.add(new ScriptedFault(pathPrefix, times, status, body));
-    }
-    return this;
-  }
-
-  /**
-   * Closes the connection without an answer for the next {@code times} requests whose path starts
-   * with {@code pathPrefix}: an IO error for the client.
-   *
-   * @throws IllegalArgumentException if {@code times} is below 1
-   */
-  public FakeNomadServer dropNext(String pathPrefix, int times) {
-    Objects.requireNonNull(pathPrefix, "pathPrefix");
-    if (times < 1) {
-      throw new IllegalArgumentException("times must be 1 or more, got " + times);
-    }
-    synchronized (faults) {
-      faults.add(new ScriptedFault(pathPrefix, times, 0, ""));
-    }
-    return this;
-  }
-
-  /**
-   * Delays every answer by {@code delay} of real time, from now on (zero to stop).
-   *
-   * @throws IllegalArgumentException if {@code delay} is negative
-   */
-  public FakeNomadServer latency(Duration delay) {
-    Objects.requireNonNull(delay, "delay");
-    if (delay.isNegative()) {
-      throw new IllegalArgumentException("latency must not be negative, got " + delay);
-    }
-    latency = delay;
-    return this;
-  }
-
-  /**
    * Makes the region lose its leader for {@code duration} of the cluster's virtual time, as during an
    * election: requests that need the leader (writes, operator endpoints, {@code /v1/status/leader},
    * and reads without {@code stale}) answer 500 {@code No cluster leader}; stale reads answer with
@@ -342,48 +208,9 @@ public final class FakeNomadServer implements AutoCloseable {
     return blocked.get();
   }
 
-  /** Every request received so far, in order. */
-  public List<RecordedRequest> requests() {
-    synchronized (recorded) {
-      return List.copyOf(recorded);
-    }
-  }
-
-  /** The requests received so far with {@code method} and a path starting with {@code pathPrefix}. */
-  public List<RecordedRequest> requests(String method, String pathPrefix) {
-    return requests().stream().filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix)).toList();
-  }
-
-  /** How many requests were received so far. */
-  public int requestCount() {
-    return recorded.size();
-  }
-
-  /**
-   * The oldest request not yet taken, like MockWebServer's {@code takeRequest()}.
-   *
-   * @throws NoSuchElementException if every received request has been taken
-   */
-  public RecordedRequest takeRequest() {
-    synchronized (recorded) {
-      if (taken >= recorded.size()) {
-        throw new NoSuchElementException("no request left to take: all " + recorded.size() + " were taken");
-      }
-      return recorded.get(taken++);
-    }
-  }
-
-  /** Stops the server; blocked queries are cut off. */
-  @Override
-  public void close() {
-    closed = true;
-    http.stop(0);
-    executor.shutdownNow();
-  }
-
   @Override
   public String toString() {
-    return "FakeNomadServer[" + uri() + ", region " + region() + ", ACL " + (acl ? "on" : "off") + "]";
+    return "FakeNomadServer[" + baseUrl() + ", region " + region() + ", ACL " + (acl ? "on" : "off") + "]";
   }
 
   // ------------------------------------------------------------------ serving
@@ -400,7 +227,7 @@ public final class FakeNomadServer implements AutoCloseable {
 
   /** Runs on the clock's thread after each event: follow the cluster without ever blocking it. */
   private void afterClockEvent() {
-    if (!closed && state.lock.tryLock()) {
+    if (!isClosed() && state.lock.tryLock()) {
       try {
         state.refresh();
       } finally {
@@ -414,7 +241,6 @@ public final class FakeNomadServer implements AutoCloseable {
     String contentType = "application/json";
     String body = "";
     final Map<String, String> headers = new LinkedHashMap<>();
-    boolean drop;
 
     static Answer json(int status, Object value) {
       Answer a = new Answer();
@@ -441,55 +267,46 @@ public final class FakeNomadServer implements AutoCloseable {
     }
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    String method = ex.getRequestMethod();
-    URI uri = ex.getRequestURI();
-    String path = uri.getRawPath();
-    String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
-    String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-    Map<String, String> headers = new LinkedHashMap<>();
-    for (Map.Entry<String, List<String>> h : ex.getRequestHeaders().entrySet()) {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      boolean secret = name.equals("x-nomad-token") || name.equals("authorization");
-      headers.put(name, secret ? RecordedRequest.MASKED : h.getValue().get(0));
-    }
-    String secret = token(ex.getRequestHeaders());
+  @Override
+  protected Response answer(String method, String target, String path, String query, Map<String, String> headers,
+      String body) {
+    String secret = token(headers);
     Token token = secret == null ? null : findToken(secret);
-    String principal = secret == null ? "anonymous" : token == null ? "unknown" : token.name();
-    java.time.Instant at = state.clock.now();
-    Answer answer;
+    Answer a;
+    state.lock.lock();
     try {
-      answer = answer(method, path, Query.parse(query), body, secret, token);
-    } catch (RuntimeException e) {
-      answer = Answer.text(500, e.getMessage() == null ? e.toString() : e.getMessage());
+      state.refresh();
+      if (state.servers.values().stream().noneMatch(s -> s.status.equals("alive"))) {
+        return Response.dropped(); // no server runs: nothing answers on the API's address
+      }
+      a = route(method, path, queryParameters(query), body, token, acl && secret != null && token == null);
+    } finally {
+      state.lock.unlock();
     }
-    recorded.add(new RecordedRequest(method, path, query, headers, body, principal, answer.drop ? 0 : answer.status, at));
-    Duration delay = latency;
-    if (!delay.isZero()) {
-      LockSupport.parkNanos(delay.toNanos());
-    }
-    if (answer.drop) {
-      ex.getResponseBody().close();
-      ex.close();
-      return;
-    }
-    byte[] out = answer.body.getBytes(StandardCharsets.UTF_8);
-    Headers rh = ex.getResponseHeaders();
-    rh.set("Content-Type", answer.contentType);
-    answer.headers.forEach(rh::set);
-    ex.sendResponseHeaders(answer.status, out.length == 0 ? -1 : out.length);
-    try (OutputStream os = ex.getResponseBody()) {
-      os.write(out);
-    }
-    ex.close();
+    return new Response(a.status, a.contentType, a.body, a.headers);
   }
 
-  private static String token(Headers h) {
-    String t = h.getFirst("X-Nomad-Token");
+  /** Nomad's errors: plain text. */
+  @Override
+  protected Response error(int status, String message) {
+    return new Response(status, TEXT, message, Map.of());
+  }
+
+  /** The name of the ACL token sent: {@code anonymous} if none, {@code unknown} if the server does not know it. */
+  @Override
+  protected String principal(Map<String, String> headers, String query) {
+    String secret = token(headers);
+    Token token = secret == null ? null : findToken(secret);
+    return secret == null ? "anonymous" : token == null ? "unknown" : token.name();
+  }
+
+  /** The secret of {@code X-Nomad-Token}, else of {@code Authorization: Bearer}; null if neither. */
+  private static String token(Map<String, String> headers) {
+    String t = headers.get(TOKEN_HEADER.toLowerCase(Locale.ROOT));
     if (t != null && !t.isEmpty()) {
       return t;
     }
-    String auth = h.getFirst("Authorization");
+    String auth = headers.get("authorization");
     if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return auth.substring(7).trim();
     }
@@ -503,45 +320,6 @@ public final class FakeNomadServer implements AutoCloseable {
       }
     }
     return null;
-  }
-
-  private Answer scriptedFault(String path) {
-    synchronized (faults) {
-      for (Iterator<ScriptedFault> it = faults.iterator(); it.hasNext(); ) {
-        ScriptedFault f = it.next();
-        if (path.startsWith(f.pathPrefix)) {
-          if (--f.remaining <= 0) {
-            it.remove();
-          }
-          if (f.status == 0) {
-            Answer a = new Answer();
-            a.drop = true;
-            return a;
-          }
-          return Answer.text(f.status, f.body);
-        }
-      }
-    }
-    return null;
-  }
-
-  private Answer answer(String method, String path, Map<String, String> q, String body, String secret, Token token) {
-    Answer fault = scriptedFault(path);
-    if (fault != null) {
-      return fault;
-    }
-    state.lock.lock();
-    try {
-      state.refresh();
-      if (state.servers.values().stream().noneMatch(s -> s.status.equals("alive"))) {
-        Answer a = new Answer();
-        a.drop = true;   // no server runs: nothing answers on the API's address
-        return a;
-      }
-      return route(method, path, q, body, token, acl && secret != null && token == null);
-    } finally {
-      state.lock.unlock();
-    }
   }
 
   /** The capability {@code token} needs; answers 403 if it lacks it, or null when allowed. */
@@ -896,7 +674,7 @@ public final class FakeNomadServer implements AutoCloseable {
 
   /** Waits, with the state's lock released meanwhile, until {@code current} passes {@code index} or {@code deadline}. */
   private void waitFor(long index, long deadline, LongSupplier current) {
-    while (current.getAsLong() <= index && !closed) {
+    while (current.getAsLong() <= index && !isClosed()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return;
@@ -1092,7 +870,7 @@ public final class FakeNomadServer implements AutoCloseable {
     }
     System.out.println("Fake Nomad region '" + server.region() + "': 3 servers, " + clients + " clients, Nomad 1.7.7"
         + " (virtual time at " + speed + "x); Ctrl-C to stop");
-    System.out.println("NOMAD_ADDR=" + server.uri());
+    System.out.println("NOMAD_ADDR=" + server.baseUrl());
     System.out.println("NOMAD_TOKEN=" + token);
     System.out.flush();
     long stepMillis = 100;
@@ -1241,16 +1019,13 @@ public final class FakeNomadServer implements AutoCloseable {
 
     /** The port on 127.0.0.1; default 0 (any free port). @throws IllegalArgumentException if out of range */
     public Builder port(int value) {
-      if (value < 0 || value > 65535) {
-        throw new IllegalArgumentException("port must be 0 to 65535, got " + value);
-      }
-      port = value;
+      port = checkPort(value);
       return this;
     }
 
     /**
      * Serves HTTPS instead of plain HTTP, presenting the certificate of {@code context}'s key
-     * manager: issue it for {@code 127.0.0.1}, the address {@link #uri()} names, so that clients
+     * manager: issue it for {@code 127.0.0.1}, the address {@link #baseUrl()} names, so that clients
      * can verify the host name. Default none: plain HTTP.
      */
     public Builder tls(SSLContext context) {
@@ -1279,11 +1054,7 @@ public final class FakeNomadServer implements AutoCloseable {
         throw new IllegalStateException("verifyHttpsClient(true) needs tls(sslContext): a client certificate is "
             + "checked only over HTTPS");
       }
-      try {
-        return new FakeNomadServer(this);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port + ": " + e.getMessage(), e);
-      }
+      return new FakeNomadServer(this);
     }
 
     private static String requireText(String value, String name) {

@@ -2,40 +2,28 @@ package io.upkeep.testkit.http.octopus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.testkit.FakeCluster;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.upkeep.testkit.http.FakeHttpServer;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -87,75 +75,43 @@ import javax.net.ssl.SSLContext;
  * server never moves the clock. Tests drive time through the cluster's {@code VirtualClock}. The
  * standalone program ({@link #main}) runs the clock at real speed instead.
  *
- * <p><b>Verification.</b> Every request is recorded ({@link #takeRequest()}, {@link #requests()}),
- * the API key masked, and {@link HttpFault}s can be injected. Thread-safe; single-use: start one
- * per test and close it.
+ * <p><b>Verification.</b> As every {@link FakeHttpServer}: every request is recorded
+ * ({@link #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) with the API key
+ * masked, in the {@code X-Octopus-ApiKey} header and the {@code apikey} query parameter alike, and
+ * its {@link RecordedRequest#target() target} naming the node whose own address was called;
+ * {@link HttpFault}s are injected with {@link #inject}, their error bodies the Octopus error JSON.
+ * Thread-safe; single-use: start one per test and close it.
  *
  * <pre>{@code
  * FakeCluster cluster = FakeCluster.builder().nodes("octo", 3, n -> n.role("octopus-node")).build();
  * try (FakeOctopusServer octopus = FakeOctopusServer.start(cluster)) {
  *   // point the client at octopus.baseUrl() with octopus.apiKey()
- *   assertThat(octopus.takeRequest().line()).isEqualTo("GET /api/octopusservernodes/summary");
+ *   assertThat(octopus.takeRequest().requestLine()).isEqualTo("GET /api/octopusservernodes/summary");
  * }
  * }</pre>
  */
-public final class FakeOctopusServer implements AutoCloseable {
+public final class FakeOctopusServer extends FakeHttpServer {
 
   /** The API key a server accepts unless told otherwise. */
   public static final String DEFAULT_API_KEY = "API-UPKEEPFAKE0CT0PUS0000000001";
-  /** What recorded requests show instead of the API key. */
-  public static final String MASK = "<masked>";
+  /** The query parameter that, as Octopus documents, may carry the API key instead of the header. */
+  public static final String API_KEY_PARAMETER = "apikey";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
-
-  static {
-    // The JDK server writes the headers and the body of an answer separately; without TCP_NODELAY,
-    // Nagle's algorithm and the client's delayed ACK hold every answer back ~40 ms. Read once, when
-    // the JDK's server classes load, so it must be set before the first server of the JVM starts.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
 
   private final FakeCluster cluster;
   private final String apiKey;
   private final String readOnlyApiKey;
   private final OctopusRoutes routes;
-  private final HttpServer server;
-  private final ExecutorService executor;
-  private final URI baseUrl;
-  private final List<RecordedRequest> recorded = new ArrayList<>();
-  private final Deque<FaultSlot> faults = new ArrayDeque<>();
-  private int taken;
 
   private FakeOctopusServer(Builder b) {
+    super("Octopus", b.cluster.clock(), b.port, b.tls, false, Set.of(OctopusRoutes.API_KEY_HEADER),
+        Set.of(API_KEY_PARAMETER));
     this.cluster = b.cluster;
     this.apiKey = b.apiKey;
     this.readOnlyApiKey = b.readOnlyApiKey;
     this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey);
-    try {
-      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port);
-      if (b.tls == null) {
-        server = HttpServer.create(address, 0);
-      } else {
-        HttpsServer https = HttpsServer.create(address, 0);
-        https.setHttpsConfigurator(new HttpsConfigurator(b.tls));
-        server = https;
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot open port " + b.port + " on 127.0.0.1 for the fake Octopus server"
-          + (b.port == 0 ? "" : ": is it taken? use port 0 for any free one"), e);
-    }
-    AtomicInteger threads = new AtomicInteger();
-    executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "fake-octopus-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/", this::handle);
-    server.start();
-    baseUrl = URI.create((b.tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort());
+    serve();
   }
 
   /** Starts a server on a free port for {@code cluster}, with {@link #DEFAULT_API_KEY}. */
@@ -168,23 +124,15 @@ public final class FakeOctopusServer implements AutoCloseable {
     return new Builder(Objects.requireNonNull(cluster, "cluster"));
   }
 
-  /**
-   * The load balancer's address, such as {@code http://127.0.0.1:54321} ({@code https} with
-   * {@link Builder#tls}); API paths start with {@code /api}.
-   */
-  public URI baseUrl() {
-    return baseUrl;
-  }
-
   /** The own address of the node named {@code name}: {@code <base>/node/<name>}, whether or not it exists. */
   public URI nodeUrl(String name) {
     Objects.requireNonNull(name, "name");
-    return URI.create(baseUrl + "/node/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+    return URI.create(baseUrl() + "/node/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
   }
 
   /** Every node's own address as a template with {@code {name}} for the node's name. */
   public String nodeUrlTemplate() {
-    return baseUrl + "/node/{name}";
+    return baseUrl() + "/node/{name}";
   }
 
   /** The API key that may do anything. */
@@ -205,205 +153,52 @@ public final class FakeOctopusServer implements AutoCloseable {
     return cluster;
   }
 
-  /** Queues {@code fault}: it hits the next matching requests, after faults queued before it are used up. */
-  public void inject(HttpFault fault) {
-    Objects.requireNonNull(fault, "fault");
-    synchronized (faults) {
-      faults.addLast(new FaultSlot(fault));
+  // ------------------------------------------------------------------ serving
+
+  @Override
+  protected Target target(String rawPath) {
+    if (!rawPath.startsWith("/node/")) {
+      return new Target("", rawPath);
+    }
+    String rest = rawPath.substring("/node/".length());
+    int slash = rest.indexOf('/');
+    return new Target(OctopusRoutes.decode(slash < 0 ? rest : rest.substring(0, slash)),
+        slash < 0 ? "/" : rest.substring(slash));
+  }
+
+  @Override
+  protected Response answer(String method, String target, String path, String query, Map<String, String> headers,
+      String body) {
+    OctopusRoutes.Answer a = routes.answer(method.toUpperCase(Locale.ROOT), target, path, query, headers, body);
+    return a.drop() ? Response.dropped() : new Response(a.status(), a.contentType(), a.body(), a.headers());
+  }
+
+  /** The Octopus error JSON ({@code ErrorMessage}, empty {@code Errors}); a 429 carries {@code Retry-After: 1}. */
+  @Override
+  protected Response error(int status, String message) {
+    try {
+      String body = MAPPER.writeValueAsString(OctopusRoutes.errorJson(MAPPER, message, List.of()));
+      return new Response(status, "application/json; charset=utf-8", body,
+          status == 429 ? Map.of("Retry-After", "1") : Map.of());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the Octopus error JSON", e);
     }
   }
 
   /**
-   * The oldest request not yet taken, like MockWebServer's {@code takeRequest()}. Requests are
-   * recorded before they are answered, so a request whose answer the client has seen is there.
-   *
-   * @throws NoSuchElementException if every recorded request has been taken
+   * {@code api-key} or {@code read-only-api-key} for the builder's keys, sent in the
+   * {@code X-Octopus-ApiKey} header or else the {@code apikey} query parameter; {@code anonymous}
+   * without either, {@code unknown} for another key.
    */
-  public RecordedRequest takeRequest() {
-    synchronized (recorded) {
-      if (taken >= recorded.size()) {
-        throw new NoSuchElementException("no request left to take: all " + recorded.size() + " were taken");
-      }
-      return recorded.get(taken++);
-    }
-  }
-
-  /** Every request received so far, in order. */
-  public List<RecordedRequest> requests() {
-    synchronized (recorded) {
-      return List.copyOf(recorded);
-    }
-  }
-
-  /** How many requests were received so far. */
-  public int requestCount() {
-    synchronized (recorded) {
-      return recorded.size();
-    }
-  }
-
-  /** How many requests had {@code method} and an API path starting with {@code pathPrefix}. */
-  public int requestCount(String method, String pathPrefix) {
-    synchronized (recorded) {
-      return (int) recorded.stream().filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix)).count();
-    }
-  }
-
-  /** Stops listening at once. */
   @Override
-  public void close() {
-    server.stop(0);
-    executor.shutdownNow();
-  }
-
-  @Override
-  public String toString() {
-    return "FakeOctopusServer[" + baseUrl + ", " + requestCount() + " requests]";
-  }
-
-  // ------------------------------------------------------------------ serving
-
-  private void handle(HttpExchange ex) {
-    try {
-      serve(ex);
-    } catch (DroppedConnection e) {
-      // Closing an exchange before its answer has started closes the connection: the client gets no answer.
-    } catch (IOException e) {
-      // The client went away; nothing to answer.
-    } catch (RuntimeException e) {
-      try {
-        send(ex, 500, errorJson("An unexpected error occurred in the fake Octopus server.", e.toString()),
-            "application/json; charset=utf-8", Map.of());
-      } catch (IOException | RuntimeException ignored) {
-        // the answer had already started; the connection closes below
-      }
-    } finally {
-      ex.close();
+  protected String principal(Map<String, String> headers, String query) {
+    String key = headers.get(OctopusRoutes.API_KEY_HEADER.toLowerCase(Locale.ROOT));
+    if (key == null) {
+      key = queryParameters(query).entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(API_KEY_PARAMETER))
+          .map(Map.Entry::getValue).findFirst().orElse(null);
     }
-  }
-
-  private void serve(HttpExchange ex) throws IOException {
-    String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-    String rawPath = ex.getRequestURI().getRawPath();
-    String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
-    String target = "";
-    String path = rawPath;
-    if (rawPath.startsWith("/node/")) {
-      String rest = rawPath.substring("/node/".length());
-      int slash = rest.indexOf('/');
-      target = OctopusRoutes.decode(slash < 0 ? rest : rest.substring(0, slash));
-      path = slash < 0 ? "/" : rest.substring(slash);
-    }
-    Map<String, String> headers = new LinkedHashMap<>();
-    ex.getRequestHeaders().forEach((name, values) -> {
-      String key = name.toLowerCase(Locale.ROOT);
-      headers.put(key, key.equals(OctopusRoutes.API_KEY_HEADER.toLowerCase(Locale.ROOT)) ? MASK
-          : values.isEmpty() ? "" : values.get(0));
-    });
-    String body;
-    try (InputStream in = ex.getRequestBody()) {
-      body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
-    synchronized (recorded) {
-      recorded.add(new RecordedRequest(method, target, path, query, headers, body));
-    }
-    Map<String, String> realHeaders = new LinkedHashMap<>();
-    ex.getRequestHeaders().forEach((name, values) ->
-        realHeaders.put(name.toLowerCase(Locale.ROOT), values.isEmpty() ? "" : values.get(0)));
-
-    HttpFault fault = nextFault(path);
-    if (fault instanceof HttpFault.DropConnection) {
-      throw new DroppedConnection();
-    }
-    if (fault instanceof HttpFault.Latency l) {
-      pause(l.delay());
-    }
-    if (fault instanceof HttpFault.Status s) {
-      String faultBody = s.body() != null ? s.body() : errorBody(s.status());
-      Map<String, String> extra = s.status() == 429 ? Map.of("Retry-After", "1") : Map.of();
-      send(ex, s.status(), faultBody, "application/json; charset=utf-8", extra);
-      return;
-    }
-    OctopusRoutes.Answer a = routes.answer(method, target, path, query, realHeaders, body);
-    if (a.drop()) {
-      throw new DroppedConnection();
-    }
-    send(ex, a.status(), a.body(), a.contentType(), a.headers());
-  }
-
-  private static void send(HttpExchange ex, int status, String body, String contentType, Map<String, String> headers)
-      throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    if (!contentType.isEmpty()) {
-      ex.getResponseHeaders().set("Content-Type", contentType);
-    }
-    headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
-    ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-    if (bytes.length > 0) {
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
-  }
-
-  private HttpFault nextFault(String path) {
-    synchronized (faults) {
-      for (Iterator<FaultSlot> it = faults.iterator(); it.hasNext(); ) {
-        FaultSlot slot = it.next();
-        if (path.startsWith(slot.fault.pathPrefix())) {
-          if (--slot.left <= 0) {
-            it.remove();
-          }
-          return slot.fault;
-        }
-      }
-      return null;
-    }
-  }
-
-  private static String errorBody(int status) {
-    return errorJson(status >= 500 ? "The server could not process the request (injected fault, HTTP " + status + ")."
-        : "The request was refused (injected fault, HTTP " + status + ").", null);
-  }
-
-  private static String errorJson(String message, String fullException) {
-    try {
-      var o = OctopusRoutes.errorJson(MAPPER, message, List.of());
-      if (fullException != null) {
-        o.put("FullException", fullException);
-      }
-      return MAPPER.writeValueAsString(o);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static void pause(Duration d) {
-    try {
-      Thread.sleep(d.toMillis()); // the latency fault: real time on the server's thread, on purpose
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** A fault and how many more requests it hits. */
-  private static final class FaultSlot {
-    final HttpFault fault;
-    int left;
-
-    FaultSlot(HttpFault fault) {
-      this.fault = fault;
-      this.left = fault.times();
-    }
-  }
-
-  /** Thrown inside the handler so that the exchange is closed before any answer: the connection drops. */
-  private static final class DroppedConnection extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    DroppedConnection() {
-      super("connection dropped on purpose", null, false, false);
-    }
+    return key == null ? "anonymous" : key.equals(apiKey) ? "api-key"
+        : key.equals(readOnlyApiKey) ? "read-only-api-key" : "unknown";
   }
 
   // ------------------------------------------------------------------ standalone
@@ -462,10 +257,10 @@ public final class FakeOctopusServer implements AutoCloseable {
   String banner() {
     List<String> names = cluster.observe().nodes().stream().map(n -> n.id().value()).toList();
     return "Fake Octopus Server (Upkeep testkit) is listening\n"
-        + "  base URL:   " + baseUrl + "\n"
+        + "  base URL:   " + baseUrl() + "\n"
         + "  API key:    " + apiKey + "   (header X-Octopus-ApiKey)\n"
         + "  node URLs:  " + nodeUrlTemplate() + "   for " + names + "\n"
-        + "  try:        curl -H 'X-Octopus-ApiKey: " + apiKey + "' " + baseUrl + "/api/octopusservernodes/summary\n"
+        + "  try:        curl -H 'X-Octopus-ApiKey: " + apiKey + "' " + baseUrl() + "/api/octopusservernodes/summary\n"
         + "Virtual time runs at real speed. Stop with Ctrl+C.";
   }
 
@@ -528,10 +323,7 @@ public final class FakeOctopusServer implements AutoCloseable {
      * @throws IllegalArgumentException if not 0 to 65535
      */
     public Builder port(int value) {
-      if (value < 0 || value > 65535) {
-        throw new IllegalArgumentException("a port is 0 to 65535, got " + value);
-      }
-      port = value;
+      port = checkPort(value);
       return this;
     }
 

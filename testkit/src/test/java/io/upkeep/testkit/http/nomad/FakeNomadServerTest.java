@@ -10,6 +10,8 @@ import io.upkeep.Platform;
 import io.upkeep.TaskCap;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,7 +78,7 @@ class FakeNomadServerTest {
   }
 
   Answer send(String method, String path, String body, String token) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.uri() + path))
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       b.header("X-Nomad-Token", token);
@@ -247,7 +249,8 @@ class FakeNomadServerTest {
     @Test
     void injectsScriptedFaults() {
       start(1, 1);
-      server.failNext("/v1/nodes", 2, 503, "busy").dropNext("/v1/agent", 2);
+      server.inject(HttpFault.respond(503, "busy", 2).on("/v1/nodes"));
+      server.inject(HttpFault.dropConnection(2).on("/v1/agent"));
       assertThat(get("/v1/nodes").status()).isEqualTo(503);
       assertThat(get("/v1/node/" + nodeId("client-1")).status()).isEqualTo(200);
       assertThat(get("/v1/nodes").body()).isEqualTo("busy");
@@ -256,7 +259,16 @@ class FakeNomadServerTest {
       assertThatThrownBy(() -> get("/v1/agent/self")).hasCauseInstanceOf(IOException.class);
       assertThat(server.requests()).extracting(RecordedRequest::status).containsExactly(503, 200, 503, 200, 0, 0);
       assertThat(get("/v1/agent/self").status()).isEqualTo(200);
-      assertThatThrownBy(() -> server.failNext(0, 500, "x")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anInjectedStatusIsAnsweredWithNomadsPlainTextError() {
+      start(1, 1);
+      server.inject(HttpFault.status(500, 1).on("/v1/nodes"));
+      Answer a = get("/v1/nodes");
+      assertThat(a.status()).isEqualTo(500);
+      assertThat(a.header("Content-Type")).startsWith("text/plain");
+      assertThat(a.body()).contains("injected fault, HTTP 500");
     }
   }
 
@@ -280,7 +292,7 @@ class FakeNomadServerTest {
     @Test
     void acceptsABearerTokenAndRecordsWhoCalledWithTheSecretMasked() {
       start(1, 1, c -> { }, s -> s.acl(TOKEN));
-      HttpRequest r = HttpRequest.newBuilder(URI.create(server.uri() + "/v1/nodes"))
+      HttpRequest r = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/nodes"))
           .header("Authorization", "Bearer " + TOKEN).build();
       try {
         assertThat(HTTP.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);

@@ -11,6 +11,8 @@ import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.TaskCap;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -410,16 +412,33 @@ class FakeOctopusServerTest {
       call("PUT", octopus.nodeUrl("octo-2") + "/api/maintenanceconfiguration", octopus.apiKey(), "{\"IsInMaintenanceMode\":false}");
 
       RecordedRequest first = octopus.takeRequest();
-      assertThat(first.line()).isEqualTo("GET /api/octopusservernodes?take=1");
+      assertThat(first.requestLine()).isEqualTo("GET /api/octopusservernodes?take=1");
       assertThat(first.target()).isEmpty();
-      assertThat(first.header("X-Octopus-ApiKey")).hasValue(FakeOctopusServer.MASK);
+      assertThat(first.header("X-Octopus-ApiKey")).hasValue(RecordedRequest.MASKED);
       RecordedRequest second = octopus.takeRequest();
       assertThat(second.target()).isEqualTo("octo-2");
       assertThat(second.path()).isEqualTo("/api/maintenanceconfiguration");
       assertThat(second.body()).isEqualTo("{\"IsInMaintenanceMode\":false}");
       assertThat(octopus.requests().toString()).doesNotContain(octopus.apiKey());
-      assertThat(octopus.requestCount("PUT", "/api/maintenance")).isEqualTo(1);
+      assertThat(octopus.requests("PUT", "/api/maintenance")).hasSize(1);
       assertThatThrownBy(octopus::takeRequest).isInstanceOf(java.util.NoSuchElementException.class);
+    }
+
+    @Test
+    void namesWhichKeyWasUsedAndMasksTheApikeyQueryParameterToo() throws Exception {
+      call("GET", "/api/octopusservernodes/summary?ApiKey=" + octopus.apiKey() + "&take=1", null, null);
+      get("/api/octopusservernodes/summary");
+      call("GET", "/api/octopusservernodes/summary", READ_ONLY, null);
+      call("GET", "/api/octopusservernodes/summary", "API-WRONG", null);
+      call("GET", "/api", null, null);
+
+      RecordedRequest byQuery = octopus.takeRequest();
+      assertThat(byQuery.query()).isEqualTo("ApiKey=" + RecordedRequest.MASKED + "&take=1");
+      assertThat(byQuery.queryParameter("ApiKey")).hasValue(RecordedRequest.MASKED);
+      assertThat(octopus.requests()).extracting(RecordedRequest::principal)
+          .containsExactly("api-key", "api-key", "read-only-api-key", "unknown", "anonymous");
+      assertThat(octopus.requests().toString() + octopus.requests().stream().map(RecordedRequest::headers).toList())
+          .doesNotContain(octopus.apiKey()).doesNotContain(READ_ONLY).doesNotContain("API-WRONG");
     }
   }
 
