@@ -103,6 +103,8 @@ public final class FakeOctopusServer implements AutoCloseable {
 
   /** The API key a server accepts unless told otherwise. */
   public static final String DEFAULT_API_KEY = "API-UPKEEPFAKE0CT0PUS0000000001";
+  /** The task cap a new node registers with unless {@link Builder#installerSetsTaskCap}: Octopus's default. */
+  public static final int DEFAULT_NEW_NODE_TASK_CAP = 5;
   /** What recorded requests show instead of the API key. */
   public static final String MASK = "<masked>";
 
@@ -132,7 +134,7 @@ public final class FakeOctopusServer implements AutoCloseable {
     this.cluster = b.cluster;
     this.apiKey = b.apiKey;
     this.readOnlyApiKey = b.readOnlyApiKey;
-    this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey);
+    this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey, b.installerSetsTaskCap);
     try {
       InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port);
       if (b.tls == null) {
@@ -249,6 +251,42 @@ public final class FakeOctopusServer implements AutoCloseable {
     }
   }
 
+  // ------------------------------------------------------------------ task failures
+
+  /**
+   * Makes the next {@code count} tasks to end on the node named {@code node} end {@code Failed}
+   * instead of {@code Success}, on top of any asked before; for soak gates and checks that watch
+   * task failures. The node need not exist yet (a replacement still to be provisioned).
+   *
+   * @throws IllegalArgumentException if {@code count} is not positive
+   */
+  public void failNextTasks(String node, int count) {
+    Objects.requireNonNull(node, "node");
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be 1 or more, got " + count);
+    }
+    synchronized (cluster) {
+      routes.tasks().failNext(node, count);
+    }
+  }
+
+  /**
+   * Makes each task that ends on the node named {@code node} (after those of
+   * {@link #failNextTasks}) fail with probability {@code share}, drawn from the cluster's seed so a
+   * run replays; 0 stops it.
+   *
+   * @throws IllegalArgumentException if {@code share} is not between 0 and 1
+   */
+  public void failTasks(String node, double share) {
+    Objects.requireNonNull(node, "node");
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException("share must be between 0 and 1, got " + share);
+    }
+    synchronized (cluster) {
+      routes.tasks().failShare(node, share);
+    }
+  }
+
   /** Stops listening at once. */
   @Override
   public void close() {
@@ -305,7 +343,7 @@ public final class FakeOctopusServer implements AutoCloseable {
       body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     synchronized (recorded) {
-      recorded.add(new RecordedRequest(method, target, path, query, headers, body));
+      recorded.add(new RecordedRequest(method, target, path, OctopusRoutes.maskApiKey(query, MASK), headers, body));
     }
     Map<String, String> realHeaders = new LinkedHashMap<>();
     ex.getRequestHeaders().forEach((name, values) ->
@@ -496,6 +534,7 @@ public final class FakeOctopusServer implements AutoCloseable {
     private String readOnlyApiKey;
     private int port;
     private SSLContext tls;
+    private boolean installerSetsTaskCap;
 
     private Builder(FakeCluster cluster) {
       this.cluster = cluster;
@@ -542,6 +581,18 @@ public final class FakeOctopusServer implements AutoCloseable {
      */
     public Builder tls(SSLContext context) {
       tls = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /**
+     * Whether the installer of a new node sets its task cap: then a node joins with the cap its
+     * host was {@linkplain io.upkeep.spi.HostPort#provision provisioned} with (as after
+     * {@code octopus.server node --taskCap=0}). Default false: as a real server does for a node
+     * whose installer set none, it registers with Octopus's default of 5 tasks
+     * ({@link #DEFAULT_NEW_NODE_TASK_CAP}), so the window before an orchestrator caps it is rehearsed.
+     */
+    public Builder installerSetsTaskCap(boolean value) {
+      installerSetsTaskCap = value;
       return this;
     }
 
