@@ -38,8 +38,12 @@ final class Octopus implements AutoCloseable {
   }
 
   Octopus(FakeCluster cluster, UnaryOperator<OctopusConfig.Builder> tune) {
+    this(cluster, b -> b, tune);
+  }
+
+  Octopus(FakeCluster cluster, UnaryOperator<FakeOctopusServer.Builder> serve, UnaryOperator<OctopusConfig.Builder> tune) {
     this.cluster = cluster;
-    this.server = FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY).start();
+    this.server = serve.apply(FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY)).start();
     this.port = OctopusClusterPort.create(tune.apply(config(server, Secret.of(server.apiKey()))).build());
   }
 

@@ -97,6 +97,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private final List<Consumer<ClusterEvent>> eventWatchers = new CopyOnWriteArrayList<>();
   private long nextTaskId = 1;
   private boolean maintenanceMode;
+  private boolean maintenanceRunsQueue;
   private long version;
   private int taken;
   private long tasksCompleted;
@@ -232,7 +233,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     afterCall();
   }
 
-  /** Turns cluster-wide maintenance mode on (no task is dispatched anywhere) or off. */
+  /**
+   * Turns cluster-wide maintenance mode on or off. While it is on, no task is dispatched anywhere,
+   * unless {@link #maintenanceModeRunsQueue} says otherwise.
+   */
   @Override
   public synchronized void setMaintenanceMode(boolean on) {
     if (maintenanceMode != on) {
@@ -758,6 +762,20 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
+   * Gives maintenance mode Octopus Deploy's meaning (its maintenance-mode guide): while it is on the
+   * task queue is still processed, so tasks already queued start and run to completion, but the
+   * users behind the {@linkplain Builder#workload workload} cannot queue new ones, so its arrivals
+   * are refused; {@link #submitTask} still queues, as an administrator may. Off by default: then
+   * maintenance mode holds every task in the queue. The fake Octopus server turns it on.
+   */
+  public synchronized void maintenanceModeRunsQueue(boolean value) {
+    if (maintenanceRunsQueue != value) {
+      maintenanceRunsQueue = value;
+      dispatch();
+    }
+  }
+
+  /**
    * Tells {@code watcher} of every task's life from now on, for fakes of a vendor's task API: first,
    * at once, each task queued or running now (a {@link TaskChange.Kind#QUEUED} change, and a
    * {@link TaskChange.Kind#STARTED} one for those running, stamped with when they happened), then
@@ -944,7 +962,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   private void dispatch() {
-    while (!maintenanceMode && !queue.isEmpty() && !available.isEmpty()) {
+    while ((!maintenanceMode || maintenanceRunsQueue) && !queue.isEmpty() && !available.isEmpty()) {
       startTask(available.first(), queue.pollFirst());
     }
   }
@@ -1080,7 +1098,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private void scheduleArrival(Duration meanInterArrival, Duration meanTaskDuration) {
     clock.schedule(exponential(meanInterArrival), () -> {
       synchronized (this) {
-        enqueue(new Task(nextTaskId++, exponential(meanTaskDuration), clock.now()));
+        Task t = new Task(nextTaskId++, exponential(meanTaskDuration), clock.now());
+        if (!(maintenanceMode && maintenanceRunsQueue)) {
+          enqueue(t); // else refused: in Octopus's maintenance mode users cannot queue tasks
+        }
         dispatch();
         scheduleArrival(meanInterArrival, meanTaskDuration);
       }

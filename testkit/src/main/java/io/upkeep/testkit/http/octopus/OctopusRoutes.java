@@ -111,6 +111,8 @@ final class OctopusRoutes {
         lastSeen.put(n.id().value(), now);
         lastModified.put(n.id().value(), now);
       }
+      // Maintenance mode as Octopus has it: the queue still runs, users cannot queue tasks.
+      cluster.maintenanceModeRunsQueue(true);
       tasks = new OctopusTasks(cluster);
       cluster.watchEvents(e -> {
         if (e instanceof ClusterEvent.ServiceStarted started) {
