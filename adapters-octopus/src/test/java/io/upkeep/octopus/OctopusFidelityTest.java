@@ -357,7 +357,7 @@ class OctopusFidelityTest {
     }
 
     @Test
-    void upkeepCapsTheNewNodeAtZeroBeforeItsVerificationAndItTakesNothingUntilItsTrial() {
+    void upkeepCapsTheNewNodeAtZeroBeforeItsVerificationAndItTakesNothingUntilItsTrial() throws Exception {
       start(busy());
       Octopus.Rehearsal r = octopus.rehearse(OctopusProcedures.highAvailabilityHostUpgrade(octopus.port),
           UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"), true);
@@ -383,7 +383,16 @@ class OctopusFidelityTest {
         Instant raised = log.stream().skip(capped + 1).filter(e -> e instanceof ClusterEvent.TaskCapChanged c
             && c.node().equals(next) && c.to().value() > 0).map(ClusterEvent::at).findFirst().orElseThrow();
         assertThat(raised).isAfterOrEqualTo(verifiedAt);
+        // What the seed describes: the node may take tasks between joining and being capped, never
+        // after, until its trial. (The window lasts the preset's settle time: see the README.)
+        List<JsonNode> ran = items("/api/tasks?node=" + octopus.server.nodeId(next.value()) + "&" + ALL + "&take=10000");
+        assertThat(ran).noneMatch(t -> !t.get("StartTime").isNull()
+            && at(t.get("StartTime")).isAfter(cappedAt) && at(t.get("StartTime")).isBefore(raised));
       }
+    }
+
+    Instant at(JsonNode date) {
+      return java.time.OffsetDateTime.parse(date.asText()).toInstant();
     }
 
     int indexOf(List<ClusterEvent> log, java.util.function.Predicate<ClusterEvent> p) {
