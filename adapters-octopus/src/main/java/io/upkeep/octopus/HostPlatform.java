@@ -3,10 +3,11 @@ package io.upkeep.octopus;
 import java.util.Objects;
 
 /**
- * The operating system and .NET runtime under one Octopus Server node. Octopus reports neither
- * through its API (only its own product version), so the adapter takes them from
- * {@link OctopusConfig}: a default, per-node values, or a live {@link HostPlatformLookup}.
- * Immutable and thread-safe.
+ * The operating system and .NET runtime under one Octopus Server node. Each node reports them on
+ * its own address in {@code /api/serverstatus/system-info} ({@code OSVersion}, {@code ClrVersion}),
+ * where the adapter reads them; {@link OctopusConfig} may override them (per-node values, a live
+ * {@link HostPlatformLookup}) or give a default for nodes without an own address. Immutable and
+ * thread-safe.
  *
  * @param os the operating system as you write it in upgrade targets, e.g. {@code Windows Server 2022}
  * @param runtime the .NET runtime as you write it in upgrade targets, e.g. {@code .NET 8.0}; may be empty

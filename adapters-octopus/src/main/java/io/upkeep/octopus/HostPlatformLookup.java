@@ -3,10 +3,12 @@ package io.upkeep.octopus;
 import java.util.Optional;
 
 /**
- * Where the adapter learns, on every observation, which operating system and .NET runtime an
- * Octopus node runs: your inventory, your cloud's API, or whatever your {@link io.upkeep.spi.HostPort}
- * drives. Octopus itself does not report them, and an upgrade can only be verified (the executor
- * waits until a node is "healthy on the target platform") if they are observed as they change.
+ * An override of what Octopus nodes report about their operating system and .NET runtime
+ * ({@code /api/serverstatus/system-info} on each node's own address), asked first on every
+ * observation: your inventory, your cloud's API, or whatever your {@link io.upkeep.spi.HostPort}
+ * drives, when it names them as your upgrade targets do and the nodes' own words do not. An upgrade
+ * can only be verified (the executor waits until a node is "healthy on the target platform") if
+ * they are observed as they change.
  * Implementations must be thread-safe and fast: they are asked once per node per observation.
  */
 @FunctionalInterface

@@ -14,17 +14,20 @@ import io.upkeep.Role;
 import io.upkeep.TaskCap;
 import io.upkeep.UnknownNodeException;
 import io.upkeep.Version;
+import io.upkeep.http.HttpResponse;
 import io.upkeep.octopus.internal.OctopusApi;
 import io.upkeep.octopus.internal.Wire;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.TimeSource;
 import java.time.Duration;
+import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -49,8 +52,10 @@ import org.slf4j.LoggerFactory;
  *       observing; {@link #runningWork} counts precisely with
  *       {@code /api/tasks?node=...&states=Executing,Cancelling&spaces=all&includeSystem=true};
  *   <li><b>platform</b>: the product version is the summary's {@code Version} (else the root
- *       document's); the OS and .NET runtime come from {@link OctopusConfig}, because Octopus does
- *       not report them;
+ *       document's); the OS and .NET runtime are what each online node reports on its own address
+ *       ({@link OctopusConfig#nodeUrl(String)}) in {@code /api/serverstatus/system-info}
+ *       ({@code OSVersion}, {@code ClrVersion}), unless {@link OctopusConfig}'s lookup or per-node
+ *       values say otherwise; without an own address, its default;
  *   <li><b>cluster maintenance mode</b>: {@code /api/maintenanceconfiguration};
  *   <li><b>remove member</b>: {@code DELETE /api/octopusservernodes/{id}}, refused unless the node
  *       is offline, or drained and idle;
@@ -79,6 +84,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   private final TimeSource time;
   /** Octopus ids by node name, from the latest listing. */
   private final Map<String, String> ids = new ConcurrentHashMap<>();
+  /** What each node last reported about its OS and runtime, by name. */
+  private final Map<String, HostPlatform> reportedPlatforms = new ConcurrentHashMap<>();
   /** Nodes this port deleted, so that removing them again is the no-op the port contract asks for. */
   private final Set<String> removed = ConcurrentHashMap.newKeySet();
   private final Object handoffLock = new Object();
@@ -196,13 +203,14 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
         }
         versionText = rootVersion;
       }
-      HostPlatform host = hostPlatform(name);
+      HostPlatform host = hostPlatform(name, !offline);
       DrainState drainState = !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
       nodes.add(new Node(NodeId.of(name), ROLE, new Platform(host.os(), host.runtime(), version(versionText, name)),
           TaskCap.of(cap), drainState, offline ? Health.UNREACHABLE : Health.HEALTHY, false, false, running, true));
     }
     ids.keySet().retainAll(names.keySet());
     ids.putAll(names);
+    reportedPlatforms.keySet().retainAll(names.keySet());
     ClusterSnapshot snapshot = new ClusterSnapshot(at, nodes, maintenance);
     synchronized (handoffLock) {
       lastGood = snapshot;
@@ -211,12 +219,53 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     return snapshot;
   }
 
-  private HostPlatform hostPlatform(String name) {
+  /**
+   * The OS and runtime of the node named {@code name}: the configured lookup's answer if it has one
+   * (an override), else the node's configured value, else what the node itself reports on its own
+   * address in {@code /api/serverstatus/system-info} ({@code OSVersion}, {@code ClrVersion}) while
+   * it is online (while it is offline or does not answer, what it reported last: a lag, not a
+   * guess), else the configured default.
+   */
+  private HostPlatform hostPlatform(String name, boolean online) {
+    if (config.hostPlatformLookup().isPresent()) {
+      Optional<HostPlatform> live;
+      try {
+        live = config.hostPlatformLookup().get().platformOf(name);
+      } catch (RuntimeException e) {
+        throw new ClusterOperationException("the host platform lookup failed for node " + name + ": " + e
+            + "; fix the HostPlatformLookup given to OctopusConfig", true, e);
+      }
+      if (live != null && live.isPresent()) {
+        return live.get();
+      }
+    }
+    HostPlatform configured = config.hostPlatforms().get(name);
+    if (configured != null) {
+      return configured;
+    }
+    Optional<URI> own = online ? config.nodeUrl(name) : Optional.empty();
+    Optional<HostPlatform> now = own.flatMap(url -> reported(name, url));
+    now.ifPresent(p -> reportedPlatforms.put(name, p));
+    return now.orElseGet(() -> reportedPlatforms.getOrDefault(name, config.defaultHostPlatform()));
+  }
+
+  /** What the node reports about its machine on its own address, or empty if it does not say. */
+  private Optional<HostPlatform> reported(String name, URI own) {
+    String url = own.toString().replaceAll("/+$", "") + OctopusApi.SYSTEM_INFO;
     try {
-      return config.hostPlatformOf(name);
-    } catch (RuntimeException e) {
-      throw new ClusterOperationException("the host platform lookup failed for node " + name + ": " + e
-          + "; fix the HostPlatformLookup given to OctopusConfig", true, e);
+      HttpResponse r = api.getRaw(url);
+      if (!r.ok()) {
+        LOG.debug("{}: GET {} answered HTTP {}; using the configured host platform", name, url, r.status());
+        return Optional.empty();
+      }
+      JsonNode info = r.json();
+      String os = Wire.optionalText(info, "OSVersion");
+      String runtime = Wire.optionalText(info, "ClrVersion");
+      return os == null || os.isBlank() ? Optional.empty()
+          : Optional.of(HostPlatform.of(os, runtime == null ? "" : runtime));
+    } catch (ClusterOperationException e) {
+      LOG.debug("{}: GET {} failed ({}); using the configured host platform", name, url, e.getMessage());
+      return Optional.empty();
     }
   }
 

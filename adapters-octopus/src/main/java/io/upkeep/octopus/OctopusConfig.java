@@ -14,15 +14,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * How {@link OctopusClusterPort} reaches an Octopus Server HA cluster and what it cannot learn from
- * it. Immutable and thread-safe; build one with {@link #builder(URI, Secret)}. Its
+ * How {@link OctopusClusterPort} reaches an Octopus Server HA cluster and what to assume where it
+ * cannot ask. Immutable and thread-safe; build one with {@link #builder(URI, Secret)}. Its
  * {@link #toString()} never shows the API key (a {@link Secret} prints only where it comes from).
  *
  * <pre>{@code
  * OctopusConfig config = OctopusConfig.builder(URI.create("https://octopus.example.com"),
  *         Secret.fromEnvironment("OCTOPUS_API_KEY"))
  *     .nodeUrlTemplate("https://{name}.octopus.example.com")  // each node's own address, bypassing the load balancer
- *     .hostPlatform("Windows Server 2019", ".NET 6.0")         // Octopus does not report OS and .NET
+ *     .hostPlatform("Windows Server 2019", ".NET 6.0")         // for a node that is offline before it was seen
  *     .build();
  * }</pre>
  *
@@ -352,7 +352,8 @@ public final class OctopusConfig {
     }
 
     /**
-     * The OS and runtime of every node not otherwise named; default {@link HostPlatform#UNKNOWN}.
+     * The OS and runtime of a node that neither reports them (its {@code system-info}, read while
+     * it is online) nor is named otherwise; default {@link HostPlatform#UNKNOWN}.
      *
      * @throws IllegalArgumentException if {@code os} is blank
      */
@@ -362,7 +363,9 @@ public final class OctopusConfig {
     }
 
     /**
-     * The OS and runtime of the node named {@code nodeName}.
+     * The OS and runtime of the node named {@code nodeName}, instead of what it reports: only for a
+     * node whose {@code system-info} says something else than its host (an upgrade of that node is
+     * verified against this value, so keep it current).
      *
      * @throws IllegalArgumentException if {@code os} is blank
      */
@@ -374,8 +377,8 @@ public final class OctopusConfig {
 
     /**
      * Asks {@code lookup} for every node's OS and runtime on every observation, before the
-     * configured values: needed to verify an OS or .NET upgrade, since the platform must be seen to
-     * change.
+     * configured values and what the nodes report: for an inventory (a CMDB, a cloud API) that knows
+     * the hosts better than Octopus's {@code system-info}.
      */
     public Builder hostPlatforms(HostPlatformLookup lookup) {
       hostPlatformLookup = Objects.requireNonNull(lookup, "lookup");

@@ -14,17 +14,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.upkeep.Platform;
 import io.upkeep.Secret;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.FakeHost;
 import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
  * The test bench: a fake Octopus HA cluster behind a real HTTP server, and the adapter pointed at
- * it with the cluster's virtual clock as its time, retries without waiting, and the OS and .NET of
- * each node read from the fake hosts (as a real deployment reads them from its inventory).
+ * it with the cluster's virtual clock as its time, retries without waiting, and each node's own
+ * address, where the adapter reads its OS and .NET ({@code /api/serverstatus/system-info}).
  */
 final class Octopus implements AutoCloseable {
 
@@ -40,8 +38,12 @@ final class Octopus implements AutoCloseable {
   }
 
   Octopus(FakeCluster cluster, UnaryOperator<OctopusConfig.Builder> tune) {
+    this(cluster, b -> b, tune);
+  }
+
+  Octopus(FakeCluster cluster, UnaryOperator<FakeOctopusServer.Builder> serve, UnaryOperator<OctopusConfig.Builder> tune) {
     this.cluster = cluster;
-    this.server = FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY).start();
+    this.server = serve.apply(FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY)).start();
     this.port = OctopusClusterPort.create(tune.apply(config(server, Secret.of(server.apiKey()))).build());
   }
 
@@ -59,10 +61,6 @@ final class Octopus implements AutoCloseable {
     FakeCluster cluster = server.cluster();
     return OctopusConfig.builder(server.baseUrl(), key)
         .nodeUrlTemplate(server.nodeUrlTemplate())
-        .hostPlatforms(name -> {
-          FakeHost h = cluster.host(NodeId.of(name));
-          return Optional.of(HostPlatform.of(h.platform().os(), h.platform().runtime()));
-        })
         .virtualTime(cluster.clock())
         .maxAttempts(3)
         .requestTimeout(Duration.ofSeconds(5));

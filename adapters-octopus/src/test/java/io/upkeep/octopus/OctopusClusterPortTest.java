@@ -51,6 +51,7 @@ class OctopusClusterPortTest {
 
     @Test
     void seesEveryNodeByNameWithItsTaskCapDrainStateHealthRunningTasksAndPlatform() {
+      port.observe(); // every node online reports its OS and .NET; octo-3's stay known once it stops
       cluster.drain(id("octo-2"), cluster.clock().now().plus(Duration.ofHours(1)));
       stop("octo-3");
 

@@ -155,7 +155,10 @@ class OctopusProceduresTest {
       NodeId canary = r.plan().units().stream().filter(u -> u.canary()).findFirst().orElseThrow().node();
       NodeId next = id(canary + "-next");
       List<ClusterEvent.TaskCapChanged> caps = events(cluster, ClusterEvent.TaskCapChanged.class);
-      ClusterEvent.TaskCapChanged trial = caps.stream()
+      // The new node registers at Octopus's default cap of 5 and is capped at 0 before its trial.
+      ClusterEvent.TaskCapChanged capped = caps.stream()
+          .filter(c -> c.node().equals(next) && c.to().equals(TaskCap.ZERO)).findFirst().orElseThrow();
+      ClusterEvent.TaskCapChanged trial = caps.stream().skip(caps.indexOf(capped))
           .filter(c -> c.node().equals(next) && c.to().equals(TaskCap.of(5))).findFirst().orElseThrow();
       Set<NodeId> zeroedBefore = new HashSet<>();
       for (ClusterEvent.TaskCapChanged c : caps) {

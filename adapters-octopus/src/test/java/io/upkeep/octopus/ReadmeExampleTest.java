@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,8 +46,7 @@ class ReadmeExampleTest {
     try (FakeOctopusServer server = FakeOctopusServer.start(cluster);
         OctopusClusterPort octopus = OctopusClusterPort.create(
             OctopusConfig.builder(server.baseUrl(), Secret.of(server.apiKey())) // Secret.fromEnvironment("OCTOPUS_API_KEY")
-                .nodeUrlTemplate(server.nodeUrlTemplate())      // each node's own address, for direct checks
-                .hostPlatforms(name -> Optional.of(hostPlatform(cluster, name))) // your inventory: OS and .NET
+                .nodeUrlTemplate(server.nodeUrlTemplate())      // each node's own address: direct checks, OS and .NET
                 .virtualTime(cluster.clock())                   // virtual time; in production: time(TimeSource.system())
                 .build())) {
       OctopusProcedure procedure = OctopusProcedures.highAvailabilityHostUpgrade(octopus);
@@ -70,12 +68,6 @@ class ReadmeExampleTest {
       return report;
     }
     // README-EXAMPLE-END
-  }
-
-  /** What your inventory says a node runs on; here, the fake host's platform. */
-  static HostPlatform hostPlatform(FakeCluster cluster, String node) {
-    Platform p = cluster.host(NodeId.of(node)).platform();
-    return HostPlatform.of(p.os(), p.runtime());
   }
 
   private static List<String> example(List<String> source) {

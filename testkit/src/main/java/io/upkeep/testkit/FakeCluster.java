@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -92,7 +93,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private final Map<String, Operation> operationsByRequest = new HashMap<>();
   private final Map<String, Operation> operationsById = new HashMap<>();
   private final List<Runnable> afterEachCall = new CopyOnWriteArrayList<>();
+  private final List<Consumer<TaskChange>> taskWatchers = new CopyOnWriteArrayList<>();
+  private final List<Consumer<ClusterEvent>> eventWatchers = new CopyOnWriteArrayList<>();
+  private long nextTaskId = 1;
   private boolean maintenanceMode;
+  private boolean maintenanceRunsQueue;
   private long version;
   private int taken;
   private long tasksCompleted;
@@ -228,7 +233,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     afterCall();
   }
 
-  /** Turns cluster-wide maintenance mode on (no task is dispatched anywhere) or off. */
+  /**
+   * Turns cluster-wide maintenance mode on or off. While it is on, no task is dispatched anywhere,
+   * unless {@link #maintenanceModeRunsQueue} says otherwise.
+   */
   @Override
   public synchronized void setMaintenanceMode(boolean on) {
     if (maintenanceMode != on) {
@@ -565,7 +573,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   /** Puts a task that takes {@code duration} at the end of the queue, and dispatches it if a node can take it. */
   public synchronized void submitTask(Duration duration) {
     NodeSpec.requireNotNegative(duration, "duration");
-    queue.addLast(new Task(duration));
+    enqueue(new Task(nextTaskId++, duration, clock.now()));
     dispatch();
     afterCall();
   }
@@ -753,6 +761,88 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     return tasksCompleted;
   }
 
+  /**
+   * Gives maintenance mode Octopus Deploy's meaning (its maintenance-mode guide): while it is on the
+   * task queue is still processed, so tasks already queued start and run to completion, but the
+   * users behind the {@linkplain Builder#workload workload} cannot queue new ones, so its arrivals
+   * are refused; {@link #submitTask} still queues, as an administrator may. Off by default: then
+   * maintenance mode holds every task in the queue. The fake Octopus server turns it on.
+   */
+  public synchronized void maintenanceModeRunsQueue(boolean value) {
+    if (maintenanceRunsQueue != value) {
+      maintenanceRunsQueue = value;
+      dispatch();
+    }
+  }
+
+  /**
+   * Tells {@code watcher} of every task's life from now on, for fakes of a vendor's task API: first,
+   * at once, each task queued or running now (a {@link TaskChange.Kind#QUEUED} change, and a
+   * {@link TaskChange.Kind#STARTED} one for those running, stamped with when they happened), then
+   * each change as it happens. Called under the cluster's lock, in order; it must not block.
+   */
+  public synchronized void watchTasks(Consumer<TaskChange> watcher) {
+    Objects.requireNonNull(watcher, "watcher");
+    for (Host h : hosts.values()) {
+      for (Task t : h.running) {
+        watcher.accept(new TaskChange(t.id, TaskChange.Kind.QUEUED, null, t.queuedAt));
+        watcher.accept(new TaskChange(t.id, TaskChange.Kind.STARTED, h.id, t.startedAt));
+      }
+    }
+    for (Task t : queue) {
+      watcher.accept(new TaskChange(t.id, TaskChange.Kind.QUEUED, null, t.queuedAt));
+    }
+    taskWatchers.add(watcher);
+  }
+
+  /**
+   * Tells {@code watcher} of every event recorded from now on, as it is recorded, under the
+   * cluster's lock; it may call the cluster back (a fake server registering a joining node, say).
+   */
+  public void watchEvents(Consumer<ClusterEvent> watcher) {
+    eventWatchers.add(Objects.requireNonNull(watcher, "watcher"));
+  }
+
+  /**
+   * Cancels the task {@code task} (an id of a {@link TaskChange}): a queued task leaves the queue, a
+   * running one stops at once and frees its slot, as a vendor's "cancel task" does once the task
+   * has stopped. Watchers learn it as {@link TaskChange.Kind#CANCELED}.
+   *
+   * @return false if the task is not queued or running (it finished, or never existed)
+   */
+  public synchronized boolean cancelTask(long task) {
+    for (Iterator<Task> it = queue.iterator(); it.hasNext(); ) {
+      Task t = it.next();
+      if (t.id == task) {
+        it.remove();
+        version++;
+        tell(t, TaskChange.Kind.CANCELED, null);
+        afterCall();
+        return true;
+      }
+    }
+    for (Host h : hosts.values()) {
+      for (Task t : h.running) {
+        if (t.id == task) {
+          h.running.remove(t);
+          if (t.completion != null) {
+            t.completion.cancel();
+            t.completion = null;
+          }
+          t.host = null;
+          reindex(h);
+          version++;
+          tell(t, TaskChange.Kind.CANCELED, h);
+          drainedIfIdle(h, 0);
+          dispatch();
+          afterCall();
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Registers {@code check} to run after every mutating port call; the invariant monitor's hook. */
   void afterEachCall(Runnable check) {
     afterEachCall.add(check);
@@ -792,7 +882,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     if (spec.leader()) {
       leaders.put(h.role, h.id);
     }
-    spec.runningTasks().forEach(d -> startTask(h, new Task(d)));
+    spec.runningTasks().forEach(d -> startTask(h, new Task(nextTaskId++, d, clock.now())));
     reindex(h);
     version++;
   }
@@ -833,6 +923,19 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private void record(ClusterEvent event) {
     events.add(event);
     version++;
+    eventWatchers.forEach(w -> w.accept(event));
+  }
+
+  private void enqueue(Task t) {
+    queue.addLast(t);
+    tell(t, TaskChange.Kind.QUEUED, null);
+  }
+
+  private void tell(Task t, TaskChange.Kind kind, Host h) {
+    if (!taskWatchers.isEmpty()) {
+      TaskChange change = new TaskChange(t.id, kind, h == null ? null : h.id, clock.now());
+      taskWatchers.forEach(w -> w.accept(change));
+    }
   }
 
   private void afterCall() {
@@ -859,7 +962,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   private void dispatch() {
-    while (!maintenanceMode && !queue.isEmpty() && !available.isEmpty()) {
+    while ((!maintenanceMode || maintenanceRunsQueue) && !queue.isEmpty() && !available.isEmpty()) {
       startTask(available.first(), queue.pollFirst());
     }
   }
@@ -878,9 +981,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   private void startTask(Host h, Task t) {
     t.host = h;
+    t.startedAt = clock.now();
     h.running.add(t);
     reindex(h);
     version++;
+    tell(t, TaskChange.Kind.STARTED, h);
     if (h.stuckArmed) {
       h.stuckArmed = false;
     } else {
@@ -903,12 +1008,13 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     reindex(h);
     tasksCompleted++;
     version++;
+    tell(t, TaskChange.Kind.COMPLETED, h);
     drainedIfIdle(h, 0);
     dispatch();
   }
 
-  /** Takes every task off {@code h}, cancelling their completions. */
-  private List<Task> takeTasks(Host h) {
+  /** Takes every task off {@code h}, cancelling their completions; watchers learn it as {@code kind}. */
+  private List<Task> takeTasks(Host h, TaskChange.Kind kind) {
     List<Task> tasks = new ArrayList<>(h.running);
     h.running.clear();
     reindex(h);
@@ -918,13 +1024,14 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       }
       t.completion = null;
       t.host = null;
+      tell(t, kind, h);
     }
     return tasks;
   }
 
   /** Ends the tasks {@code h} runs because the orchestrator stopped or destroyed it. */
   private void interrupt(Host h) {
-    int n = takeTasks(h).size();
+    int n = takeTasks(h, TaskChange.Kind.INTERRUPTED).size();
     if (n > 0) {
       record(new ClusterEvent.WorkInterrupted(clock.now(), h.id, n));
       drainedIfIdle(h, 0);
@@ -943,7 +1050,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     if (!h.drainRequested || h.running.isEmpty()) {
       return;
     }
-    List<Task> moved = takeTasks(h);
+    List<Task> moved = takeTasks(h, TaskChange.Kind.REQUEUED);
     for (int i = moved.size() - 1; i >= 0; i--) {
       queue.addFirst(moved.get(i));
     }
@@ -957,7 +1064,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
     h.lost = true;
     h.serviceRunning = false;
-    int tasks = takeTasks(h).size();
+    int tasks = takeTasks(h, TaskChange.Kind.INTERRUPTED).size();
     record(new ClusterEvent.NodeLost(clock.now(), h.id, tasks));
     if (tasks > 0) {
       drainedIfIdle(h, 0);
@@ -979,7 +1086,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       h.forcedDrain.cancel();
       h.forcedDrain = null;
     }
-    int tasks = takeTasks(h).size();
+    int tasks = takeTasks(h, TaskChange.Kind.INTERRUPTED).size();
     reindex(h);
     record(new ClusterEvent.Vanished(clock.now(), h.id, tasks));
     if (h.voter) {
@@ -991,7 +1098,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private void scheduleArrival(Duration meanInterArrival, Duration meanTaskDuration) {
     clock.schedule(exponential(meanInterArrival), () -> {
       synchronized (this) {
-        queue.addLast(new Task(exponential(meanTaskDuration)));
+        Task t = new Task(nextTaskId++, exponential(meanTaskDuration), clock.now());
+        if (!(maintenanceMode && maintenanceRunsQueue)) {
+          enqueue(t); // else refused: in Octopus's maintenance mode users cannot queue tasks
+        }
         dispatch();
         scheduleArrival(meanInterArrival, meanTaskDuration);
       }
@@ -1121,13 +1231,18 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   /** A task: queued, or running on a host with a completion due (none while stuck). */
   private static final class Task {
+    final long id;
     final Duration duration;
+    final Instant queuedAt;
+    Instant startedAt;
     Host host;
     Instant due;
     VirtualClock.Scheduled completion;
 
-    Task(Duration duration) {
+    Task(long id, Duration duration, Instant queuedAt) {
+      this.id = id;
       this.duration = duration;
+      this.queuedAt = queuedAt;
     }
   }
 

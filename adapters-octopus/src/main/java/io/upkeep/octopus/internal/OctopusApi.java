@@ -35,6 +35,8 @@ public final class OctopusApi implements AutoCloseable {
   static final String SUMMARY = "/api/octopusservernodes/summary";
   static final String MAINTENANCE = "/api/maintenanceconfiguration";
   static final String TASKS = "/api/tasks";
+  /** About the process and machine of the node that answers: {@code OSVersion}, {@code ClrVersion}, ... */
+  public static final String SYSTEM_INFO = "/api/serverstatus/system-info";
 
   private final OctopusConfig config;
   private final HttpTransport transport;

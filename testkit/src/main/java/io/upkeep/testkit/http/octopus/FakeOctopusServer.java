@@ -40,17 +40,35 @@ import javax.net.ssl.SSLContext;
  *       /api/octopusservernodes/{id}}, {@code GET .../{id}/details};
  *   <li>{@code GET|PUT /api/maintenanceconfiguration};
  *   <li>{@code GET /api/tasks}, {@code /api/{spaceId}/tasks}, {@code /api/spaces/{spaceId}/tasks}
- *       ({@code node}, {@code states}, {@code running}, {@code active}, {@code spaces},
- *       {@code includeSystem}, {@code skip}, {@code take}).
+ *       ({@code node}, {@code states}, {@code running}, {@code active}, {@code ids}, {@code spaces},
+ *       {@code includeSystem}, {@code skip}, {@code take}; newest first), {@code GET .../tasks/{id}},
+ *       {@code POST .../tasks/{id}/cancel};
+ *   <li>{@code GET /api/spaces} (paged), {@code /api/spaces/all}, {@code /api/spaces/{id}};
+ *   <li>{@code GET /api/serverstatus}, {@code /api/serverstatus/health} (418 when every node is
+ *       drained), {@code /api/serverstatus/system-info} (the answering node's {@code OSVersion},
+ *       {@code ClrVersion}, {@code Version}, {@code Uptime}, ...).
  * </ul>
+ *
+ * <p>As on the real server, routes, query parameter names, state values and JSON property names
+ * are matched case-insensitively ({@code /API/OctopusServerNodes}, {@code {"isInMaintenanceMode": true}}).
  *
  * <p><b>The cluster behind it.</b> Nodes are the cluster's members, named by their node ids, with
  * Octopus ids {@code OctopusServerNodes-1}, {@code -2}, ... given in the order they are first seen
  * and never reused. {@code MaxConcurrentTasks} is the task cap and a node's
  * {@code IsInMaintenanceMode} is its drain; a PUT applies both to the cluster (a field missing from
  * the body takes its default, 0 or false, as the real server's model binding does). Global
- * maintenance mode is the cluster's. Tasks are synthesised from each member's running work, all
- * {@code Executing}, spread over {@code Spaces-1}, {@code Spaces-2} and system tasks, so that only
+ * maintenance mode is the cluster's, with Octopus's meaning: the task queue still runs, users cannot
+ * queue tasks ({@link FakeCluster#maintenanceModeRunsQueue}). A node that joins registers with
+ * Octopus's default task cap of {@value #DEFAULT_NEW_NODE_TASK_CAP} unless
+ * {@link Builder#installerSetsTaskCap} says its installer set one.
+ *
+ * <p><b>Tasks</b> follow the cluster's simulated work: each task the cluster queues is a server
+ * task {@code ServerTasks-N} ({@code Queued}, no {@code ServerNode}), {@code Executing} on the node
+ * that starts it, {@code Success} when it ends, or {@code Failed} if its node stops under it or it
+ * was {@linkplain #failNextTasks made to fail} ({@link #failTasks} for a seeded share). Cancelling
+ * a queued task cancels it at once; an executing one is {@code Cancelling} until its node acts on
+ * it, a second later, then {@code Canceled}; a completed one is refused with 400. Tasks are spread
+ * over {@code Spaces-1}, {@code Spaces-2} and system tasks, so that only
  * {@code spaces=all&includeSystem=true} counts all of them. A node is offline
  * ({@code IsOffline}) while its service is not running. DELETE removes the member, and is refused
  * (400) where the cluster refuses it: a node still in service.
@@ -64,7 +82,8 @@ import javax.net.ssl.SSLContext;
  * HTTP header names are case-insensitive).
  *
  * <p><b>Credentials.</b> Everything but the root document and ping needs the
- * {@code X-Octopus-ApiKey} header: a missing or wrong key gets 401, the
+ * {@code X-Octopus-ApiKey} header or the {@code apikey} query parameter (recorded masked): a
+ * missing or wrong key gets 401, the
  * {@linkplain Builder#readOnlyApiKey read-only key} may read but gets 403 on changes; both with
  * the Octopus error JSON. Unknown ids get 404, bad bodies 400, other methods 405, all with it too.
  *
@@ -96,6 +115,8 @@ public final class FakeOctopusServer extends FakeHttpServer {
   public static final String DEFAULT_API_KEY = "API-UPKEEPFAKE0CT0PUS0000000001";
   /** The query parameter that, as Octopus documents, may carry the API key instead of the header. */
   public static final String API_KEY_PARAMETER = "apikey";
+  /** The task cap a new node registers with unless {@link Builder#installerSetsTaskCap}: Octopus's default. */
+  public static final int DEFAULT_NEW_NODE_TASK_CAP = 5;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -110,7 +131,7 @@ public final class FakeOctopusServer extends FakeHttpServer {
     this.cluster = b.cluster;
     this.apiKey = b.apiKey;
     this.readOnlyApiKey = b.readOnlyApiKey;
-    this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey);
+    this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey, b.installerSetsTaskCap);
     serve();
   }
 
@@ -182,6 +203,42 @@ public final class FakeOctopusServer extends FakeHttpServer {
           status == 429 ? Map.of("Retry-After", "1") : Map.of());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the Octopus error JSON", e);
+    }
+  }
+
+  // ------------------------------------------------------------------ task failures
+
+  /**
+   * Makes the next {@code count} tasks to end on the node named {@code node} end {@code Failed}
+   * instead of {@code Success}, on top of any asked before; for soak gates and checks that watch
+   * task failures. The node need not exist yet (a replacement still to be provisioned).
+   *
+   * @throws IllegalArgumentException if {@code count} is not positive
+   */
+  public void failNextTasks(String node, int count) {
+    Objects.requireNonNull(node, "node");
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be 1 or more, got " + count);
+    }
+    synchronized (cluster) {
+      routes.tasks().failNext(node, count);
+    }
+  }
+
+  /**
+   * Makes each task that ends on the node named {@code node} (after those of
+   * {@link #failNextTasks}) fail with probability {@code share}, drawn from the cluster's seed so a
+   * run replays; 0 stops it.
+   *
+   * @throws IllegalArgumentException if {@code share} is not between 0 and 1
+   */
+  public void failTasks(String node, double share) {
+    Objects.requireNonNull(node, "node");
+    if (!(share >= 0 && share <= 1)) {
+      throw new IllegalArgumentException("share must be between 0 and 1, got " + share);
+    }
+    synchronized (cluster) {
+      routes.tasks().failShare(node, share);
     }
   }
 
@@ -291,6 +348,7 @@ public final class FakeOctopusServer extends FakeHttpServer {
     private String readOnlyApiKey;
     private int port;
     private SSLContext tls;
+    private boolean installerSetsTaskCap;
 
     private Builder(FakeCluster cluster) {
       this.cluster = cluster;
@@ -334,6 +392,18 @@ public final class FakeOctopusServer extends FakeHttpServer {
      */
     public Builder tls(SSLContext context) {
       tls = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /**
+     * Whether the installer of a new node sets its task cap: then a node joins with the cap its
+     * host was {@linkplain io.upkeep.spi.HostPort#provision provisioned} with (as after
+     * {@code octopus.server node --taskCap=0}). Default false: as a real server does for a node
+     * whose installer set none, it registers with Octopus's default of 5 tasks
+     * ({@link #DEFAULT_NEW_NODE_TASK_CAP}), so the window before an orchestrator caps it is rehearsed.
+     */
+    public Builder installerSetsTaskCap(boolean value) {
+      installerSetsTaskCap = value;
       return this;
     }
 

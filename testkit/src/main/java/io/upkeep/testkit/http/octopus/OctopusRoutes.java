@@ -12,6 +12,7 @@ import io.upkeep.Node;
 import io.upkeep.NodeId;
 import io.upkeep.TaskCap;
 import io.upkeep.UnknownNodeException;
+import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +22,16 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,11 +48,22 @@ final class OctopusRoutes {
   static final String NODE_HEADER = "Octopus-Node";
   static final String DEFAULT_SPACE = "Spaces-1";
   static final String ID_PREFIX = "OctopusServerNodes-";
+  static final String ALL_SPACES = "all";
   private static final String MODIFIED_BY = "admin";
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxxx").withZone(ZoneOffset.UTC);
-  private static final Pattern NODE = Pattern.compile("/api/octopusservernodes/([^/]+)(/details)?");
-  private static final Pattern SPACE_TASKS = Pattern.compile("/api/(?:spaces/)?(Spaces-\\d+)/tasks");
+  /** The query parameter the API key may travel in instead of the header (DOCS-REST: {@code ?apikey=}). */
+  static final String API_KEY_QUERY = "apikey";
+  /** The task cap a node registers with unless its installer sets one (DOCS-HOW-HA: "five (5) tasks"). */
+  static final TaskCap DEFAULT_TASK_CAP = TaskCap.of(FakeOctopusServer.DEFAULT_NEW_NODE_TASK_CAP);
+  // Routes match case-insensitively, as the real server's (ASP.NET) do.
+  private static final Pattern NODE =
+      Pattern.compile("/api/octopusservernodes/([^/]+)(/details)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SPACE_TASKS =
+      Pattern.compile("/api/(?:spaces/)?(spaces-\\d+)/tasks(?:/([^/]+)(/cancel)?)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern TASK = Pattern.compile("/api/tasks/([^/]+)(/cancel)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SPACE = Pattern.compile("/api/spaces/([^/]+)", Pattern.CASE_INSENSITIVE);
+  private static final List<String> SPACES = List.of(DEFAULT_SPACE, OctopusTasks.SECOND_SPACE);
   private static final String TASKS_TEMPLATE = "/api/tasks{/id}{?skip,active,environment,tenant,runbook,project,name,"
       + "node,running,states,hasPendingInterruptions,hasWarningsOrErrors,take,ids,partialName,spaces,includeSystem,"
       + "description,fromCompletedDate,toCompletedDate,fromQueueDate,toQueueDate,fromStartDate,toStartDate}";
@@ -61,6 +77,10 @@ final class OctopusRoutes {
   private final Map<String, String> ids = new LinkedHashMap<>();
   private final Map<String, Instant> lastSeen = new HashMap<>();
   private final Map<String, Instant> lastModified = new HashMap<>();
+  /** When each node's service was last seen starting, for its {@code Uptime}. */
+  private final Map<String, Instant> startedAt = new HashMap<>();
+  private final OctopusTasks tasks;
+  private final Instant serverStarted;
   private Instant maintenanceModified;
   private int nextId = 1;
 
@@ -71,20 +91,47 @@ final class OctopusRoutes {
     }
   }
 
-  OctopusRoutes(FakeCluster cluster, String apiKey, String readOnlyApiKey) {
+  /**
+   * Routes for {@code cluster}. Unless {@code installerSetsTaskCap}, a node that joins registers
+   * with {@link #DEFAULT_TASK_CAP}, whatever cap its host was provisioned with: an installer that
+   * sets none leaves the server's default (DOCS-HOW-HA; Issues#5934: "replaced nodes fell back to
+   * default 5").
+   */
+  OctopusRoutes(FakeCluster cluster, String apiKey, String readOnlyApiKey, boolean installerSetsTaskCap) {
     this.cluster = cluster;
     this.apiKey = apiKey;
     this.readOnlyApiKey = readOnlyApiKey;
     this.installationId = new UUID(cluster.seed(), 0x0C70_9005L).toString();
     synchronized (cluster) {
       Instant now = cluster.clock().now();
+      serverStarted = now;
       maintenanceModified = now;
       for (Node n : cluster.observe().nodes()) {
         idOf(n.id().value());
         lastSeen.put(n.id().value(), now);
         lastModified.put(n.id().value(), now);
       }
+      // Maintenance mode as Octopus has it: the queue still runs, users cannot queue tasks.
+      cluster.maintenanceModeRunsQueue(true);
+      tasks = new OctopusTasks(cluster);
+      cluster.watchEvents(e -> {
+        if (e instanceof ClusterEvent.ServiceStarted started) {
+          startedAt.put(started.node().value(), started.at());
+        }
+        if (e instanceof ClusterEvent.Joined joined) {
+          idOf(joined.node().value());
+          lastModified.put(joined.node().value(), joined.at());
+          if (!installerSetsTaskCap && !joined.cap().equals(DEFAULT_TASK_CAP)) {
+            cluster.setTaskCap(joined.node(), DEFAULT_TASK_CAP);
+          }
+        }
+      });
     }
+  }
+
+  /** The task model, for the server's failure controls; use under the cluster's lock. */
+  OctopusTasks tasks() {
+    return tasks;
   }
 
   /** The Octopus id of the member named {@code name}, assigning one if it has none yet. */
@@ -121,18 +168,23 @@ final class OctopusRoutes {
   private Answer route(String method, String path, Map<String, String> q, Map<String, String> headers, String body,
       Node self, List<Node> members) {
     String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    String lower = p.toLowerCase(Locale.ROOT);
     // Anonymous: the root document and the load balancer's health check.
-    if (p.equals("/api")) {
+    if (lower.equals("/api")) {
       return method.equals("GET") ? json(200, root(self)) : notAllowed(method, p);
     }
-    if (p.equals("/api/octopusservernodes/ping")) {
+    if (lower.equals("/api/octopusservernodes/ping")) {
       if (!method.equals("GET")) {
         return notAllowed(method, p);
       }
       // 200 while the node takes tasks; 418 once it is drained ("draining or offline").
       return json(self.drainState() == DrainState.ACTIVE ? 200 : 418, nodeJson(self, Shape.PING));
     }
+    // The header, else the documented query parameter (DOCS-REST; the swagger file's "ApiKey").
     String key = headers.get(API_KEY_HEADER.toLowerCase(Locale.ROOT));
+    if (key == null) {
+      key = q.get(API_KEY_QUERY);
+    }
     boolean readOnly = key != null && readOnlyApiKey != null && key.equals(readOnlyApiKey);
     if (key == null || !(key.equals(apiKey) || readOnly)) {
       return error(401, "You must be logged in to perform this action. Please provide a valid API key or log in again.",
@@ -140,43 +192,89 @@ final class OctopusRoutes {
     }
     boolean writes = !method.equals("GET");
     if (writes && readOnly) {
-      String permission = p.startsWith("/api/maintenanceconfiguration") ? "AdministerSystem" : "ConfigureServer";
+      String permission = lower.startsWith("/api/maintenanceconfiguration") ? "AdministerSystem"
+          : lower.contains("/tasks/") ? "TaskCancel" : "ConfigureServer";
       return error(403, "You do not have permission to perform this action. Please contact your Octopus administrator. "
           + "Missing permission: " + permission, List.of());
     }
     try {
-      if (p.equals("/api/octopusservernodes")) {
-        return method.equals("GET") ? nodeCollection(members, q) : notAllowed(method, p);
-      }
-      if (p.equals("/api/octopusservernodes/all")) {
-        if (!method.equals("GET")) {
-          return notAllowed(method, p);
+      switch (lower) {
+        case "/api/octopusservernodes" -> {
+          return method.equals("GET") ? nodeCollection(members, q) : notAllowed(method, p);
         }
-        ArrayNode all = mapper.createArrayNode();
-        members.forEach(n -> all.add(nodeJson(n, Shape.RESOURCE)));
-        return json(200, all);
-      }
-      if (p.equals("/api/octopusservernodes/summary")) {
-        return method.equals("GET") ? summary(members) : notAllowed(method, p);
+        case "/api/octopusservernodes/all" -> {
+          if (!method.equals("GET")) {
+            return notAllowed(method, p);
+          }
+          ArrayNode all = mapper.createArrayNode();
+          members.forEach(n -> all.add(nodeJson(n, Shape.RESOURCE)));
+          return json(200, all);
+        }
+        case "/api/octopusservernodes/summary" -> {
+          return method.equals("GET") ? summary(members) : notAllowed(method, p);
+        }
+        case "/api/maintenanceconfiguration" -> {
+          return maintenance(method, body);
+        }
+        case "/api/serverstatus" -> {
+          return method.equals("GET") ? serverStatus() : notAllowed(method, p);
+        }
+        case "/api/serverstatus/health" -> {
+          return method.equals("GET") ? health(members) : notAllowed(method, p);
+        }
+        case "/api/serverstatus/system-info" -> {
+          return method.equals("GET") ? systemInfo(self) : notAllowed(method, p);
+        }
+        case "/api/spaces", "/api/spaces/all" -> {
+          return method.equals("GET") ? spaces(q, lower.endsWith("/all")) : notAllowed(method, p);
+        }
+        case "/api/tasks" -> {
+          return method.equals("GET") ? tasks(q, null) : notAllowed(method, p);
+        }
+        default -> {
+          // the specific routes below
+        }
       }
       Matcher m = NODE.matcher(p);
       if (m.matches()) {
         return node(method, decode(m.group(1)), m.group(2) != null, body, members);
       }
-      if (p.equals("/api/maintenanceconfiguration")) {
-        return maintenance(method, body);
-      }
-      if (p.equals("/api/tasks")) {
-        return method.equals("GET") ? tasks(members, q, null) : notAllowed(method, p);
+      Matcher t = TASK.matcher(p);
+      if (t.matches()) {
+        return task(method, decode(t.group(1)), t.group(2) != null, null);
       }
       Matcher s = SPACE_TASKS.matcher(p);
       if (s.matches()) {
-        return method.equals("GET") ? tasks(members, q, s.group(1)) : notAllowed(method, p);
+        String space = space(s.group(1));
+        if (space == null) {
+          return notFound("The Space with Id '" + s.group(1) + "' could not be found.");
+        }
+        if (s.group(2) == null) {
+          return method.equals("GET") ? tasks(q, space) : notAllowed(method, p);
+        }
+        return task(method, decode(s.group(2)), s.group(3) != null, space);
+      }
+      Matcher sp = SPACE.matcher(p);
+      if (sp.matches()) {
+        String space = space(decode(sp.group(1)));
+        if (space == null) {
+          return notFound("The Space with Id '" + decode(sp.group(1)) + "' could not be found.");
+        }
+        return method.equals("GET") ? json(200, spaceJson(space)) : notAllowed(method, p);
       }
       return error(404, "The resource you requested was not found.", List.of("No route matches " + method + " " + p));
     } catch (BadRequest e) {
       return error(400, "There was a problem with your request.", List.of(e.getMessage()));
     }
+  }
+
+  /** The canonical id of the space {@code id} names (case-insensitively), or null if there is none. */
+  private static String space(String id) {
+    return SPACES.stream().filter(s -> s.equalsIgnoreCase(id)).findFirst().orElse(null);
+  }
+
+  private Answer notFound(String why) {
+    return error(404, "The resource you requested was not found.", List.of(why));
   }
 
   private Optional<Node> serving(List<Node> members, String target) {
@@ -217,7 +315,7 @@ final class OctopusRoutes {
   }
 
   private Answer node(String method, String id, boolean details, String body, List<Node> members) {
-    Optional<Node> found = members.stream().filter(n -> idOf(n.id().value()).equals(id)).findFirst();
+    Optional<Node> found = members.stream().filter(n -> idOf(n.id().value()).equalsIgnoreCase(id)).findFirst();
     if (found.isEmpty()) {
       return error(404, "The resource you requested was not found.",
           List.of("The OctopusServerNode with Id '" + id + "' could not be found."));
@@ -263,11 +361,11 @@ final class OctopusRoutes {
    */
   private Answer modifyNode(Node n, String id, String body) {
     JsonNode in = readObject(body);
-    JsonNode bodyId = in.get("Id");
-    if (bodyId != null && !bodyId.isNull() && !bodyId.asText().equals(id)) {
+    JsonNode bodyId = field(in, "Id");
+    if (bodyId != null && !bodyId.isNull() && !bodyId.asText().equalsIgnoreCase(id)) {
       throw new BadRequest("the body's Id '" + bodyId.asText() + "' does not match the URL's '" + id + "'");
     }
-    JsonNode capNode = in.get("MaxConcurrentTasks");
+    JsonNode capNode = field(in, "MaxConcurrentTasks");
     if (capNode != null && !capNode.isNull() && !capNode.canConvertToInt()) {
       throw new BadRequest("MaxConcurrentTasks must be a whole number");
     }
@@ -275,7 +373,7 @@ final class OctopusRoutes {
     if (cap < 0) {
       throw new BadRequest("MaxConcurrentTasks must be 0 or more");
     }
-    boolean drain = in.path("IsInMaintenanceMode").asBoolean(false);
+    boolean drain = flag(in, "IsInMaintenanceMode");
     boolean changed = false;
     if (!n.taskCap().equals(TaskCap.of(cap))) {
       cluster.setTaskCap(n.id(), TaskCap.of(cap));
@@ -335,7 +433,7 @@ final class OctopusRoutes {
   private Answer maintenance(String method, String body) {
     if (method.equals("PUT")) {
       JsonNode in = readObject(body);
-      boolean on = in.path("IsInMaintenanceMode").asBoolean(false);
+      boolean on = flag(in, "IsInMaintenanceMode");
       if (cluster.observe().maintenanceMode() != on) {
         cluster.setMaintenanceMode(on);
         maintenanceModified = now();
@@ -355,82 +453,245 @@ final class OctopusRoutes {
   // ------------------------------------------------------------------ tasks
 
   /**
-   * Tasks, synthesised from each member's running work: all {@code Executing}, task {@code i} of a
-   * node in {@code Spaces-1}, {@code Spaces-2} or the system (no space) in turn, so that only
-   * {@code spaces=all&includeSystem=true} counts them all.
+   * A task listing: {@code /api/tasks} (the {@code spaces} given, else the default space, as legacy
+   * unscoped routes do; system tasks only with {@code includeSystem=true}) or a space's own
+   * ({@code routeSpace}, no system tasks). Filters: {@code states} (comma-separated, any case),
+   * {@code active=true} (not completed), {@code running=true} (Executing or Cancelling),
+   * {@code node} (the node a task runs or ran on), {@code ids}; newest first, paged by
+   * {@code skip} and {@code take} (default 30). {@code TotalCounts} counts every state of the
+   * listing before the {@code states} filter [inferred: the UI's per-state tabs].
    */
-  private Answer tasks(List<Node> members, Map<String, String> q, String routeSpace) {
+  private Answer tasks(Map<String, String> q, String routeSpace) {
     List<String> spaces;
     if (routeSpace != null) {
       spaces = List.of(routeSpace);
     } else if (q.containsKey("spaces")) {
-      spaces = q.get("spaces").equalsIgnoreCase("all") ? null : Arrays.asList(q.get("spaces").split(","));
+      spaces = q.get("spaces").equalsIgnoreCase(ALL_SPACES) ? null : Arrays.asList(q.get("spaces").split(","));
     } else {
       spaces = List.of(DEFAULT_SPACE); // legacy unscoped routes target the default space
     }
     boolean system = routeSpace == null && "true".equalsIgnoreCase(q.get("includeSystem"));
-    List<String> states = q.containsKey("states") ? Arrays.asList(q.get("states").split(",")) : null;
-    boolean stateOk = (states == null || states.contains("Executing"))
-        && !"false".equalsIgnoreCase(q.getOrDefault("running", "true"))
-        && !"false".equalsIgnoreCase(q.getOrDefault("active", "true"));
-    String nodeFilter = q.get("node");
-    List<ObjectNode> matching = new ArrayList<>();
-    for (Node n : members) {
-      String id = idOf(n.id().value());
-      if (nodeFilter != null && !nodeFilter.equals(id)) {
-        continue;
-      }
-      int seq = Integer.parseInt(id.substring(ID_PREFIX.length()));
-      for (int i = 0; i < n.runningWork(); i++) {
-        String space = i % 3 == 0 ? DEFAULT_SPACE : i % 3 == 1 ? "Spaces-2" : null;
-        boolean inScope = space == null ? system : spaces == null || spaces.contains(space);
-        if (stateOk && inScope) {
-          matching.add(task("ServerTasks-" + (seq * 1000 + i + 1), id, space));
+    Set<OctopusTasks.State> states = null;
+    if (q.containsKey("states") && !q.get("states").isBlank()) {
+      states = EnumSet.noneOf(OctopusTasks.State.class);
+      for (String name : q.get("states").split(",", -1)) {
+        if (name.trim().equalsIgnoreCase("New")) {
+          continue; // a documented filter value no task of this server is ever in
         }
+        final String text = name;
+        states.add(OctopusTasks.State.parse(name).orElseThrow(() -> new BadRequest("'" + text.trim()
+            + "' is not a task state: use New, Queued, Executing, Cancelling, Success, Failed, Canceled or TimedOut")));
       }
     }
+    boolean active = "true".equalsIgnoreCase(q.get("active"));
+    boolean running = "true".equalsIgnoreCase(q.get("running"));
+    String node = q.get("node");
+    List<String> ids = q.containsKey("ids") ? Arrays.asList(q.get("ids").toLowerCase(Locale.ROOT).split(",")) : null;
+    List<OctopusTasks.ServerTask> listed = tasks.list(t ->
+        (t.system() ? system : spaces == null || spaces.stream().anyMatch(t.spaceId::equalsIgnoreCase))
+            && (!active || !t.state.completed())
+            && (!running || t.state == OctopusTasks.State.Executing || t.state == OctopusTasks.State.Cancelling)
+            && (node == null || (t.node != null && idOf(t.node.value()).equalsIgnoreCase(node)))
+            && (ids == null || ids.contains(t.id.toLowerCase(Locale.ROOT))));
+    ObjectNode counts = mapper.createObjectNode();
+    for (OctopusTasks.State st : OctopusTasks.State.values()) {
+      counts.put(st.name(), listed.stream().filter(t -> t.state == st).count());
+    }
+    Set<OctopusTasks.State> wanted = states;
+    List<OctopusTasks.ServerTask> matching =
+        wanted == null ? listed : listed.stream().filter(t -> wanted.contains(t.state)).toList();
     int skip = intParam(q, "skip", 0);
     int take = intParam(q, "take", 30);
     ArrayNode items = mapper.createArrayNode();
-    matching.stream().skip(skip).limit(take).forEach(items::add);
-    ObjectNode counts = mapper.createObjectNode();
-    for (String s : List.of("Canceled", "Cancelling", "Executing", "Failed", "Queued", "Success", "TimedOut")) {
-      counts.put(s, s.equals("Executing") ? matching.size() : 0);
-    }
+    matching.stream().skip(skip).limit(take).forEach(t -> items.add(taskJson(t)));
     String self = routeSpace == null ? "/api/tasks" : "/api/" + routeSpace + "/tasks";
     return json(200, collection("Task", self, TASKS_TEMPLATE, items, matching.size(), skip, take, counts));
   }
 
-  private ObjectNode task(String id, String nodeId, String space) {
-    String started = DATE.format(now().minus(Duration.ofMinutes(1)));
-    ObjectNode t = mapper.createObjectNode();
-    t.put("Id", id);
-    t.put("SpaceId", space);
-    t.put("Name", space == null ? "SystemIntegrityCheck" : "Deploy");
-    t.put("Description", space == null ? "Check system integrity" : "Deploy to Production");
-    t.putObject("Arguments");
-    t.put("State", "Executing");
-    t.put("Completed", "");
-    t.put("QueueTime", started);
-    t.putNull("QueueTimeExpiry");
-    t.put("StartTime", started);
-    t.put("LastUpdatedTime", DATE.format(now()));
-    t.putNull("CompletedTime");
-    t.put("ServerNode", nodeId);
-    t.put("Duration", "1 minute");
-    t.put("ErrorMessage", "");
-    t.put("HasBeenPickedUpByProcessor", true);
-    t.put("IsCompleted", false);
-    t.put("FinishedSuccessfully", false);
-    t.put("HasPendingInterruptions", false);
-    t.put("HasPendingPreconditions", false);
-    t.put("CanRerun", false);
-    t.put("HasWarningsOrErrors", false);
-    t.putNull("ProjectId");
-    ObjectNode links = t.putObject("Links");
-    links.put("Self", "/api/tasks/" + id);
-    links.put("Cancel", "/api/tasks/" + id + "/cancel");
-    return t;
+  /**
+   * One task ({@code GET}) or its cancellation ({@code POST .../cancel}); in a space's route only
+   * that space's tasks are found. Cancelling a completed task is refused with 400 [inferred: the
+   * swagger file documents only 200 and 400 for it].
+   */
+  private Answer task(String method, String id, boolean cancel, String routeSpace) {
+    Optional<OctopusTasks.ServerTask> found = tasks.get(id)
+        .filter(t -> routeSpace == null || routeSpace.equals(t.spaceId));
+    if (found.isEmpty()) {
+      return notFound("The Task with Id '" + id + "' could not be found.");
+    }
+    OctopusTasks.ServerTask t = found.get();
+    if (!cancel) {
+      return method.equals("GET") ? json(200, taskJson(t)) : notAllowed(method, "/api/tasks/" + id);
+    }
+    if (!method.equals("POST")) {
+      return notAllowed(method, "/api/tasks/" + id + "/cancel");
+    }
+    if (!tasks.cancel(t)) {
+      return error(400, "There was a problem with your request.",
+          List.of("The task " + t.id + " has already completed (" + t.state + ") and cannot be canceled."));
+    }
+    return json(200, taskJson(t));
+  }
+
+  private ObjectNode taskJson(OctopusTasks.ServerTask t) {
+    Instant now = now();
+    ObjectNode o = mapper.createObjectNode();
+    o.put("Id", t.id);
+    o.put("SpaceId", t.spaceId);
+    o.put("Name", t.name);
+    o.put("Description", t.description);
+    o.putObject("Arguments");
+    o.put("State", t.state.name());
+    o.put("Completed", t.completedTime == null ? "" : DATE.format(t.completedTime));
+    o.put("QueueTime", DATE.format(t.queueTime));
+    o.putNull("QueueTimeExpiry");
+    putDate(o, "StartTime", t.startTime);
+    o.put("LastUpdatedTime", DATE.format(t.lastUpdated));
+    putDate(o, "CompletedTime", t.completedTime);
+    o.put("ServerNode", t.node == null ? null : idOf(t.node.value()));
+    Instant from = t.startTime != null ? t.startTime : t.queueTime;
+    o.put("Duration", humanDuration(Duration.between(from, t.completedTime != null ? t.completedTime : now)));
+    o.put("ErrorMessage", t.errorMessage);
+    o.put("HasBeenPickedUpByProcessor", t.startTime != null);
+    o.put("IsCompleted", t.state.completed());
+    o.put("FinishedSuccessfully", t.state == OctopusTasks.State.Success);
+    o.put("HasPendingInterruptions", false);
+    o.put("HasPendingPreconditions", false);
+    o.put("CanRerun", t.state.completed() && !t.system());
+    o.put("HasWarningsOrErrors", t.state == OctopusTasks.State.Failed);
+    o.putNull("ProjectId");
+    o.put("LastModifiedOn", DATE.format(t.lastUpdated));
+    o.put("LastModifiedBy", MODIFIED_BY);
+    ObjectNode links = o.putObject("Links");
+    String base = t.spaceId == null ? "/api/tasks/" : "/api/" + t.spaceId + "/tasks/";
+    links.put("Self", base + t.id);
+    links.put("Details", base + t.id + "/details");
+    if (!t.state.completed()) {
+      links.put("Cancel", base + t.id + "/cancel");
+    }
+    return o;
+  }
+
+  private static void putDate(ObjectNode o, String field, Instant at) {
+    if (at == null) {
+      o.putNull(field);
+    } else {
+      o.put(field, DATE.format(at));
+    }
+  }
+
+  /** A duration as the server words it: "less than a minute", "1 minute", "3 hours". */
+  private static String humanDuration(Duration d) {
+    long minutes = d.toMinutes();
+    if (minutes < 1) {
+      return "less than a minute";
+    }
+    if (minutes < 60) {
+      return minutes == 1 ? "1 minute" : minutes + " minutes";
+    }
+    long hours = d.toHours();
+    return hours == 1 ? "1 hour" : hours + " hours";
+  }
+
+  // ------------------------------------------------------------------ spaces and server status
+
+  /** {@code /api/spaces} (paged, sorted by name) or {@code /api/spaces/all} (a plain array). */
+  private Answer spaces(Map<String, String> q, boolean all) {
+    List<ObjectNode> sorted = SPACES.stream().map(this::spaceJson)
+        .sorted(Comparator.comparing(o -> o.get("Name").asText())).toList();
+    ArrayNode items = mapper.createArrayNode();
+    if (all) {
+      sorted.forEach(items::add);
+      return json(200, items);
+    }
+    int skip = intParam(q, "skip", 0);
+    int take = intParam(q, "take", 30);
+    sorted.stream().skip(skip).limit(take).forEach(items::add);
+    return json(200, collection("Space", "/api/spaces", "/api/spaces{/id}{?skip,ids,take,partialName}", items,
+        sorted.size(), skip, take, null));
+  }
+
+  private ObjectNode spaceJson(String id) {
+    ObjectNode o = mapper.createObjectNode();
+    o.put("Id", id);
+    o.put("Name", id.equals(DEFAULT_SPACE) ? "Default" : "Operations");
+    o.put("Description", id.equals(DEFAULT_SPACE) ? "The default space" : "");
+    o.put("IsDefault", id.equals(DEFAULT_SPACE));
+    o.put("TaskQueueStopped", false);
+    o.putArray("SpaceManagersTeams").add("teams-administrators");
+    o.putArray("SpaceManagersTeamMembers");
+    o.put("LastModifiedOn", DATE.format(serverStarted));
+    o.put("LastModifiedBy", MODIFIED_BY);
+    ObjectNode links = o.putObject("Links");
+    links.put("Self", "/api/spaces/" + id);
+    links.put("SpaceHome", "/api/" + id);
+    return o;
+  }
+
+  /** {@code /api/serverstatus}, the fields DOCS-API-STATUS lists. */
+  private Answer serverStatus() {
+    ObjectNode o = mapper.createObjectNode();
+    o.put("Id", "serverstatus");
+    o.put("IsDatabaseEncrypted", true);
+    o.put("IsInMaintenanceMode", cluster.observe().maintenanceMode());
+    o.put("IsMajorMinorUpgrade", false);
+    o.put("IsPotentialClone", false);
+    o.put("IsUpgradeAvailable", false);
+    o.putNull("MaintenanceExpires");
+    o.putNull("MaximumAvailableVersion");
+    o.putNull("MaximumAvailableVersionCoveredByLicense");
+    o.put("LastModifiedOn", DATE.format(maintenanceModified));
+    o.put("LastModifiedBy", MODIFIED_BY);
+    ObjectNode links = o.putObject("Links");
+    links.put("Self", "/api/serverstatus");
+    links.put("Health", "/api/serverstatus/health");
+    links.put("SystemInfo", "/api/serverstatus/system-info");
+    return json(200, o);
+  }
+
+  /**
+   * {@code /api/serverstatus/health} (swagger {@code ServerStatusHealthResource}): 200 when
+   * operating normally, 418 when not, here when every node is drained.
+   */
+  private Answer health(List<Node> members) {
+    boolean allDrained = members.stream().allMatch(n -> n.drainState() != DrainState.ACTIVE);
+    ObjectNode o = mapper.createObjectNode();
+    o.put("Id", "health");
+    o.put("IsOperatingNormally", !allDrained);
+    o.put("Description", allDrained ? "Every node of the cluster is draining tasks." : "Operating normally.");
+    o.put("IsEntireClusterReadOnly", false);
+    o.put("IsEntireClusterDrainingTasks", allDrained);
+    o.put("IsCompliantWithLicense", true);
+    o.put("LastModifiedOn", DATE.format(now()));
+    o.put("LastModifiedBy", MODIFIED_BY);
+    o.putObject("Links").put("Self", "/api/serverstatus/health");
+    return json(allDrained ? 418 : 200, o);
+  }
+
+  /**
+   * {@code /api/serverstatus/system-info}: about the process and machine of the node that answers
+   * (swagger: "the Octopus Server process and the machine on which it is running"), the fields
+   * DOCS-API-STATUS lists. The swagger file gives it no schema and the value formats are not
+   * documented: the fake reports the node's OS and runtime as the cluster names them
+   * ({@code Windows Server 2022}, {@code .NET 8.0}) [inferred].
+   */
+  private Answer systemInfo(Node self) {
+    String name = self.id().value();
+    Instant since = startedAt.getOrDefault(name, serverStarted);
+    Duration up = Duration.between(since, now());
+    ObjectNode o = mapper.createObjectNode();
+    o.put("Id", "system-info");
+    o.put("Version", self.platform().product().text());
+    o.put("OSVersion", self.platform().os());
+    o.put("ClrVersion", self.platform().runtime());
+    o.put("Uptime", String.format(Locale.ROOT, "%d.%02d:%02d:%02d", up.toDays(), up.toHoursPart(), up.toMinutesPart(),
+        up.toSecondsPart()));
+    o.put("ThreadCount", 64);
+    o.put("WorkingSetBytes", 512L * 1024 * 1024);
+    o.put("LastModifiedOn", DATE.format(since));
+    o.put("LastModifiedBy", MODIFIED_BY);
+    o.putObject("Links").put("Self", "/api/serverstatus/system-info");
+    return json(200, o);
   }
 
   // ------------------------------------------------------------------ documents
@@ -449,6 +710,9 @@ final class OctopusRoutes {
     links.put("OctopusServerClusterSummary", "/api/octopusservernodes/summary");
     links.put("MaintenanceConfiguration", "/api/maintenanceconfiguration");
     links.put("Tasks", TASKS_TEMPLATE);
+    links.put("Spaces", "/api/spaces{/id}{?skip,ids,take,partialName}");
+    links.put("ServerStatus", "/api/serverstatus");
+    links.put("ServerHealthStatus", "/api/serverstatus/health");
     return o;
   }
 
@@ -525,6 +789,43 @@ final class OctopusRoutes {
     return cluster.clock().now();
   }
 
+  /**
+   * The property {@code name} of {@code in}, its name matched case-insensitively as the server's
+   * JSON binding (Json.NET) does; null if it has none.
+   */
+  private static JsonNode field(JsonNode in, String name) {
+    JsonNode exact = in.get(name);
+    if (exact != null) {
+      return exact;
+    }
+    for (Map.Entry<String, JsonNode> e : in.properties()) {
+      if (e.getKey().equalsIgnoreCase(name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /** The boolean property {@code name} (any case) of {@code in}; false if missing, as model binding defaults it. */
+  private static boolean flag(JsonNode in, String name) {
+    JsonNode v = field(in, name);
+    return v != null && v.asBoolean(false);
+  }
+
+  /** {@code raw} with the value of every {@code apikey} parameter (any case) replaced by {@code mask}. */
+  static String maskApiKey(String raw, String mask) {
+    if (raw == null || raw.isEmpty()) {
+      return raw;
+    }
+    List<String> out = new ArrayList<>();
+    for (String pair : raw.split("&", -1)) {
+      int eq = pair.indexOf('=');
+      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+      out.add(eq >= 0 && name.equalsIgnoreCase(API_KEY_QUERY) ? pair.substring(0, eq + 1) + mask : pair);
+    }
+    return String.join("&", out);
+  }
+
   private static int intParam(Map<String, String> q, String name, int fallback) {
     String v = q.get(name);
     if (v == null || v.isEmpty()) {
@@ -541,8 +842,9 @@ final class OctopusRoutes {
     }
   }
 
+  /** The query's parameters, their names matched case-insensitively as the server's model binding does. */
   static Map<String, String> query(String raw) {
-    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (raw == null || raw.isEmpty()) {
       return out;
     }

@@ -311,7 +311,8 @@ class FakeOctopusServerTest {
 
       assertThat(items).hasSize(9);
       assertThat(items.get(0).get("State").asText()).isEqualTo("Executing");
-      assertThat(items.get(0).get("ServerNode").asText()).isEqualTo("OctopusServerNodes-1");
+      assertThat(items).extracting(t -> t.get("ServerNode").asText())
+          .contains("OctopusServerNodes-1", "OctopusServerNodes-2", "OctopusServerNodes-3");
       assertThat(items.get(0).get("IsCompleted").asBoolean()).isFalse();
       assertThat(items).extracting(t -> t.get("SpaceId").isNull() ? "system" : t.get("SpaceId").asText())
           .contains("Spaces-1", "Spaces-2", "system");
@@ -322,7 +323,9 @@ class FakeOctopusServerTest {
     void tasksEndAsTheClusterRunsThem() throws Exception {
       cluster.clock().sleep(Duration.ofMinutes(10));
 
-      assertThat(json(get("/api/tasks?spaces=all&includeSystem=true")).get("TotalResults").asInt()).isZero();
+      assertThat(json(get("/api/tasks?spaces=all&includeSystem=true&active=true")).get("TotalResults").asInt()).isZero();
+      assertThat(json(get("/api/tasks?spaces=all&includeSystem=true&states=Success")).get("TotalResults").asInt())
+          .isEqualTo(9);
     }
   }
 
