@@ -102,9 +102,9 @@ public final class ContractCheck {
     unexplained.putIfAbsent(key, f + "\n      e.g. " + example);
   }
 
-  /** {@code octopus contract: 412 requests, 412 responses validated, 6 known deviations}. */
+  /** {@code octopus contract: 412 requests, 412 responses checked against <spec>, 4 known deviations seen}. */
   public String summary() {
-    return vendor + " contract: " + requests + " requests, " + responses + " responses validated against "
+    return vendor + " contract: " + requests + " requests, " + responses + " responses checked against "
         + spec.name() + ", " + seen.size() + " known deviations seen";
   }
 
