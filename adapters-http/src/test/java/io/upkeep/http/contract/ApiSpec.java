@@ -110,6 +110,9 @@ public final class ApiSpec {
   private final JsonNode doc;
   private final boolean swagger2;
   private final List<Route> routes = new ArrayList<>();
+  /** Query parameters that carry a credential, by the spec's security schemes (Octopus's {@code ApiKey}). */
+  private final List<String> credentialParameters = new ArrayList<>();
+  private final boolean caseInsensitive;
   private final SchemaRegistry bodies;
   private final SchemaRegistry parameters;
   private final Map<String, Schema> parameterSchemas = new ConcurrentHashMap<>();
@@ -144,6 +147,14 @@ public final class ApiSpec {
     this.parameters = SchemaRegistry.withDialect(dialect, b -> b.schemas(documents)
         .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).typeLoose(true)
             .preloadSchema(false).build()));
+    this.caseInsensitive = caseInsensitivePaths;
+    for (Map.Entry<String, JsonNode> scheme : doc.at(swagger2 ? "/securityDefinitions" : "/components/securitySchemes")
+        .properties()) {
+      JsonNode sc = scheme.getValue();
+      if (sc.path("type").asString("").equals("apiKey") && sc.path("in").asString("").equals("query")) {
+        credentialParameters.add(sc.path("name").asString(""));
+      }
+    }
     int flags = caseInsensitivePaths ? Pattern.CASE_INSENSITIVE : 0;
     for (Map.Entry<String, JsonNode> p : doc.path("paths").properties()) {
       String template = base + (p.getKey().equals("/") ? "" : p.getKey());
@@ -196,7 +207,11 @@ public final class ApiSpec {
     String op = m.operation.toString();
     List<Finding> out = new ArrayList<>();
     out.addAll(validateParameters(m, "path", m.pathValues, Kind.PATH));
-    out.addAll(validateParameters(m, "query", parseQuery(query), Kind.QUERY));
+    Map<String, String> parameters = parseQuery(query);
+    // A credential the security scheme puts in the query is not one of the operation's parameters.
+    parameters.keySet().removeIf(name -> credentialParameters.stream()
+        .anyMatch(c -> caseInsensitive ? c.equalsIgnoreCase(name) : c.equals(name)));
+    out.addAll(validateParameters(m, "query", parameters, Kind.QUERY));
     Optional<Map.Entry<String, Boolean>> bodySchema = requestBodySchema(m.operation);
     if (bodySchema.isEmpty()) {
       if (!body.isBlank()) {

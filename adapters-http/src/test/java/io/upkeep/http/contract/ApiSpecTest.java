@@ -30,6 +30,8 @@ class ApiSpecTest {
           op -> assertThat(op.template()).isEqualTo("/api/tasks/tasktypes"));
       assertThat(spec.operation("GET", "/api")).hasValueSatisfying(op -> assertThat(op.template()).isEqualTo("/api"));
       assertThat(spec.checkRequest("GET", "/api/octopusservernodes", "skip=0&take=30", "")).isEmpty();
+      assertThat(spec.checkRequest("GET", "/api/octopusservernodes", "apikey=API-X", ""))
+          .as("the security scheme's ApiKey, in any case").isEmpty();
       assertThat(spec.checkRequest("PUT", "/api/octopusservernodes/OctopusServerNodes-1", "",
           "{\"Id\":\"OctopusServerNodes-1\",\"MaxConcurrentTasks\":0,\"IsInMaintenanceMode\":true}")).isEmpty();
       assertThat(spec.checkResponse("GET", "/api/octopusservernodes/OctopusServerNodes-1", 200,
@@ -109,6 +111,35 @@ class ApiSpecTest {
           .containsExactly(Kind.UNDOCUMENTED_OPERATION);
       assertThat(spec.checkRequest("GET", "/v1/nodes", "per_page=many", "")).extracting(Finding::kind, Finding::location)
           .containsExactly(tuple(Kind.QUERY, "/per_page"));
+    }
+  }
+
+  @Nested
+  class ContractCheckVerdict {
+
+    final ContractCheck.Deviation nulls = ContractCheck.Deviation.nullsInAnswers("Go writes nil as null");
+
+    @Test
+    void passesWhenEveryFindingIsAListedDeviation() {
+      ContractCheck check = ContractCheck.of("nomad", ReferenceSpecs.nomad(), List.of(nulls));
+      check.check("GET", "/v1/nodes", "", "", 200, "[{\"ID\":\"a\",\"Attributes\":null}]");
+
+      check.assertConforms();
+      assertThat(check.summary()).isEqualTo("nomad contract: 1 requests, 1 responses checked against openapi.yaml,"
+          + " 1 known deviations seen");
+    }
+
+    @Test
+    void failsOnAFindingNoDeviationExplainsAndOnADeviationNothingShowed() {
+      ContractCheck check = ContractCheck.of("nomad", ReferenceSpecs.nomad(), List.of(nulls,
+          ContractCheck.Deviation.of(Kind.UNDOCUMENTED_OPERATION, "GET /v1/agent/self", "", "no /agent paths")));
+      check.check("GET", "/v1/nodes", "region=global&token=s3cr3t", "", 200, "[{\"ID\":7}]");
+
+      assertThatThrownBy(check::assertConforms).isInstanceOf(AssertionError.class)
+          .hasMessageContaining("region=global&token=<masked>").hasMessageNotContaining("s3cr3t")
+          .hasMessageContaining("GET /v1/nodes RESPONSE_BODY at /0/ID")
+          .hasMessageContaining("not seen (remove it?): Go writes nil as null")
+          .hasMessageContaining("not seen (remove it?): no /agent paths");
     }
   }
 

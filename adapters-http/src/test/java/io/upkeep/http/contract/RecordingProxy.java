@@ -42,18 +42,10 @@ public final class RecordingProxy implements AutoCloseable {
    * @param query the raw query string, or an empty string
    * @param requestBody the request body, or an empty string
    * @param status the answer's status
-   * @param contentType the answer's {@code Content-Type}, or an empty string
    * @param responseBody the answer's body, or an empty string
    */
   public record Exchange(String method, String path, String query, String requestBody, int status,
-      String contentType, String responseBody) {
-
-    /** {@code GET /v1/nodes?index=3 -> 200}. */
-    @Override
-    public String toString() {
-      return method + " " + path + (query.isEmpty() ? "" : "?" + query) + " -> " + status;
-    }
-  }
+      String responseBody) { }
 
   private final URI target;
   private final HttpServer server;
@@ -128,8 +120,7 @@ public final class RecordingProxy implements AutoCloseable {
       }
       synchronized (exchanges) {
         exchanges.add(new Exchange(ex.getRequestMethod(), path, query, new String(body, StandardCharsets.UTF_8),
-            answer.statusCode(), answer.headers().firstValue("content-type").orElse(""),
-            new String(out, StandardCharsets.UTF_8)));
+            answer.statusCode(), new String(out, StandardCharsets.UTF_8)));
       }
     } catch (IOException e) {
       // The server dropped the connection (or the client left): closing the exchange drops the client's too.
