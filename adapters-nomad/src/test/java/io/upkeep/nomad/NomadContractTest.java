@@ -112,22 +112,24 @@ class NomadContractTest {
         blocking.awaitChange(blocking.observe(), Duration.ofSeconds(1));
       }
       HttpClient http = HttpClient.newHttpClient();
-      String node = get(http, nomad, "/v1/nodes").path(0).path("ID").asText();
-      String alloc = get(http, nomad, "/v1/node/" + node + "/allocations").path(0).path("ID").asText();
+      String node = get(http, nomad, "/v1/nodes", 200).path(0).path("ID").asText();
+      String alloc = get(http, nomad, "/v1/node/" + node + "/allocations", 200).path(0).path("ID").asText();
       for (String path : List.of("/v1/agent/self", "/v1/agent/members", "/v1/agent/health", "/v1/status/leader",
           "/v1/status/peers", "/v1/regions", "/v1/operator/raft/configuration", "/v1/operator/autopilot/health",
-          "/v1/operator/autopilot/configuration", "/v1/node/" + node, "/v1/allocation/" + alloc,
-          "/v1/node/00000000-0000-0000-0000-000000000000")) {
-        get(http, nomad, path);
+          "/v1/operator/autopilot/configuration", "/v1/node/" + node, "/v1/allocation/" + alloc)) {
+        get(http, nomad, path, 200);
       }
+      get(http, nomad, "/v1/node/00000000-0000-0000-0000-000000000000", 404);
       contract.check(nomad.proxy.exchanges(), UnaryOperator.identity());
     }
   }
 
-  private JsonNode get(HttpClient http, NomadFixture nomad, String path) throws IOException, InterruptedException {
+  private JsonNode get(HttpClient http, NomadFixture nomad, String path, int status)
+      throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nomad.proxy.uri() + path))
         .header("X-Nomad-Token", NomadFixture.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-    return r.statusCode() == 200 ? json.readTree(r.body()) : json.missingNode();
+    assertThat(r.statusCode()).as("GET " + path + ": " + r.body()).isEqualTo(status);
+    return status == 200 ? json.readTree(r.body()) : json.missingNode();
   }
 
   /** An endpoint of the agent: the spec has none ({@code generator/agent.go} comments them out). */

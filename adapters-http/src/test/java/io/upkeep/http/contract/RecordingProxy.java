@@ -112,15 +112,16 @@ public final class RecordingProxy implements AutoCloseable {
         }
       });
       byte[] out = answer.body();
+      // Recorded before the client has the answer: whoever reads exchanges() after a call sees that call.
+      synchronized (exchanges) {
+        exchanges.add(new Exchange(ex.getRequestMethod(), path, query, new String(body, StandardCharsets.UTF_8),
+            answer.statusCode(), new String(out, StandardCharsets.UTF_8)));
+      }
       ex.sendResponseHeaders(answer.statusCode(), out.length == 0 ? -1 : out.length);
       if (out.length > 0) {
         try (OutputStream o = ex.getResponseBody()) {
           o.write(out);
         }
-      }
-      synchronized (exchanges) {
-        exchanges.add(new Exchange(ex.getRequestMethod(), path, query, new String(body, StandardCharsets.UTF_8),
-            answer.statusCode(), new String(out, StandardCharsets.UTF_8)));
       }
     } catch (IOException e) {
       // The server dropped the connection (or the client left): closing the exchange drops the client's too.
