@@ -4,9 +4,11 @@ import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.Secret;
 import io.upkeep.TaskCap;
+import io.upkeep.http.contract.RecordingProxy;
 import io.upkeep.testkit.FakeCluster;
 import io.upkeep.testkit.HostOperation;
 import io.upkeep.testkit.http.nomad.FakeNomadServer;
+import java.net.URI;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -23,11 +25,14 @@ final class NomadFixture implements AutoCloseable {
 
   final FakeCluster cluster;
   final FakeNomadServer server;
+  /** Between the adapter and the server, recording both sides, or null: see {@link Builder#recorded}. */
+  final RecordingProxy proxy;
   final NomadClusterPort port;
 
-  private NomadFixture(FakeCluster cluster, FakeNomadServer server, NomadClusterPort port) {
+  private NomadFixture(FakeCluster cluster, FakeNomadServer server, RecordingProxy proxy, NomadClusterPort port) {
     this.cluster = cluster;
     this.server = server;
+    this.proxy = proxy;
     this.port = port;
   }
 
@@ -46,11 +51,20 @@ final class NomadFixture implements AutoCloseable {
 
   /** A config builder for the same server with the test settings, for a second adapter. */
   NomadConfig.Builder config() {
-    return testConfig(server, cluster);
+    return testConfig(proxy != null ? proxy.uri() : server.uri(), cluster);
   }
 
   static NomadConfig.Builder testConfig(FakeNomadServer server, FakeCluster cluster) {
+<<<<<<< HEAD
     return NomadConfig.builder(server.baseUrl())
+=======
+    return testConfig(server.uri(), cluster);
+  }
+
+  /** The test settings for a server at {@code address} (the fake's own, or a proxy's in front of it). */
+  private static NomadConfig.Builder testConfig(URI address, FakeCluster cluster) {
+    return NomadConfig.builder(address)
+>>>>>>> issue8-contract
         .token(Secret.of(TOKEN))
         .virtualTime(cluster.clock())
         .pollInterval(Duration.ofSeconds(5))
@@ -60,6 +74,9 @@ final class NomadFixture implements AutoCloseable {
   @Override
   public void close() {
     port.close();
+    if (proxy != null) {
+      proxy.close();
+    }
     server.close();
   }
 
@@ -69,6 +86,7 @@ final class NomadFixture implements AutoCloseable {
     Consumer<FakeCluster.Builder> clusterSetup = b -> { };
     Consumer<FakeNomadServer.Builder> serverSetup = b -> b.acl(TOKEN);
     Consumer<NomadConfig.Builder> configSetup = b -> { };
+    boolean recorded;
 
     Builder servers(int n) {
       servers = n;
@@ -96,6 +114,12 @@ final class NomadFixture implements AutoCloseable {
       return this;
     }
 
+    /** Puts a {@link RecordingProxy} between the adapter and the server, for the contract tests. */
+    Builder recorded() {
+      recorded = true;
+      return this;
+    }
+
     Builder config(Consumer<NomadConfig.Builder> setup) {
       configSetup = configSetup.andThen(setup);
       return this;
@@ -115,9 +139,10 @@ final class NomadFixture implements AutoCloseable {
       FakeNomadServer.Builder sb = FakeNomadServer.builder(cluster);
       serverSetup.accept(sb);
       FakeNomadServer server = sb.start();
-      NomadConfig.Builder config = testConfig(server, cluster);
+      RecordingProxy proxy = recorded ? RecordingProxy.start(server.uri()) : null;
+      NomadConfig.Builder config = testConfig(recorded ? proxy.uri() : server.uri(), cluster);
       configSetup.accept(config);
-      return new NomadFixture(cluster, server, NomadClusterPort.create(config.build()));
+      return new NomadFixture(cluster, server, proxy, NomadClusterPort.create(config.build()));
     }
   }
 }

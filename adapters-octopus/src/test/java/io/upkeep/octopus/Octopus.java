@@ -7,6 +7,7 @@ import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradeRun;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
+import io.upkeep.http.contract.RecordingProxy;
 import io.upkeep.testkit.InvariantMonitor;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,8 @@ final class Octopus implements AutoCloseable {
 
   final FakeCluster cluster;
   final FakeOctopusServer server;
+  /** Between the adapter and the server, recording both sides, or null: see {@link #recorded}. */
+  final RecordingProxy proxy;
   final OctopusClusterPort port;
 
   Octopus(FakeCluster cluster) {
@@ -38,13 +41,25 @@ final class Octopus implements AutoCloseable {
   }
 
   Octopus(FakeCluster cluster, UnaryOperator<OctopusConfig.Builder> tune) {
-    this(cluster, b -> b, tune);
+    this(cluster, b -> b, tune, false);
   }
 
   Octopus(FakeCluster cluster, UnaryOperator<FakeOctopusServer.Builder> serve, UnaryOperator<OctopusConfig.Builder> tune) {
+    this(cluster, serve, tune, false);
+  }
+
+  private Octopus(FakeCluster cluster, UnaryOperator<FakeOctopusServer.Builder> serve,
+      UnaryOperator<OctopusConfig.Builder> tune, boolean recorded) {
     this.cluster = cluster;
     this.server = serve.apply(FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY)).start();
-    this.port = OctopusClusterPort.create(tune.apply(config(server, Secret.of(server.apiKey()))).build());
+    this.proxy = recorded ? RecordingProxy.start(server.baseUrl()) : null;
+    URI base = recorded ? proxy.uri() : server.baseUrl();
+    this.port = OctopusClusterPort.create(tune.apply(config(server, base, Secret.of(server.apiKey()))).build());
+  }
+
+  /** The bench with the adapter talking to the server through a {@link RecordingProxy}, for the contract tests. */
+  static Octopus recorded(FakeCluster cluster) {
+    return new Octopus(cluster, b -> b, b -> b, true);
   }
 
   /** A cluster of {@code nodes} Octopus nodes at task cap 5, each running two tasks, more arriving. */
@@ -58,9 +73,14 @@ final class Octopus implements AutoCloseable {
 
   /** The adapter's configuration for {@code server}, authenticating with {@code key}. */
   static OctopusConfig.Builder config(FakeOctopusServer server, Secret key) {
+    return config(server, server.baseUrl(), key);
+  }
+
+  /** The same, sent to {@code base} (the server's own address, or a proxy's in front of it). */
+  private static OctopusConfig.Builder config(FakeOctopusServer server, URI base, Secret key) {
     FakeCluster cluster = server.cluster();
-    return OctopusConfig.builder(server.baseUrl(), key)
-        .nodeUrlTemplate(server.nodeUrlTemplate())
+    return OctopusConfig.builder(base, key)
+        .nodeUrlTemplate(server.nodeUrlTemplate().replace(server.baseUrl().toString(), base.toString()))
         .virtualTime(cluster.clock())
         .maxAttempts(3)
         .requestTimeout(Duration.ofSeconds(5));
@@ -113,6 +133,9 @@ final class Octopus implements AutoCloseable {
   @Override
   public void close() {
     port.close();
+    if (proxy != null) {
+      proxy.close();
+    }
     server.close();
   }
 }
