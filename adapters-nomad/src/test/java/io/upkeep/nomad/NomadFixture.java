@@ -51,20 +51,16 @@ final class NomadFixture implements AutoCloseable {
 
   /** A config builder for the same server with the test settings, for a second adapter. */
   NomadConfig.Builder config() {
-    return testConfig(proxy != null ? proxy.uri() : server.uri(), cluster);
+    return testConfig(proxy != null ? proxy.uri() : server.baseUrl(), cluster);
   }
 
   static NomadConfig.Builder testConfig(FakeNomadServer server, FakeCluster cluster) {
-<<<<<<< HEAD
-    return NomadConfig.builder(server.baseUrl())
-=======
-    return testConfig(server.uri(), cluster);
+    return testConfig(server.baseUrl(), cluster);
   }
 
   /** The test settings for a server at {@code address} (the fake's own, or a proxy's in front of it). */
   private static NomadConfig.Builder testConfig(URI address, FakeCluster cluster) {
     return NomadConfig.builder(address)
->>>>>>> issue8-contract
         .token(Secret.of(TOKEN))
         .virtualTime(cluster.clock())
         .pollInterval(Duration.ofSeconds(5))
@@ -139,8 +135,8 @@ final class NomadFixture implements AutoCloseable {
       FakeNomadServer.Builder sb = FakeNomadServer.builder(cluster);
       serverSetup.accept(sb);
       FakeNomadServer server = sb.start();
-      RecordingProxy proxy = recorded ? RecordingProxy.start(server.uri()) : null;
-      NomadConfig.Builder config = testConfig(recorded ? proxy.uri() : server.uri(), cluster);
+      RecordingProxy proxy = recorded ? RecordingProxy.start(server.baseUrl()) : null;
+      NomadConfig.Builder config = testConfig(recorded ? proxy.uri() : server.baseUrl(), cluster);
       configSetup.accept(config);
       return new NomadFixture(cluster, server, proxy, NomadClusterPort.create(config.build()));
     }
