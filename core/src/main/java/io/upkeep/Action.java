@@ -42,7 +42,9 @@ public sealed interface Action {
 
   /** Set the node's task cap; done when observed. */
   record SetTaskCap(TaskCap cap) implements Action {
-    /** @throws NullPointerException if {@code cap} is null */
+    /**
+     * @throws NullPointerException if {@code cap} is null
+     */
     public SetTaskCap {
       Objects.requireNonNull(cap, "cap");
     }
@@ -127,7 +129,9 @@ public sealed interface Action {
 
   /** Upgrade the host in place. */
   record Upgrade(UpgradeTarget target) implements Action {
-    /** @throws NullPointerException if {@code target} is null */
+    /**
+     * @throws NullPointerException if {@code target} is null
+     */
     public Upgrade {
       Objects.requireNonNull(target, "target");
     }
@@ -143,7 +147,9 @@ public sealed interface Action {
    * and the node is a member.
    */
   record Provision(NodeId replacing, Platform platform, TaskCap initialCap) implements Action {
-    /** @throws NullPointerException if a component is null */
+    /**
+     * @throws NullPointerException if a component is null
+     */
     public Provision {
       Objects.requireNonNull(replacing, "replacing");
       Objects.requireNonNull(platform, "platform");
@@ -152,13 +158,20 @@ public sealed interface Action {
 
     @Override
     public String describe() {
-      return "provision new node on " + platform + " (task cap " + initialCap + ") to replace " + replacing;
+      return "provision new node on "
+          + platform
+          + " (task cap "
+          + initialCap
+          + ") to replace "
+          + replacing;
     }
   }
 
   /** Copy the product's state folders from {@code from} to this step's node. */
   record CopyFolders(NodeId from) implements Action {
-    /** @throws NullPointerException if {@code from} is null */
+    /**
+     * @throws NullPointerException if {@code from} is null
+     */
     public CopyFolders {
       Objects.requireNonNull(from, "from");
     }
@@ -174,7 +187,9 @@ public sealed interface Action {
    * time, within its health deadline.
    */
   record AwaitHealthy(Platform expected) implements Action {
-    /** @throws NullPointerException if {@code expected} is null */
+    /**
+     * @throws NullPointerException if {@code expected} is null
+     */
     public AwaitHealthy {
       Objects.requireNonNull(expected, "expected");
     }
@@ -185,9 +200,14 @@ public sealed interface Action {
     }
   }
 
-  /** Run the named health probes directly against the node; all must pass within the health deadline. */
+  /**
+   * Run the named health probes directly against the node; all must pass within the health
+   * deadline.
+   */
   record Verify(List<String> probes) implements Action {
-    /** @throws NullPointerException if {@code probes} is null */
+    /**
+     * @throws NullPointerException if {@code probes} is null
+     */
     public Verify {
       probes = List.copyOf(probes);
     }
@@ -205,13 +225,17 @@ public sealed interface Action {
    * the policy has no ramp) is skipped instead.
    *
    * @param weight percent of an equal share, 0 to 100
-   * @param optional whether the step is skipped, rather than asked of an operator, without a load balancer
+   * @param optional whether the step is skipped, rather than asked of an operator, without a load
+   *     balancer
    */
   record SetTrafficWeight(int weight, boolean optional) implements Action {
-    /** @throws IllegalArgumentException if not 0 to 100 */
+    /**
+     * @throws IllegalArgumentException if not 0 to 100
+     */
     public SetTrafficWeight {
       if (weight < 0 || weight > 100) {
-        throw new IllegalArgumentException("a traffic weight is 0 to 100 percent of an equal share, got " + weight);
+        throw new IllegalArgumentException(
+            "a traffic weight is 0 to 100 percent of an equal share, got " + weight);
       }
     }
 
@@ -222,14 +246,18 @@ public sealed interface Action {
 
     @Override
     public String describe() {
-      return (weight == 0 ? "take out of the load balancer" : "set traffic weight to " + weight + "% of an equal share")
+      return (weight == 0
+              ? "take out of the load balancer"
+              : "set traffic weight to " + weight + "% of an equal share")
           + (optional ? " (if a load balancer is connected)" : "");
     }
   }
 
   /** Wait {@code duration}; fails if the node stops being healthy meanwhile. */
   record Soak(Duration duration) implements Action {
-    /** @throws NullPointerException if {@code duration} is null */
+    /**
+     * @throws NullPointerException if {@code duration} is null
+     */
     public Soak {
       Objects.requireNonNull(duration, "duration");
     }
@@ -242,7 +270,9 @@ public sealed interface Action {
 
   /** Wait for an operator to approve the gate named {@code gate}. */
   record Approval(String gate, String instructions) implements Action {
-    /** @throws NullPointerException if a component is null */
+    /**
+     * @throws NullPointerException if a component is null
+     */
     public Approval {
       Objects.requireNonNull(gate, "gate");
       Objects.requireNonNull(instructions, "instructions");
@@ -272,7 +302,9 @@ public sealed interface Action {
 
   /** Run the {@link io.upkeep.spi.NodeHook} registered as {@code hook}, placed at {@code point}. */
   record RunHook(String hook, HookPoint point) implements Action {
-    /** @throws NullPointerException if a component is null */
+    /**
+     * @throws NullPointerException if a component is null
+     */
     public RunHook {
       Objects.requireNonNull(hook, "hook");
       Objects.requireNonNull(point, "point");
@@ -280,7 +312,11 @@ public sealed interface Action {
 
     @Override
     public String describe() {
-      return "run hook '" + hook + "' (" + point.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")";
+      return "run hook '"
+          + hook
+          + "' ("
+          + point.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+          + ")";
     }
   }
 }

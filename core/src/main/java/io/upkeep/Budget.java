@@ -18,11 +18,14 @@ public record Budget(int amount, boolean percent) {
   public Budget {
     if (amount < 1) {
       throw new IllegalArgumentException(
-          "a budget must allow at least one node out of service, got " + amount
-              + (percent ? "%" : "") + "; to upgrade nothing, do not start a run");
+          "a budget must allow at least one node out of service, got "
+              + amount
+              + (percent ? "%" : "")
+              + "; to upgrade nothing, do not start a run");
     }
     if (percent && amount > 100) {
-      throw new IllegalArgumentException("a percentage budget must be at most 100%, got " + amount + "%");
+      throw new IllegalArgumentException(
+          "a percentage budget must be at most 100%, got " + amount + "%");
     }
   }
 
@@ -45,7 +48,8 @@ public record Budget(int amount, boolean percent) {
           ? ofPercent(Integer.parseInt(t.substring(0, t.length() - 1).trim()))
           : ofNodes(Integer.parseInt(t));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a budget: write a count such as 2 or a percentage such as 10%");
+      throw new IllegalArgumentException(
+          "'" + text + "' is not a budget: write a count such as 2 or a percentage such as 10%");
     }
   }
 

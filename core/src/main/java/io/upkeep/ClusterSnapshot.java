@@ -96,7 +96,9 @@ public final class ClusterSnapshot {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ClusterSnapshot s && s.observedAt.equals(observedAt) && s.nodes.equals(nodes)
+    return o instanceof ClusterSnapshot s
+        && s.observedAt.equals(observedAt)
+        && s.nodes.equals(nodes)
         && s.maintenanceMode == maintenanceMode;
   }
 
@@ -107,6 +109,12 @@ public final class ClusterSnapshot {
 
   @Override
   public String toString() {
-    return "ClusterSnapshot[observedAt=" + observedAt + ", nodes=" + nodes + ", maintenanceMode=" + maintenanceMode + "]";
+    return "ClusterSnapshot[observedAt="
+        + observedAt
+        + ", nodes="
+        + nodes
+        + ", maintenanceMode="
+        + maintenanceMode
+        + "]";
   }
 }

@@ -10,13 +10,14 @@ import java.util.Set;
  * knowledge. Adapters produce them from what they know of their system; the planner and the
  * executor enforce them. Immutable and thread-safe.
  *
- * @param budgets per role, the most nodes the system itself tolerates out of service at once;
- *     roles not listed are limited by the policy alone
+ * @param budgets per role, the most nodes the system itself tolerates out of service at once; roles
+ *     not listed are limited by the policy alone
  * @param quorumRoles roles whose voters form a quorum: healthy voters must never drop below a
  *     majority
  * @param roleOrder roles in the order they must be upgraded (servers before clients); roles not
  *     listed come after, in the order they appear
- * @param leaderLast whether the leader of a quorum role is upgraded after every other node of its role
+ * @param leaderLast whether the leader of a quorum role is upgraded after every other node of its
+ *     role
  * @param skew the supported product version moves
  * @param minimumCapacity the least sum of task caps that in-service nodes must keep; 0 for none
  */
@@ -42,7 +43,8 @@ public record Constraints(
     roleOrder = List.copyOf(roleOrder);
     Objects.requireNonNull(skew, "skew");
     if (minimumCapacity < 0) {
-      throw new IllegalArgumentException("minimumCapacity must be 0 or more, got " + minimumCapacity);
+      throw new IllegalArgumentException(
+          "minimumCapacity must be 0 or more, got " + minimumCapacity);
     }
   }
 

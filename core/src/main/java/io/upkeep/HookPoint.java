@@ -2,11 +2,13 @@ package io.upkeep;
 
 /**
  * Where in each unit a {@link io.upkeep.spi.NodeHook} runs, as a plan step of its own. The planner
- * places one step per point and per node the point applies to; the unit's own steps go on only
- * once the hook's step is done.
+ * places one step per point and per node the point applies to; the unit's own steps go on only once
+ * the hook's step is done.
  */
 public enum HookPoint {
-  /** The unit's first step, before anything is touched (open a change ticket, silence monitoring). */
+  /**
+   * The unit's first step, before anything is touched (open a change ticket, silence monitoring).
+   */
   BEFORE_UNIT,
   /** Just before each stop of a node's service (Nomad: move raft leadership away). */
   BEFORE_STOP,

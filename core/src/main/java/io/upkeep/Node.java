@@ -3,8 +3,8 @@ package io.upkeep;
 import java.util.Objects;
 
 /**
- * One member of the cluster as observed at one instant. Immutable and thread-safe; use the
- * {@code with...} methods for a changed copy.
+ * One member of the cluster as observed at one instant. Immutable and thread-safe; use the {@code
+ * with...} methods for a changed copy.
  *
  * @param id the node's identity
  * @param role the group it belongs to for budgets, quorum and ordering
@@ -51,8 +51,16 @@ public record Node(
   /** A healthy, active worker node (no quorum role) with the given cap and platform. */
   public static Node worker(String id, String role, Platform platform, int taskCap) {
     return new Node(
-        NodeId.of(id), Role.of(role), platform, TaskCap.of(taskCap), DrainState.ACTIVE,
-        Health.HEALTHY, false, false, 0, true);
+        NodeId.of(id),
+        Role.of(role),
+        platform,
+        TaskCap.of(taskCap),
+        DrainState.ACTIVE,
+        Health.HEALTHY,
+        false,
+        false,
+        0,
+        true);
   }
 
   /** Whether the node serves now: healthy and taking new work. */
@@ -62,22 +70,26 @@ public record Node(
 
   /** A copy with {@code cap}. */
   public Node withTaskCap(TaskCap cap) {
-    return new Node(id, role, platform, cap, drainState, health, leader, voter, runningWork, runsWork);
+    return new Node(
+        id, role, platform, cap, drainState, health, leader, voter, runningWork, runsWork);
   }
 
   /** A copy with {@code state}. */
   public Node withDrainState(DrainState state) {
-    return new Node(id, role, platform, taskCap, state, health, leader, voter, runningWork, runsWork);
+    return new Node(
+        id, role, platform, taskCap, state, health, leader, voter, runningWork, runsWork);
   }
 
   /** A copy with {@code newHealth}. */
   public Node withHealth(Health newHealth) {
-    return new Node(id, role, platform, taskCap, drainState, newHealth, leader, voter, runningWork, runsWork);
+    return new Node(
+        id, role, platform, taskCap, drainState, newHealth, leader, voter, runningWork, runsWork);
   }
 
   /** A copy on {@code newPlatform}. */
   public Node withPlatform(Platform newPlatform) {
-    return new Node(id, role, newPlatform, taskCap, drainState, health, leader, voter, runningWork, runsWork);
+    return new Node(
+        id, role, newPlatform, taskCap, drainState, health, leader, voter, runningWork, runsWork);
   }
 
   /** A copy running {@code work} tasks. */
@@ -87,11 +99,13 @@ public record Node(
 
   /** A copy with the given quorum role. */
   public Node withQuorumRole(boolean isVoter, boolean isLeader) {
-    return new Node(id, role, platform, taskCap, drainState, health, isLeader, isVoter, runningWork, runsWork);
+    return new Node(
+        id, role, platform, taskCap, drainState, health, isLeader, isVoter, runningWork, runsWork);
   }
 
   /** A copy that does or does not run work. */
   public Node withRunsWork(boolean runs) {
-    return new Node(id, role, platform, taskCap, drainState, health, leader, voter, runningWork, runs);
+    return new Node(
+        id, role, platform, taskCap, drainState, health, leader, voter, runningWork, runs);
   }
 }

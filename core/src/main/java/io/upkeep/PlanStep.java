@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param reason why the step is there, for people
  */
 public record PlanStep(String id, NodeId node, Action action, String reason) {
-  /** @throws NullPointerException if a component is null */
+  /**
+   * @throws NullPointerException if a component is null
+   */
   public PlanStep {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(node, "node");

@@ -17,7 +17,12 @@ import java.util.Objects;
  * @param steps the steps, in order
  */
 public record PlanUnit(
-    NodeId node, Role role, boolean canary, Duration expected, List<NodeId> after, List<PlanStep> steps) {
+    NodeId node,
+    Role role,
+    boolean canary,
+    Duration expected,
+    List<NodeId> after,
+    List<PlanStep> steps) {
 
   /**
    * @throws NullPointerException if a component is null

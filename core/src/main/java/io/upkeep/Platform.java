@@ -6,13 +6,16 @@ import java.util.Objects;
  * What a node runs on: its operating system, its runtime and the product itself. Immutable and
  * thread-safe.
  *
- * @param os operating system and its version as the operator writes it, e.g. {@code Windows Server 2022}
+ * @param os operating system and its version as the operator writes it, e.g. {@code Windows Server
+ *     2022}
  * @param runtime runtime the product needs, e.g. {@code .NET 8.0}; may be empty when not applicable
  * @param product the product's own version (Octopus Server, Nomad)
  */
 public record Platform(String os, String runtime, Version product) {
 
-  /** @throws NullPointerException if any component is null */
+  /**
+   * @throws NullPointerException if any component is null
+   */
   public Platform {
     Objects.requireNonNull(os, "os");
     Objects.requireNonNull(runtime, "runtime");

@@ -27,35 +27,57 @@ import java.util.TreeSet;
  * build it with {@link #builder()}, derive a variant with {@link #toBuilder()}, read it with the
  * accessors. Equal when every setting is; {@link #toString()} names every setting.
  */
-// A plan's JSON holds the fields, under the names and in the order the record had (PolicyCompatibilityTest).
+// A plan's JSON holds the fields, under the names and in the order the record had
+// (PolicyCompatibilityTest).
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY)
 @JsonDeserialize(builder = Policy.Builder.class)
 public final class Policy {
 
   /** Default budget: one node of a role at a time. */
   public static final Budget DEFAULT_BUDGET = Budget.ofNodes(1);
+
   /** Default number of canaries. */
   public static final int DEFAULT_CANARIES = 1;
+
   /** Default soak after the canaries. */
   public static final Duration DEFAULT_CANARY_SOAK = Duration.ofMinutes(10);
-  /** Default settle time: healthy for this long before a node counts as done (as Nomad's min_healthy_time). */
+
+  /**
+   * Default settle time: healthy for this long before a node counts as done (as Nomad's
+   * min_healthy_time).
+   */
   public static final Duration DEFAULT_SETTLE = Duration.ofSeconds(10);
+
   /** Default time a node may take to become healthy (as Nomad's healthy_deadline). */
   public static final Duration DEFAULT_HEALTH_DEADLINE = Duration.ofMinutes(5);
+
   /** Default soak per ramp step. */
   public static final Duration DEFAULT_RAMP_SOAK = Duration.ofMinutes(5);
+
   /** Default trial task cap for a canary replacement (Octopus's default task cap). */
   public static final int DEFAULT_TRIAL_TASK_CAP = 5;
+
   /** Default task-cap ramp for a new node before it matches the node it replaces. */
   public static final List<Integer> DEFAULT_TASK_RAMP = List.of(1);
+
   /** Default longest wait between two observations. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
+
   /** Default time the run may be blocked before it pauses for an operator. */
   public static final Duration DEFAULT_BLOCKED_TIMEOUT = Duration.ofHours(1);
-  /** Default time one host operation may take: long enough for an in-place OS upgrade, short enough to notice a hang. */
+
+  /**
+   * Default time one host operation may take: long enough for an in-place OS upgrade, short enough
+   * to notice a hang.
+   */
   public static final Duration DEFAULT_OPERATION_DEADLINE = Duration.ofHours(4);
-  /** Default handling of nodes already out of service: upgrade them while they are out, and leave them out. */
-  public static final OutOfServiceAction DEFAULT_OUT_OF_SERVICE = OutOfServiceAction.UPGRADE_AND_LEAVE_OUT;
+
+  /**
+   * Default handling of nodes already out of service: upgrade them while they are out, and leave
+   * them out.
+   */
+  public static final OutOfServiceAction DEFAULT_OUT_OF_SERVICE =
+      OutOfServiceAction.UPGRADE_AND_LEAVE_OUT;
 
   /**
    * Where a {@link io.upkeep.spi.NodeHook} runs: its name (as registered with the executor), the
@@ -74,7 +96,8 @@ public final class Policy {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(point, "point");
       if (name.isBlank()) {
-        throw new IllegalArgumentException("a hook needs a name: the one its NodeHook.name() returns");
+        throw new IllegalArgumentException(
+            "a hook needs a name: the one its NodeHook.name() returns");
       }
       roles = Collections.unmodifiableSortedSet(new TreeSet<>(roles));
     }
@@ -87,14 +110,14 @@ public final class Policy {
 
   /**
    * What the planner does with a node that is out of service when the plan is made: drained or made
-   * ineligible by the operator, or unhealthy. Either way Upkeep leaves the node's drain state as the
-   * operator had it: it never undoes what it did not do.
+   * ineligible by the operator, or unhealthy. Either way Upkeep leaves the node's drain state as
+   * the operator had it: it never undoes what it did not do.
    */
   public enum OutOfServiceAction {
     /**
-     * Upgrade it first, while it is out anyway: it already counts against its role's budget, so this
-     * costs no extra disruption. It does not wait for the canaries, since it serves nothing. It
-     * ends upgraded and still out of service (drained stays drained).
+     * Upgrade it first, while it is out anyway: it already counts against its role's budget, so
+     * this costs no extra disruption. It does not wait for the canaries, since it serves nothing.
+     * It ends upgraded and still out of service (drained stays drained).
      */
     UPGRADE_AND_LEAVE_OUT,
     /**
@@ -115,7 +138,9 @@ public final class Policy {
 
   /** What the executor does when more nodes failed than the threshold allows. */
   public enum FailureAction {
-    /** Restore every touched node to its original cap, drain state and traffic weight, then stop. */
+    /**
+     * Restore every touched node to its original cap, drain state and traffic weight, then stop.
+     */
     ROLLBACK,
     /** Stop starting nodes, finish the ones in flight, and pause for an operator. */
     PAUSE
@@ -356,42 +381,91 @@ public final class Policy {
   /** A hash of every setting. */
   @Override
   public int hashCode() {
-    return Objects.hash(budget, canaries, canarySoak, approveCanaries, drainDeadline, onDrainTimeout, settle,
-        healthDeadline, trafficRamp, rampSoak, trialTaskCap, exclusiveTrial, taskRamp, snapshots, failureThreshold,
-        onFailure, allowDowntime, forceVersionSkew, probes, only, durationHints, pollInterval, blockedTimeout,
-        operationDeadline, outOfService, hooks);
+    return Objects.hash(
+        budget,
+        canaries,
+        canarySoak,
+        approveCanaries,
+        drainDeadline,
+        onDrainTimeout,
+        settle,
+        healthDeadline,
+        trafficRamp,
+        rampSoak,
+        trialTaskCap,
+        exclusiveTrial,
+        taskRamp,
+        snapshots,
+        failureThreshold,
+        onFailure,
+        allowDowntime,
+        forceVersionSkew,
+        probes,
+        only,
+        durationHints,
+        pollInterval,
+        blockedTimeout,
+        operationDeadline,
+        outOfService,
+        hooks);
   }
 
   /** Every setting, by name. */
   @Override
   public String toString() {
     return "Policy["
-        + "budget=" + budget
-        + ", canaries=" + canaries
-        + ", canarySoak=" + canarySoak
-        + ", approveCanaries=" + approveCanaries
-        + ", drainDeadline=" + drainDeadline
-        + ", onDrainTimeout=" + onDrainTimeout
-        + ", settle=" + settle
-        + ", healthDeadline=" + healthDeadline
-        + ", trafficRamp=" + trafficRamp
-        + ", rampSoak=" + rampSoak
-        + ", trialTaskCap=" + trialTaskCap
-        + ", exclusiveTrial=" + exclusiveTrial
-        + ", taskRamp=" + taskRamp
-        + ", snapshots=" + snapshots
-        + ", failureThreshold=" + failureThreshold
-        + ", onFailure=" + onFailure
-        + ", allowDowntime=" + allowDowntime
-        + ", forceVersionSkew=" + forceVersionSkew
-        + ", probes=" + probes
-        + ", only=" + only
-        + ", durationHints=" + durationHints
-        + ", pollInterval=" + pollInterval
-        + ", blockedTimeout=" + blockedTimeout
-        + ", operationDeadline=" + operationDeadline
-        + ", outOfService=" + outOfService
-        + ", hooks=" + hooks
+        + "budget="
+        + budget
+        + ", canaries="
+        + canaries
+        + ", canarySoak="
+        + canarySoak
+        + ", approveCanaries="
+        + approveCanaries
+        + ", drainDeadline="
+        + drainDeadline
+        + ", onDrainTimeout="
+        + onDrainTimeout
+        + ", settle="
+        + settle
+        + ", healthDeadline="
+        + healthDeadline
+        + ", trafficRamp="
+        + trafficRamp
+        + ", rampSoak="
+        + rampSoak
+        + ", trialTaskCap="
+        + trialTaskCap
+        + ", exclusiveTrial="
+        + exclusiveTrial
+        + ", taskRamp="
+        + taskRamp
+        + ", snapshots="
+        + snapshots
+        + ", failureThreshold="
+        + failureThreshold
+        + ", onFailure="
+        + onFailure
+        + ", allowDowntime="
+        + allowDowntime
+        + ", forceVersionSkew="
+        + forceVersionSkew
+        + ", probes="
+        + probes
+        + ", only="
+        + only
+        + ", durationHints="
+        + durationHints
+        + ", pollInterval="
+        + pollInterval
+        + ", blockedTimeout="
+        + blockedTimeout
+        + ", operationDeadline="
+        + operationDeadline
+        + ", outOfService="
+        + outOfService
+        + ", hooks="
+        + hooks
         + "]";
   }
 
@@ -433,8 +507,8 @@ public final class Policy {
 
   /**
    * Builds a {@link Policy}; each setter validates eagerly. Not thread-safe. New settings arrive as
-   * new setters with a default, so code that builds a policy keeps compiling and linking. Plans' JSON
-   * is read through it too, so a setting missing from an older plan gets its default.
+   * new setters with a default, so code that builds a policy keeps compiling and linking. Plans'
+   * JSON is read through it too, so a setting missing from an older plan gets its default.
    */
   @JsonPOJOBuilder(withPrefix = "")
   public static final class Builder {
@@ -502,14 +576,20 @@ public final class Policy {
       return this;
     }
 
-    /** How many nodes go first, alone; default {@link #DEFAULT_CANARIES}. @throws IllegalArgumentException if negative */
+    /**
+     * How many nodes go first, alone; default {@link #DEFAULT_CANARIES}. @throws
+     * IllegalArgumentException if negative
+     */
     public Builder canaries(int value) {
       requireNotNegative(value, "canaries");
       canaries = value;
       return this;
     }
 
-    /** How long canaries must stay healthy before the rest start; default {@link #DEFAULT_CANARY_SOAK}. */
+    /**
+     * How long canaries must stay healthy before the rest start; default {@link
+     * #DEFAULT_CANARY_SOAK}.
+     */
     public Builder canarySoak(Duration value) {
       requireNotNegative(value, "canarySoak");
       canarySoak = value;
@@ -540,14 +620,18 @@ public final class Policy {
       return this;
     }
 
-    /** How long a node must stay healthy before it counts as done; default {@link #DEFAULT_SETTLE}. */
+    /**
+     * How long a node must stay healthy before it counts as done; default {@link #DEFAULT_SETTLE}.
+     */
     public Builder settle(Duration value) {
       requireNotNegative(value, "settle");
       settle = value;
       return this;
     }
 
-    /** How long a started node may take to become healthy; default {@link #DEFAULT_HEALTH_DEADLINE}. */
+    /**
+     * How long a started node may take to become healthy; default {@link #DEFAULT_HEALTH_DEADLINE}.
+     */
     public Builder healthDeadline(Duration value) {
       requirePositive(value, "healthDeadline");
       healthDeadline = value;
@@ -555,18 +639,24 @@ public final class Policy {
     }
 
     /**
-     * Load-balancer weights, in percent of an equal share, a new node steps through, such as
-     * {@code 10, 100}; default none (no load balancer is assumed).
+     * Load-balancer weights, in percent of an equal share, a new node steps through, such as {@code
+     * 10, 100}; default none (no load balancer is assumed).
      */
     public Builder trafficRamp(Integer... weights) {
       int last = 0;
       for (int w : weights) {
         if (w < 1 || w > 100) {
-          throw new IllegalArgumentException("trafficRamp weights are percents of an equal share, 1 to 100; got " + w);
+          throw new IllegalArgumentException(
+              "trafficRamp weights are percents of an equal share, 1 to 100; got " + w);
         }
         if (w <= last) {
-          throw new IllegalArgumentException("trafficRamp weights must rise, such as 10, 50, 100; got "
-              + List.of(weights) + ": " + w + " does not rise above " + last);
+          throw new IllegalArgumentException(
+              "trafficRamp weights must rise, such as 10, 50, 100; got "
+                  + List.of(weights)
+                  + ": "
+                  + w
+                  + " does not rise above "
+                  + last);
         }
         last = w;
       }
@@ -581,7 +671,10 @@ public final class Policy {
       return this;
     }
 
-    /** The task cap of a canary replacement's trial, 0 for none; default {@link #DEFAULT_TRIAL_TASK_CAP}. */
+    /**
+     * The task cap of a canary replacement's trial, 0 for none; default {@link
+     * #DEFAULT_TRIAL_TASK_CAP}.
+     */
     public Builder trialTaskCap(int value) {
       requireNotNegative(value, "trialTaskCap");
       trialTaskCap = value;
@@ -594,7 +687,10 @@ public final class Policy {
       return this;
     }
 
-    /** Task caps a new node steps through before matching the old one; default {@link #DEFAULT_TASK_RAMP}. */
+    /**
+     * Task caps a new node steps through before matching the old one; default {@link
+     * #DEFAULT_TASK_RAMP}.
+     */
     public Builder taskRamp(Integer... caps) {
       for (int c : caps) {
         requireNotNegative(c, "taskRamp entry");
@@ -609,7 +705,10 @@ public final class Policy {
       return this;
     }
 
-    /** How many nodes may fail before the run stops; default 0. @throws IllegalArgumentException if negative */
+    /**
+     * How many nodes may fail before the run stops; default 0. @throws IllegalArgumentException if
+     * negative
+     */
     public Builder failureThreshold(int value) {
       requireNotNegative(value, "failureThreshold");
       failureThreshold = value;
@@ -622,13 +721,17 @@ public final class Policy {
       return this;
     }
 
-    /** Whether plans with planned downtime (single node, clone-and-migrate) may run; default false. */
+    /**
+     * Whether plans with planned downtime (single node, clone-and-migrate) may run; default false.
+     */
     public Builder allowDowntime(boolean value) {
       allowDowntime = value;
       return this;
     }
 
-    /** Whether to allow product version moves outside the system's supported skew; default false. */
+    /**
+     * Whether to allow product version moves outside the system's supported skew; default false.
+     */
     public Builder forceVersionSkew(boolean value) {
       forceVersionSkew = value;
       return this;
@@ -662,7 +765,8 @@ public final class Policy {
       Set<String> seen = new java.util.HashSet<>();
       for (String v : values) {
         if (!seen.add(v)) {
-          throw new IllegalArgumentException(setting + "(...) names '" + v + "' twice: name each once");
+          throw new IllegalArgumentException(
+              setting + "(...) names '" + v + "' twice: name each once");
         }
       }
     }
@@ -674,14 +778,19 @@ public final class Policy {
       return this;
     }
 
-    /** The longest the executor waits between observations; default {@link #DEFAULT_POLL_INTERVAL}. */
+    /**
+     * The longest the executor waits between observations; default {@link #DEFAULT_POLL_INTERVAL}.
+     */
     public Builder pollInterval(Duration value) {
       requirePositive(value, "pollInterval");
       pollInterval = value;
       return this;
     }
 
-    /** How long nothing may be able to start before the run pauses; default {@link #DEFAULT_BLOCKED_TIMEOUT}. */
+    /**
+     * How long nothing may be able to start before the run pauses; default {@link
+     * #DEFAULT_BLOCKED_TIMEOUT}.
+     */
     public Builder blockedTimeout(Duration value) {
       requirePositive(value, "blockedTimeout");
       blockedTimeout = value;
@@ -690,7 +799,8 @@ public final class Policy {
 
     /**
      * How long one host operation may run before its step fails, naming the operation; default
-     * {@link #DEFAULT_OPERATION_DEADLINE}. An abort waits at most this long for an operation in flight.
+     * {@link #DEFAULT_OPERATION_DEADLINE}. An abort waits at most this long for an operation in
+     * flight.
      *
      * @throws IllegalArgumentException if not longer than zero
      */
@@ -704,7 +814,8 @@ public final class Policy {
      * Runs the node hook named {@code name} (registered with the executor) at {@code point} of each
      * unit, for nodes of {@code roles} (none given: every role); it shows in the plan as a step.
      *
-     * @throws IllegalArgumentException if the name is blank, or this hook is already placed at that point
+     * @throws IllegalArgumentException if the name is blank, or this hook is already placed at that
+     *     point
      */
     public Builder hook(String name, HookPoint point, String... roles) {
       Set<Role> r = new TreeSet<>();
@@ -713,7 +824,8 @@ public final class Policy {
       }
       Hook h = new Hook(name, point, r);
       if (hooks.stream().anyMatch(o -> o.name().equals(name) && o.point() == point)) {
-        throw new IllegalArgumentException("hook '" + name + "' is already placed " + point + ": place it once");
+        throw new IllegalArgumentException(
+            "hook '" + name + "' is already placed " + point + ": place it once");
       }
       hooks.add(h);
       return this;
@@ -727,11 +839,16 @@ public final class Policy {
 
     @JsonProperty("hooks")
     private Builder hooks(List<Hook> placed) {
-      placed.forEach(h -> hook(h.name(), h.point(), h.roles().stream().map(Role::name).toArray(String[]::new)));
+      placed.forEach(
+          h ->
+              hook(h.name(), h.point(), h.roles().stream().map(Role::name).toArray(String[]::new)));
       return this;
     }
 
-    /** What to do with nodes out of service when the plan is made; default {@link #DEFAULT_OUT_OF_SERVICE}. */
+    /**
+     * What to do with nodes out of service when the plan is made; default {@link
+     * #DEFAULT_OUT_OF_SERVICE}.
+     */
     public Builder outOfService(OutOfServiceAction value) {
       outOfService = Objects.requireNonNull(value, "outOfService");
       return this;
@@ -750,8 +867,9 @@ public final class Policy {
                 + "there is no default because a drain that can wait forever stalls the whole upgrade");
       }
       if (approveCanaries && canaries == 0) {
-        throw new IllegalStateException("approveCanaries(true) asks for an approval after the canaries, but "
-            + "canaries is 0: set canaries(1) or more, or approveCanaries(false)");
+        throw new IllegalStateException(
+            "approveCanaries(true) asks for an approval after the canaries, but "
+                + "canaries is 0: set canaries(1) or more, or approveCanaries(false)");
       }
       return new Policy(this);
     }

@@ -17,14 +17,14 @@ import java.util.Objects;
  * @param upgraded units that finished every step
  * @param failed units that failed or were stopped, with the reason, whether restored or not
  * @param restored units that failed or were stopped and are back exactly as they were
- * @param needsOperator units an operator must finish: a restore step failed (the reason names
- *     what could not be put back), or the unit was past its point of no return (roll forward)
+ * @param needsOperator units an operator must finish: a restore step failed (the reason names what
+ *     could not be put back), or the unit was past its point of no return (roll forward)
  * @param notStarted units that never started
  * @param awaitingApproval gates waiting for {@link UpgradeRun#approve(String)}
- * @param blocked why nothing more can start or go on right now (budget, quorum, leader, a node
- *     out of service outside the run), empty when nothing is blocked
- * @param notes what an operator should know that is not a failure: nodes left alone as the
- *     operator had them, traffic weights to set by hand
+ * @param blocked why nothing more can start or go on right now (budget, quorum, leader, a node out
+ *     of service outside the run), empty when nothing is blocked
+ * @param notes what an operator should know that is not a failure: nodes left alone as the operator
+ *     had them, traffic weights to set by hand
  */
 public record RunReport(
     RunStatus status,
@@ -40,7 +40,9 @@ public record RunReport(
     List<String> blocked,
     List<String> notes) {
 
-  /** @throws NullPointerException if a component is null */
+  /**
+   * @throws NullPointerException if a component is null
+   */
   public RunReport {
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(reason, "reason");
@@ -67,17 +69,27 @@ public record RunReport(
   /** A short summary for people. */
   public String summary() {
     StringBuilder sb = new StringBuilder();
-    sb.append(status).append(reason.isEmpty() ? "" : " (" + reason + ")")
-        .append(" after ").append(Durations.format(duration()))
-        .append(": ").append(upgraded.size()).append(" upgraded");
+    sb.append(status)
+        .append(reason.isEmpty() ? "" : " (" + reason + ")")
+        .append(" after ")
+        .append(Durations.format(duration()))
+        .append(": ")
+        .append(upgraded.size())
+        .append(" upgraded");
     if (!failed.isEmpty()) {
-      sb.append(", ").append(failed.size()).append(" failed ").append(new java.util.TreeSet<>(failed.keySet()));
+      sb.append(", ")
+          .append(failed.size())
+          .append(" failed ")
+          .append(new java.util.TreeSet<>(failed.keySet()));
     }
     if (!restored.isEmpty()) {
       sb.append(", ").append(restored.size()).append(" restored");
     }
     if (!needsOperator.isEmpty()) {
-      sb.append(", ").append(needsOperator.size()).append(" need an operator ").append(needsOperator);
+      sb.append(", ")
+          .append(needsOperator.size())
+          .append(" need an operator ")
+          .append(needsOperator);
       needsOperator.forEach(id -> sb.append("\n  ").append(id).append(": ").append(failed.get(id)));
     }
     if (!notStarted.isEmpty()) {

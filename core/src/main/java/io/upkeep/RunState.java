@@ -9,12 +9,12 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Everything a run knows about its progress, as a plain value: write it down after any turn
- * ({@link #toJson()}), read it back after a crash ({@link #fromJson(String)}) and hand it to
- * {@link UpgradeExecutor#resume(UpgradePlan, RunState)}. Together with idempotent steps and host
- * operations keyed by {@code runId/stepId}, that resumes without repeating any step wrongly.
- * Holds ids, times and operation handles only: never credentials. Immutable. A record Upkeep
- * makes, which may gain components: read it through its accessors, never positionally.
+ * Everything a run knows about its progress, as a plain value: write it down after any turn ({@link
+ * #toJson()}), read it back after a crash ({@link #fromJson(String)}) and hand it to {@link
+ * UpgradeExecutor#resume(UpgradePlan, RunState)}. Together with idempotent steps and host
+ * operations keyed by {@code runId/stepId}, that resumes without repeating any step wrongly. Holds
+ * ids, times and operation handles only: never credentials. Immutable. A record Upkeep makes, which
+ * may gain components: read it through its accessors, never positionally.
  *
  * @param runId the run's id, the prefix of every host operation's request id
  * @param planId the plan it executes
@@ -41,7 +41,9 @@ public record RunState(
     Set<String> approvals,
     int failuresSinceResume) {
 
-  /** @throws NullPointerException if a component is null */
+  /**
+   * @throws NullPointerException if a component is null
+   */
   public RunState {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(planId, "planId");
@@ -84,9 +86,9 @@ public record RunState(
     /** Failed, and some of its restore steps failed too: it needs an operator (see its failure). */
     RESTORE_FAILED,
     /**
-     * Failed or stopped past its point of no return (its original node removed or destroyed): it
-     * is <em>not</em> restored, and its replacement stays in service. An operator finishes it by
-     * hand (roll forward): its failure names what is left to do.
+     * Failed or stopped past its point of no return (its original node removed or destroyed): it is
+     * <em>not</em> restored, and its replacement stays in service. An operator finishes it by hand
+     * (roll forward): its failure names what is left to do.
      */
     NEEDS_ROLL_FORWARD,
     /** Never started: a unit it depends on failed, or the run stopped first. */
@@ -97,7 +99,8 @@ public record RunState(
    * One unit's progress.
    *
    * @param status where it stands
-   * @param cursor index of the current step (of the plan's steps, or of {@code restoreSteps} when restoring)
+   * @param cursor index of the current step (of the plan's steps, or of {@code restoreSteps} when
+   *     restoring)
    * @param startedAt when it took its slot, or null
    * @param finishedAt when it finished, or null
    * @param failure why it failed, or empty
@@ -105,9 +108,16 @@ public record RunState(
    * @param unrestored what its restore steps could not put back ({@code null} reads as empty)
    */
   public record UnitState(
-      UnitStatus status, int cursor, Instant startedAt, Instant finishedAt, String failure, List<PlanStep> restoreSteps,
+      UnitStatus status,
+      int cursor,
+      Instant startedAt,
+      Instant finishedAt,
+      String failure,
+      List<PlanStep> restoreSteps,
       List<Unrestored> unrestored) {
-    /** @throws NullPointerException if a required component is null */
+    /**
+     * @throws NullPointerException if a required component is null
+     */
     public UnitState {
       Objects.requireNonNull(status, "status");
       Objects.requireNonNull(failure, "failure");
@@ -116,7 +126,12 @@ public record RunState(
     }
 
     /** A unit with nothing left to restore. */
-    public UnitState(UnitStatus status, int cursor, Instant startedAt, Instant finishedAt, String failure,
+    public UnitState(
+        UnitStatus status,
+        int cursor,
+        Instant startedAt,
+        Instant finishedAt,
+        String failure,
         List<PlanStep> restoreSteps) {
       this(status, cursor, startedAt, finishedAt, failure, restoreSteps, List.of());
     }
@@ -133,7 +148,9 @@ public record RunState(
 
     /** Whether it is over, one way or another. */
     public boolean finished() {
-      return status != UnitStatus.PENDING && status != UnitStatus.RUNNING && status != UnitStatus.RESTORING;
+      return status != UnitStatus.PENDING
+          && status != UnitStatus.RUNNING
+          && status != UnitStatus.RESTORING;
     }
   }
 
@@ -145,7 +162,9 @@ public record RunState(
    * @param why why it was not done
    */
   public record Unrestored(NodeId node, String step, String why) {
-    /** @throws NullPointerException if a component is null */
+    /**
+     * @throws NullPointerException if a component is null
+     */
     public Unrestored {
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(step, "step");
@@ -170,9 +189,15 @@ public record RunState(
    *     deadlines count from here), or null
    */
   public record StepState(
-      Instant startedAt, Instant issuedAt, OperationHandle operation, Instant healthySince, boolean requested,
+      Instant startedAt,
+      Instant issuedAt,
+      OperationHandle operation,
+      Instant healthySince,
+      boolean requested,
       Instant actingSince) {
-    /** @throws NullPointerException if {@code startedAt} is null */
+    /**
+     * @throws NullPointerException if {@code startedAt} is null
+     */
     public StepState {
       Objects.requireNonNull(startedAt, "startedAt");
     }
@@ -184,12 +209,19 @@ public record RunState(
 
     /** A copy whose command was sent at {@code at}. */
     public StepState issued(Instant at) {
-      return new StepState(startedAt, at, operation, healthySince, requested, actingSince == null ? at : actingSince);
+      return new StepState(
+          startedAt,
+          at,
+          operation,
+          healthySince,
+          requested,
+          actingSince == null ? at : actingSince);
     }
 
     /** A copy that started host operation {@code handle} at {@code at}. */
     public StepState operating(OperationHandle handle, Instant at) {
-      return new StepState(startedAt, at, handle, healthySince, requested, actingSince == null ? at : actingSince);
+      return new StepState(
+          startedAt, at, handle, healthySince, requested, actingSince == null ? at : actingSince);
     }
 
     /** A copy whose node has been healthy since {@code at} (null: not healthy now). */
@@ -211,7 +243,9 @@ public record RunState(
    * @param platform what it ran on
    */
   public record NodeOrigin(TaskCap taskCap, DrainState drainState, Platform platform) {
-    /** @throws NullPointerException if a component is null */
+    /**
+     * @throws NullPointerException if a component is null
+     */
     public NodeOrigin {
       Objects.requireNonNull(taskCap, "taskCap");
       Objects.requireNonNull(drainState, "drainState");

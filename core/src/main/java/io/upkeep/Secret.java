@@ -8,10 +8,10 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * A credential (API key, ACL token, key-store password) that never shows itself: {@link #toString()}
- * prints only where it comes from, so it cannot leak into logs, events, exceptions, plans or
- * journals. Its value is read when {@link #reveal()} is called, so a rotated file or variable is
- * picked up without a restart. Immutable and thread-safe.
+ * A credential (API key, ACL token, key-store password) that never shows itself: {@link
+ * #toString()} prints only where it comes from, so it cannot leak into logs, events, exceptions,
+ * plans or journals. Its value is read when {@link #reveal()} is called, so a rotated file or
+ * variable is picked up without a restart. Immutable and thread-safe.
  */
 public final class Secret {
 
@@ -39,31 +39,47 @@ public final class Secret {
   /** A secret read from the environment variable {@code name} each time it is revealed. */
   public static Secret fromEnvironment(String name) {
     Objects.requireNonNull(name, "name");
-    return new Secret("environment variable " + name, () -> {
-      String v = System.getenv(name);
-      if (v == null || v.isBlank()) {
-        throw new UpkeepException("the environment variable " + name + " that should hold the secret is not set: "
-            + "export it, or give the secret another way");
-      }
-      return v.strip();
-    });
+    return new Secret(
+        "environment variable " + name,
+        () -> {
+          String v = System.getenv(name);
+          if (v == null || v.isBlank()) {
+            throw new UpkeepException(
+                "the environment variable "
+                    + name
+                    + " that should hold the secret is not set: "
+                    + "export it, or give the secret another way");
+          }
+          return v.strip();
+        });
   }
 
-  /** A secret read from the file {@code path} (surrounding white space removed) each time it is revealed. */
+  /**
+   * A secret read from the file {@code path} (surrounding white space removed) each time it is
+   * revealed.
+   */
   public static Secret fromFile(Path path) {
     Objects.requireNonNull(path, "path");
-    return new Secret("file " + path, () -> {
-      try {
-        String v = Files.readString(path, StandardCharsets.UTF_8).strip();
-        if (v.isEmpty()) {
-          throw new UpkeepException("the secret file " + path + " is empty: write the secret into it");
-        }
-        return v;
-      } catch (IOException e) {
-        throw new UpkeepException("cannot read the secret file " + path + " (" + e.getClass().getSimpleName()
-            + "): check that it exists and is readable", e);
-      }
-    });
+    return new Secret(
+        "file " + path,
+        () -> {
+          try {
+            String v = Files.readString(path, StandardCharsets.UTF_8).strip();
+            if (v.isEmpty()) {
+              throw new UpkeepException(
+                  "the secret file " + path + " is empty: write the secret into it");
+            }
+            return v;
+          } catch (IOException e) {
+            throw new UpkeepException(
+                "cannot read the secret file "
+                    + path
+                    + " ("
+                    + e.getClass().getSimpleName()
+                    + "): check that it exists and is readable",
+                e);
+          }
+        });
   }
 
   /**

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.Objects;
 
 /**
- * How nodes are moved to the target: patched where they stand, replaced one by one by new nodes,
- * or cloned onto a new host. A closed set; see the three records.
+ * How nodes are moved to the target: patched where they stand, replaced one by one by new nodes, or
+ * cloned onto a new host. A closed set; see the three records.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -41,26 +41,29 @@ public sealed interface Strategy {
 
   /**
    * Per old node: provision a new node on the target platform -> it joins taking no work (task cap
-   * 0) -> verify it directly -> admit it gradually (traffic ramp and task-cap ramp, each step gated)
-   * -> drain the old node -> wait until idle -> stop it -> remove it from the cluster ->
+   * 0) -> verify it directly -> admit it gradually (traffic ramp and task-cap ramp, each step
+   * gated) -> drain the old node -> wait until idle -> stop it -> remove it from the cluster ->
    * decommission its host. Capacity never drops below the original.
    *
    * @param newNodeSuffix appended to an old node's id to name its replacement
    */
   record RollingReplace(String newNodeSuffix) implements Strategy {
-    /** @throws IllegalArgumentException if the suffix is blank */
+    /**
+     * @throws IllegalArgumentException if the suffix is blank
+     */
     public RollingReplace {
       Objects.requireNonNull(newNodeSuffix, "newNodeSuffix");
       if (newNodeSuffix.isBlank()) {
-        throw new IllegalArgumentException("newNodeSuffix must not be blank: new nodes need their own names");
+        throw new IllegalArgumentException(
+            "newNodeSuffix must not be blank: new nodes need their own names");
       }
     }
   }
 
   /**
    * For a single instance: quiesce the source (maintenance mode, wait idle, stop) -> provision a
-   * clone at the <em>same</em> product version against the same database -> copy the state
-   * folders -> start -> verify -> leave maintenance -> cut over -> keep the source stopped until the
+   * clone at the <em>same</em> product version against the same database -> copy the state folders
+   * -> start -> verify -> leave maintenance -> cut over -> keep the source stopped until the
    * operator confirms -> remove and decommission the source. The source is down from quiesce to
    * cut-over, so the planner refuses it unless the policy allows downtime.
    *
@@ -69,11 +72,14 @@ public sealed interface Strategy {
    *     bound to the old address (Octopus polling Tentacles) must then be re-registered
    */
   record CloneAndMigrate(String cloneSuffix, boolean addressChanges) implements Strategy {
-    /** @throws IllegalArgumentException if the suffix is blank */
+    /**
+     * @throws IllegalArgumentException if the suffix is blank
+     */
     public CloneAndMigrate {
       Objects.requireNonNull(cloneSuffix, "cloneSuffix");
       if (cloneSuffix.isBlank()) {
-        throw new IllegalArgumentException("cloneSuffix must not be blank: the clone needs its own name");
+        throw new IllegalArgumentException(
+            "cloneSuffix must not be blank: the clone needs its own name");
       }
     }
   }

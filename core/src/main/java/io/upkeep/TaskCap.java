@@ -17,7 +17,9 @@ public record TaskCap(@JsonValue int value) implements Comparable<TaskCap> {
   /** The cap reported by systems that have no per-node task cap. */
   public static final TaskCap UNLIMITED = new TaskCap(Integer.MAX_VALUE);
 
-  /** @throws IllegalArgumentException if {@code value} is negative */
+  /**
+   * @throws IllegalArgumentException if {@code value} is negative
+   */
   public TaskCap {
     if (value < 0) {
       throw new IllegalArgumentException("a task cap must be 0 or more, got " + value);
@@ -35,7 +37,10 @@ public record TaskCap(@JsonValue int value) implements Comparable<TaskCap> {
     return value == Integer.MAX_VALUE;
   }
 
-  /** The cap as task slots counted towards capacity: 0 for {@link #UNLIMITED}, which systems without caps report. */
+  /**
+   * The cap as task slots counted towards capacity: 0 for {@link #UNLIMITED}, which systems without
+   * caps report.
+   */
   public int finiteValue() {
     return isUnlimited() ? 0 : value;
   }

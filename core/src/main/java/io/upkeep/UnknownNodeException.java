@@ -9,8 +9,12 @@ public class UnknownNodeException extends UpkeepException {
 
   /** For {@code node}, listing the {@code known} ids so the caller can correct the name. */
   public UnknownNodeException(NodeId node, List<NodeId> known) {
-    super("unknown node '" + node + "': the cluster has " + describe(known)
-        + "; check the name (ids are case-sensitive) or observe the cluster again");
+    super(
+        "unknown node '"
+            + node
+            + "': the cluster has "
+            + describe(known)
+            + "; check the name (ids are case-sensitive) or observe the cluster again");
     this.node = node;
   }
 

@@ -49,9 +49,9 @@ public final class UpgradeExecutor {
   }
 
   /**
-   * Starts a new run of {@code plan}, after observing the cluster once to check that the plan
-   * still fits it. Nothing is touched until {@link UpgradeRun#execute()}. Each run gets an id of
-   * its own, even two runs of one plan started in the same instant.
+   * Starts a new run of {@code plan}, after observing the cluster once to check that the plan still
+   * fits it. Nothing is touched until {@link UpgradeRun#execute()}. Each run gets an id of its own,
+   * even two runs of one plan started in the same instant.
    *
    * @throws StalePlanException if the cluster changed since the plan was made (membership,
    *     versions, roles, task caps), naming every change
@@ -60,8 +60,9 @@ public final class UpgradeExecutor {
    */
   public UpgradeRun start(UpgradePlan plan) {
     Objects.requireNonNull(plan, "plan");
-    Reconciler reconciler = new Reconciler(plan, null, newRunId(plan), cluster, host, traffic, time, probes, hooks,
-        listeners);
+    Reconciler reconciler =
+        new Reconciler(
+            plan, null, newRunId(plan), cluster, host, traffic, time, probes, hooks, listeners);
     List<String> drift = ClusterDrift.since(plan, cluster.observe());
     if (!drift.isEmpty()) {
       throw new StalePlanException(plan.id(), drift);
@@ -71,7 +72,12 @@ public final class UpgradeExecutor {
 
   private String newRunId(UpgradePlan plan) {
     String unique = UUID.randomUUID().toString().substring(0, 8);
-    return "run-" + plan.id().substring(plan.id().indexOf('-') + 1) + "-" + time.now().getEpochSecond() + "-" + unique;
+    return "run-"
+        + plan.id().substring(plan.id().indexOf('-') + 1)
+        + "-"
+        + time.now().getEpochSecond()
+        + "-"
+        + unique;
   }
 
   /**
@@ -85,11 +91,18 @@ public final class UpgradeExecutor {
     Objects.requireNonNull(plan, "plan");
     Objects.requireNonNull(state, "state");
     if (!state.planId().equals(plan.id())) {
-      throw new UpkeepException("run state " + state.runId() + " belongs to plan " + state.planId()
-          + ", not " + plan.id() + ": resume it with the plan it was made for");
+      throw new UpkeepException(
+          "run state "
+              + state.runId()
+              + " belongs to plan "
+              + state.planId()
+              + ", not "
+              + plan.id()
+              + ": resume it with the plan it was made for");
     }
-    return new UpgradeRun(new Reconciler(plan, state, state.runId(), cluster, host, traffic, time, probes, hooks,
-        listeners));
+    return new UpgradeRun(
+        new Reconciler(
+            plan, state, state.runId(), cluster, host, traffic, time, probes, hooks, listeners));
   }
 
   /** Builds an {@link UpgradeExecutor}. Not thread-safe. */
@@ -110,7 +123,9 @@ public final class UpgradeExecutor {
       return this;
     }
 
-    /** The user's infrastructure; required by plans that change hosts (all built-in strategies do). */
+    /**
+     * The user's infrastructure; required by plans that change hosts (all built-in strategies do).
+     */
     public Builder host(HostPort value) {
       host = Objects.requireNonNull(value, "host");
       return this;
@@ -123,8 +138,8 @@ public final class UpgradeExecutor {
     }
 
     /**
-     * The time source. Default: the cluster port's own ({@link ClusterPort#time()}), else
-     * {@link TimeSource#system()}; give it once, in the adapter's configuration, rather than here.
+     * The time source. Default: the cluster port's own ({@link ClusterPort#time()}), else {@link
+     * TimeSource#system()}; give it once, in the adapter's configuration, rather than here.
      */
     public Builder time(TimeSource value) {
       time = Objects.requireNonNull(value, "time");
@@ -139,7 +154,8 @@ public final class UpgradeExecutor {
     public Builder probe(HealthProbe probe) {
       Objects.requireNonNull(probe, "probe");
       if (probes.putIfAbsent(probe.name(), probe) != null) {
-        throw new IllegalArgumentException("a probe named '" + probe.name() + "' is already registered");
+        throw new IllegalArgumentException(
+            "a probe named '" + probe.name() + "' is already registered");
       }
       return this;
     }
@@ -152,7 +168,8 @@ public final class UpgradeExecutor {
     public Builder hook(NodeHook hook) {
       Objects.requireNonNull(hook, "hook");
       if (hooks.putIfAbsent(hook.name(), hook) != null) {
-        throw new IllegalArgumentException("a hook named '" + hook.name() + "' is already registered");
+        throw new IllegalArgumentException(
+            "a hook named '" + hook.name() + "' is already registered");
       }
       return this;
     }
@@ -171,15 +188,21 @@ public final class UpgradeExecutor {
      */
     public UpgradeExecutor build() {
       if (cluster == null) {
-        throw new IllegalStateException("a cluster port is required: call cluster(...) with an adapter or a FakeCluster");
+        throw new IllegalStateException(
+            "a cluster port is required: call cluster(...) with an adapter or a FakeCluster");
       }
       TimeSource own = cluster.time().orElse(null);
       if (time != null && own != null && own != time) {
-        throw new IllegalStateException("the executor's time source " + time + " is not the cluster port's " + own
-            + ": a run and its port on two clocks wait wrongly (in real time in a virtual test); give the clock once, "
-            + "in the adapter's configuration (or the FakeCluster's), and leave time(...) out here");
+        throw new IllegalStateException(
+            "the executor's time source "
+                + time
+                + " is not the cluster port's "
+                + own
+                + ": a run and its port on two clocks wait wrongly (in real time in a virtual test); give the clock once, "
+                + "in the adapter's configuration (or the FakeCluster's), and leave time(...) out here");
       }
-      return new UpgradeExecutor(this, time != null ? time : own != null ? own : TimeSource.system());
+      return new UpgradeExecutor(
+          this, time != null ? time : own != null ? own : TimeSource.system());
     }
   }
 }

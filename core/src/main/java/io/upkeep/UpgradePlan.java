@@ -40,7 +40,9 @@ public record UpgradePlan(
     List<String> warnings,
     List<Node> observed) {
 
-  /** @throws NullPointerException if a component is null */
+  /**
+   * @throws NullPointerException if a component is null
+   */
   public UpgradePlan {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(createdAt, "createdAt");
@@ -68,8 +70,11 @@ public record UpgradePlan(
    * @throws UnknownNodeException if the plan has no unit for it
    */
   public PlanUnit unit(NodeId node) {
-    return units.stream().filter(u -> u.node().equals(node)).findFirst()
-        .orElseThrow(() -> new UnknownNodeException(node, units.stream().map(PlanUnit::node).toList()));
+    return units.stream()
+        .filter(u -> u.node().equals(node))
+        .findFirst()
+        .orElseThrow(
+            () -> new UnknownNodeException(node, units.stream().map(PlanUnit::node).toList()));
   }
 
   /** The plan as JSON, for machines and journals. */
@@ -86,29 +91,53 @@ public record UpgradePlan(
     return Json.read(json, UpgradePlan.class);
   }
 
-  /** The plan as text for a person: the rules, any warnings, then every unit's steps with reasons. */
+  /**
+   * The plan as text for a person: the rules, any warnings, then every unit's steps with reasons.
+   */
   public String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append("Upgrade plan ").append(id).append(": ").append(strategyName()).append(" to ").append(target)
+    sb.append("Upgrade plan ")
+        .append(id)
+        .append(": ")
+        .append(strategyName())
+        .append(" to ")
+        .append(target)
         .append('\n');
-    sb.append("  ").append(units.size()).append(" node(s); in flight at once per role: ")
-        .append(budgets.entrySet().stream().sorted(Map.Entry.comparingByKey((a, b) -> a.name().compareTo(b.name())))
-            .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")))
-        .append("; drain deadline ").append(Durations.format(policy.drainDeadline()))
-        .append(", settle ").append(Durations.format(policy.settle())).append('\n');
+    sb.append("  ")
+        .append(units.size())
+        .append(" node(s); in flight at once per role: ")
+        .append(
+            budgets.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey((a, b) -> a.name().compareTo(b.name())))
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(", ")))
+        .append("; drain deadline ")
+        .append(Durations.format(policy.drainDeadline()))
+        .append(", settle ")
+        .append(Durations.format(policy.settle()))
+        .append('\n');
     for (String w : warnings) {
       sb.append("  WARNING: ").append(w).append('\n');
     }
     for (PlanUnit u : units) {
-      sb.append("  ").append(u.node()).append(" [").append(u.role()).append(u.canary() ? ", canary" : "")
-          .append(", ~").append(Durations.format(u.expected())).append(']');
+      sb.append("  ")
+          .append(u.node())
+          .append(" [")
+          .append(u.role())
+          .append(u.canary() ? ", canary" : "")
+          .append(", ~")
+          .append(Durations.format(u.expected()))
+          .append(']');
       if (!u.after().isEmpty()) {
-        sb.append(" after ").append(u.after().size() <= 4 ? u.after().toString() : u.after().size() + " nodes");
+        sb.append(" after ")
+            .append(u.after().size() <= 4 ? u.after().toString() : u.after().size() + " nodes");
       }
       sb.append('\n');
       int i = 1;
       for (PlanStep s : u.steps()) {
-        sb.append(String.format("    %2d. %-12s %s  -- %s%n", i++, s.node(), s.action().describe(), s.reason()));
+        sb.append(
+            String.format(
+                "    %2d. %-12s %s  -- %s%n", i++, s.node(), s.action().describe(), s.reason()));
       }
     }
     return sb.toString();

@@ -34,7 +34,8 @@ public final class UpgradePlanner {
    *
    * @throws PlanValidationException if the upgrade cannot be planned safely
    */
-  public UpgradePlan plan(ClusterPort cluster, Strategy strategy, UpgradeTarget target, Policy policy) {
+  public UpgradePlan plan(
+      ClusterPort cluster, Strategy strategy, UpgradeTarget target, Policy policy) {
     return plan(cluster.observe(), cluster.constraints(), strategy, target, policy);
   }
 
@@ -45,7 +46,11 @@ public final class UpgradePlanner {
    * @throws NullPointerException if an argument is null
    */
   public UpgradePlan plan(
-      ClusterSnapshot snapshot, Constraints constraints, Strategy strategy, UpgradeTarget target, Policy policy) {
+      ClusterSnapshot snapshot,
+      Constraints constraints,
+      Strategy strategy,
+      UpgradeTarget target,
+      Policy policy) {
     Objects.requireNonNull(snapshot, "snapshot");
     Objects.requireNonNull(constraints, "constraints");
     Objects.requireNonNull(strategy, "strategy");

@@ -3,9 +3,9 @@ package io.upkeep;
 import io.upkeep.internal.Reconciler;
 
 /**
- * One execution of a plan. {@link #execute()} works until the run is over, paused, or waiting for an
- * approval; the control methods may be called from any thread or from a listener, and take effect at
- * the next turn. Thread-safe.
+ * One execution of a plan. {@link #execute()} works until the run is over, paused, or waiting for
+ * an approval; the control methods may be called from any thread or from a listener, and take
+ * effect at the next turn. Thread-safe.
  */
 public final class UpgradeRun {
 
@@ -17,8 +17,8 @@ public final class UpgradeRun {
 
   /**
    * Works until the run is over ({@link RunStatus#terminal()}), paused with nothing in flight, or
-   * waiting for an approval that nothing else can progress without. Call again after
-   * {@link #resume()} or {@link #approve(String)}.
+   * waiting for an approval that nothing else can progress without. Call again after {@link
+   * #resume()} or {@link #approve(String)}.
    *
    * @return where the run stands
    */
@@ -31,7 +31,10 @@ public final class UpgradeRun {
     reconciler.pause(reason);
   }
 
-  /** Lets a paused run start nodes again; also forgets failures counted so far against the threshold. */
+  /**
+   * Lets a paused run start nodes again; also forgets failures counted so far against the
+   * threshold.
+   */
   public void resume() {
     reconciler.resume();
   }
@@ -40,8 +43,8 @@ public final class UpgradeRun {
    * Stops the run for good: nodes in flight are restored to how they were (a host operation in
    * flight is given until its deadline to finish first); finished nodes stay upgraded; a unit past
    * its point of no return is left to an operator. An aborted run never moves forward again, even
-   * if resumed or after the cluster could not be observed; {@link #state()} shows the abort at once,
-   * so it survives a crash.
+   * if resumed or after the cluster could not be observed; {@link #state()} shows the abort at
+   * once, so it survives a crash.
    */
   public void abort(String reason) {
     reconciler.abort(reason);
@@ -75,7 +78,10 @@ public final class UpgradeRun {
     return reconciler.state();
   }
 
-  /** A report of where the run stands now; safe to call from any thread while {@link #execute()} runs. */
+  /**
+   * A report of where the run stands now; safe to call from any thread while {@link #execute()}
+   * runs.
+   */
   public RunReport report() {
     return reconciler.report();
   }

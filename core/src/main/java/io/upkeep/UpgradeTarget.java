@@ -5,15 +5,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where an upgrade takes each node: a new operating system, a new runtime, a new product version, or
- * any mix of them. A component left empty stays as it is. Immutable and thread-safe.
+ * Where an upgrade takes each node: a new operating system, a new runtime, a new product version,
+ * or any mix of them. A component left empty stays as it is. Immutable and thread-safe.
  *
  * @param os the operating system to move to, if it changes
  * @param runtime the runtime to move to, if it changes
  * @param product the product version to move to, if it changes
  */
 @JsonInclude(JsonInclude.Include.NON_ABSENT)
-public record UpgradeTarget(Optional<String> os, Optional<String> runtime, Optional<Version> product) {
+public record UpgradeTarget(
+    Optional<String> os, Optional<String> runtime, Optional<Version> product) {
 
   /**
    * @throws NullPointerException if any component is null
@@ -57,7 +58,9 @@ public record UpgradeTarget(Optional<String> os, Optional<String> runtime, Optio
   /** The platform a node on {@code current} has after this upgrade. */
   public Platform applyTo(Platform current) {
     return new Platform(
-        os.orElse(current.os()), runtime.orElse(current.runtime()), product.orElse(current.product()));
+        os.orElse(current.os()),
+        runtime.orElse(current.runtime()),
+        product.orElse(current.product()));
   }
 
   /** Whether a node on {@code platform} already has everything this target asks for. */

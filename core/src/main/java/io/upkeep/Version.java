@@ -8,10 +8,10 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A dotted product or platform version such as {@code 1.7.3}, {@code 2024.1.1234} or
- * {@code 1.8.0-beta.1}, ordered numerically segment by segment. A version with a pre-release
- * qualifier orders before the same version without one. Build metadata after {@code +} is kept in
- * the text but ignored for ordering. Immutable and thread-safe.
+ * A dotted product or platform version such as {@code 1.7.3}, {@code 2024.1.1234} or {@code
+ * 1.8.0-beta.1}, ordered numerically segment by segment. A version with a pre-release qualifier
+ * orders before the same version without one. Build metadata after {@code +} is kept in the text
+ * but ignored for ordering. Immutable and thread-safe.
  *
  * @param text the version as the system reports it
  */
@@ -28,7 +28,9 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
     Objects.requireNonNull(text, "text");
     if (!SHAPE.matcher(text).matches()) {
       throw new IllegalArgumentException(
-          "'" + text + "' is not a version: expected dotted numbers of at most 9 digits each, such as 1.7.3 or 2024.1.1234");
+          "'"
+              + text
+              + "' is not a version: expected dotted numbers of at most 9 digits each, such as 1.7.3 or 2024.1.1234");
     }
   }
 
@@ -67,8 +69,8 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
   }
 
   /**
-   * How many minor releases {@code newer} is ahead of this version: {@code 1.6.x -> 1.8.y} is 2.
-   * A change of the first segment counts as {@link Integer#MAX_VALUE}: outside any skew window.
+   * How many minor releases {@code newer} is ahead of this version: {@code 1.6.x -> 1.8.y} is 2. A
+   * change of the first segment counts as {@link Integer#MAX_VALUE}: outside any skew window.
    */
   public int minorHopsTo(Version newer) {
     if (newer.major() != major()) {
@@ -101,7 +103,9 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
     return comparePreRelease(qa, qb);
   }
 
-  /** Dot-separated identifiers, numeric ones numerically and before alphanumeric ones (as SemVer). */
+  /**
+   * Dot-separated identifiers, numeric ones numerically and before alphanumeric ones (as SemVer).
+   */
   private static int comparePreRelease(String a, String b) {
     String[] x = a.split("\\.", -1);
     String[] y = b.split("\\.", -1);
@@ -123,7 +127,9 @@ public record Version(@JsonValue String text) implements Comparable<Version> {
     return Integer.compare(x.length, y.length);
   }
 
-  /** A numeric identifier: digits, at least one (an empty identifier, as in {@code rc..1}, is not). */
+  /**
+   * A numeric identifier: digits, at least one (an empty identifier, as in {@code rc..1}, is not).
+   */
   private static boolean numeric(String identifier) {
     return !identifier.isEmpty() && identifier.chars().allMatch(Character::isDigit);
   }

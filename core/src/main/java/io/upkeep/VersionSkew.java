@@ -11,16 +11,16 @@ public record VersionSkew(int maxMinorHops) {
   /** Any forward move is allowed; downgrades still are not. */
   public static final VersionSkew ANY_FORWARD = new VersionSkew(Integer.MAX_VALUE);
 
-  /** @throws IllegalArgumentException if {@code maxMinorHops} is below 1 */
+  /**
+   * @throws IllegalArgumentException if {@code maxMinorHops} is below 1
+   */
   public VersionSkew {
     if (maxMinorHops < 1) {
       throw new IllegalArgumentException("maxMinorHops must be 1 or more, got " + maxMinorHops);
     }
   }
 
-  /**
-   * Why moving from {@code from} to {@code to} is not supported, or {@code null} when it is.
-   */
+  /** Why moving from {@code from} to {@code to} is not supported, or {@code null} when it is. */
   public String violation(Version from, Version to) {
     if (from.isNewerThan(to)) {
       return "moving from " + from + " to " + to + " is a downgrade, which is not supported";
@@ -30,9 +30,14 @@ public record VersionSkew(int maxMinorHops) {
     }
     int hops = from.minorHopsTo(to);
     if (hops > maxMinorHops) {
-      return "moving from " + from + " to " + to + " skips "
+      return "moving from "
+          + from
+          + " to "
+          + to
+          + " skips "
           + (hops == Integer.MAX_VALUE ? "a major release" : hops + " minor releases")
-          + ", more than the supported " + maxMinorHops;
+          + ", more than the supported "
+          + maxMinorHops;
     }
     return null;
   }

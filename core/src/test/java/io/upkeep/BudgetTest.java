@@ -76,14 +76,16 @@ class BudgetTest {
 
     @Test
     void rejectsUnreadableTextNamingItAndShowingTheForms() {
-      assertThatIllegalArgumentException().isThrownBy(() -> Budget.parse("ten percent"))
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Budget.parse("ten percent"))
           .withMessageContaining("'ten percent'")
           .withMessageContaining("10%");
     }
 
     @Test
     void rejectsZeroNodes() {
-      assertThatIllegalArgumentException().isThrownBy(() -> Budget.ofNodes(0))
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Budget.ofNodes(0))
           .withMessageContaining("at least one node")
           .withMessageContaining("got 0");
       assertThatIllegalArgumentException().isThrownBy(() -> Budget.parse("0"));
@@ -91,18 +93,23 @@ class BudgetTest {
 
     @Test
     void rejectsZeroPercent() {
-      assertThatIllegalArgumentException().isThrownBy(() -> Budget.ofPercent(0)).withMessageContaining("0%");
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Budget.ofPercent(0))
+          .withMessageContaining("0%");
       assertThatIllegalArgumentException().isThrownBy(() -> Budget.parse("0%"));
     }
 
     @Test
     void rejectsANegativeCount() {
-      assertThatIllegalArgumentException().isThrownBy(() -> Budget.ofNodes(-2)).withMessageContaining("-2");
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Budget.ofNodes(-2))
+          .withMessageContaining("-2");
     }
 
     @Test
     void rejectsMoreThanAHundredPercent() {
-      assertThatIllegalArgumentException().isThrownBy(() -> Budget.ofPercent(101))
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> Budget.ofPercent(101))
           .withMessageContaining("at most 100%")
           .withMessageContaining("101%");
       assertThatIllegalArgumentException().isThrownBy(() -> Budget.parse("150%"));

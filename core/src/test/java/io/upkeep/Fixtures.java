@@ -49,7 +49,8 @@ final class Fixtures {
 
     @Override
     public void sleep(Duration duration) {
-      throw new AssertionError("nothing in this test may wait, but something asked to sleep " + duration);
+      throw new AssertionError(
+          "nothing in this test may wait, but something asked to sleep " + duration);
     }
   }
 
@@ -69,14 +70,32 @@ final class Fixtures {
 
   /** A Nomad-like server: a voter that runs no work and has no task cap. */
   static Node nomadServer(String id, boolean leader) {
-    return new Node(NodeId.of(id), SERVER, NOMAD_17, TaskCap.UNLIMITED, DrainState.ACTIVE, Health.HEALTHY,
-        leader, true, 0, false);
+    return new Node(
+        NodeId.of(id),
+        SERVER,
+        NOMAD_17,
+        TaskCap.UNLIMITED,
+        DrainState.ACTIVE,
+        Health.HEALTHY,
+        leader,
+        true,
+        0,
+        false);
   }
 
   /** A Nomad-like client: runs work, no task cap, no vote. */
   static Node nomadClient(String id) {
-    return new Node(NodeId.of(id), CLIENT, NOMAD_17, TaskCap.UNLIMITED, DrainState.ACTIVE, Health.HEALTHY,
-        false, false, 0, true);
+    return new Node(
+        NodeId.of(id),
+        CLIENT,
+        NOMAD_17,
+        TaskCap.UNLIMITED,
+        DrainState.ACTIVE,
+        Health.HEALTHY,
+        false,
+        false,
+        0,
+        true);
   }
 
   static ClusterSnapshot cluster(Node... nodes) {
@@ -98,7 +117,10 @@ final class Fixtures {
 
   /** Nomad's rules: servers form a quorum, go first, leader last, one minor release per hop. */
   static Constraints nomadConstraints() {
-    return Constraints.NONE.withQuorum(SERVER).withRoleOrder(SERVER, CLIENT).withSkew(new VersionSkew(1));
+    return Constraints.NONE
+        .withQuorum(SERVER)
+        .withRoleOrder(SERVER, CLIENT)
+        .withSkew(new VersionSkew(1));
   }
 
   static NodeId id(String value) {
@@ -122,16 +144,21 @@ final class Fixtures {
     // Kahn's algorithm: every unit must become startable.
     Map<NodeId, Integer> waiting = new HashMap<>();
     Map<NodeId, List<NodeId>> dependents = new HashMap<>();
-    plan.units().forEach(u -> {
-      waiting.put(u.node(), u.after().size());
-      u.after().forEach(a -> dependents.computeIfAbsent(a, k -> new ArrayList<>()).add(u.node()));
-    });
+    plan.units()
+        .forEach(
+            u -> {
+              waiting.put(u.node(), u.after().size());
+              u.after()
+                  .forEach(
+                      a -> dependents.computeIfAbsent(a, k -> new ArrayList<>()).add(u.node()));
+            });
     Deque<NodeId> ready = new ArrayDeque<>();
-    waiting.forEach((n, c) -> {
-      if (c == 0) {
-        ready.add(n);
-      }
-    });
+    waiting.forEach(
+        (n, c) -> {
+          if (c == 0) {
+            ready.add(n);
+          }
+        });
     int started = 0;
     while (!ready.isEmpty()) {
       NodeId n = ready.poll();
@@ -144,11 +171,12 @@ final class Fixtures {
     }
     if (started != plan.units().size()) {
       List<String> stuck = new ArrayList<>();
-      waiting.forEach((n, c) -> {
-        if (c > 0) {
-          stuck.add(n + " after " + after.get(n));
-        }
-      });
+      waiting.forEach(
+          (n, c) -> {
+            if (c > 0) {
+              stuck.add(n + " after " + after.get(n));
+            }
+          });
       fail("the units' ordering has a cycle; these can never start: " + stuck);
     }
   }
@@ -223,7 +251,8 @@ final class Fixtures {
 
     /** Whether anything beyond reading the cluster and its rules was called. */
     Set<String> callsOtherThanReads() {
-      return Set.copyOf(calls.stream().filter(c -> !c.equals("observe") && !c.equals("constraints")).toList());
+      return Set.copyOf(
+          calls.stream().filter(c -> !c.equals("observe") && !c.equals("constraints")).toList());
     }
   }
 }

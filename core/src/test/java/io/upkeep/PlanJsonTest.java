@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,39 +31,70 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PlanJsonTest {
 
   private static UpgradePlan inPlacePlan() {
-    ClusterSnapshot snapshot = cluster(
-        nomadServer("server-1", false), nomadServer("server-2", true), nomadServer("server-3", false),
-        nomadClient("client-1"), nomadClient("client-2").withRunningWork(4), nomadClient("client-3"));
-    Policy policy = policy()
-        .budget(Budget.ofPercent(50))
-        .canaries(1)
-        .approveCanaries(true)
-        .probes("raft-healthy", "version")
-        .durationHint("client-3", Duration.ofMinutes(45))
-        .durationHint("client-1", Duration.ofMinutes(20))
-        .only("server-1", "server-2", "server-3", "client-1", "client-2", "client-3")
-        .onFailure(Policy.FailureAction.PAUSE)
-        .onDrainTimeout(Policy.DrainTimeoutAction.FORCE)
-        .build();
-    return planner().plan(snapshot, nomadConstraints().withBudget(Fixtures.CLIENT, Budget.ofNodes(2)),
-        Strategy.inPlace(), TO_NOMAD_18.andRuntime("glibc 2.35"), policy);
+    ClusterSnapshot snapshot =
+        cluster(
+            nomadServer("server-1", false),
+            nomadServer("server-2", true),
+            nomadServer("server-3", false),
+            nomadClient("client-1"),
+            nomadClient("client-2").withRunningWork(4),
+            nomadClient("client-3"));
+    Policy policy =
+        policy()
+            .budget(Budget.ofPercent(50))
+            .canaries(1)
+            .approveCanaries(true)
+            .probes("raft-healthy", "version")
+            .durationHint("client-3", Duration.ofMinutes(45))
+            .durationHint("client-1", Duration.ofMinutes(20))
+            .only("server-1", "server-2", "server-3", "client-1", "client-2", "client-3")
+            .onFailure(Policy.FailureAction.PAUSE)
+            .onDrainTimeout(Policy.DrainTimeoutAction.FORCE)
+            .build();
+    return planner()
+        .plan(
+            snapshot,
+            nomadConstraints().withBudget(Fixtures.CLIENT, Budget.ofNodes(2)),
+            Strategy.inPlace(),
+            TO_NOMAD_18.andRuntime("glibc 2.35"),
+            policy);
   }
 
   private static UpgradePlan rollingPlan() {
-    ClusterSnapshot snapshot = cluster(octopus("node-a", 5), octopus("node-b", 8), octopus("node-c", 3));
-    return planner().plan(snapshot, Constraints.NONE.withMinimumCapacity(4), Strategy.rollingReplace(),
-        TO_WIN2022.andRuntime(".NET 8.0"),
-        policy().trafficRamp(10, 50, 100).taskRamp(1, 2).probes("api-up").canarySoak(Duration.ofMinutes(30)).build());
+    ClusterSnapshot snapshot =
+        cluster(octopus("node-a", 5), octopus("node-b", 8), octopus("node-c", 3));
+    return planner()
+        .plan(
+            snapshot,
+            Constraints.NONE.withMinimumCapacity(4),
+            Strategy.rollingReplace(),
+            TO_WIN2022.andRuntime(".NET 8.0"),
+            policy()
+                .trafficRamp(10, 50, 100)
+                .taskRamp(1, 2)
+                .probes("api-up")
+                .canarySoak(Duration.ofMinutes(30))
+                .build());
   }
 
   private static UpgradePlan clonePlan() {
-    return planner().plan(cluster(octopus("octo-1", 5)), Constraints.NONE, Strategy.cloneAndMigrate(true),
-        TO_WIN2022, policy().allowDowntime(true).probes("api-up").build());
+    return planner()
+        .plan(
+            cluster(octopus("octo-1", 5)),
+            Constraints.NONE,
+            Strategy.cloneAndMigrate(true),
+            TO_WIN2022,
+            policy().allowDowntime(true).probes("api-up").build());
   }
 
   private static UpgradePlan singleNodePlan() {
-    return planner().plan(cluster(octopus("solo", 5)), Constraints.NONE, Strategy.inPlace(), TO_WIN2022,
-        policy().allowDowntime(true).build());
+    return planner()
+        .plan(
+            cluster(octopus("solo", 5)),
+            Constraints.NONE,
+            Strategy.inPlace(),
+            TO_WIN2022,
+            policy().allowDowntime(true).build());
   }
 
   /**
@@ -73,9 +103,23 @@ class PlanJsonTest {
    */
   private static UpgradePlan withoutRoleKeyedMaps(UpgradePlan p) {
     Constraints c = p.constraints();
-    return new UpgradePlan(p.id(), p.createdAt(), p.strategy(), p.target(), p.policy(),
-        new Constraints(Map.of(), c.quorumRoles(), c.roleOrder(), c.leaderLast(), c.skew(), c.minimumCapacity()),
-        Map.of(), p.units(), p.warnings(), p.observed());
+    return new UpgradePlan(
+        p.id(),
+        p.createdAt(),
+        p.strategy(),
+        p.target(),
+        p.policy(),
+        new Constraints(
+            Map.of(),
+            c.quorumRoles(),
+            c.roleOrder(),
+            c.leaderLast(),
+            c.skew(),
+            c.minimumCapacity()),
+        Map.of(),
+        p.units(),
+        p.warnings(),
+        p.observed());
   }
 
   @Nested
@@ -111,18 +155,27 @@ class PlanJsonTest {
 
     @Test
     void readsBackAPlanWithNoUnits() {
-      UpgradePlan plan = planner().plan(cluster(octopus("node-a", 5).withPlatform(Fixtures.WIN2022)),
-          Constraints.NONE, Strategy.inPlace(), TO_WIN2022, policy().build());
+      UpgradePlan plan =
+          planner()
+              .plan(
+                  cluster(octopus("node-a", 5).withPlatform(Fixtures.WIN2022)),
+                  Constraints.NONE,
+                  Strategy.inPlace(),
+                  TO_WIN2022,
+                  policy().build());
 
       assertThat(UpgradePlan.fromJson(plan.toJson())).isEqualTo(plan);
     }
 
     @Test
     void readsBackEveryStrategyAndActionOfAPlanEqualToTheOriginal() {
-      for (UpgradePlan plan : List.of(inPlacePlan(), rollingPlan(), clonePlan(), singleNodePlan())) {
+      for (UpgradePlan plan :
+          List.of(inPlacePlan(), rollingPlan(), clonePlan(), singleNodePlan())) {
         UpgradePlan writable = withoutRoleKeyedMaps(plan);
 
-        assertThat(UpgradePlan.fromJson(writable.toJson())).as(plan.strategy().toString()).isEqualTo(writable);
+        assertThat(UpgradePlan.fromJson(writable.toJson()))
+            .as(plan.strategy().toString())
+            .isEqualTo(writable);
       }
     }
 
@@ -138,7 +191,8 @@ class PlanJsonTest {
     void writesTimesAsIsoTextAndActionsByTheirTypeName() {
       String json = withoutRoleKeyedMaps(rollingPlan()).toJson();
 
-      assertThat(json).contains("\"2026-01-01T00:00:00Z\"")
+      assertThat(json)
+          .contains("\"2026-01-01T00:00:00Z\"")
           .contains("\"type\" : \"rolling-replace\"")
           .contains("\"type\" : \"provision\"")
           .contains("\"type\" : \"set-traffic-weight\"");
@@ -153,7 +207,8 @@ class PlanJsonTest {
       UpgradePlan plan = rollingPlan();
       String text = plan.toText();
 
-      assertThat(plan.steps()).allSatisfy(s -> assertThat(text).contains(s.reason()).contains(s.action().describe()));
+      assertThat(plan.steps())
+          .allSatisfy(s -> assertThat(text).contains(s.reason()).contains(s.action().describe()));
     }
 
     @Test
@@ -170,11 +225,14 @@ class PlanJsonTest {
       UpgradePlan plan = inPlacePlan();
       String text = plan.toText();
 
-      assertThat(text).startsWith("Upgrade plan " + plan.id() + ": in-place to runtime glibc 2.35, product 1.8.0")
+      assertThat(text)
+          .startsWith(
+              "Upgrade plan " + plan.id() + ": in-place to runtime glibc 2.35, product 1.8.0")
           .contains("6 node(s)")
           .contains("in flight at once per role: client=1, server=1")
           .contains("drain deadline 30m 00s");
-      assertThat(plan.units()).allSatisfy(u -> assertThat(text).contains(u.node() + " [" + u.role()));
+      assertThat(plan.units())
+          .allSatisfy(u -> assertThat(text).contains(u.node() + " [" + u.role()));
       assertThat(text).contains(", canary");
     }
   }
@@ -193,7 +251,10 @@ class PlanJsonTest {
 
     @Test
     void namesAMissingField() {
-      String json = withoutRoleKeyedMaps(inPlacePlan()).toJson().replaceFirst("\"createdAt\" : \"[^\"]*\",", "");
+      String json =
+          withoutRoleKeyedMaps(inPlacePlan())
+              .toJson()
+              .replaceFirst("\"createdAt\" : \"[^\"]*\",", "");
 
       assertThatThrownBy(() -> UpgradePlan.fromJson(json))
           .isExactlyInstanceOf(UpkeepException.class)
@@ -202,7 +263,10 @@ class PlanJsonTest {
 
     @Test
     void namesAnUnknownActionType() {
-      String json = withoutRoleKeyedMaps(inPlacePlan()).toJson().replace("\"type\" : \"drain\"", "\"type\" : \"reboot\"");
+      String json =
+          withoutRoleKeyedMaps(inPlacePlan())
+              .toJson()
+              .replace("\"type\" : \"drain\"", "\"type\" : \"reboot\"");
 
       assertThatThrownBy(() -> UpgradePlan.fromJson(json))
           .isExactlyInstanceOf(UpkeepException.class)
@@ -211,7 +275,8 @@ class PlanJsonTest {
 
     @Test
     void namesABadVersionInsideThePlan() {
-      String json = withoutRoleKeyedMaps(inPlacePlan()).toJson().replace("\"1.8.0\"", "\"eighteen\"");
+      String json =
+          withoutRoleKeyedMaps(inPlacePlan()).toJson().replace("\"1.8.0\"", "\"eighteen\"");
 
       assertThatThrownBy(() -> UpgradePlan.fromJson(json))
           .isExactlyInstanceOf(UpkeepException.class)
@@ -220,7 +285,10 @@ class PlanJsonTest {
 
     @Test
     void rejectsAPolicyThatBreaksItsOwnRules() {
-      String json = withoutRoleKeyedMaps(inPlacePlan()).toJson().replace("\"drainDeadline\" : \"PT30M\"", "\"drainDeadline\" : \"PT0S\"");
+      String json =
+          withoutRoleKeyedMaps(inPlacePlan())
+              .toJson()
+              .replace("\"drainDeadline\" : \"PT30M\"", "\"drainDeadline\" : \"PT0S\"");
 
       assertThatThrownBy(() -> UpgradePlan.fromJson(json))
           .isExactlyInstanceOf(UpkeepException.class)
@@ -243,20 +311,44 @@ class PlanJsonTest {
       PlanUnit a = plan.unit(id("node-a"));
       PlanStep current = a.steps().get(2);
       return new RunState(
-          "run-abc-1767225600", plan.id(), RunStatus.RUNNING, "", T0, T0.plusSeconds(754),
+          "run-abc-1767225600",
+          plan.id(),
+          RunStatus.RUNNING,
+          "",
+          T0,
+          T0.plusSeconds(754),
           Map.of(
-              id("node-a"), new UnitState(UnitStatus.RUNNING, 2, T0.plusSeconds(5), null, "", List.of()),
+              id("node-a"),
+                  new UnitState(UnitStatus.RUNNING, 2, T0.plusSeconds(5), null, "", List.of()),
               id("node-b"), UnitState.pending(),
-              id("node-c"), new UnitState(UnitStatus.RESTORING, 1, T0, T0.plusSeconds(700), "health deadline passed",
-                  List.of(new PlanStep("node-c#r1-SetTaskCap", id("node-c"),
-                      new Action.SetTaskCap(TaskCap.of(3)), "restore the original cap")))),
+              id("node-c"),
+                  new UnitState(
+                      UnitStatus.RESTORING,
+                      1,
+                      T0,
+                      T0.plusSeconds(700),
+                      "health deadline passed",
+                      List.of(
+                          new PlanStep(
+                              "node-c#r1-SetTaskCap",
+                              id("node-c"),
+                              new Action.SetTaskCap(TaskCap.of(3)),
+                              "restore the original cap")))),
           Map.of(
-              a.steps().get(0).id(), new StepState(T0.plusSeconds(5), T0.plusSeconds(6),
-                  new OperationHandle("op-7f3a"), null, false, T0.plusSeconds(6)),
-              current.id(), new StepState(T0.plusSeconds(60), null, null, T0.plusSeconds(90), true, null)),
+              a.steps().get(0).id(),
+                  new StepState(
+                      T0.plusSeconds(5),
+                      T0.plusSeconds(6),
+                      new OperationHandle("op-7f3a"),
+                      null,
+                      false,
+                      T0.plusSeconds(6)),
+              current.id(),
+                  new StepState(T0.plusSeconds(60), null, null, T0.plusSeconds(90), true, null)),
           Map.of(
               id("node-a"), new NodeOrigin(TaskCap.of(5), DrainState.ACTIVE, Fixtures.WIN2019),
-              id("node-c"), new NodeOrigin(TaskCap.UNLIMITED, DrainState.DRAINING, Fixtures.NOMAD_17)),
+              id("node-c"),
+                  new NodeOrigin(TaskCap.UNLIMITED, DrainState.DRAINING, Fixtures.NOMAD_17)),
           Set.of("canary:node-a", "migration:octo-1"),
           1);
     }

@@ -70,7 +70,9 @@ class PolicyCompatibilityTest {
   void equalsComparesEverySetting() {
     Policy p = everySettingChanged();
 
-    assertThat(p).isEqualTo(everySettingChanged()).hasSameHashCodeAs(everySettingChanged())
+    assertThat(p)
+        .isEqualTo(everySettingChanged())
+        .hasSameHashCodeAs(everySettingChanged())
         .isNotEqualTo(p.toBuilder().canaries(3).build())
         .isNotEqualTo(p.toBuilder().durationHint("node-c", Duration.ZERO).build())
         .isNotEqualTo(p.toBuilder().hook("another", HookPoint.AFTER_VERIFY).build())
@@ -80,9 +82,15 @@ class PolicyCompatibilityTest {
 
   @Test
   void toStringNamesEverySetting() {
-    assertThat(everySettingChanged().toString()).startsWith("Policy[budget=25%, canaries=2, ").contains("canaries=2",
-        "drainDeadline=PT30M", "trafficRamp=[10, 50, 100]", "only=[node-a, node-b]", "outOfService=SKIP",
-        "hooks=[Hook[name=change-ticket");
+    assertThat(everySettingChanged().toString())
+        .startsWith("Policy[budget=25%, canaries=2, ")
+        .contains(
+            "canaries=2",
+            "drainDeadline=PT30M",
+            "trafficRamp=[10, 50, 100]",
+            "only=[node-a, node-b]",
+            "outOfService=SKIP",
+            "hooks=[Hook[name=change-ticket");
   }
 
   @Test
@@ -94,7 +102,8 @@ class PolicyCompatibilityTest {
   @Test
   void readsTheJsonItWroteWhenItWasARecord() throws IOException {
     assertThat(Json.read(resource("policy.json"), Policy.class)).isEqualTo(everySettingChanged());
-    assertThat(Json.read(resource("policy-defaults.json"), Policy.class)).isEqualTo(Fixtures.policy().build());
+    assertThat(Json.read(resource("policy-defaults.json"), Policy.class))
+        .isEqualTo(Fixtures.policy().build());
   }
 
   private static String resource(String name) throws IOException {

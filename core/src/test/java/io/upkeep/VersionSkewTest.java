@@ -23,12 +23,14 @@ class VersionSkewTest {
 
     @Test
     void refusesADowngradeEvenWithAnyForwardMove() {
-      assertThat(VersionSkew.ANY_FORWARD.violation(v("2024.2.1"), v("2024.1.9999"))).contains("downgrade");
+      assertThat(VersionSkew.ANY_FORWARD.violation(v("2024.2.1"), v("2024.1.9999")))
+          .contains("downgrade");
     }
 
     @Test
     void treatsAMoveToAPreReleaseOfTheSameVersionAsADowngrade() {
-      assertThat(VersionSkew.ANY_FORWARD.violation(v("1.8.0"), v("1.8.0-rc.1"))).contains("downgrade");
+      assertThat(VersionSkew.ANY_FORWARD.violation(v("1.8.0"), v("1.8.0-rc.1")))
+          .contains("downgrade");
     }
   }
 
@@ -70,7 +72,8 @@ class VersionSkewTest {
 
     @Test
     void rejectsAWindowBelowOne() {
-      assertThatIllegalArgumentException().isThrownBy(() -> new VersionSkew(0))
+      assertThatIllegalArgumentException()
+          .isThrownBy(() -> new VersionSkew(0))
           .withMessageContaining("maxMinorHops")
           .withMessageContaining("0");
     }

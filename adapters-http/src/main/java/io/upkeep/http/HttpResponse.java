@@ -25,12 +25,18 @@ import java.util.Optional;
  * @param body the answer's body, empty if none, any credential the transport sent replaced by
  *     {@value HttpTransport#REDACTED}
  */
-public record HttpResponse(String method, String path, int status, Map<String, String> headers, String body) {
+public record HttpResponse(
+    String method, String path, int status, Map<String, String> headers, String body) {
 
-  static final ObjectMapper MAPPER = new ObjectMapper()
-      .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .configure(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+              false);
 
-  /** @throws NullPointerException if a reference is null */
+  /**
+   * @throws NullPointerException if a reference is null
+   */
   public HttpResponse {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(path, "path");
@@ -45,17 +51,19 @@ public record HttpResponse(String method, String path, int status, Map<String, S
 
   /**
    * How long the server asked to be left alone: {@code Retry-After} on a 429 or 503, in seconds or
-   * as an HTTP-date counted from the answer's own {@code Date} (so that clock skew does not matter);
-   * zero when it asks nothing readable.
+   * as an HTTP-date counted from the answer's own {@code Date} (so that clock skew does not
+   * matter); zero when it asks nothing readable.
    */
   Duration retryAfter() {
-    String asked = status == 429 || status == 503 ? header("Retry-After").map(String::strip).orElse("") : "";
+    String asked =
+        status == 429 || status == 503 ? header("Retry-After").map(String::strip).orElse("") : "";
     try {
       if (asked.matches("\\d+")) {
         return Duration.ofSeconds(Long.parseLong(asked));
       }
       Instant until = DateTimeFormatter.RFC_1123_DATE_TIME.parse(asked, Instant::from);
-      Instant now = DateTimeFormatter.RFC_1123_DATE_TIME.parse(header("Date").orElse(""), Instant::from);
+      Instant now =
+          DateTimeFormatter.RFC_1123_DATE_TIME.parse(header("Date").orElse(""), Instant::from);
       return now.isBefore(until) ? Duration.between(now, until) : Duration.ZERO;
     } catch (NumberFormatException | DateTimeParseException unreadable) {
       return Duration.ZERO;
@@ -101,7 +109,17 @@ public record HttpResponse(String method, String path, int status, Map<String, S
   }
 
   private ClusterOperationException malformed(String why, Exception cause) {
-    return new ClusterOperationException("malformed JSON in the answer to " + method + " " + path + " (HTTP " + status
-        + "): " + why + "; is the address pointing at the right server and version?", false, cause);
+    return new ClusterOperationException(
+        "malformed JSON in the answer to "
+            + method
+            + " "
+            + path
+            + " (HTTP "
+            + status
+            + "): "
+            + why
+            + "; is the address pointing at the right server and version?",
+        false,
+        cause);
   }
 }

@@ -7,8 +7,8 @@ import java.util.Objects;
 /**
  * How an adapter talks HTTP to its system: where, how long it waits, how it retries and how fast it
  * may go. Immutable and thread-safe; build with {@link #builder(URI)}. Defaults are public
- * constants and protect both sides: four attempts with exponential backoff, 20 requests a second,
- * a deadline on every attempt and a cap on the size of every answer.
+ * constants and protect both sides: four attempts with exponential backoff, 20 requests a second, a
+ * deadline on every attempt and a cap on the size of every answer.
  *
  * <p>A final class rather than a record, so that it can gain settings without breaking callers:
  * build it with {@link #builder(URI)}, derive a variant with {@link #toBuilder()}, read it with the
@@ -19,28 +19,38 @@ public final class HttpSettings {
 
   /** Default connect timeout. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
   /** Default request timeout. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
   /**
    * Default deadline of one attempt: twice the default request timeout, so that an answer that
-   * starts late may still arrive, and a server that drips it byte by byte cannot hold a call for ever.
+   * starts late may still arrive, and a server that drips it byte by byte cannot hold a call for
+   * ever.
    */
   public static final Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(60);
+
   /** Default cap on an answer's body: 16 MiB, far above any list the adapters read. */
   public static final int DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
   /** Default attempts per request. */
   public static final int DEFAULT_MAX_ATTEMPTS = 4;
+
   /** Default first backoff. */
   public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(500);
+
   /** Default longest backoff. */
   public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+
   /** Default rate limit. */
   public static final double DEFAULT_REQUESTS_PER_SECOND = 20;
+
   /**
-   * The rate for runs in virtual time (the adapters' {@code virtualTime} presets): no limit to speak
-   * of, since a virtual clock lets thousands of requests fall into one real second.
+   * The rate for runs in virtual time (the adapters' {@code virtualTime} presets): no limit to
+   * speak of, since a virtual clock lets thousands of requests fall into one real second.
    */
   public static final double VIRTUAL_TIME_REQUESTS_PER_SECOND = 1_000_000;
+
   /** Default for credentials over plain http to another host: refused. */
   public static final boolean DEFAULT_ALLOW_INSECURE_HTTP = false;
 
@@ -57,10 +67,14 @@ public final class HttpSettings {
   private final boolean allowInsecureHttp;
 
   private HttpSettings(Builder b) {
-    if (b.baseUri.getScheme() == null || !(b.baseUri.getScheme().equals("http") || b.baseUri.getScheme().equals("https"))
+    if (b.baseUri.getScheme() == null
+        || !(b.baseUri.getScheme().equals("http") || b.baseUri.getScheme().equals("https"))
         || b.baseUri.getHost() == null) {
-      throw new IllegalArgumentException("the base URI must be an absolute http or https URL such as "
-          + "https://octopus.example.com, got '" + b.baseUri + "'");
+      throw new IllegalArgumentException(
+          "the base URI must be an absolute http or https URL such as "
+              + "https://octopus.example.com, got '"
+              + b.baseUri
+              + "'");
     }
     baseUri = b.baseUri;
     connectTimeout = b.connectTimeout;
@@ -168,25 +182,46 @@ public final class HttpSettings {
   /** A hash of every setting. */
   @Override
   public int hashCode() {
-    return Objects.hash(baseUri, connectTimeout, requestTimeout, requestDeadline, maxResponseBytes, maxAttempts,
-        initialBackoff, maxBackoff, requestsPerSecond, tls, allowInsecureHttp);
+    return Objects.hash(
+        baseUri,
+        connectTimeout,
+        requestTimeout,
+        requestDeadline,
+        maxResponseBytes,
+        maxAttempts,
+        initialBackoff,
+        maxBackoff,
+        requestsPerSecond,
+        tls,
+        allowInsecureHttp);
   }
 
   /** Every setting, by name. */
   @Override
   public String toString() {
     return "HttpSettings["
-        + "baseUri=" + baseUri
-        + ", connectTimeout=" + connectTimeout
-        + ", requestTimeout=" + requestTimeout
-        + ", requestDeadline=" + requestDeadline
-        + ", maxResponseBytes=" + maxResponseBytes
-        + ", maxAttempts=" + maxAttempts
-        + ", initialBackoff=" + initialBackoff
-        + ", maxBackoff=" + maxBackoff
-        + ", requestsPerSecond=" + requestsPerSecond
-        + ", tls=" + tls
-        + ", allowInsecureHttp=" + allowInsecureHttp
+        + "baseUri="
+        + baseUri
+        + ", connectTimeout="
+        + connectTimeout
+        + ", requestTimeout="
+        + requestTimeout
+        + ", requestDeadline="
+        + requestDeadline
+        + ", maxResponseBytes="
+        + maxResponseBytes
+        + ", maxAttempts="
+        + maxAttempts
+        + ", initialBackoff="
+        + initialBackoff
+        + ", maxBackoff="
+        + maxBackoff
+        + ", requestsPerSecond="
+        + requestsPerSecond
+        + ", tls="
+        + tls
+        + ", allowInsecureHttp="
+        + allowInsecureHttp
         + "]";
   }
 
@@ -197,9 +232,15 @@ public final class HttpSettings {
 
   /** A builder holding these settings, to derive a variant. */
   public Builder toBuilder() {
-    return new Builder(baseUri).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
-        .requestDeadline(requestDeadline).maxResponseBytes(maxResponseBytes).maxAttempts(maxAttempts)
-        .backoff(initialBackoff, maxBackoff).requestsPerSecond(requestsPerSecond).tls(tls)
+    return new Builder(baseUri)
+        .connectTimeout(connectTimeout)
+        .requestTimeout(requestTimeout)
+        .requestDeadline(requestDeadline)
+        .maxResponseBytes(maxResponseBytes)
+        .maxAttempts(maxAttempts)
+        .backoff(initialBackoff, maxBackoff)
+        .requestsPerSecond(requestsPerSecond)
+        .tls(tls)
         .allowInsecureHttp(allowInsecureHttp);
   }
 
@@ -212,8 +253,12 @@ public final class HttpSettings {
 
   private static void atLeastOneByte(int maxResponseBytes) {
     if (maxResponseBytes < 1) {
-      throw new IllegalArgumentException("maxResponseBytes must be 1 or more (a cap in bytes on each answer's body, "
-          + "default " + DEFAULT_MAX_RESPONSE_BYTES + "), got " + maxResponseBytes);
+      throw new IllegalArgumentException(
+          "maxResponseBytes must be 1 or more (a cap in bytes on each answer's body, "
+              + "default "
+              + DEFAULT_MAX_RESPONSE_BYTES
+              + "), got "
+              + maxResponseBytes);
     }
   }
 
@@ -246,8 +291,8 @@ public final class HttpSettings {
     }
 
     /**
-     * How long to wait for the answer to start, and then for each next piece of it; default
-     * {@link #DEFAULT_REQUEST_TIMEOUT}. A server that keeps sending a little at a time is bounded by
+     * How long to wait for the answer to start, and then for each next piece of it; default {@link
+     * #DEFAULT_REQUEST_TIMEOUT}. A server that keeps sending a little at a time is bounded by
      * {@link #requestDeadline} instead.
      *
      * @throws NullPointerException if {@code value} is null
@@ -262,8 +307,8 @@ public final class HttpSettings {
     /**
      * The longest one attempt may take in all, from asking for a connection to the last byte of the
      * answer; default {@link #DEFAULT_REQUEST_DEADLINE}. When it passes, the attempt is aborted and
-     * fails as an IO error would (retried if the request is idempotent). A call that passes a longer
-     * timeout of its own, such as a blocking query, gets that timeout as its deadline.
+     * fails as an IO error would (retried if the request is idempotent). A call that passes a
+     * longer timeout of its own, such as a blocking query, gets that timeout as its deadline.
      *
      * @throws NullPointerException if {@code value} is null
      * @throws IllegalArgumentException if {@code value} is not longer than zero
@@ -275,8 +320,9 @@ public final class HttpSettings {
     }
 
     /**
-     * The most bytes of an answer's body that are read; default {@link #DEFAULT_MAX_RESPONSE_BYTES}.
-     * A longer answer fails the request (not retried) with an error naming this setting.
+     * The most bytes of an answer's body that are read; default {@link
+     * #DEFAULT_MAX_RESPONSE_BYTES}. A longer answer fails the request (not retried) with an error
+     * naming this setting.
      *
      * @throws IllegalArgumentException if {@code value} is below 1
      */
@@ -296,8 +342,8 @@ public final class HttpSettings {
     }
 
     /**
-     * Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). A 429 or 503
-     * that asks for a longer wait in {@code Retry-After} gets it, up to {@code max}.
+     * Exponential backoff from {@code initial} up to {@code max}; zero for none (tests). A 429 or
+     * 503 that asks for a longer wait in {@code Retry-After} gets it, up to {@code max}.
      *
      * @throws NullPointerException if an argument is null
      * @throws IllegalArgumentException if {@code initial} is negative or {@code max} below it
@@ -306,8 +352,11 @@ public final class HttpSettings {
       Objects.requireNonNull(initial, "initial");
       Objects.requireNonNull(max, "max");
       if (initial.isNegative() || max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("backoff must be 0 or more and maxBackoff at least initialBackoff, got "
-            + initial + " and " + max);
+        throw new IllegalArgumentException(
+            "backoff must be 0 or more and maxBackoff at least initialBackoff, got "
+                + initial
+                + " and "
+                + max);
       }
       initialBackoff = initial;
       maxBackoff = max;

@@ -7,13 +7,13 @@ import java.util.Optional;
 
 /**
  * How the server's certificate is checked and which certificate, if any, the client presents.
- * Verification is on unless {@link #insecure()} is chosen. Immutable and thread-safe; its
- * {@code toString} never shows a password.
+ * Verification is on unless {@link #insecure()} is chosen. Immutable and thread-safe; its {@code
+ * toString} never shows a password.
  *
  * <p>A final class rather than a record, so that it can gain settings without breaking callers:
  * make one with the factories ({@link #system()}, {@link #trustStore}, {@link #caCertificate},
- * {@link #insecure()}, {@link #withClientCertificate}), read it with the accessors. Equal when every
- * setting is.
+ * {@link #insecure()}, {@link #withClientCertificate}), read it with the accessors. Equal when
+ * every setting is.
  */
 public final class Tls {
 
@@ -89,25 +89,43 @@ public final class Tls {
   /** A hash of every setting. */
   @Override
   public int hashCode() {
-    return Objects.hash(verify, trustStore, trustStorePassword, caCertificatePem, clientCertificatePem, clientKeyPem);
+    return Objects.hash(
+        verify,
+        trustStore,
+        trustStorePassword,
+        caCertificatePem,
+        clientCertificatePem,
+        clientKeyPem);
   }
 
   /** Every setting, by name; the trust store's password only as where it comes from. */
   @Override
   public String toString() {
     return "Tls["
-        + "verify=" + verify
-        + ", trustStore=" + trustStore
-        + ", trustStorePassword=" + trustStorePassword
-        + ", caCertificatePem=" + caCertificatePem
-        + ", clientCertificatePem=" + clientCertificatePem
-        + ", clientKeyPem=" + clientKeyPem
+        + "verify="
+        + verify
+        + ", trustStore="
+        + trustStore
+        + ", trustStorePassword="
+        + trustStorePassword
+        + ", caCertificatePem="
+        + caCertificatePem
+        + ", clientCertificatePem="
+        + clientCertificatePem
+        + ", clientKeyPem="
+        + clientKeyPem
         + "]";
   }
 
   /** The JDK's trusted certificates, verification on. */
   public static Tls system() {
-    return new Tls(true, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    return new Tls(
+        true,
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty());
   }
 
   /**
@@ -116,8 +134,13 @@ public final class Tls {
    * @throws NullPointerException if an argument is null
    */
   public static Tls trustStore(Path file, Secret password) {
-    return new Tls(true, Optional.of(Objects.requireNonNull(file, "file")),
-        Optional.of(Objects.requireNonNull(password, "password")), Optional.empty(), Optional.empty(), Optional.empty());
+    return new Tls(
+        true,
+        Optional.of(Objects.requireNonNull(file, "file")),
+        Optional.of(Objects.requireNonNull(password, "password")),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty());
   }
 
   /**
@@ -126,12 +149,24 @@ public final class Tls {
    * @throws NullPointerException if {@code pem} is null
    */
   public static Tls caCertificate(Path pem) {
-    return new Tls(true, Optional.empty(), Optional.empty(), Optional.of(Objects.requireNonNull(pem, "pem")), Optional.empty(), Optional.empty());
+    return new Tls(
+        true,
+        Optional.empty(),
+        Optional.empty(),
+        Optional.of(Objects.requireNonNull(pem, "pem")),
+        Optional.empty(),
+        Optional.empty());
   }
 
   /** No verification at all: for a test server only, never for a real cluster. */
   public static Tls insecure() {
-    return new Tls(false, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+    return new Tls(
+        false,
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty());
   }
 
   /**
@@ -141,7 +176,11 @@ public final class Tls {
    * @throws NullPointerException if an argument is null
    */
   public Tls withClientCertificate(Path certificatePem, Path keyPem) {
-    return new Tls(verify, trustStore, trustStorePassword, caCertificatePem,
+    return new Tls(
+        verify,
+        trustStore,
+        trustStorePassword,
+        caCertificatePem,
         Optional.of(Objects.requireNonNull(certificatePem, "certificatePem")),
         Optional.of(Objects.requireNonNull(keyPem, "keyPem")));
   }

@@ -16,13 +16,18 @@ class ArchitectureTest {
   static final JavaClasses MAIN = ModuleRules.mainClasses("io.upkeep.http");
   static final JavaClasses UPKEEP = ModuleRules.mainClasses("io.upkeep");
 
-  static final ArchRule NO_VENDOR = noClasses().should().dependOnClassesThat()
-      .haveNameMatching("(?i).*(octopus|nomad).*")
-      .because("adapters-http is the transport both adapters share; vendor vocabulary belongs in the adapters");
+  static final ArchRule NO_VENDOR =
+      noClasses()
+          .should()
+          .dependOnClassesThat()
+          .haveNameMatching("(?i).*(octopus|nomad).*")
+          .because(
+              "adapters-http is the transport both adapters share; vendor vocabulary belongs in the adapters");
 
   static final ArchRule INTERNALS = ModuleRules.internalsStayInTheirModule();
 
-  static final ArchRule NO_TEST_CODE = ModuleRules.noTestCodeIn(ModuleRules.testLibrariesAnd("io.upkeep.testkit.."));
+  static final ArchRule NO_TEST_CODE =
+      ModuleRules.noTestCodeIn(ModuleRules.testLibrariesAnd("io.upkeep.testkit.."));
 
   @Test
   void importsNoVendor() {

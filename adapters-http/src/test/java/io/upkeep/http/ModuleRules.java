@@ -29,33 +29,53 @@ public final class ModuleRules {
 
   /** Each module's root package, most specific first: a package belongs to the first it is in. */
   static final List<String> MODULE_ROOTS =
-      List.of("io.upkeep.testkit", "io.upkeep.octopus", "io.upkeep.nomad", "io.upkeep.http", "io.upkeep");
+      List.of(
+          "io.upkeep.testkit",
+          "io.upkeep.octopus",
+          "io.upkeep.nomad",
+          "io.upkeep.http",
+          "io.upkeep");
 
-  /** Test libraries: main code never uses them (the testkit's junit5 and assertj packages aside). */
-  public static final String[] TEST_LIBRARIES =
-      {"org.junit..", "org.opentest4j..", "org.assertj..", "com.tngtech.archunit..", "org.bouncycastle.."};
+  /**
+   * Test libraries: main code never uses them (the testkit's junit5 and assertj packages aside).
+   */
+  public static final String[] TEST_LIBRARIES = {
+    "org.junit..",
+    "org.opentest4j..",
+    "org.assertj..",
+    "com.tngtech.archunit..",
+    "org.bouncycastle.."
+  };
 
   /** A class compiled from a {@code src/test} tree: a module's own tests or another's test jar. */
-  public static final DescribedPredicate<JavaClass> TEST_CLASS = DescribedPredicate.describe("test code",
-      c -> c.getSource().map(s -> s.getUri().toString()).filter(u -> u.contains("/test-classes/")
-          || u.contains("-tests.jar")).isPresent());
+  public static final DescribedPredicate<JavaClass> TEST_CLASS =
+      DescribedPredicate.describe(
+          "test code",
+          c ->
+              c.getSource()
+                  .map(s -> s.getUri().toString())
+                  .filter(u -> u.contains("/test-classes/") || u.contains("-tests.jar"))
+                  .isPresent());
 
   private ModuleRules() {}
 
   /**
    * The main classes under {@code rootPackage} on the test class path: neither a module's own tests
-   * nor another's test jar (a directory of test classes within the reactor, a {@code -tests.jar} once
-   * packaged).
+   * nor another's test jar (a directory of test classes within the reactor, a {@code -tests.jar}
+   * once packaged).
    */
   public static JavaClasses mainClasses(String rootPackage) {
-    return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+    return new ClassFileImporter()
+        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
         .withImportOption(location -> !location.contains("-tests.jar"))
         .importPackages(rootPackage);
   }
 
   /** The module a package belongs to (its root package), if it is one of Upkeep's. */
   static Optional<String> moduleOf(String packageName) {
-    return MODULE_ROOTS.stream().filter(r -> packageName.equals(r) || packageName.startsWith(r + ".")).findFirst();
+    return MODULE_ROOTS.stream()
+        .filter(r -> packageName.equals(r) || packageName.startsWith(r + "."))
+        .findFirst();
   }
 
   private static boolean isInternal(String packageName) {
@@ -64,27 +84,36 @@ public final class ModuleRules {
 
   /**
    * No class uses another module's {@code ..internal..} package: a module's internals are reached
-   * only through its own public entry points. Evaluate it over every Upkeep class on the class path.
+   * only through its own public entry points. Evaluate it over every Upkeep class on the class
+   * path.
    */
   public static ArchRule internalsStayInTheirModule() {
-    return classes().should(new ArchCondition<JavaClass>("use no other module's internal package") {
-      @Override
-      public void check(JavaClass origin, ConditionEvents events) {
-        Optional<String> own = moduleOf(origin.getPackageName());
-        for (Dependency d : origin.getDirectDependenciesFromSelf()) {
-          String target = d.getTargetClass().getBaseComponentType().getPackageName();
-          Optional<String> module = moduleOf(target);
-          if (module.isPresent() && isInternal(target) && !module.equals(own)) {
-            events.add(SimpleConditionEvent.violated(d, d.getDescription()));
-          }
-        }
-      }
-    }).because("a module's internals change without notice; other modules use its public API");
+    return classes()
+        .should(
+            new ArchCondition<JavaClass>("use no other module's internal package") {
+              @Override
+              public void check(JavaClass origin, ConditionEvents events) {
+                Optional<String> own = moduleOf(origin.getPackageName());
+                for (Dependency d : origin.getDirectDependenciesFromSelf()) {
+                  String target = d.getTargetClass().getBaseComponentType().getPackageName();
+                  Optional<String> module = moduleOf(target);
+                  if (module.isPresent() && isInternal(target) && !module.equals(own)) {
+                    events.add(SimpleConditionEvent.violated(d, d.getDescription()));
+                  }
+                }
+              }
+            })
+        .because("a module's internals change without notice; other modules use its public API");
   }
 
-  /** Main code depends on no test code: neither {@code testOnlyPackages} nor classes compiled from tests. */
+  /**
+   * Main code depends on no test code: neither {@code testOnlyPackages} nor classes compiled from
+   * tests.
+   */
   public static ArchRule noTestCodeIn(String... testOnlyPackages) {
-    return noClasses().should().dependOnClassesThat(resideInAnyPackage(testOnlyPackages).or(TEST_CLASS))
+    return noClasses()
+        .should()
+        .dependOnClassesThat(resideInAnyPackage(testOnlyPackages).or(TEST_CLASS))
         .because("test libraries and fixtures are not on a user's class path");
   }
 
@@ -96,10 +125,14 @@ public final class ModuleRules {
     return all;
   }
 
-  /** A negative control: {@code rule} reports a violation for {@code fixtures}, which break it on purpose. */
+  /**
+   * A negative control: {@code rule} reports a violation for {@code fixtures}, which break it on
+   * purpose.
+   */
   public static void assertViolated(ArchRule rule, Class<?>... fixtures) {
     EvaluationResult result = rule.evaluate(new ClassFileImporter().importClasses(fixtures));
-    assertThat(result.hasViolation()).as("the rule %s must fail for %s", rule.getDescription(), List.of(fixtures))
+    assertThat(result.hasViolation())
+        .as("the rule %s must fail for %s", rule.getDescription(), List.of(fixtures))
         .isTrue();
   }
 }

@@ -67,10 +67,15 @@ public final class TestPki {
     X500Name subject = new X500Name("CN=" + name);
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b = builder(subject, subject, keys)
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-          .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+      X509v3CertificateBuilder b =
+          builder(subject, subject, keys)
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+              .addExtension(
+                  Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+              .addExtension(
+                  Extension.subjectKeyIdentifier,
+                  false,
+                  ext.createSubjectKeyIdentifier(keys.getPublic()));
       return new TestPki(new Issued(sign(b, keys), keys));
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot make the test CA", e);
@@ -100,7 +105,9 @@ public final class TestPki {
     return ca.writeCertificatePem(file);
   }
 
-  /** Writes the CA certificate as a PKCS#12 trust store to {@code file}, for {@link Tls#trustStore}. */
+  /**
+   * Writes the CA certificate as a PKCS#12 trust store to {@code file}, for {@link Tls#trustStore}.
+   */
   public Path writeTrustStore(Path file, Secret password) {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
@@ -126,14 +133,19 @@ public final class TestPki {
       char[] none = new char[0];
       KeyStore keys = KeyStore.getInstance("PKCS12");
       keys.load(null, null);
-      keys.setKeyEntry("server", server.keys().getPrivate(), none,
+      keys.setKeyEntry(
+          "server",
+          server.keys().getPrivate(),
+          none,
           new X509Certificate[] {server.certificate(), ca.certificate()});
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       kmf.init(keys, none);
       KeyStore trusted = KeyStore.getInstance("PKCS12");
       trusted.load(null, null);
       trusted.setCertificateEntry("ca", ca.certificate());
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(trusted);
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), RANDOM);
@@ -149,19 +161,31 @@ public final class TestPki {
     KeyPair keys = keyPair();
     try {
       JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-      X500Name issuer = X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
-      X509v3CertificateBuilder b = builder(issuer, new X500Name("CN=" + commonName), keys)
-          .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-          .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-          .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
-          .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.certificate()))
-          .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
+      X500Name issuer =
+          X500Name.getInstance(ca.certificate().getSubjectX500Principal().getEncoded());
+      X509v3CertificateBuilder b =
+          builder(issuer, new X500Name("CN=" + commonName), keys)
+              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+              .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
+              .addExtension(
+                  Extension.authorityKeyIdentifier,
+                  false,
+                  ext.createAuthorityKeyIdentifier(ca.certificate()))
+              .addExtension(
+                  Extension.subjectKeyIdentifier,
+                  false,
+                  ext.createSubjectKeyIdentifier(keys.getPublic()));
       if (names.length > 0) {
         List<GeneralName> alternatives = new ArrayList<>();
         for (String n : names) {
-          alternatives.add(new GeneralName(n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n));
+          alternatives.add(
+              new GeneralName(
+                  n.matches("[0-9.]+|.*:.*") ? GeneralName.iPAddress : GeneralName.dNSName, n));
         }
-        b.addExtension(Extension.subjectAlternativeName, false,
+        b.addExtension(
+            Extension.subjectAlternativeName,
+            false,
             new GeneralNames(alternatives.toArray(new GeneralName[0])));
       }
       return new Issued(sign(b, ca.keys()), keys);
@@ -172,13 +196,20 @@ public final class TestPki {
 
   private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys) {
     Instant now = Instant.now();
-    return new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(SERIAL.getAndIncrement()),
-        Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(1))), subject, keys.getPublic());
+    return new JcaX509v3CertificateBuilder(
+        issuer,
+        BigInteger.valueOf(SERIAL.getAndIncrement()),
+        Date.from(now.minus(Duration.ofDays(1))),
+        Date.from(now.plus(Duration.ofDays(1))),
+        subject,
+        keys.getPublic());
   }
 
-  private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuer) throws GeneralSecurityException {
+  private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuer)
+      throws GeneralSecurityException {
     try {
-      ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate());
+      ContentSigner signer =
+          new JcaContentSignerBuilder("SHA256withECDSA").build(issuer.getPrivate());
       return new JcaX509CertificateConverter().getCertificate(b.build(signer));
     } catch (OperatorCreationException e) {
       throw new GeneralSecurityException(e);
@@ -203,7 +234,9 @@ public final class TestPki {
       return writePem(file, certificate);
     }
 
-    /** Writes the private key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}) to {@code file}. */
+    /**
+     * Writes the private key as unencrypted PKCS#8 PEM ({@code BEGIN PRIVATE KEY}) to {@code file}.
+     */
     public Path writeKeyPem(Path file) {
       try {
         return writePem(file, new JcaPKCS8Generator(keys.getPrivate(), null).generate());

@@ -4,8 +4,8 @@ import io.upkeep.http.ApiException;
 
 /**
  * Nomad answered a request with an error the adapter has no more specific exception for; carries
- * the request, the status, and Nomad's plain-text error body as the
- * {@linkplain #vendorMessage() vendor message} (credentials redacted), also quoted in the message.
+ * the request, the status, and Nomad's plain-text error body as the {@linkplain #vendorMessage()
+ * vendor message} (credentials redacted), also quoted in the message.
  */
 public class NomadApiException extends ApiException {
 
@@ -21,7 +21,12 @@ public class NomadApiException extends ApiException {
    * @param status the HTTP status, 0 if there was none
    * @param vendorMessage Nomad's error body, or an empty string
    */
-  public NomadApiException(String message, boolean retryable, String method, String path, int status,
+  public NomadApiException(
+      String message,
+      boolean retryable,
+      String method,
+      String path,
+      int status,
       String vendorMessage) {
     super(message, retryable, method, path, status, vendorMessage);
   }

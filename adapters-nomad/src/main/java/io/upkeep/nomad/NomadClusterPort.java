@@ -38,37 +38,37 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ClusterPort} for a HashiCorp Nomad region over its HTTP API. Servers (role
- * {@value #SERVER_ROLE}) come from {@code /v1/agent/members}, {@code /v1/operator/raft/configuration}
- * and {@code /v1/operator/autopilot/health}; clients (role {@value #CLIENT_ROLE}) from
- * {@code /v1/nodes}, {@code /v1/node/:id} and {@code /v1/node/:id/allocations}.
+ * {@link ClusterPort} for a HashiCorp Nomad region over its HTTP API. Servers (role {@value
+ * #SERVER_ROLE}) come from {@code /v1/agent/members}, {@code /v1/operator/raft/configuration} and
+ * {@code /v1/operator/autopilot/health}; clients (role {@value #CLIENT_ROLE}) from {@code
+ * /v1/nodes}, {@code /v1/node/:id} and {@code /v1/node/:id/allocations}.
  *
  * <p>Mapping to core: a server's id is its member name without the {@code .<region>} suffix, its
  * product version the member's {@code build} tag; it is a voter and the leader as the raft
  * configuration says, {@code HEALTHY} when alive and healthy to autopilot, {@code UNHEALTHY} when
  * alive but not, {@code UNREACHABLE} when {@code failed}; it runs no work; {@code left} servers are
- * not members. A client's id is its node name; its platform is {@code os.name} and
- * {@code os.version} as a display name ({@code ubuntu}, {@code 22.04} read {@code Ubuntu 22.04}; see
- * {@link NomadOs}) and {@code nomad.version}; it is {@code HEALTHY} when {@code ready}, {@code UNHEALTHY} when
- * {@code initializing}, {@code UNREACHABLE} when {@code down} or {@code disconnected}; its running
- * work is its pending and running allocations ({@code system} jobs excluded when
- * {@link NomadConfig#ignoreSystemJobs}), counted at every observation for clients that are draining
- * or ineligible and at most every {@link NomadConfig#activeWorkRefresh} for active ones (for those it
- * only orders the queue, and counting is one request per client); it is {@code DRAINING} while it has a drain strategy or is
- * ineligible with work left, {@code DRAINED} when ineligible, without a drain strategy and idle (the
- * two conditions the {@code nomad node drain} CLI waits for), {@code ACTIVE} when eligible. Task
- * caps are {@link TaskCap#UNLIMITED}: Nomad has none.
+ * not members. A client's id is its node name; its platform is {@code os.name} and {@code
+ * os.version} as a display name ({@code ubuntu}, {@code 22.04} read {@code Ubuntu 22.04}; see
+ * {@link NomadOs}) and {@code nomad.version}; it is {@code HEALTHY} when {@code ready}, {@code
+ * UNHEALTHY} when {@code initializing}, {@code UNREACHABLE} when {@code down} or {@code
+ * disconnected}; its running work is its pending and running allocations ({@code system} jobs
+ * excluded when {@link NomadConfig#ignoreSystemJobs}), counted at every observation for clients
+ * that are draining or ineligible and at most every {@link NomadConfig#activeWorkRefresh} for
+ * active ones (for those it only orders the queue, and counting is one request per client); it is
+ * {@code DRAINING} while it has a drain strategy or is ineligible with work left, {@code DRAINED}
+ * when ineligible, without a drain strategy and idle (the two conditions the {@code nomad node
+ * drain} CLI waits for), {@code ACTIVE} when eligible. Task caps are {@link TaskCap#UNLIMITED}:
+ * Nomad has none.
  *
- * <p>Waiting ({@link #awaitChange}): a blocking query on {@code /v1/nodes} ({@code index},
- * {@code wait}, {@code X-Nomad-Index}) waits in real time for at most
- * {@link NomadConfig#blockingWait}. In production ({@code TimeSource.system()}, blocking wait 5 min)
- * one query covers the executor's whole wait and returns the moment a client changes; server changes
- * are seen at the next observation, at most one poll interval of the executor later. When the
- * blocking wait is shorter than the wait asked for (zero in tests with a virtual clock, where
- * waiting in real time cannot make anything happen), the adapter advances the
- * {@link NomadConfig#time time source} by {@link NomadConfig#pollInterval} at a time and looks at
- * the node index and the server members after each step, so it never waits in real time longer
- * than a query's round trip.
+ * <p>Waiting ({@link #awaitChange}): a blocking query on {@code /v1/nodes} ({@code index}, {@code
+ * wait}, {@code X-Nomad-Index}) waits in real time for at most {@link NomadConfig#blockingWait}. In
+ * production ({@code TimeSource.system()}, blocking wait 5 min) one query covers the executor's
+ * whole wait and returns the moment a client changes; server changes are seen at the next
+ * observation, at most one poll interval of the executor later. When the blocking wait is shorter
+ * than the wait asked for (zero in tests with a virtual clock, where waiting in real time cannot
+ * make anything happen), the adapter advances the {@link NomadConfig#time time source} by {@link
+ * NomadConfig#pollInterval} at a time and looks at the node index and the server members after each
+ * step, so it never waits in real time longer than a query's round trip.
  *
  * <p>Thread-safe. Close it to release its connections.
  */
@@ -76,6 +76,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
 
   /** The role of Nomad servers. */
   public static final String SERVER_ROLE = "server";
+
   /** The role of Nomad clients. */
   public static final String CLIENT_ROLE = "client";
 
@@ -87,9 +88,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   private static final TypeReference<List<Wire.Allocation>> ALLOC_LIST = new TypeReference<>() {};
   private static final TypeReference<Wire.NodeDetail> NODE = new TypeReference<>() {};
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+
   /**
-   * How much later than the requested deadline a drain already set may force and still be left alone:
-   * Nomad computes {@code ForceDeadline} on its own clock, which may run a little ahead of ours.
+   * How much later than the requested deadline a drain already set may force and still be left
+   * alone: Nomad computes {@code ForceDeadline} on its own clock, which may run a little ahead of
+   * ours.
    */
   static final Duration DRAIN_DEADLINE_SLACK = Duration.ofMinutes(1);
 
@@ -107,8 +110,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   private volatile boolean regionChecked;
   private volatile boolean announced;
 
-  /** What one observation saw beyond the snapshot: the node-list index and the servers' fingerprint. */
-  private record Observation(ClusterSnapshot snapshot, long nodesIndex, String servers, Map<NodeId, RaftPeer> peers) {}
+  /**
+   * What one observation saw beyond the snapshot: the node-list index and the servers' fingerprint.
+   */
+  private record Observation(
+      ClusterSnapshot snapshot, long nodesIndex, String servers, Map<NodeId, RaftPeer> peers) {}
 
   /** A client's count of running allocations and when it was taken. */
   private record CountedWork(int count, Instant at) {}
@@ -118,7 +124,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
 
   private NomadClusterPort(NomadConfig config) {
     this.config = config;
-    Map<String, io.upkeep.Secret> headers = config.token().map(t -> Map.of("X-Nomad-Token", t)).orElse(Map.of());
+    Map<String, io.upkeep.Secret> headers =
+        config.token().map(t -> Map.of("X-Nomad-Token", t)).orElse(Map.of());
     // 429 is autopilot's "unhealthy" answer, with data: never retry it as "too many requests".
     this.http = HttpTransport.create(config.http(), headers, HttpTransport.RetryOn.SERVER_ERRORS);
     this.api = new NomadApi(http, config.region(), config.token(), config.http().requestTimeout());
@@ -136,7 +143,10 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /** The configuration this port uses. */
-  /** The configured {@link NomadConfig#time()}: a run through this port uses it, and may use no other. */
+  /**
+   * The configured {@link NomadConfig#time()}: a run through this port uses it, and may use no
+   * other.
+   */
   @Override
   public java.util.Optional<io.upkeep.spi.TimeSource> time() {
     return java.util.Optional.of(config.time());
@@ -147,8 +157,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * The {@code nomad-raft} health gate bound to this port, to register with the executor and name in
-   * the policy (see {@link NomadProcedures#policy}).
+   * The {@code nomad-raft} health gate bound to this port, to register with the executor and name
+   * in the policy (see {@link NomadProcedures#policy}).
    */
   public NomadServerHealthProbe raftHealthProbe() {
     return new NomadServerHealthProbe(this, config.maxTrailingLogs());
@@ -165,9 +175,9 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
    * Every server and client of the region, observed now. Without a leader: during an election (a
    * majority of the voters alive in gossip) this throws, retryably, and the run waits; with the
    * majority lost it reports the region from stale reads, every server unhealthy and none leading,
-   * so that a run which stopped a server can start it again. With {@link NomadConfig#peersJsonRecovery}
-   * and a single server, an unreachable API while that server restarts is reported as the last
-   * observation with the server unreachable.
+   * so that a run which stopped a server can start it again. With {@link
+   * NomadConfig#peersJsonRecovery} and a single server, an unreachable API while that server
+   * restarts is reported as the last observation with the server unreachable.
    *
    * @throws NomadPermissionException if the token lacks a read capability, naming it
    * @throws NomadNoLeaderException if the region is electing a leader (retryable)
@@ -179,15 +189,25 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       return observeNow();
     } catch (ClusterOperationException e) {
       Observation o = last;
-      if (e.retryable() && config.peersJsonRecovery().isPresent() && o != null && o.peers().size() == 1) {
-        // The region's only server restarts (peers.json recovery): nothing answers until it is back.
+      if (e.retryable()
+          && config.peersJsonRecovery().isPresent()
+          && o != null
+          && o.peers().size() == 1) {
+        // The region's only server restarts (peers.json recovery): nothing answers until it is
+        // back.
         // Report it unreachable so the run can start it again; clients as last seen.
         NodeId only = o.peers().keySet().iterator().next();
         List<Node> nodes = new ArrayList<>();
         for (Node n : o.snapshot().nodes()) {
-          nodes.add(n.id().equals(only) ? n.withHealth(Health.UNREACHABLE).withQuorumRole(true, false) : n);
+          nodes.add(
+              n.id().equals(only)
+                  ? n.withHealth(Health.UNREACHABLE).withQuorumRole(true, false)
+                  : n);
         }
-        LOG.warn("Nomad is unreachable while its only server {} restarts ({}); reporting it unreachable", only, e.getMessage());
+        LOG.warn(
+            "Nomad is unreachable while its only server {} restarts ({}); reporting it unreachable",
+            only,
+            e.getMessage());
         ClusterSnapshot s = new ClusterSnapshot(time.now(), nodes, false);
         last = new Observation(s, o.nodesIndex(), "", o.peers());
         return s;
@@ -200,9 +220,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     Wire.Members members = members();
     String r = region(members);
     announce(r);
-    List<Wire.Member> servers = members.list().stream()
-        .filter(m -> m.name() != null && r.equals(m.tag("region")) && !"left".equals(m.status()))
-        .toList();
+    List<Wire.Member> servers =
+        members.list().stream()
+            .filter(
+                m -> m.name() != null && r.equals(m.tag("region")) && !"left".equals(m.status()))
+            .toList();
     RaftView raft;
     try {
       raft = raftView(false);
@@ -218,20 +240,42 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       Wire.ServerHealth sh = raft.health(m);
       boolean voter = rs != null && rs.voter();
       boolean leader = voter && rs.leader() && !stale;
-      // Without a leader no server is healthy: autopilot cannot say, and the region takes no writes.
-      Health health = !"alive".equals(m.status()) ? Health.UNREACHABLE
-          : stale ? Health.UNHEALTHY
-          : sh == null || sh.healthy() ? Health.HEALTHY : Health.UNHEALTHY;
+      // Without a leader no server is healthy: autopilot cannot say, and the region takes no
+      // writes.
+      Health health =
+          !"alive".equals(m.status())
+              ? Health.UNREACHABLE
+              : stale
+                  ? Health.UNHEALTHY
+                  : sh == null || sh.healthy() ? Health.HEALTHY : Health.UNHEALTHY;
       if (voter) {
         peers.put(id, new RaftPeer(rs.id(), rs.address()));
       }
-      Platform platform = new Platform(serverOs(id), "", version(m.tag("build"), "server " + id + " (build tag)"));
-      nodes.add(new Node(id, SERVER, platform, TaskCap.UNLIMITED, DrainState.ACTIVE, health, leader, voter, 0, false));
+      Platform platform =
+          new Platform(serverOs(id), "", version(m.tag("build"), "server " + id + " (build tag)"));
+      nodes.add(
+          new Node(
+              id,
+              SERVER,
+              platform,
+              TaskCap.UNLIMITED,
+              DrainState.ACTIVE,
+              health,
+              leader,
+              voter,
+              0,
+              false));
     }
-    NomadApi.Indexed<List<Wire.NodeStub>> list = api.blocking(stale ? "/v1/nodes?stale=true" : "/v1/nodes", 0,
-        Duration.ZERO, NomadApi.NODE_READ, null, NODE_LIST);
-    Map<NodeId, Wire.NodeStub> byName = pickClients(list.value(),
-        nodes.stream().map(Node::id).collect(Collectors.toSet()));
+    NomadApi.Indexed<List<Wire.NodeStub>> list =
+        api.blocking(
+            stale ? "/v1/nodes?stale=true" : "/v1/nodes",
+            0,
+            Duration.ZERO,
+            NomadApi.NODE_READ,
+            null,
+            NODE_LIST);
+    Map<NodeId, Wire.NodeStub> byName =
+        pickClients(list.value(), nodes.stream().map(Node::id).collect(Collectors.toSet()));
     Map<NodeId, String> ids = new HashMap<>();
     for (Map.Entry<NodeId, Wire.NodeStub> e : byName.entrySet()) {
       Wire.NodeStub stub = e.getValue();
@@ -253,8 +297,9 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   /**
    * No leader. An election (a majority of the voters still alive in gossip) passes by itself: the
    * caller waits and asks again. A lost quorum does not, and may be the run's own doing (a server
-   * stopped for its upgrade when another failed): then the region is reported from stale reads, every
-   * server without a leader unhealthy, so the run can bring its server back rather than wait forever.
+   * stopped for its upgrade when another failed): then the region is reported from stale reads,
+   * every server without a leader unhealthy, so the run can bring its server back rather than wait
+   * forever.
    */
   private RaftView quorumLost(List<Wire.Member> servers, NomadNoLeaderException noLeader) {
     RaftView stale = raftView(true);
@@ -263,35 +308,57 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     }
     RaftView view = stale;
     List<Wire.RaftServer> voters = view.servers.stream().filter(Wire.RaftServer::voter).toList();
-    long alive = servers.stream().filter(m -> "alive".equals(m.status()))
-        .filter(m -> { Wire.RaftServer rs = view.find(m); return rs != null && rs.voter(); }).count();
+    long alive =
+        servers.stream()
+            .filter(m -> "alive".equals(m.status()))
+            .filter(
+                m -> {
+                  Wire.RaftServer rs = view.find(m);
+                  return rs != null && rs.voter();
+                })
+            .count();
     if (voters.isEmpty() || alive >= Constraints.quorum(voters.size())) {
       throw noLeader;
     }
-    LOG.warn("the Nomad region has lost its raft quorum ({} of {} voters alive): reporting it from stale reads, "
-        + "every server unhealthy, until a majority is back", alive, voters.size());
+    LOG.warn(
+        "the Nomad region has lost its raft quorum ({} of {} voters alive): reporting it from stale reads, "
+            + "every server unhealthy, until a majority is back",
+        alive,
+        voters.size());
     return view;
   }
 
   /**
    * The raft peers from {@code /v1/status/peers?stale}, which every token may read (Nomad's status
-   * endpoints need no ACL), matched to the serf members by their RPC address: what the adapter knows
-   * of the raft configuration when the token may not read it. Peers lists voters and non-voters
-   * alike; without the configuration they are all taken as voters, as they are outside Enterprise.
+   * endpoints need no ACL), matched to the serf members by their RPC address: what the adapter
+   * knows of the raft configuration when the token may not read it. Peers lists voters and
+   * non-voters alike; without the configuration they are all taken as voters, as they are outside
+   * Enterprise.
    */
   private List<Wire.RaftServer> peersFromStatus(List<Wire.Member> servers) {
     List<String> peers;
     try {
-      peers = api.get(api.path("/v1/status/peers", "stale", "true"), "none (no ACL needed)", null, STRINGS);
+      peers =
+          api.get(
+              api.path("/v1/status/peers", "stale", "true"), "none (no ACL needed)", null, STRINGS);
     } catch (ClusterOperationException e) {
       LOG.debug("cannot read /v1/status/peers: {}", e.getMessage());
       return List.of();
     }
     List<Wire.RaftServer> out = new ArrayList<>();
     for (String address : peers) {
-      Wire.Member m = servers.stream().filter(x -> address.equals(x.tag("rpc_addr") + ":" + x.tag("port")))
-          .findFirst().orElse(null);
-      out.add(new Wire.RaftServer(m == null ? null : m.tag("id"), m == null ? "(unknown)" : m.name(), address, false, true));
+      Wire.Member m =
+          servers.stream()
+              .filter(x -> address.equals(x.tag("rpc_addr") + ":" + x.tag("port")))
+              .findFirst()
+              .orElse(null);
+      out.add(
+          new Wire.RaftServer(
+              m == null ? null : m.tag("id"),
+              m == null ? "(unknown)" : m.name(),
+              address,
+              false,
+              true));
     }
     return out;
   }
@@ -302,11 +369,19 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     }
     announced = true;
     try {
-      Wire.AgentSelf self = api.get(api.path("/v1/agent/self"), NomadApi.AGENT_READ, Wire.AgentSelf.class);
-      LOG.info("Nomad at {}: region {}, answered by {} (Nomad {}, raft {})", config.address(), r,
-          self.member() == null ? "?" : self.member().name(), self.version(), self.stat("raft", "state"));
+      Wire.AgentSelf self =
+          api.get(api.path("/v1/agent/self"), NomadApi.AGENT_READ, Wire.AgentSelf.class);
+      LOG.info(
+          "Nomad at {}: region {}, answered by {} (Nomad {}, raft {})",
+          config.address(),
+          r,
+          self.member() == null ? "?" : self.member().name(),
+          self.version(),
+          self.stat("raft", "state"));
       if (!"true".equals(self.stat("nomad", "server"))) {
-        LOG.warn("the Nomad agent at {} is not a server: point the adapter at a server's HTTP API", config.address());
+        LOG.warn(
+            "the Nomad agent at {} is not a server: point the adapter at a server's HTTP API",
+            config.address());
       }
     } catch (ClusterOperationException e) {
       LOG.debug("cannot read /v1/agent/self ({}); carrying on without it", e.getMessage());
@@ -320,27 +395,39 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
 
   private static Version version(String text, String what) {
     if (text == null || text.isBlank()) {
-      throw new ClusterOperationException(what + " reports no Nomad version: is it a Nomad agent?", false);
+      throw new ClusterOperationException(
+          what + " reports no Nomad version: is it a Nomad agent?", false);
     }
     try {
       return Version.of(text);
     } catch (IllegalArgumentException e) {
-      throw new ClusterOperationException(what + " reports Nomad version '" + text
-          + "', which is not a version Upkeep can compare: " + e.getMessage(), false);
+      throw new ClusterOperationException(
+          what
+              + " reports Nomad version '"
+              + text
+              + "', which is not a version Upkeep can compare: "
+              + e.getMessage(),
+          false);
     }
   }
 
-  /** One client per node name: a name reused by a replacement keeps the node that is not down, then the newest. */
-  private static Map<NodeId, Wire.NodeStub> pickClients(List<Wire.NodeStub> stubs, java.util.Set<NodeId> servers) {
+  /**
+   * One client per node name: a name reused by a replacement keeps the node that is not down, then
+   * the newest.
+   */
+  private static Map<NodeId, Wire.NodeStub> pickClients(
+      List<Wire.NodeStub> stubs, java.util.Set<NodeId> servers) {
     Map<NodeId, Wire.NodeStub> out = new LinkedHashMap<>();
-    Comparator<Wire.NodeStub> better = Comparator.comparing((Wire.NodeStub s) -> !"down".equals(s.status()))
-        .thenComparingLong(Wire.NodeStub::createIndex);
+    Comparator<Wire.NodeStub> better =
+        Comparator.comparing((Wire.NodeStub s) -> !"down".equals(s.status()))
+            .thenComparingLong(Wire.NodeStub::createIndex);
     for (Wire.NodeStub s : stubs) {
       if (s.id() == null || s.name() == null || s.name().isBlank()) {
         continue;
       }
       // A combined server and client agent: keep both halves apart.
-      NodeId id = NodeId.of(servers.contains(NodeId.of(s.name())) ? s.name() + ":client" : s.name());
+      NodeId id =
+          NodeId.of(servers.contains(NodeId.of(s.name())) ? s.name() + ":client" : s.name());
       Wire.NodeStub had = out.get(id);
       if (had == null || better.compare(s, had) > 0) {
         out.put(id, s);
@@ -350,20 +437,35 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   private Node client(NodeId id, Wire.NodeDetail d, Wire.NodeStub stub, int work) {
-    // Nomad's os.name is gopsutil's lower-case platform (ubuntu, 22.04): shown as users write it (Ubuntu 22.04).
+    // Nomad's os.name is gopsutil's lower-case platform (ubuntu, 22.04): shown as users write it
+    // (Ubuntu 22.04).
     String os = NomadOs.displayName(d.attribute("os.name"), d.attribute("os.version"));
     String v = Optional.ofNullable(d.attribute("nomad.version")).orElse(stub.version());
     Platform platform = new Platform(os, "", version(v, "client " + id + " (nomad.version)"));
     String status = d.status() == null ? stub.status() : d.status();
-    Health health = switch (status == null ? "" : status) {
-      case "ready" -> Health.HEALTHY;
-      case "down", "disconnected" -> Health.UNREACHABLE;
-      default -> Health.UNHEALTHY;
-    };
-    return new Node(id, CLIENT, platform, TaskCap.UNLIMITED, drainState(d, work), health, false, false, work, true);
+    Health health =
+        switch (status == null ? "" : status) {
+          case "ready" -> Health.HEALTHY;
+          case "down", "disconnected" -> Health.UNREACHABLE;
+          default -> Health.UNHEALTHY;
+        };
+    return new Node(
+        id,
+        CLIENT,
+        platform,
+        TaskCap.UNLIMITED,
+        drainState(d, work),
+        health,
+        false,
+        false,
+        work,
+        true);
   }
 
-  /** The CLI's view of a drain: done when the strategy has cleared and no allocation is pending or running. */
+  /**
+   * The CLI's view of a drain: done when the strategy has cleared and no allocation is pending or
+   * running.
+   */
   private static DrainState drainState(Wire.NodeDetail d, int work) {
     boolean eligible = "eligible".equals(d.schedulingEligibility());
     if (eligible && d.drainStrategy() == null) {
@@ -382,7 +484,9 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     if (r == null) {
       r = members.serverRegion();
       if (r == null || r.isBlank()) {
-        throw new ClusterOperationException("Nomad's /v1/agent/members names no region: set NomadConfig.Builder.region(...)", false);
+        throw new ClusterOperationException(
+            "Nomad's /v1/agent/members names no region: set NomadConfig.Builder.region(...)",
+            false);
       }
       region = r;
     }
@@ -390,9 +494,10 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * Refuses a configured region Nomad does not know, once, from {@code /v1/regions} (no token needed).
-   * Without this check the adapter would see no servers at all: {@code /v1/agent/members} answers for
-   * the agent's own gossip pool whatever {@code region=} says, and its members carry their own region.
+   * Refuses a configured region Nomad does not know, once, from {@code /v1/regions} (no token
+   * needed). Without this check the adapter would see no servers at all: {@code /v1/agent/members}
+   * answers for the agent's own gossip pool whatever {@code region=} says, and its members carry
+   * their own region.
    */
   private void checkRegion(String configured) {
     if (regionChecked) {
@@ -405,28 +510,42 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       if (e.status() != 404) {
         throw e;
       }
-      LOG.debug("this Nomad has no /v1/regions ({}); the region {} is not checked", e.getMessage(), configured);
+      LOG.debug(
+          "this Nomad has no /v1/regions ({}); the region {} is not checked",
+          e.getMessage(),
+          configured);
       regionChecked = true;
       return;
     }
     if (!known.contains(configured)) {
-      throw new ClusterOperationException("Nomad at " + config.address() + " knows no region '" + configured
-          + "' (its regions, from /v1/regions: " + known + "); set NomadConfig.Builder.region(...) to one of them, "
-          + "or leave it unset to act on the agent's own region", false);
+      throw new ClusterOperationException(
+          "Nomad at "
+              + config.address()
+              + " knows no region '"
+              + configured
+              + "' (its regions, from /v1/regions: "
+              + known
+              + "); set NomadConfig.Builder.region(...) to one of them, "
+              + "or leave it unset to act on the agent's own region",
+          false);
     }
     regionChecked = true;
   }
 
   private static NodeId serverId(Wire.Member m, String region) {
     String suffix = "." + region;
-    String name = m.name().endsWith(suffix) ? m.name().substring(0, m.name().length() - suffix.length()) : m.name();
+    String name =
+        m.name().endsWith(suffix)
+            ? m.name().substring(0, m.name().length() - suffix.length())
+            : m.name();
     return NodeId.of(name);
   }
 
   private static String fingerprint(Wire.Members members) {
     return members.list().stream()
         .map(m -> m.name() + "=" + m.status() + "/" + m.tag("build"))
-        .sorted().collect(Collectors.joining(","));
+        .sorted()
+        .collect(Collectors.joining(","));
   }
 
   /** Raft configuration and autopilot health, matched to serf members. */
@@ -463,23 +582,33 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     }
   }
 
-  /** Raft configuration and autopilot health; {@code stale}: without a leader, from any server, no health. */
+  /**
+   * Raft configuration and autopilot health; {@code stale}: without a leader, from any server, no
+   * health.
+   */
   private RaftView raftView(boolean stale) {
     Wire.AutopilotHealth health = stale ? null : autopilot();
     List<Wire.RaftServer> servers = null;
     if (!raftConfigurationForbidden || stale) {
       try {
-        servers = api.get(api.path("/v1/operator/raft/configuration", "stale", stale ? "true" : null),
-            NomadApi.MANAGEMENT, Wire.RaftConfiguration.class).list();
+        servers =
+            api.get(
+                    api.path("/v1/operator/raft/configuration", "stale", stale ? "true" : null),
+                    NomadApi.MANAGEMENT,
+                    Wire.RaftConfiguration.class)
+                .list();
       } catch (NomadPermissionException e) {
-        // Reading the raft configuration takes a management token; autopilot's view has the same facts.
+        // Reading the raft configuration takes a management token; autopilot's view has the same
+        // facts.
         raftConfigurationForbidden = true;
-        LOG.info("the token may not read /v1/operator/raft/configuration (it needs management); "
-            + "taking voters and the leader from autopilot health instead");
+        LOG.info(
+            "the token may not read /v1/operator/raft/configuration (it needs management); "
+                + "taking voters and the leader from autopilot health instead");
       }
     }
     if (servers == null && health == null) {
-      // Neither autopilot (no leader) nor the raft configuration (no management token): the peers' addresses.
+      // Neither autopilot (no leader) nor the raft configuration (no management token): the peers'
+      // addresses.
       servers = List.of();
     }
     if (servers == null) {
@@ -492,7 +621,10 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     return new RaftView(servers, health);
   }
 
-  /** Autopilot health: 200 when healthy, 429 (with the same JSON) when not; both are answers, not errors. */
+  /**
+   * Autopilot health: 200 when healthy, 429 (with the same JSON) when not; both are answers, not
+   * errors.
+   */
   Wire.AutopilotHealth autopilot() {
     HttpResponse r = api.getAnyStatus(api.path("/v1/operator/autopilot/health"));
     if (r.status() != 200 && r.status() != 429) {
@@ -506,15 +638,20 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   private Wire.NodeDetail node(NodeId id, String uuid, boolean stale) {
-    Wire.NodeDetail d = api.get(api.path("/v1/node/" + uuid, "stale", stale ? "true" : null), NomadApi.NODE_READ, id, NODE);
+    Wire.NodeDetail d =
+        api.get(
+            api.path("/v1/node/" + uuid, "stale", stale ? "true" : null),
+            NomadApi.NODE_READ,
+            id,
+            NODE);
     details.put(uuid, d);
     return d;
   }
 
   /**
    * A client's running work for a snapshot: counted now for a client that is draining or ineligible
-   * (its work decides when a step is done), reused for an active one for up to
-   * {@link NomadConfig#activeWorkRefresh} (its work only orders the queue, longest first).
+   * (its work decides when a step is done), reused for an active one for up to {@link
+   * NomadConfig#activeWorkRefresh} (its work only orders the queue, longest first).
    */
   private int observedWork(NodeId id, Wire.NodeDetail d, boolean stale) {
     Instant now = time.now();
@@ -533,15 +670,24 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   private int work(NodeId id, String uuid, boolean stale) {
-    List<Wire.Allocation> allocs = api.readList(
-        api.get(api.path("/v1/node/" + uuid + "/allocations", "namespace", config.namespace(), "stale", stale ? "true" : null),
-            NomadApi.ALLOCATIONS_READ, id),
-        ALLOC_LIST);
+    List<Wire.Allocation> allocs =
+        api.readList(
+            api.get(
+                api.path(
+                    "/v1/node/" + uuid + "/allocations",
+                    "namespace",
+                    config.namespace(),
+                    "stale",
+                    stale ? "true" : null),
+                NomadApi.ALLOCATIONS_READ,
+                id),
+            ALLOC_LIST);
     int n = 0;
     for (Wire.Allocation a : allocs) {
       boolean live = "pending".equals(a.clientStatus()) || "running".equals(a.clientStatus());
       String type = a.jobType();
-      // As the CLI's drain monitor: allocations without a job type are skipped, system jobs per -ignore-system.
+      // As the CLI's drain monitor: allocations without a job type are skipped, system jobs per
+      // -ignore-system.
       if (live && type != null && !(config.ignoreSystemJobs() && type.equals("system"))) {
         n++;
       }
@@ -561,10 +707,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
    */
   @Override
   public Constraints constraints() {
-    Constraints c = Constraints.NONE
-        .withRoleOrder(SERVER, CLIENT)
-        .withBudget(SERVER, Budget.ofNodes(1))
-        .withSkew(new VersionSkew(config.maxMinorHops()));
+    Constraints c =
+        Constraints.NONE
+            .withRoleOrder(SERVER, CLIENT)
+            .withBudget(SERVER, Budget.ofNodes(1))
+            .withSkew(new VersionSkew(config.maxMinorHops()));
     if (config.peersJsonRecovery().isPresent() && voters() == 1) {
       return c;
     }
@@ -593,19 +740,24 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(cap, "cap");
     if (!cap.isUnlimited()) {
-      throw new ClusterOperationException("Nomad has no per-node task cap, so " + node + " cannot be set to " + cap
-          + ": Nomad nodes report an unlimited cap and the planner never asks for another; drain the node or mark it "
-          + "ineligible instead", false);
+      throw new ClusterOperationException(
+          "Nomad has no per-node task cap, so "
+              + node
+              + " cannot be set to "
+              + cap
+              + ": Nomad nodes report an unlimited cap and the planner never asks for another; drain the node or mark it "
+              + "ineligible instead",
+          false);
     }
   }
 
   /**
-   * Drains the client {@code node} with a deadline ({@code PUT /v1/node/:id/drain}); Nomad forces what
-   * still runs at {@code deadline}. Nothing is sent if a drain already set forces by then (a forced
-   * drain, or a {@code ForceDeadline} no later than {@code deadline} plus
-   * {@link #DRAIN_DEADLINE_SLACK}); a drain without a deadline (an operator's
-   * {@code -no-deadline}) or with a later one is updated to {@code deadline}, which Nomad records as
-   * {@code Node drain strategy updated} while keeping its {@code StartedAt}.
+   * Drains the client {@code node} with a deadline ({@code PUT /v1/node/:id/drain}); Nomad forces
+   * what still runs at {@code deadline}. Nothing is sent if a drain already set forces by then (a
+   * forced drain, or a {@code ForceDeadline} no later than {@code deadline} plus {@link
+   * #DRAIN_DEADLINE_SLACK}); a drain without a deadline (an operator's {@code -no-deadline}) or
+   * with a later one is updated to {@code deadline}, which Nomad records as {@code Node drain
+   * strategy updated} while keeping its {@code StartedAt}.
    *
    * @throws UnknownNodeException if no client has that name
    * @throws ClusterOperationException if {@code node} is a server (servers run no allocations)
@@ -625,7 +777,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     } catch (ArithmeticException e) {
       nanos = Long.MAX_VALUE;
     }
-    // Deadline 0 would mean "no deadline" to Nomad and negative "force now": a passed deadline forces.
+    // Deadline 0 would mean "no deadline" to Nomad and negative "force now": a passed deadline
+    // forces.
     long deadlineNanos = nanos <= 0 ? -1 : nanos;
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("Deadline", deadlineNanos);
@@ -637,15 +790,18 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     body.put("Meta", Map.of("message", "Upkeep: drained for an upgrade"));
     api.put(api.path("/v1/node/" + uuid + "/drain"), body, NomadApi.NODE_WRITE, node);
     details.remove(uuid);
-    LOG.debug("drain of {} {}, deadline in {} ms", node, d.drainStrategy() == null ? "requested" : "updated",
+    LOG.debug(
+        "drain of {} {}, deadline in {} ms",
+        node,
+        d.drainStrategy() == null ? "requested" : "updated",
         deadlineNanos / 1_000_000);
   }
 
   /**
    * Whether a drain strategy already set stops what still runs by {@code deadline} (give or take
-   * {@link #DRAIN_DEADLINE_SLACK}), read as Nomad sets it: a negative {@code Deadline} forces at once,
-   * 0 never forces, a positive one forces at {@code ForceDeadline} (an RFC 3339 time; Go's zero time
-   * {@code 0001-01-01T00:00:00Z} when there is none).
+   * {@link #DRAIN_DEADLINE_SLACK}), read as Nomad sets it: a negative {@code Deadline} forces at
+   * once, 0 never forces, a positive one forces at {@code ForceDeadline} (an RFC 3339 time; Go's
+   * zero time {@code 0001-01-01T00:00:00Z} when there is none).
    */
   static boolean forcesBy(Wire.DrainStrategy s, Instant deadline) {
     if (s.deadline() < 0) {
@@ -656,12 +812,15 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     }
     Instant force;
     try {
-      force = s.forceDeadline() == null ? null : java.time.OffsetDateTime.parse(s.forceDeadline()).toInstant();
+      force =
+          s.forceDeadline() == null
+              ? null
+              : java.time.OffsetDateTime.parse(s.forceDeadline()).toInstant();
     } catch (java.time.format.DateTimeParseException e) {
       force = null;
     }
     if (force == null || force.getEpochSecond() <= 0) {
-      return false;   // a deadline without its time: send ours
+      return false; // a deadline without its time: send ours
     }
     Instant latest;
     try {
@@ -674,8 +833,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
 
   /**
    * Lets the client {@code node} take work again: cancels its drain if one is still set (marking it
-   * eligible), else marks it eligible ({@code PUT /v1/node/:id/eligibility}), since a finished drain
-   * leaves a node ineligible. Nothing is sent for an eligible node or a server.
+   * eligible), else marks it eligible ({@code PUT /v1/node/:id/eligibility}), since a finished
+   * drain leaves a node ineligible. Nothing is sent for an eligible node or a server.
    *
    * @throws UnknownNodeException if no node has that name
    */
@@ -695,8 +854,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       body.put("Meta", Map.of("cancel_message", "Upkeep: upgrade done"));
       api.put(api.path("/v1/node/" + uuid + "/drain"), body, NomadApi.NODE_WRITE, node);
     } else if (!"eligible".equals(d.schedulingEligibility())) {
-      api.put(api.path("/v1/node/" + uuid + "/eligibility"), Map.of("NodeID", uuid, "Eligibility", "eligible"),
-          NomadApi.NODE_WRITE, node);
+      api.put(
+          api.path("/v1/node/" + uuid + "/eligibility"),
+          Map.of("NodeID", uuid, "Eligibility", "eligible"),
+          NomadApi.NODE_WRITE,
+          node);
     }
     details.remove(uuid);
   }
@@ -704,14 +866,17 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   /**
    * Does nothing when turning it off (it is never on).
    *
-   * @throws ClusterOperationException when turning it on: Nomad has no cluster-wide maintenance mode
+   * @throws ClusterOperationException when turning it on: Nomad has no cluster-wide maintenance
+   *     mode
    */
   @Override
   public void setMaintenanceMode(boolean on) {
     if (on) {
-      throw new ClusterOperationException("Nomad has no cluster-wide maintenance mode: a plan that needs one "
-          + "(a single-node cluster, clone-and-migrate) cannot run on Nomad; use in-place or rolling replacement on a "
-          + "region with more than one node", false);
+      throw new ClusterOperationException(
+          "Nomad has no cluster-wide maintenance mode: a plan that needs one "
+              + "(a single-node cluster, clone-and-migrate) cannot run on Nomad; use in-place or rolling replacement on a "
+              + "region with more than one node",
+          false);
     }
   }
 
@@ -730,10 +895,10 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * Removes {@code node}. A server must have stopped: once {@code left} it is gone; while
-   * {@code failed} it is forced out with {@code force-leave} (after {@link NomadConfig#forceLeaveAfter});
-   * while still {@code alive} this fails, retryably. A client that is drained or no longer
-   * {@code ready} is purged ({@code /v1/node/:id/purge}).
+   * Removes {@code node}. A server must have stopped: once {@code left} it is gone; while {@code
+   * failed} it is forced out with {@code force-leave} (after {@link NomadConfig#forceLeaveAfter});
+   * while still {@code alive} this fails, retryably. A client that is drained or no longer {@code
+   * ready} is purged ({@code /v1/node/:id/purge}).
    *
    * @throws UnknownNodeException if no node has that name
    * @throws ClusterOperationException if the node is still in service
@@ -752,8 +917,12 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     String uuid = clientUuid(node);
     Wire.NodeDetail d = node(node, uuid);
     if ("ready".equals(d.status()) && "eligible".equals(d.schedulingEligibility())) {
-      throw new ClusterOperationException("cannot remove client " + node + ": it is ready and eligible, still in "
-          + "service; drain it and stop its Nomad agent first", false);
+      throw new ClusterOperationException(
+          "cannot remove client "
+              + node
+              + ": it is ready and eligible, still in "
+              + "service; drain it and stop its Nomad agent first",
+          false);
     }
     api.put(api.path("/v1/node/" + uuid + "/purge"), null, NomadApi.NODE_WRITE, node);
     details.remove(uuid);
@@ -766,13 +935,24 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       return;
     }
     if (status.equals("alive")) {
-      throw new ClusterOperationException("server " + node + " is still alive in the gossip pool: stop its Nomad agent "
-          + "before removing it; Upkeep tries again", true);
+      throw new ClusterOperationException(
+          "server "
+              + node
+              + " is still alive in the gossip pool: stop its Nomad agent "
+              + "before removing it; Upkeep tries again",
+          true);
     }
     Instant since = failedSince.computeIfAbsent(node, n -> time.now());
     if (time.now().isBefore(since.plus(config.forceLeaveAfter()))) {
-      throw new ClusterOperationException("server " + node + " is " + status + ", not yet left; waiting up to "
-          + config.forceLeaveAfter() + " before forcing it to leave", true);
+      throw new ClusterOperationException(
+          "server "
+              + node
+              + " is "
+              + status
+              + ", not yet left; waiting up to "
+              + config.forceLeaveAfter()
+              + " before forcing it to leave",
+          true);
     }
     api.put(api.path("/v1/agent/force-leave", "node", m.name()), null, NomadApi.AGENT_WRITE, node);
     LOG.info("server {} was {}: forced it to leave (force-leave {})", node, status, m.name());
@@ -785,8 +965,10 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     }
     Wire.Members members = members();
     String r = region(members);
-    return members.list().stream().filter(m -> m.name() != null && r.equals(m.tag("region")))
-        .map(m -> serverId(m, r)).collect(Collectors.toSet());
+    return members.list().stream()
+        .filter(m -> m.name() != null && r.equals(m.tag("region")))
+        .map(m -> serverId(m, r))
+        .collect(Collectors.toSet());
   }
 
   private boolean isServer(NodeId node) {
@@ -799,20 +981,26 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     }
     Wire.Members members = members();
     String r = region(members);
-    return members.list().stream().anyMatch(m -> m.name() != null && r.equals(m.tag("region")) && serverId(m, r).equals(node));
+    return members.list().stream()
+        .anyMatch(
+            m -> m.name() != null && r.equals(m.tag("region")) && serverId(m, r).equals(node));
   }
 
   private String clientUuid(NodeId node) {
     Objects.requireNonNull(node, "node");
     String uuid = clientIds.get(node);
     if (uuid == null) {
-      List<Wire.NodeStub> stubs = api.blocking("/v1/nodes", 0, Duration.ZERO, NomadApi.NODE_READ, null, NODE_LIST).value();
+      List<Wire.NodeStub> stubs =
+          api.blocking("/v1/nodes", 0, Duration.ZERO, NomadApi.NODE_READ, null, NODE_LIST).value();
       Map<NodeId, Wire.NodeStub> byName = pickClients(stubs, serverIds());
       Wire.NodeStub s = byName.get(node);
       if (s == null) {
         if (isServer(node)) {
-          throw new ClusterOperationException(node + " is a Nomad server: servers run no allocations, so there is "
-              + "nothing to drain or count; only clients can be drained", false);
+          throw new ClusterOperationException(
+              node
+                  + " is a Nomad server: servers run no allocations, so there is "
+                  + "nothing to drain or count; only clients can be drained",
+              false);
         }
         throw new UnknownNodeException(node, List.copyOf(byName.keySet()));
       }
@@ -824,13 +1012,15 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   // ------------------------------------------------------------------ waiting
 
   /**
-   * Waits until the region may have changed since {@code since}, or {@code maxWait} has passed; see the
-   * class description for how blocking queries and the time source share the wait.
+   * Waits until the region may have changed since {@code since}, or {@code maxWait} has passed; see
+   * the class description for how blocking queries and the time source share the wait.
    *
-   * @return whether a change was seen; true at once if {@code since} is not this port's latest observation
+   * @return whether a change was seen; true at once if {@code since} is not this port's latest
+   *     observation
    */
   @Override
-  @SuppressWarnings("ReferenceEquality") // by design: "since" must be the very snapshot observe() returned last
+  @SuppressWarnings(
+      "ReferenceEquality") // by design: "since" must be the very snapshot observe() returned last
   public boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
     Objects.requireNonNull(since, "since");
     Objects.requireNonNull(maxWait, "maxWait");
@@ -850,9 +1040,11 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
         return true;
       }
       if (wait.equals(rest)) {
-        continue;   // the blocking query covered the rest of the wait (production): the loop ends at the deadline
+        continue; // the blocking query covered the rest of the wait (production): the loop ends at
+        // the deadline
       }
-      // Advance the time source by what the real wait did not cover: all of the step with a virtual clock.
+      // Advance the time source by what the real wait did not cover: all of the step with a virtual
+      // clock.
       Duration step = rest.compareTo(config.pollInterval()) < 0 ? rest : config.pollInterval();
       Duration covered = Duration.between(before, time.now());
       if (covered.compareTo(step) < 0) {
@@ -878,54 +1070,98 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     try {
       Wire.Members members = members();
       String r = region(members);
-      Wire.Member m = members.list().stream()
-          .filter(x -> x.name() != null && r.equals(x.tag("region")) && serverId(x, r).equals(node.id()))
-          .findFirst().orElse(null);
+      Wire.Member m =
+          members.list().stream()
+              .filter(
+                  x ->
+                      x.name() != null
+                          && r.equals(x.tag("region"))
+                          && serverId(x, r).equals(node.id()))
+              .findFirst()
+              .orElse(null);
       if (m == null || !"alive".equals(m.status())) {
-        return ProbeResult.fail("has not rejoined: its gossip status is " + (m == null ? "unknown (not a member)" : m.status()));
+        return ProbeResult.fail(
+            "has not rejoined: its gossip status is "
+                + (m == null ? "unknown (not a member)" : m.status()));
       }
       Wire.AutopilotHealth h = autopilot();
       String id = m.tag("id");
-      Wire.ServerHealth self = h.list().stream()
-          .filter(s -> m.name().equals(s.name()) || (id != null && id.equals(s.id()))).findFirst().orElse(null);
+      Wire.ServerHealth self =
+          h.list().stream()
+              .filter(s -> m.name().equals(s.name()) || (id != null && id.equals(s.id())))
+              .findFirst()
+              .orElse(null);
       if (self == null) {
         return ProbeResult.fail("autopilot does not list it yet");
       }
       if (!self.healthy()) {
-        return ProbeResult.fail("autopilot reports it unhealthy (last contact " + self.lastContact() + ", last index "
-            + self.lastIndex() + ")");
+        return ProbeResult.fail(
+            "autopilot reports it unhealthy (last contact "
+                + self.lastContact()
+                + ", last index "
+                + self.lastIndex()
+                + ")");
       }
-      Wire.ServerHealth leader = h.list().stream().filter(Wire.ServerHealth::leader).findFirst().orElse(null);
+      Wire.ServerHealth leader =
+          h.list().stream().filter(Wire.ServerHealth::leader).findFirst().orElse(null);
       if (leader == null) {
         return ProbeResult.fail("autopilot names no leader");
       }
       long behind = leader.lastIndex() - self.lastIndex();
       if (behind > maxTrailingLogs) {
-        return ProbeResult.fail("its last_log_index " + self.lastIndex() + " trails the leader's " + leader.lastIndex()
-            + " by " + behind + ", more than " + maxTrailingLogs);
+        return ProbeResult.fail(
+            "its last_log_index "
+                + self.lastIndex()
+                + " trails the leader's "
+                + leader.lastIndex()
+                + " by "
+                + behind
+                + ", more than "
+                + maxTrailingLogs);
       }
-      int voters = h.voterIds().isEmpty() ? (int) h.list().stream().filter(Wire.ServerHealth::voter).count() : h.voterIds().size();
+      int voters =
+          h.voterIds().isEmpty()
+              ? (int) h.list().stream().filter(Wire.ServerHealth::voter).count()
+              : h.voterIds().size();
       int expected = voters - Constraints.quorum(voters);
       if (h.failureTolerance() < expected) {
-        return ProbeResult.fail("failure tolerance is " + h.failureTolerance() + " of " + voters + " voters, not yet back to "
-            + expected);
+        return ProbeResult.fail(
+            "failure tolerance is "
+                + h.failureTolerance()
+                + " of "
+                + voters
+                + " voters, not yet back to "
+                + expected);
       }
       if (!h.healthy()) {
-        return ProbeResult.fail("autopilot reports the region unhealthy: "
-            + h.list().stream().filter(s -> !s.healthy()).map(Wire.ServerHealth::name).toList() + " not healthy");
+        return ProbeResult.fail(
+            "autopilot reports the region unhealthy: "
+                + h.list().stream().filter(s -> !s.healthy()).map(Wire.ServerHealth::name).toList()
+                + " not healthy");
       }
       String agentIndex = agentIndexIfSelf(m);
-      return ProbeResult.pass("rejoined; autopilot healthy, failure tolerance " + h.failureTolerance()
-          + ", last_log_index " + self.lastIndex() + " (leader " + leader.lastIndex() + ")" + agentIndex);
+      return ProbeResult.pass(
+          "rejoined; autopilot healthy, failure tolerance "
+              + h.failureTolerance()
+              + ", last_log_index "
+              + self.lastIndex()
+              + " (leader "
+              + leader.lastIndex()
+              + ")"
+              + agentIndex);
     } catch (ClusterOperationException e) {
       return ProbeResult.fail("cannot check it: " + e.getMessage());
     }
   }
 
-  /** When the agent answering the API is this server, its own {@code stats.raft.last_log_index} (a string). */
+  /**
+   * When the agent answering the API is this server, its own {@code stats.raft.last_log_index} (a
+   * string).
+   */
   private String agentIndexIfSelf(Wire.Member m) {
     try {
-      Wire.AgentSelf self = api.get(api.path("/v1/agent/self"), NomadApi.AGENT_READ, Wire.AgentSelf.class);
+      Wire.AgentSelf self =
+          api.get(api.path("/v1/agent/self"), NomadApi.AGENT_READ, Wire.AgentSelf.class);
       if (self.member() != null && m.name().equals(self.member().name())) {
         return "; its agent reports last_log_index " + self.stat("raft", "last_log_index");
       }
@@ -944,25 +1180,39 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     try {
       Wire.AutopilotHealth h = autopilot();
       String name = server.value() + "." + region(members());
-      Wire.ServerHealth leader = h.list().stream().filter(Wire.ServerHealth::leader).findFirst().orElse(null);
+      Wire.ServerHealth leader =
+          h.list().stream().filter(Wire.ServerHealth::leader).findFirst().orElse(null);
       if (leader == null || !name.equals(leader.name())) {
         return;
       }
-      Wire.ServerHealth to = h.list().stream()
-          .filter(s -> s.voter() && s.healthy() && !s.leader() && s.id() != null)
-          .max(Comparator.comparing((Wire.ServerHealth s) -> sortableVersion(s.version()))
-              .thenComparing(Wire.ServerHealth::name, Comparator.reverseOrder()))
-          .orElse(null);
+      Wire.ServerHealth to =
+          h.list().stream()
+              .filter(s -> s.voter() && s.healthy() && !s.leader() && s.id() != null)
+              .max(
+                  Comparator.comparing((Wire.ServerHealth s) -> sortableVersion(s.version()))
+                      .thenComparing(Wire.ServerHealth::name, Comparator.reverseOrder()))
+              .orElse(null);
       if (to == null) {
-        LOG.warn("{} leads and no other voter is healthy: it stops as the leader, and the region elects a new one", server);
+        LOG.warn(
+            "{} leads and no other voter is healthy: it stops as the leader, and the region elects a new one",
+            server);
         return;
       }
-      api.put(api.path("/v1/operator/raft/transfer-leadership", "id", to.id()), null, NomadApi.MANAGEMENT, null);
+      api.put(
+          api.path("/v1/operator/raft/transfer-leadership", "id", to.id()),
+          null,
+          NomadApi.MANAGEMENT,
+          null);
       LOG.info("moved raft leadership from {} to {} before stopping it", server, to.name());
     } catch (NomadPermissionException e) {
-      LOG.info("cannot move raft leadership away from {} (the token needs management); it stops last, as the leader", server);
+      LOG.info(
+          "cannot move raft leadership away from {} (the token needs management); it stops last, as the leader",
+          server);
     } catch (ClusterOperationException e) {
-      LOG.info("cannot move raft leadership away from {} ({}); it stops last, as the leader", server, e.getMessage());
+      LOG.info(
+          "cannot move raft leadership away from {} ({}); it stops last, as the leader",
+          server,
+          e.getMessage());
     }
   }
 
@@ -975,7 +1225,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * The raft identity of {@code server} as last observed, for peers.json; empty if it was not a voter.
+   * The raft identity of {@code server} as last observed, for peers.json; empty if it was not a
+   * voter.
    */
   Optional<RaftPeer> raftPeer(NodeId server) {
     Observation o = last;
@@ -999,7 +1250,12 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   /** The address, region and where the token comes from; never the token. */
   @Override
   public String toString() {
-    return "NomadClusterPort[" + config.address() + ", region " + (region == null ? "(agent's)" : region) + ", token "
-        + config.token().map(Object::toString).orElse("none") + "]";
+    return "NomadClusterPort["
+        + config.address()
+        + ", region "
+        + (region == null ? "(agent's)" : region)
+        + ", token "
+        + config.token().map(Object::toString).orElse("none")
+        + "]";
   }
 }

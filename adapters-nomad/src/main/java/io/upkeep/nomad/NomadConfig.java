@@ -13,8 +13,8 @@ import java.util.function.Function;
 
 /**
  * How {@link NomadClusterPort} reaches a Nomad region and which of Nomad's rules it applies.
- * Immutable and thread-safe; build with {@link #builder(URI)} or take {@link #ofDefaults(URI)}. Every
- * default is a public constant. {@link #toString()} never shows the token.
+ * Immutable and thread-safe; build with {@link #builder(URI)} or take {@link #ofDefaults(URI)}.
+ * Every default is a public constant. {@link #toString()} never shows the token.
  *
  * <p>A final class rather than a record, so that it can gain settings without breaking callers:
  * build it with {@link #builder(URI)}, derive a variant with {@link #toBuilder()}, read it with the
@@ -24,21 +24,30 @@ public final class NomadConfig {
 
   /** Default namespace. */
   public static final String DEFAULT_NAMESPACE = "default";
+
   /** Default longest single blocking query: Nomad's own default wait. */
   public static final Duration DEFAULT_BLOCKING_WAIT = Duration.ofMinutes(5);
+
   /** Default step between two looks at the cluster when waiting cannot block. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
   /**
    * Default version window: one minor release per upgrade. Nomad's upgrade guide promised one point
    * release for years and says two since 2024; one is the conservative reading.
    */
   public static final int DEFAULT_MAX_MINOR_HOPS = 1;
+
   /** Default age of an active client's allocation count in a snapshot. */
   public static final Duration DEFAULT_ACTIVE_WORK_REFRESH = Duration.ofMinutes(1);
-  /** Default grace before a stopped, removed server is forced to leave: none, as the upgrade guide. */
+
+  /**
+   * Default grace before a stopped, removed server is forced to leave: none, as the upgrade guide.
+   */
   public static final Duration DEFAULT_FORCE_LEAVE_AFTER = Duration.ZERO;
+
   /** Default trailing logs allowed by the health gate: autopilot's {@code max_trailing_logs}. */
   public static final long DEFAULT_MAX_TRAILING_LOGS = 250;
+
   /** What a server's operating system reads as when the operator does not say. */
   public static final String UNKNOWN_OS = "unknown";
 
@@ -214,8 +223,21 @@ public final class NomadConfig {
   /** A hash of every setting. */
   @Override
   public int hashCode() {
-    return Objects.hash(http, region, namespace, token, time, blockingWait, pollInterval, maxMinorHops,
-        ignoreSystemJobs, activeWorkRefresh, forceLeaveAfter, maxTrailingLogs, peersJsonRecovery, transferLeadership,
+    return Objects.hash(
+        http,
+        region,
+        namespace,
+        token,
+        time,
+        blockingWait,
+        pollInterval,
+        maxMinorHops,
+        ignoreSystemJobs,
+        activeWorkRefresh,
+        forceLeaveAfter,
+        maxTrailingLogs,
+        peersJsonRecovery,
+        transferLeadership,
         serverOs);
   }
 
@@ -230,7 +252,8 @@ public final class NomadConfig {
   }
 
   /**
-   * Every default, for the server at {@code address}: no token, the JDK's CA certificates, system time.
+   * Every default, for the server at {@code address}: no token, the JDK's CA certificates, system
+   * time.
    *
    * @throws IllegalArgumentException if the address is not absolute http(s)
    */
@@ -246,12 +269,32 @@ public final class NomadConfig {
   /** The settings, with the token shown only as where it comes from. */
   @Override
   public String toString() {
-    return "NomadConfig[address=" + address() + ", region=" + region.orElse("(agent's)") + ", namespace=" + namespace
-        + ", token=" + token.map(Secret::toString).orElse("none") + ", tls=" + (http.tls().verify() ? "verified" : "insecure")
+    return "NomadConfig[address="
+        + address()
+        + ", region="
+        + region.orElse("(agent's)")
+        + ", namespace="
+        + namespace
+        + ", token="
+        + token.map(Secret::toString).orElse("none")
+        + ", tls="
+        + (http.tls().verify() ? "verified" : "insecure")
         + (http.tls().clientCertificatePem().isPresent() ? " with client certificate" : "")
-        + ", maxAttempts=" + http.maxAttempts() + ", blockingWait=" + blockingWait + ", pollInterval=" + pollInterval
-        + ", maxMinorHops=" + maxMinorHops + ", ignoreSystemJobs=" + ignoreSystemJobs
-        + ", peersJsonRecovery=" + peersJsonRecovery.isPresent() + ", transferLeadership=" + transferLeadership + "]";
+        + ", maxAttempts="
+        + http.maxAttempts()
+        + ", blockingWait="
+        + blockingWait
+        + ", pollInterval="
+        + pollInterval
+        + ", maxMinorHops="
+        + maxMinorHops
+        + ", ignoreSystemJobs="
+        + ignoreSystemJobs
+        + ", peersJsonRecovery="
+        + peersJsonRecovery.isPresent()
+        + ", transferLeadership="
+        + transferLeadership
+        + "]";
   }
 
   /**
@@ -333,11 +376,11 @@ public final class NomadConfig {
     }
 
     /**
-     * The ACL token, sent as {@code X-Nomad-Token}: {@code Secret.of(value)},
-     * {@code Secret.fromEnvironment("NOMAD_TOKEN")} or {@code Secret.fromFile(path)}. It needs
-     * {@code node:read}, {@code node:write}, {@code agent:read}, {@code agent:write},
-     * {@code operator:read} and {@code namespace:read-job}; with {@code management} the adapter also
-     * reads the raft configuration directly. Default: none (ACLs off).
+     * The ACL token, sent as {@code X-Nomad-Token}: {@code Secret.of(value)}, {@code
+     * Secret.fromEnvironment("NOMAD_TOKEN")} or {@code Secret.fromFile(path)}. It needs {@code
+     * node:read}, {@code node:write}, {@code agent:read}, {@code agent:write}, {@code
+     * operator:read} and {@code namespace:read-job}; with {@code management} the adapter also reads
+     * the raft configuration directly. Default: none (ACLs off).
      */
     public Builder token(Secret value) {
       token = Objects.requireNonNull(value, "token");
@@ -354,13 +397,19 @@ public final class NomadConfig {
       return this;
     }
 
-    /** How long to wait for a connection; default 5 s. @throws IllegalArgumentException if not positive */
+    /**
+     * How long to wait for a connection; default 5 s. @throws IllegalArgumentException if not
+     * positive
+     */
     public Builder connectTimeout(Duration value) {
       http.connectTimeout(value);
       return this;
     }
 
-    /** How long to wait for an ordinary answer; default 30 s. @throws IllegalArgumentException if not positive */
+    /**
+     * How long to wait for an ordinary answer; default 30 s. @throws IllegalArgumentException if
+     * not positive
+     */
     public Builder requestTimeout(Duration value) {
       http.requestTimeout(value);
       return this;
@@ -377,7 +426,10 @@ public final class NomadConfig {
       return this;
     }
 
-    /** The most bytes of an answer that are read; default 16 MiB. @throws IllegalArgumentException if below 1 */
+    /**
+     * The most bytes of an answer that are read; default 16 MiB. @throws IllegalArgumentException
+     * if below 1
+     */
     public Builder maxResponseBytes(int value) {
       http.maxResponseBytes(value);
       return this;
@@ -406,12 +458,14 @@ public final class NomadConfig {
     }
 
     /**
-     * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock} as
-     * the time source, no backoff between attempts, no rate limit to speak of, and no real blocking
-     * (waiting in real time cannot make a virtual cluster change).
+     * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock}
+     * as the time source, no backoff between attempts, no rate limit to speak of, and no real
+     * blocking (waiting in real time cannot make a virtual cluster change).
      */
     public Builder virtualTime(TimeSource clock) {
-      return time(clock).backoff(Duration.ZERO, Duration.ZERO).requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND)
+      return time(clock)
+          .backoff(Duration.ZERO, Duration.ZERO)
+          .requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND)
           .blockingWait(Duration.ZERO);
     }
 
@@ -432,9 +486,9 @@ public final class NomadConfig {
     }
 
     /**
-     * The time source to read and wait on: the same as the executor's. Default
-     * {@code TimeSource.system()}; in tests the testkit's {@code VirtualClock}, with
-     * {@link #blockingWait} zero.
+     * The time source to read and wait on: the same as the executor's. Default {@code
+     * TimeSource.system()}; in tests the testkit's {@code VirtualClock}, with {@link #blockingWait}
+     * zero.
      */
     public Builder time(TimeSource value) {
       time = Objects.requireNonNull(value, "time");
@@ -442,9 +496,9 @@ public final class NomadConfig {
     }
 
     /**
-     * The longest one blocking query may wait in real time; default
-     * {@link NomadConfig#DEFAULT_BLOCKING_WAIT}. Zero makes {@code awaitChange} poll without
-     * blocking: right for a virtual time source, where real waiting cannot make the cluster change.
+     * The longest one blocking query may wait in real time; default {@link
+     * NomadConfig#DEFAULT_BLOCKING_WAIT}. Zero makes {@code awaitChange} poll without blocking:
+     * right for a virtual time source, where real waiting cannot make the cluster change.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -467,8 +521,8 @@ public final class NomadConfig {
     }
 
     /**
-     * The widest supported version jump, in minor releases; default
-     * {@link NomadConfig#DEFAULT_MAX_MINOR_HOPS}. Wider jumps are refused unless the policy forces them.
+     * The widest supported version jump, in minor releases; default {@link
+     * NomadConfig#DEFAULT_MAX_MINOR_HOPS}. Wider jumps are refused unless the policy forces them.
      *
      * @throws IllegalArgumentException if below 1
      */
@@ -480,7 +534,10 @@ public final class NomadConfig {
       return this;
     }
 
-    /** Whether drains leave {@code system} jobs running and they do not count as work; default false. */
+    /**
+     * Whether drains leave {@code system} jobs running and they do not count as work; default
+     * false.
+     */
     public Builder ignoreSystemJobs(boolean value) {
       ignoreSystemJobs = value;
       return this;
@@ -513,8 +570,8 @@ public final class NomadConfig {
     }
 
     /**
-     * How many raft log entries an upgraded server may trail the leader by and pass the
-     * {@code nomad-raft} gate; default {@link NomadConfig#DEFAULT_MAX_TRAILING_LOGS}.
+     * How many raft log entries an upgraded server may trail the leader by and pass the {@code
+     * nomad-raft} gate; default {@link NomadConfig#DEFAULT_MAX_TRAILING_LOGS}.
      *
      * @throws IllegalArgumentException if negative
      */
@@ -529,9 +586,9 @@ public final class NomadConfig {
     /**
      * Opts into Nomad's documented outage recovery for a single-server region
      * (https://developer.hashicorp.com/nomad/tutorials/manage-clusters/outage-recovery#manual-recovery-using-peersjson):
-     * with it, the only server may be upgraded in place; {@code hook} writes the given
-     * {@code peers.json} on the server's host before it starts again: {@link NomadProcedures#plan}
-     * places the steps, and {@link NomadProcedures#executor} runs them.
+     * with it, the only server may be upgraded in place; {@code hook} writes the given {@code
+     * peers.json} on the server's host before it starts again: {@link NomadProcedures#plan} places
+     * the steps, and {@link NomadProcedures#executor} runs them.
      */
     public Builder peersJsonRecovery(PeersJsonHook hook) {
       peersJsonRecovery = Objects.requireNonNull(hook, "hook");
@@ -540,10 +597,11 @@ public final class NomadConfig {
 
     /**
      * Whether, before the raft leader's service is stopped, leadership is handed to another healthy
-     * voter on the newest version ({@code /v1/operator/raft/transfer-leadership}, Nomad 1.7 and later,
-     * needs a management token); default true. The leader is upgraded last either way; without the
-     * transfer, stopping it starts an election. Takes effect as a step {@link NomadProcedures#plan}
-     * places before each server's stop, run by {@link NomadProcedures#executor}.
+     * voter on the newest version ({@code /v1/operator/raft/transfer-leadership}, Nomad 1.7 and
+     * later, needs a management token); default true. The leader is upgraded last either way;
+     * without the transfer, stopping it starts an election. Takes effect as a step {@link
+     * NomadProcedures#plan} places before each server's stop, run by {@link
+     * NomadProcedures#executor}.
      */
     public Builder transferLeadership(boolean value) {
       transferLeadership = value;
@@ -551,9 +609,9 @@ public final class NomadConfig {
     }
 
     /**
-     * Where each server's operating system comes from (your inventory, your cloud API): Nomad reports
-     * a client's OS but not a server's, so without this every server's OS reads
-     * {@value NomadConfig#UNKNOWN_OS} and OS upgrades of servers cannot be verified.
+     * Where each server's operating system comes from (your inventory, your cloud API): Nomad
+     * reports a client's OS but not a server's, so without this every server's OS reads {@value
+     * NomadConfig#UNKNOWN_OS} and OS upgrades of servers cannot be verified.
      */
     public Builder serverOs(Function<NodeId, String> value) {
       serverOs = Objects.requireNonNull(value, "serverOs");
@@ -567,18 +625,25 @@ public final class NomadConfig {
      */
     public NomadConfig build() {
       NomadConfig config = new NomadConfig(this);
-      if (!address.getScheme().equals("https") && config.http.tls().clientCertificatePem().isPresent()) {
-        throw new IllegalStateException("a client certificate (mutual TLS) is configured but the address " + address
-            + " is plain http: use the https:// address of the Nomad API");
+      if (!address.getScheme().equals("https")
+          && config.http.tls().clientCertificatePem().isPresent()) {
+        throw new IllegalStateException(
+            "a client certificate (mutual TLS) is configured but the address "
+                + address
+                + " is plain http: use the https:// address of the Nomad API");
       }
       return config;
     }
 
     private static void checkAddress(URI address) {
-      if (address.getScheme() == null || !(address.getScheme().equals("http") || address.getScheme().equals("https"))
+      if (address.getScheme() == null
+          || !(address.getScheme().equals("http") || address.getScheme().equals("https"))
           || address.getHost() == null) {
-        throw new IllegalArgumentException("the Nomad address must be an absolute http or https URL such as "
-            + "https://nomad.example.com:4646 (NOMAD_ADDR), got '" + address + "'");
+        throw new IllegalArgumentException(
+            "the Nomad address must be an absolute http or https URL such as "
+                + "https://nomad.example.com:4646 (NOMAD_ADDR), got '"
+                + address
+                + "'");
       }
     }
 

@@ -1,9 +1,9 @@
 package io.upkeep.nomad;
 
 /**
- * The region has no raft leader right now (500 {@code No cluster leader}): an election is under
- * way or quorum is lost. Retryable: the executor waits and observes again, changing nothing
- * meanwhile; if it lasts, check the servers ({@code nomad server members}, {@code nomad operator raft
+ * The region has no raft leader right now (500 {@code No cluster leader}): an election is under way
+ * or quorum is lost. Retryable: the executor waits and observes again, changing nothing meanwhile;
+ * if it lasts, check the servers ({@code nomad server members}, {@code nomad operator raft
  * list-peers}).
  */
 public final class NomadNoLeaderException extends NomadApiException {

@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
  *
  * <p>Nomad reports a client's OS in its {@code os.name} and {@code os.version} attributes, which
  * are gopsutil's platform and platform version ({@code client/fingerprint/host.go} in Nomad; the
- * documentation's examples of {@code attr.os.name} are {@code ubuntu}, {@code windows},
- * {@code darwin}, https://developer.hashicorp.com/nomad/docs/runtime/interpolation). The adapter
- * shows them as {@link #displayName}:
+ * documentation's examples of {@code attr.os.name} are {@code ubuntu}, {@code windows}, {@code
+ * darwin}, https://developer.hashicorp.com/nomad/docs/runtime/interpolation). The adapter shows
+ * them as {@link #displayName}:
  *
  * <table>
  *   <caption>Nomad's {@code os.name} and the name the adapter shows</caption>
@@ -43,18 +43,18 @@ import java.util.regex.Pattern;
  *
  * <p>followed by a space and {@code os.version} ({@code Ubuntu 22.04}). Windows is the exception:
  * its {@code os.name} already names the release, and its {@code os.version} is a build number
- * ({@code 10.0.20348.2700}), so the adapter shows the release without the edition
- * ({@code Windows Server 2022}, {@code Windows Server 2012 R2}, {@code Windows 11}). An
- * {@code os.name} the table does not know (gopsutil then reports {@code /etc/os-release}'s
- * lower-case {@code ID}) is shown as reported.
+ * ({@code 10.0.20348.2700}), so the adapter shows the release without the edition ({@code Windows
+ * Server 2022}, {@code Windows Server 2012 R2}, {@code Windows 11}). An {@code os.name} the table
+ * does not know (gopsutil then reports {@code /etc/os-release}'s lower-case {@code ID}) is shown as
+ * reported.
  *
  * <p>{@link #normalise(String)} brings what a user writes to the same spelling: names are matched
  * without regard to case or repeated spaces, the aliases above are accepted, a trailing {@code LTS}
- * is dropped, and a name the table does not know is lower-cased, as gopsutil's IDs are. So
- * {@code ubuntu 24.04}, {@code UBUNTU 24.04} and {@code Ubuntu 24.04 LTS} all read
- * {@code Ubuntu 24.04}. {@link NomadProcedures#plan} normalises the target's OS and
- * {@link NomadClusterPort} normalises {@link NomadConfig#serverOs}; a plan made without
- * {@code NomadProcedures} should take its target through {@link #normalise(UpgradeTarget)}.
+ * is dropped, and a name the table does not know is lower-cased, as gopsutil's IDs are. So {@code
+ * ubuntu 24.04}, {@code UBUNTU 24.04} and {@code Ubuntu 24.04 LTS} all read {@code Ubuntu 24.04}.
+ * {@link NomadProcedures#plan} normalises the target's OS and {@link NomadClusterPort} normalises
+ * {@link NomadConfig#serverOs}; a plan made without {@code NomadProcedures} should take its target
+ * through {@link #normalise(UpgradeTarget)}.
  *
  * <p>The version is compared as Nomad reports it: gopsutil's Ubuntu version is {@code 22.04} (no
  * point release), Debian's is {@code /etc/debian_version} ({@code 12.5}), the Red Hat family's the
@@ -66,30 +66,31 @@ public final class NomadOs {
 
   private record Distro(String id, String display, List<String> aliases) {}
 
-  private static final List<Distro> DISTROS = List.of(
-      new Distro("ubuntu", "Ubuntu", List.of()),
-      new Distro("debian", "Debian", List.of()),
-      new Distro("redhat", "RHEL", List.of("Red Hat Enterprise Linux", "Red Hat")),
-      new Distro("centos", "CentOS", List.of()),
-      new Distro("rocky", "Rocky Linux", List.of("Rocky")),
-      new Distro("almalinux", "AlmaLinux", List.of("Alma Linux")),
-      new Distro("oracle", "Oracle Linux", List.of()),
-      new Distro("fedora", "Fedora", List.of()),
-      new Distro("amazon", "Amazon Linux", List.of()),
-      new Distro("alpine", "Alpine Linux", List.of("Alpine")),
-      new Distro("arch", "Arch Linux", List.of("Arch")),
-      new Distro("linuxmint", "Linux Mint", List.of()),
-      new Distro("opensuse-leap", "openSUSE Leap", List.of()),
-      new Distro("sles", "SLES", List.of("SUSE Linux Enterprise Server")),
-      new Distro("darwin", "macOS", List.of("Mac OS X", "OS X")));
+  private static final List<Distro> DISTROS =
+      List.of(
+          new Distro("ubuntu", "Ubuntu", List.of()),
+          new Distro("debian", "Debian", List.of()),
+          new Distro("redhat", "RHEL", List.of("Red Hat Enterprise Linux", "Red Hat")),
+          new Distro("centos", "CentOS", List.of()),
+          new Distro("rocky", "Rocky Linux", List.of("Rocky")),
+          new Distro("almalinux", "AlmaLinux", List.of("Alma Linux")),
+          new Distro("oracle", "Oracle Linux", List.of()),
+          new Distro("fedora", "Fedora", List.of()),
+          new Distro("amazon", "Amazon Linux", List.of()),
+          new Distro("alpine", "Alpine Linux", List.of("Alpine")),
+          new Distro("arch", "Arch Linux", List.of("Arch")),
+          new Distro("linuxmint", "Linux Mint", List.of()),
+          new Distro("opensuse-leap", "openSUSE Leap", List.of()),
+          new Distro("sles", "SLES", List.of("SUSE Linux Enterprise Server")),
+          new Distro("darwin", "macOS", List.of("Mac OS X", "OS X")));
 
   /** {@code [Microsoft] Windows [Server] <release> [R2] [edition...]}. */
   private static final Pattern WINDOWS =
       Pattern.compile("(?i)^(?:microsoft\\s+)?windows(\\s+server)?\\s+(\\d+(?:\\s+r2)?)\\b.*$");
 
   /**
-   * The name the adapter shows for a client whose {@code os.name} and {@code os.version}
-   * attributes are {@code osName} and {@code osVersion} (either may be null or empty); see the class
+   * The name the adapter shows for a client whose {@code os.name} and {@code os.version} attributes
+   * are {@code osName} and {@code osVersion} (either may be null or empty); see the class
    * description. {@link NomadConfig#UNKNOWN_OS} when Nomad reports no {@code os.name}.
    */
   public static String displayName(String osName, String osVersion) {
@@ -128,8 +129,9 @@ public final class NomadOs {
     int matched = 0;
     for (Distro d : DISTROS) {
       for (String name : names(d)) {
-        boolean starts = text.regionMatches(true, 0, name, 0, name.length())
-            && (text.length() == name.length() || text.charAt(name.length()) == ' ');
+        boolean starts =
+            text.regionMatches(true, 0, name, 0, name.length())
+                && (text.length() == name.length() || text.charAt(name.length()) == ' ');
         if (starts && name.length() > matched) {
           best = d;
           matched = name.length();
@@ -143,11 +145,16 @@ public final class NomadOs {
     return version.isEmpty() ? best.display() : best.display() + " " + version;
   }
 
-  /** {@code target} with its operating system {@link #normalise(String) normalised}; the rest as it is. */
+  /**
+   * {@code target} with its operating system {@link #normalise(String) normalised}; the rest as it
+   * is.
+   */
   public static UpgradeTarget normalise(UpgradeTarget target) {
     Objects.requireNonNull(target, "target");
-    return target.os().isEmpty() ? target
-        : new UpgradeTarget(target.os().map(NomadOs::normalise), target.runtime(), target.product());
+    return target.os().isEmpty()
+        ? target
+        : new UpgradeTarget(
+            target.os().map(NomadOs::normalise), target.runtime(), target.product());
   }
 
   private static List<String> names(Distro d) {

@@ -21,7 +21,8 @@ public final class NomadPermissionException extends NomadApiException {
    * @param path the request's path and query
    * @param vendorMessage Nomad's error body, or an empty string
    */
-  public NomadPermissionException(String message, String capability, String method, String path, String vendorMessage) {
+  public NomadPermissionException(
+      String message, String capability, String method, String path, String vendorMessage) {
     super(message, false, method, path, 403, vendorMessage);
     this.capability = Objects.requireNonNull(capability, "capability");
   }

@@ -32,7 +32,10 @@ import java.util.Objects;
  */
 public final class NomadProcedures {
 
-  /** Nomad's documented recovery for a server that lost its peers: a hand-written {@code peers.json}. */
+  /**
+   * Nomad's documented recovery for a server that lost its peers: a hand-written {@code
+   * peers.json}.
+   */
   public static final String PEERS_JSON_GUIDE =
       "https://developer.hashicorp.com/nomad/tutorials/manage-clusters/outage-recovery#manual-recovery-using-peersjson";
 
@@ -61,32 +64,38 @@ public final class NomadProcedures {
    */
   public static UpgradeExecutor.Builder executor(NomadClusterPort nomad, HostPort host) {
     Objects.requireNonNull(nomad, "nomad");
-    UpgradeExecutor.Builder b = UpgradeExecutor.builder()
-        .cluster(nomad)
-        .host(Objects.requireNonNull(host, "host"))
-        .time(nomad.config().time())
-        .probe(nomad.raftHealthProbe());
+    UpgradeExecutor.Builder b =
+        UpgradeExecutor.builder()
+            .cluster(nomad)
+            .host(Objects.requireNonNull(host, "host"))
+            .time(nomad.config().time())
+            .probe(nomad.raftHealthProbe());
     NomadHooks.all(nomad).forEach(b::hook);
     return b;
   }
 
   /**
    * Observes the region and plans, after refusing what Nomad cannot do, each with Nomad's remedy:
-   * an in-place upgrade of a single-server region without {@link NomadConfig#peersJsonRecovery}
-   * (it would lose the raft quorum; the remedy is the documented {@code peers.json} recovery), plans
+   * an in-place upgrade of a single-server region without {@link NomadConfig#peersJsonRecovery} (it
+   * would lose the raft quorum; the remedy is the documented {@code peers.json} recovery), plans
    * that need a cluster-wide maintenance mode (clone-and-migrate, a single-node region), and
    * operating-system or runtime targets Nomad cannot report back. The target's operating system is
    * first {@linkplain NomadOs#normalise(UpgradeTarget) normalised} to the spelling the adapter
    * reports ({@code ubuntu 24.04} plans as {@code Ubuntu 24.04}), so that upgraded clients verify.
-   * The plan carries Nomad's own steps, visible in its dry run: before each server stops, leadership
-   * moves away from it (with {@link NomadConfig#transferLeadership}); for a single server with
-   * {@link NomadConfig#peersJsonRecovery}, its raft identity is taken before it stops and its
-   * {@code peers.json} written before it starts. Run it with {@link #executor}, which has the hooks.
+   * The plan carries Nomad's own steps, visible in its dry run: before each server stops,
+   * leadership moves away from it (with {@link NomadConfig#transferLeadership}); for a single
+   * server with {@link NomadConfig#peersJsonRecovery}, its raft identity is taken before it stops
+   * and its {@code peers.json} written before it starts. Run it with {@link #executor}, which has
+   * the hooks.
    *
    * @throws PlanValidationException naming every problem and its fix
    */
-  public static UpgradePlan plan(UpgradePlanner planner, NomadClusterPort nomad, Strategy strategy,
-      UpgradeTarget target, Policy policy) {
+  public static UpgradePlan plan(
+      UpgradePlanner planner,
+      NomadClusterPort nomad,
+      Strategy strategy,
+      UpgradeTarget target,
+      Policy policy) {
     Objects.requireNonNull(planner, "planner");
     Objects.requireNonNull(nomad, "nomad");
     Objects.requireNonNull(strategy, "strategy");
@@ -95,34 +104,56 @@ public final class NomadProcedures {
     UpgradeTarget normalised = NomadOs.normalise(target);
     ClusterSnapshot snapshot = nomad.observe();
     List<String> problems = new ArrayList<>();
-    List<Node> selected = snapshot.nodes().stream()
-        .filter(n -> policy.only().isEmpty() || policy.only().contains(n.id())).toList();
-    List<Node> voters = snapshot.withRole(NomadClusterPort.SERVER).stream().filter(Node::voter).toList();
+    List<Node> selected =
+        snapshot.nodes().stream()
+            .filter(n -> policy.only().isEmpty() || policy.only().contains(n.id()))
+            .toList();
+    List<Node> voters =
+        snapshot.withRole(NomadClusterPort.SERVER).stream().filter(Node::voter).toList();
     boolean inPlace = strategy instanceof Strategy.InPlace;
     if (strategy instanceof Strategy.CloneAndMigrate) {
-      problems.add("clone-and-migrate needs a cluster-wide maintenance mode, which Nomad does not have: "
-          + "use Strategy.inPlace() or Strategy.rollingReplace()");
+      problems.add(
+          "clone-and-migrate needs a cluster-wide maintenance mode, which Nomad does not have: "
+              + "use Strategy.inPlace() or Strategy.rollingReplace()");
     }
     if (inPlace && snapshot.nodes().size() == 1) {
-      problems.add("the region has a single node, " + snapshot.nodes().get(0).id() + ": upgrading it in place would "
-          + "need a cluster-wide maintenance mode, which Nomad does not have; add a node first");
-    } else if (inPlace && voters.size() == 1 && nomad.config().peersJsonRecovery().isEmpty()
+      problems.add(
+          "the region has a single node, "
+              + snapshot.nodes().get(0).id()
+              + ": upgrading it in place would "
+              + "need a cluster-wide maintenance mode, which Nomad does not have; add a node first");
+    } else if (inPlace
+        && voters.size() == 1
+        && nomad.config().peersJsonRecovery().isEmpty()
         && selected.contains(voters.get(0))) {
-      problems.add("server " + voters.get(0).id() + " is the region's only raft voter: restarting it in place loses "
-          + "quorum and it cannot elect itself again. Nomad documents the way out, a peers.json written before the "
-          + "restart (" + PEERS_JSON_GUIDE + "): opt in with NomadConfig.Builder.peersJsonRecovery(hook) and run "
-          + "the plan with NomadProcedures.executor(...); or add servers first, or use Strategy.rollingReplace()");
+      problems.add(
+          "server "
+              + voters.get(0).id()
+              + " is the region's only raft voter: restarting it in place loses "
+              + "quorum and it cannot elect itself again. Nomad documents the way out, a peers.json written before the "
+              + "restart ("
+              + PEERS_JSON_GUIDE
+              + "): opt in with NomadConfig.Builder.peersJsonRecovery(hook) and run "
+              + "the plan with NomadProcedures.executor(...); or add servers first, or use Strategy.rollingReplace()");
     }
-    boolean serversSelected = selected.stream().anyMatch(n -> n.role().equals(NomadClusterPort.SERVER));
-    if (target.os().isPresent() && serversSelected && selected.stream()
-        .anyMatch(n -> n.role().equals(NomadClusterPort.SERVER) && n.platform().os().equals(NomadConfig.UNKNOWN_OS))) {
-      problems.add("the target changes the operating system, but Nomad does not report a server's operating system, "
-          + "so the upgraded servers could not be verified: give NomadConfig.Builder.serverOs(...), or leave the "
-          + "servers out with policy.only(...)");
+    boolean serversSelected =
+        selected.stream().anyMatch(n -> n.role().equals(NomadClusterPort.SERVER));
+    if (target.os().isPresent()
+        && serversSelected
+        && selected.stream()
+            .anyMatch(
+                n ->
+                    n.role().equals(NomadClusterPort.SERVER)
+                        && n.platform().os().equals(NomadConfig.UNKNOWN_OS))) {
+      problems.add(
+          "the target changes the operating system, but Nomad does not report a server's operating system, "
+              + "so the upgraded servers could not be verified: give NomadConfig.Builder.serverOs(...), or leave the "
+              + "servers out with policy.only(...)");
     }
     if (target.runtime().isPresent()) {
-      problems.add("the target changes the runtime, but Nomad reports no runtime for its nodes, so the upgrade could "
-          + "not be verified: upgrade the runtime as part of an operating-system or Nomad target instead");
+      problems.add(
+          "the target changes the runtime, but Nomad reports no runtime for its nodes, so the upgrade could "
+              + "not be verified: upgrade the runtime as part of an operating-system or Nomad target instead");
     }
     if (!problems.isEmpty()) {
       throw new PlanValidationException(problems);
@@ -133,7 +164,8 @@ public final class NomadProcedures {
       withSteps.hook(NomadHooks.LEADERSHIP_TRANSFER, HookPoint.BEFORE_STOP, server);
     }
     if (nomad.config().peersJsonRecovery().isPresent() && voters.size() == 1) {
-      withSteps.hook(NomadHooks.PEERS_CAPTURE, HookPoint.BEFORE_STOP, server)
+      withSteps
+          .hook(NomadHooks.PEERS_CAPTURE, HookPoint.BEFORE_STOP, server)
           .hook(NomadHooks.PEERS_JSON, HookPoint.BEFORE_START, server);
     }
     return planner.plan(snapshot, nomad.constraints(), strategy, normalised, withSteps.build());

@@ -5,13 +5,13 @@ import io.upkeep.spi.HealthProbe;
 import java.util.Objects;
 
 /**
- * The health gate Nomad's upgrade guide asks for after each server, named {@value #NAME}: the server
- * has rejoined (its gossip status is {@code alive}), autopilot reports it and the whole region
- * healthy with the failure tolerance back to what its voters allow, and its raft
- * {@code last_log_index} is within {@code maxTrailingLogs} of the leader's. Clients pass it as not
- * applicable. Get one from {@link NomadClusterPort#raftHealthProbe()}, register it with the executor
- * and name it in the policy ({@link NomadProcedures#policy} does). Never throws for an unhealthy
- * server: an unreachable API is a failed check. Thread-safe.
+ * The health gate Nomad's upgrade guide asks for after each server, named {@value #NAME}: the
+ * server has rejoined (its gossip status is {@code alive}), autopilot reports it and the whole
+ * region healthy with the failure tolerance back to what its voters allow, and its raft {@code
+ * last_log_index} is within {@code maxTrailingLogs} of the leader's. Clients pass it as not
+ * applicable. Get one from {@link NomadClusterPort#raftHealthProbe()}, register it with the
+ * executor and name it in the policy ({@link NomadProcedures#policy} does). Never throws for an
+ * unhealthy server: an unreachable API is a failed check. Thread-safe.
  */
 public final class NomadServerHealthProbe implements HealthProbe {
 

@@ -18,8 +18,8 @@ public interface PeersJsonHook {
    * Writes {@code peersJson} to {@code <data_dir>/server/raft/peers.json} on {@code server}'s host.
    *
    * @param server the server about to start
-   * @param peersJson the file's content, in Nomad's raft protocol 3 format:
-   *     {@code [{"id": "<node-id>", "address": "<ip>:4647", "non_voter": false}]}
+   * @param peersJson the file's content, in Nomad's raft protocol 3 format: {@code [{"id":
+   *     "<node-id>", "address": "<ip>:4647", "non_voter": false}]}
    * @throws RuntimeException if it cannot be written; the start is then reported as failed
    */
   void writePeersJson(NodeId server, String peersJson);

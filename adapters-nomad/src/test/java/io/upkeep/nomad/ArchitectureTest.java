@@ -12,18 +12,27 @@ import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The shape adapters-nomad keeps: it knows no other vendor, keeps to public APIs, and ships no test code. */
+/**
+ * The shape adapters-nomad keeps: it knows no other vendor, keeps to public APIs, and ships no test
+ * code.
+ */
 class ArchitectureTest {
 
   static final JavaClasses MAIN = ModuleRules.mainClasses("io.upkeep.nomad");
   static final JavaClasses UPKEEP = ModuleRules.mainClasses("io.upkeep");
 
-  static final ArchRule NO_OTHER_ADAPTER = noClasses().should().dependOnClassesThat().haveNameMatching("(?i).*octopus.*")
-      .because("no adapter imports another adapter (nor its fake); what both need is in core or adapters-http");
+  static final ArchRule NO_OTHER_ADAPTER =
+      noClasses()
+          .should()
+          .dependOnClassesThat()
+          .haveNameMatching("(?i).*octopus.*")
+          .because(
+              "no adapter imports another adapter (nor its fake); what both need is in core or adapters-http");
 
   static final ArchRule INTERNALS = ModuleRules.internalsStayInTheirModule();
 
-  static final ArchRule NO_TEST_CODE = ModuleRules.noTestCodeIn(ModuleRules.testLibrariesAnd("io.upkeep.testkit.."));
+  static final ArchRule NO_TEST_CODE =
+      ModuleRules.noTestCodeIn(ModuleRules.testLibrariesAnd("io.upkeep.testkit.."));
 
   @Test
   void importsNoOtherAdapter() {

@@ -67,7 +67,9 @@ class NomadClusterPortTest {
     void mapsServersFromMembersRaftAndAutopilotAndClientsFromNodes() {
       start(NomadFixture.builder().servers(3).clients(2));
       ClusterSnapshot s = nomad.port.observe();
-      assertThat(s.ids()).containsExactly(id("server-1"), id("server-2"), id("server-3"), id("client-1"), id("client-2"));
+      assertThat(s.ids())
+          .containsExactly(
+              id("server-1"), id("server-2"), id("server-3"), id("client-1"), id("client-2"));
       Node leader = s.node(id("server-1"));
       assertThat(leader.role()).isEqualTo(Role.of("server"));
       assertThat(leader.leader()).isTrue();
@@ -90,9 +92,20 @@ class NomadClusterPortTest {
 
     @Test
     void countsPendingAndRunningAllocationsAsRunningWork() {
-      start(NomadFixture.builder().servers(1).clients(1)
-          .cluster(b -> b.node("client-9", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-              .runningTask(Duration.ofMinutes(5)).runningTask(Duration.ofMinutes(1)))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(1)
+              .cluster(
+                  b ->
+                      b.node(
+                          "client-9",
+                          n ->
+                              n.role("client")
+                                  .taskCap(TaskCap.UNLIMITED)
+                                  .platform(NomadFixture.NOMAD_177)
+                                  .runningTask(Duration.ofMinutes(5))
+                                  .runningTask(Duration.ofMinutes(1)))));
       assertThat(nomad.port.observe().node(id("client-9")).runningWork()).isEqualTo(2);
       clock().sleep(Duration.ofMinutes(2));
       assertThat(nomad.port.runningWork(id("client-9"))).isEqualTo(1);
@@ -103,15 +116,20 @@ class NomadClusterPortTest {
     void countsSystemJobsUnlessTheyAreIgnored() {
       start(NomadFixture.builder().servers(1).clients(1).server(b -> b.systemJobs(true)));
       assertThat(nomad.port.runningWork(id("client-1"))).isEqualTo(1);
-      try (NomadClusterPort ignoring = NomadClusterPort.create(nomad.config().ignoreSystemJobs(true).build())) {
+      try (NomadClusterPort ignoring =
+          NomadClusterPort.create(nomad.config().ignoreSystemJobs(true).build())) {
         assertThat(ignoring.runningWork(id("client-1"))).isZero();
       }
     }
 
     @Test
     void readsTheRegionFromTheMembersAndTheServersOsFromTheOperator() {
-      start(NomadFixture.builder().servers(1).clients(0).server(b -> b.region("eu-west"))
-          .config(c -> c.serverOs(n -> "Ubuntu 22.04")));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(0)
+              .server(b -> b.region("eu-west"))
+              .config(c -> c.serverOs(n -> "Ubuntu 22.04")));
       Node server = nomad.port.observe().node(id("server-1"));
       assertThat(server.platform()).isEqualTo(NomadFixture.NOMAD_177);
       assertThat(nomad.port.toString()).contains("region eu-west");
@@ -119,12 +137,16 @@ class NomadClusterPortTest {
 
     @Test
     void seesAServerThatStoppedAsUnreachableAndOneCatchingUpAsUnhealthy() {
-      start(NomadFixture.builder().servers(3).clients(0).server(b -> b.raftCatchUp(Duration.ofSeconds(30))));
+      start(
+          NomadFixture.builder()
+              .servers(3)
+              .clients(0)
+              .server(b -> b.raftCatchUp(Duration.ofSeconds(30))));
       nomad.cluster.stopService("r1", id("server-2"));
       clock().sleep(Duration.ofMinutes(1));
       assertThat(nomad.port.observe().node(id("server-2")).health()).isEqualTo(Health.UNREACHABLE);
       nomad.cluster.startService("r2", id("server-2"));
-      clock().sleep(Duration.ofSeconds(25));   // started after 20 s, 5 s into its catch-up
+      clock().sleep(Duration.ofSeconds(25)); // started after 20 s, 5 s into its catch-up
       assertThat(nomad.port.observe().node(id("server-2")).health()).isEqualTo(Health.UNHEALTHY);
       clock().sleep(Duration.ofSeconds(30));
       assertThat(nomad.port.observe().node(id("server-2")).health()).isEqualTo(Health.HEALTHY);
@@ -146,15 +168,28 @@ class NomadClusterPortTest {
 
     @Test
     void takesVotersAndTheLeaderFromAutopilotWhenTheTokenMayNotReadTheRaftConfiguration() {
-      start(NomadFixture.builder().servers(3).clients(1)
-          .serverWithoutDefaultAcl(b -> b.token("deployer", "deployer-secret-4711", "node:read", "node:write",
-              "agent:read", "agent:write", "operator:read", "namespace:read-job"))
-          .config(c -> c.token(Secret.of("deployer-secret-4711"))));
+      start(
+          NomadFixture.builder()
+              .servers(3)
+              .clients(1)
+              .serverWithoutDefaultAcl(
+                  b ->
+                      b.token(
+                          "deployer",
+                          "deployer-secret-4711",
+                          "node:read",
+                          "node:write",
+                          "agent:read",
+                          "agent:write",
+                          "operator:read",
+                          "namespace:read-job"))
+              .config(c -> c.token(Secret.of("deployer-secret-4711"))));
       ClusterSnapshot s = nomad.port.observe();
       assertThat(s.node(id("server-1")).leader()).isTrue();
       assertThat(s.withRole(Role.of("server"))).allMatch(Node::voter);
       nomad.port.observe();
-      assertThat(nomad.server.requests("GET", "/v1/operator/raft/configuration")).hasSize(1)
+      assertThat(nomad.server.requests("GET", "/v1/operator/raft/configuration"))
+          .hasSize(1)
           .allMatch(r -> r.status() == 403);
     }
   }
@@ -168,8 +203,10 @@ class NomadClusterPortTest {
       nomad.port.observe();
       nomad.port.drain(id("client-1"), clock().now().plus(Duration.ofMinutes(30)));
       RecordedRequest put = nomad.server.requests("PUT", "/v1/node/").get(0);
-      assertThat(put.path()).isEqualTo("/v1/node/" + nomad.server.nodeId(id("client-1")) + "/drain");
-      assertThat(put.body()).contains("\"DrainSpec\":{\"Deadline\":1800000000000,\"IgnoreSystemJobs\":false}")
+      assertThat(put.path())
+          .isEqualTo("/v1/node/" + nomad.server.nodeId(id("client-1")) + "/drain");
+      assertThat(put.body())
+          .contains("\"DrainSpec\":{\"Deadline\":1800000000000,\"IgnoreSystemJobs\":false}")
           .contains("\"MarkEligible\":false");
     }
 
@@ -177,14 +214,25 @@ class NomadClusterPortTest {
     void forcesADrainWhoseDeadlineHasPassed() {
       start(NomadFixture.builder().servers(1).clients(1));
       nomad.port.drain(id("client-1"), clock().now().minusSeconds(1));
-      assertThat(nomad.server.requests("PUT", "/v1/node/").get(0).body()).contains("\"Deadline\":-1");
+      assertThat(nomad.server.requests("PUT", "/v1/node/").get(0).body())
+          .contains("\"Deadline\":-1");
     }
 
     @Test
     void reportsDrainingUntilTheStrategyClearsAndNoAllocationRunsThenDrained() {
-      start(NomadFixture.builder().servers(1).clients(0)
-          .cluster(b -> b.node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-              .runningTask(Duration.ofMinutes(3)))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(0)
+              .cluster(
+                  b ->
+                      b.node(
+                          "client-1",
+                          n ->
+                              n.role("client")
+                                  .taskCap(TaskCap.UNLIMITED)
+                                  .platform(NomadFixture.NOMAD_177)
+                                  .runningTask(Duration.ofMinutes(3)))));
       nomad.port.drain(id("client-1"), clock().now().plus(Duration.ofMinutes(30)));
       Node draining = nomad.port.observe().node(id("client-1"));
       assertThat(draining.drainState()).isEqualTo(DrainState.DRAINING);
@@ -197,9 +245,19 @@ class NomadClusterPortTest {
 
     @Test
     void asksOnceForANodeAlreadyDraining() {
-      start(NomadFixture.builder().servers(1).clients(0)
-          .cluster(b -> b.node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-              .runningTask(Duration.ofMinutes(3)))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(0)
+              .cluster(
+                  b ->
+                      b.node(
+                          "client-1",
+                          n ->
+                              n.role("client")
+                                  .taskCap(TaskCap.UNLIMITED)
+                                  .platform(NomadFixture.NOMAD_177)
+                                  .runningTask(Duration.ofMinutes(3)))));
       Instant deadline = clock().now().plus(Duration.ofMinutes(30));
       nomad.port.drain(id("client-1"), deadline);
       nomad.port.drain(id("client-1"), deadline);
@@ -208,20 +266,33 @@ class NomadClusterPortTest {
 
     @Test
     void undrainMarksAFinishedDrainEligibleAndCancelsARunningOne() {
-      start(NomadFixture.builder().servers(1).clients(1)
-          .cluster(b -> b.node("client-2", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-              .runningTask(Duration.ofHours(1)))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(1)
+              .cluster(
+                  b ->
+                      b.node(
+                          "client-2",
+                          n ->
+                              n.role("client")
+                                  .taskCap(TaskCap.UNLIMITED)
+                                  .platform(NomadFixture.NOMAD_177)
+                                  .runningTask(Duration.ofHours(1)))));
       Instant deadline = clock().now().plus(Duration.ofHours(2));
       nomad.port.drain(id("client-1"), deadline);
       nomad.port.drain(id("client-2"), deadline);
-      assertThat(nomad.port.observe().node(id("client-1")).drainState()).isEqualTo(DrainState.DRAINED);
+      assertThat(nomad.port.observe().node(id("client-1")).drainState())
+          .isEqualTo(DrainState.DRAINED);
       nomad.port.undrain(id("client-1"));
       nomad.port.undrain(id("client-2"));
       List<RecordedRequest> puts = nomad.server.requests("PUT", "/v1/node/");
       assertThat(puts.get(2).path()).endsWith("/eligibility");
       assertThat(puts.get(2).body()).contains("\"Eligibility\":\"eligible\"");
       assertThat(puts.get(3).path()).endsWith("/drain");
-      assertThat(puts.get(3).body()).contains("\"DrainSpec\":null").contains("\"MarkEligible\":true");
+      assertThat(puts.get(3).body())
+          .contains("\"DrainSpec\":null")
+          .contains("\"MarkEligible\":true");
       ClusterSnapshot s = nomad.port.observe();
       assertThat(s.node(id("client-1")).drainState()).isEqualTo(DrainState.ACTIVE);
       assertThat(s.node(id("client-2")).drainState()).isEqualTo(DrainState.ACTIVE);
@@ -246,9 +317,11 @@ class NomadClusterPortTest {
       nomad.port.setTaskCap(id("client-1"), TaskCap.UNLIMITED);
       nomad.port.setMaintenanceMode(false);
       assertThatThrownBy(() -> nomad.port.setTaskCap(id("client-1"), TaskCap.ZERO))
-          .isInstanceOf(ClusterOperationException.class).hasMessageContaining("Nomad has no per-node task cap");
+          .isInstanceOf(ClusterOperationException.class)
+          .hasMessageContaining("Nomad has no per-node task cap");
       assertThatThrownBy(() -> nomad.port.setMaintenanceMode(true))
-          .isInstanceOf(ClusterOperationException.class).hasMessageContaining("no cluster-wide maintenance mode");
+          .isInstanceOf(ClusterOperationException.class)
+          .hasMessageContaining("no cluster-wide maintenance mode");
       assertThat(nomad.server.requests().stream().filter(r -> !r.method().equals("GET"))).isEmpty();
     }
   }
@@ -260,7 +333,8 @@ class NomadClusterPortTest {
     void refusesToRemoveAServerThatIsStillAliveRetryably() {
       start(NomadFixture.builder().servers(3).clients(0));
       assertThatThrownBy(() -> nomad.port.removeMember(id("server-3")))
-          .isInstanceOf(ClusterOperationException.class).hasMessageContaining("still alive")
+          .isInstanceOf(ClusterOperationException.class)
+          .hasMessageContaining("still alive")
           .satisfies(e -> assertThat(((ClusterOperationException) e).retryable()).isTrue());
     }
 
@@ -279,10 +353,15 @@ class NomadClusterPortTest {
 
     @Test
     void waitsTheConfiguredGraceBeforeForcingAServerOut() {
-      start(NomadFixture.builder().servers(3).clients(0).config(c -> c.forceLeaveAfter(Duration.ofMinutes(2))));
+      start(
+          NomadFixture.builder()
+              .servers(3)
+              .clients(0)
+              .config(c -> c.forceLeaveAfter(Duration.ofMinutes(2))));
       nomad.cluster.stopService("r1", id("server-3"));
       clock().sleep(Duration.ofMinutes(1));
-      assertThatThrownBy(() -> nomad.port.removeMember(id("server-3"))).hasMessageContaining("not yet left");
+      assertThatThrownBy(() -> nomad.port.removeMember(id("server-3")))
+          .hasMessageContaining("not yet left");
       clock().sleep(Duration.ofMinutes(2));
       nomad.port.removeMember(id("server-3"));
       assertThat(nomad.server.requests("PUT", "/v1/agent/force-leave")).hasSize(1);
@@ -291,12 +370,14 @@ class NomadClusterPortTest {
     @Test
     void purgesAClientThatIsDrainedAndRefusesOneInService() {
       start(NomadFixture.builder().servers(1).clients(2));
-      assertThatThrownBy(() -> nomad.port.removeMember(id("client-2"))).hasMessageContaining("still in service");
+      assertThatThrownBy(() -> nomad.port.removeMember(id("client-2")))
+          .hasMessageContaining("still in service");
       nomad.port.drain(id("client-1"), clock().now().plusSeconds(60));
       nomad.port.removeMember(id("client-1"));
       assertThat(nomad.server.requests("PUT", "/v1/node/").get(1).path()).endsWith("/purge");
       assertThat(nomad.port.observe().ids()).doesNotContain(id("client-1"));
-      assertThatThrownBy(() -> nomad.port.removeMember(id("client-7"))).isInstanceOf(UnknownNodeException.class);
+      assertThatThrownBy(() -> nomad.port.removeMember(id("client-7")))
+          .isInstanceOf(UnknownNodeException.class);
     }
   }
 
@@ -305,15 +386,26 @@ class NomadClusterPortTest {
 
     @Test
     void wakesWhenAClientChangesInVirtualTimeWithoutWaitingInRealTime() {
-      start(NomadFixture.builder().servers(1).clients(0)
-          .cluster(b -> b.node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-              .runningTask(Duration.ofSeconds(23)))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(0)
+              .cluster(
+                  b ->
+                      b.node(
+                          "client-1",
+                          n ->
+                              n.role("client")
+                                  .taskCap(TaskCap.UNLIMITED)
+                                  .platform(NomadFixture.NOMAD_177)
+                                  .runningTask(Duration.ofSeconds(23)))));
       nomad.port.drain(id("client-1"), clock().now().plus(Duration.ofMinutes(30)));
       ClusterSnapshot s = nomad.port.observe();
       Instant start = clock().now();
       assertThat(nomad.port.awaitChange(s, Duration.ofMinutes(2))).isTrue();
       assertThat(Duration.between(start, clock().now())).isEqualTo(Duration.ofSeconds(25));
-      assertThat(nomad.port.observe().node(id("client-1")).drainState()).isEqualTo(DrainState.DRAINED);
+      assertThat(nomad.port.observe().node(id("client-1")).drainState())
+          .isEqualTo(DrainState.DRAINED);
     }
 
     @Test
@@ -332,7 +424,8 @@ class NomadClusterPortTest {
       Instant start = clock().now();
       assertThat(nomad.port.awaitChange(s, Duration.ofSeconds(12))).isFalse();
       assertThat(clock().now()).isEqualTo(start.plusSeconds(12));
-      assertThat(nomad.server.requests("GET", "/v1/nodes")).allSatisfy(r -> assertThat(r.queryParameter("index")).isEmpty());
+      assertThat(nomad.server.requests("GET", "/v1/nodes"))
+          .allSatisfy(r -> assertThat(r.queryParameter("index")).isEmpty());
     }
 
     @Test
@@ -347,10 +440,16 @@ class NomadClusterPortTest {
     @Test
     void blocksOnTheNodeListInRealTimeInProductionAndWakesOnTheChange() throws Exception {
       start(NomadFixture.builder().servers(1).clients(1));
-      try (NomadClusterPort production = NomadClusterPort.create(nomad.config()
-          .time(TimeSource.system()).blockingWait(NomadConfig.DEFAULT_BLOCKING_WAIT).build())) {
+      try (NomadClusterPort production =
+          NomadClusterPort.create(
+              nomad
+                  .config()
+                  .time(TimeSource.system())
+                  .blockingWait(NomadConfig.DEFAULT_BLOCKING_WAIT)
+                  .build())) {
         ClusterSnapshot s = production.observe();
-        CompletableFuture<Boolean> changed = CompletableFuture.supplyAsync(() -> production.awaitChange(s, Duration.ofSeconds(20)));
+        CompletableFuture<Boolean> changed =
+            CompletableFuture.supplyAsync(() -> production.awaitChange(s, Duration.ofSeconds(20)));
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (nomad.server.blockedQueries() == 0 && System.nanoTime() < giveUp) {
           Thread.onSpinWait();
@@ -358,8 +457,11 @@ class NomadClusterPortTest {
         assertThat(nomad.server.blockedQueries()).isEqualTo(1);
         nomad.cluster.drain(id("client-1"), nomad.cluster.clock().now().plusSeconds(60));
         assertThat(changed.get(10, TimeUnit.SECONDS)).isTrue();
-        RecordedRequest blocking = nomad.server.requests("GET", "/v1/nodes").stream()
-            .filter(r -> r.queryParameter("index").isPresent()).findFirst().orElseThrow();
+        RecordedRequest blocking =
+            nomad.server.requests("GET", "/v1/nodes").stream()
+                .filter(r -> r.queryParameter("index").isPresent())
+                .findFirst()
+                .orElseThrow();
         assertThat(blocking.queryParameter("wait").orElseThrow()).endsWith("ms");
       }
     }
@@ -377,21 +479,27 @@ class NomadClusterPortTest {
       assertThat(c.quorumRoles()).containsExactly(Role.of("server"));
       assertThat(c.leaderLast()).isTrue();
       assertThat(c.skew()).isEqualTo(new VersionSkew(2));
-      assertThat(c.skew().violation(Version.of("1.7.7"), Version.of("1.6.0"))).contains("downgrade");
+      assertThat(c.skew().violation(Version.of("1.7.7"), Version.of("1.6.0")))
+          .contains("downgrade");
     }
 
     @Test
     void dropsTheQuorumRuleOnlyForASingleServerWithThePeersJsonOptIn() {
       start(NomadFixture.builder().servers(1).clients(1));
       assertThat(nomad.port.constraints().quorumRoles()).containsExactly(Role.of("server"));
-      try (NomadClusterPort optedIn = NomadClusterPort.create(nomad.config().peersJsonRecovery((n, json) -> { }).build())) {
+      try (NomadClusterPort optedIn =
+          NomadClusterPort.create(nomad.config().peersJsonRecovery((n, json) -> {}).build())) {
         assertThat(optedIn.constraints().quorumRoles()).isEmpty();
       }
     }
 
     @Test
     void keepsTheQuorumRuleForThreeServersEvenWithThePeersJsonOptIn() {
-      start(NomadFixture.builder().servers(3).clients(1).config(c -> c.peersJsonRecovery((n, json) -> { })));
+      start(
+          NomadFixture.builder()
+              .servers(3)
+              .clients(1)
+              .config(c -> c.peersJsonRecovery((n, json) -> {})));
       assertThat(nomad.port.constraints().quorumRoles()).containsExactly(Role.of("server"));
     }
   }
@@ -412,14 +520,28 @@ class NomadClusterPortTest {
 
     @Test
     void carriesOnWithLeaderLastWhenTheTokenMayNotMoveLeadership() {
-      start(NomadFixture.builder().servers(3).clients(0)
-          .server(b -> b.token("ops", "ops-secret-31", "node:read", "node:write", "agent:read", "agent:write",
-              "operator:read", "namespace:read-job")));
-      try (NomadClusterPort ops = NomadClusterPort.create(nomad.config().token(Secret.of("ops-secret-31")).build())) {
+      start(
+          NomadFixture.builder()
+              .servers(3)
+              .clients(0)
+              .server(
+                  b ->
+                      b.token(
+                          "ops",
+                          "ops-secret-31",
+                          "node:read",
+                          "node:write",
+                          "agent:read",
+                          "agent:write",
+                          "operator:read",
+                          "namespace:read-job")));
+      try (NomadClusterPort ops =
+          NomadClusterPort.create(nomad.config().token(Secret.of("ops-secret-31")).build())) {
         ops.observe();
         ops.transferLeadershipAway(id("server-1"));
         assertThat(nomad.server.requests("PUT", "/v1/operator/raft/transfer-leadership"))
-            .extracting(RecordedRequest::status).containsExactly(403);
+            .extracting(RecordedRequest::status)
+            .containsExactly(403);
         assertThat(ops.observe().leader().orElseThrow().id()).isEqualTo(id("server-1"));
       }
     }
@@ -428,13 +550,19 @@ class NomadClusterPortTest {
     void showsTheLeadershipTransferAsAPlanStepBeforeEachServerStops() {
       start(NomadFixture.builder().servers(3).clients(0));
 
-      UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(clock()), nomad.port, Strategy.inPlace(),
-          UpgradeTarget.product("1.8.0"), NomadProcedures.policy(Duration.ofMinutes(30)).build());
+      UpgradePlan plan =
+          NomadProcedures.plan(
+              UpgradePlanner.create(clock()),
+              nomad.port,
+              Strategy.inPlace(),
+              UpgradeTarget.product("1.8.0"),
+              NomadProcedures.policy(Duration.ofMinutes(30)).build());
 
       for (PlanUnit unit : plan.units()) {
         List<Action> actions = unit.steps().stream().map(PlanStep::action).toList();
         int stop = actions.indexOf(new Action.StopService());
-        assertThat(actions.get(stop - 1)).as(unit.node() + ": the step before its stop")
+        assertThat(actions.get(stop - 1))
+            .as(unit.node() + ": the step before its stop")
             .isEqualTo(new Action.RunHook("nomad-leadership-transfer", HookPoint.BEFORE_STOP));
       }
       assertThat(plan.toText()).contains("run hook 'nomad-leadership-transfer' (before stop)");
@@ -443,13 +571,24 @@ class NomadClusterPortTest {
     @Test
     void anExecutorBuiltByHandWithoutNomadsHooksRefusesThePlanNamingTheHook() {
       start(NomadFixture.builder().servers(3).clients(0));
-      UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(clock()), nomad.port, Strategy.inPlace(),
-          UpgradeTarget.product("1.8.0"), NomadProcedures.policy(Duration.ofMinutes(30)).build());
-      UpgradeExecutor byHand = UpgradeExecutor.builder().cluster(nomad.port).host(nomad.cluster).time(clock())
-          .probe(nomad.port.raftHealthProbe()).build();
+      UpgradePlan plan =
+          NomadProcedures.plan(
+              UpgradePlanner.create(clock()),
+              nomad.port,
+              Strategy.inPlace(),
+              UpgradeTarget.product("1.8.0"),
+              NomadProcedures.policy(Duration.ofMinutes(30)).build());
+      UpgradeExecutor byHand =
+          UpgradeExecutor.builder()
+              .cluster(nomad.port)
+              .host(nomad.cluster)
+              .time(clock())
+              .probe(nomad.port.raftHealthProbe())
+              .build();
 
       assertThatThrownBy(() -> byHand.start(plan))
-          .hasMessageContaining("the policy runs hook 'nomad-leadership-transfer' but no hook of that name is registered")
+          .hasMessageContaining(
+              "the policy runs hook 'nomad-leadership-transfer' but no hook of that name is registered")
           .hasMessageContaining("NomadProcedures.executor");
     }
 
@@ -457,10 +596,17 @@ class NomadClusterPortTest {
     void plansNoLeadershipTransferWhenItIsTurnedOff() {
       start(NomadFixture.builder().servers(3).clients(0).config(c -> c.transferLeadership(false)));
 
-      UpgradePlan plan = NomadProcedures.plan(UpgradePlanner.create(clock()), nomad.port, Strategy.inPlace(),
-          UpgradeTarget.product("1.8.0"), NomadProcedures.policy(Duration.ofMinutes(30)).build());
+      UpgradePlan plan =
+          NomadProcedures.plan(
+              UpgradePlanner.create(clock()),
+              nomad.port,
+              Strategy.inPlace(),
+              UpgradeTarget.product("1.8.0"),
+              NomadProcedures.policy(Duration.ofMinutes(30)).build());
 
-      assertThat(plan.steps()).extracting(PlanStep::action).noneMatch(a -> a instanceof Action.RunHook);
+      assertThat(plan.steps())
+          .extracting(PlanStep::action)
+          .noneMatch(a -> a instanceof Action.RunHook);
     }
   }
 

@@ -25,7 +25,7 @@ class NomadConfigCompatibilityTest {
   private static final Secret TOKEN = Secret.of("s3cr3t-compat-token");
   private static final Secret TRUST_PASSWORD = Secret.of("trust-store-p4ss");
   private static final VirtualClock CLOCK = new VirtualClock(Instant.parse("2026-01-01T00:00:00Z"));
-  private static final PeersJsonHook PEERS_JSON = (node, peersJson) -> { };
+  private static final PeersJsonHook PEERS_JSON = (node, peersJson) -> {};
   private static final Function<NodeId, String> SERVER_OS = id -> "ubuntu";
 
   /** A configuration with every setting away from its default. */
@@ -34,7 +34,9 @@ class NomadConfigCompatibilityTest {
         .region("eu")
         .namespace("*")
         .token(TOKEN)
-        .tls(Tls.trustStore(Path.of("trust.p12"), TRUST_PASSWORD).withClientCertificate(Path.of("c.pem"), Path.of("k.pem")))
+        .tls(
+            Tls.trustStore(Path.of("trust.p12"), TRUST_PASSWORD)
+                .withClientCertificate(Path.of("c.pem"), Path.of("k.pem")))
         .virtualTime(CLOCK)
         .pollInterval(Duration.ofSeconds(3))
         .maxMinorHops(2)
@@ -62,15 +64,19 @@ class NomadConfigCompatibilityTest {
 
     assertThat(c.toBuilder().build()).isEqualTo(c).hasSameHashCodeAs(c).hasToString(c.toString());
     assertThat(c.toBuilder().maxMinorHops(3).build().region()).contains("eu");
-    assertThat(NomadConfig.ofDefaults(ADDRESS).toBuilder().build()).isEqualTo(NomadConfig.ofDefaults(ADDRESS));
+    assertThat(NomadConfig.ofDefaults(ADDRESS).toBuilder().build())
+        .isEqualTo(NomadConfig.ofDefaults(ADDRESS));
   }
 
   @Test
   void isEqualWhenEverySettingIs() {
-    assertThat(everySettingChanged()).isEqualTo(everySettingChanged()).hasSameHashCodeAs(everySettingChanged())
+    assertThat(everySettingChanged())
+        .isEqualTo(everySettingChanged())
+        .hasSameHashCodeAs(everySettingChanged())
         .isNotEqualTo(everySettingChanged().toBuilder().maxTrailingLogs(11).build())
         .isNotEqualTo(everySettingChanged().toBuilder().requestsPerSecond(3).build())
-        .isNotEqualTo(everySettingChanged().toBuilder().token(Secret.of("s3cr3t-compat-token")).build())
+        .isNotEqualTo(
+            everySettingChanged().toBuilder().token(Secret.of("s3cr3t-compat-token")).build())
         .isNotEqualTo(null);
   }
 
@@ -78,7 +84,8 @@ class NomadConfigCompatibilityTest {
   void toStringShowsNeitherTheTokenNorTheTrustStorePassword() {
     String text = everySettingChanged().toString();
 
-    assertThat(text).startsWith("NomadConfig[address=https://nomad.example.com:4646, region=eu, namespace=*")
+    assertThat(text)
+        .startsWith("NomadConfig[address=https://nomad.example.com:4646, region=eu, namespace=*")
         .contains("token=" + TOKEN, "with client certificate", "maxMinorHops=2")
         .doesNotContain("s3cr3t-compat-token", "trust-store-p4ss");
   }

@@ -13,23 +13,30 @@ import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
- * A Nomad region for a test: a FakeCluster of servers and clients in virtual time, a FakeNomadServer
- * in front of it with ACLs on, and the adapter pointed at it with the test settings (virtual time,
- * no real blocking, no backoff, no rate limit to speak of).
+ * A Nomad region for a test: a FakeCluster of servers and clients in virtual time, a
+ * FakeNomadServer in front of it with ACLs on, and the adapter pointed at it with the test settings
+ * (virtual time, no real blocking, no backoff, no rate limit to speak of).
  */
 final class NomadFixture implements AutoCloseable {
 
   /** The management token: long and distinctive, so a leak anywhere is easy to find. */
   static final String TOKEN = "5e0c8f3a-91d2-4b7e-a6c1-7f3d2e9b8c41";
+
   static final Platform NOMAD_177 = Platform.of("Ubuntu 22.04", "", "1.7.7");
 
   final FakeCluster cluster;
   final FakeNomadServer server;
-  /** Between the adapter and the server, recording both sides, or null: see {@link Builder#recorded}. */
+
+  /**
+   * Between the adapter and the server, recording both sides, or null: see {@link
+   * Builder#recorded}.
+   */
   final RecordingProxy proxy;
+
   final NomadClusterPort port;
 
-  private NomadFixture(FakeCluster cluster, FakeNomadServer server, RecordingProxy proxy, NomadClusterPort port) {
+  private NomadFixture(
+      FakeCluster cluster, FakeNomadServer server, RecordingProxy proxy, NomadClusterPort port) {
     this.cluster = cluster;
     this.server = server;
     this.proxy = proxy;
@@ -40,7 +47,9 @@ final class NomadFixture implements AutoCloseable {
     return new Builder();
   }
 
-  /** Three servers (server-1 leads) and {@code clients} clients on Nomad 1.7.7, defaults otherwise. */
+  /**
+   * Three servers (server-1 leads) and {@code clients} clients on Nomad 1.7.7, defaults otherwise.
+   */
   static NomadFixture of(int servers, int clients) {
     return builder().servers(servers).clients(clients).build();
   }
@@ -58,7 +67,10 @@ final class NomadFixture implements AutoCloseable {
     return testConfig(server.baseUrl(), cluster);
   }
 
-  /** The test settings for a server at {@code address} (the fake's own, or a proxy's in front of it). */
+  /**
+   * The test settings for a server at {@code address} (the fake's own, or a proxy's in front of
+   * it).
+   */
   private static NomadConfig.Builder testConfig(URI address, FakeCluster cluster) {
     return NomadConfig.builder(address)
         .token(Secret.of(TOKEN))
@@ -79,9 +91,9 @@ final class NomadFixture implements AutoCloseable {
   static final class Builder {
     int servers = 3;
     int clients = 2;
-    Consumer<FakeCluster.Builder> clusterSetup = b -> { };
+    Consumer<FakeCluster.Builder> clusterSetup = b -> {};
     Consumer<FakeNomadServer.Builder> serverSetup = b -> b.acl(TOKEN);
-    Consumer<NomadConfig.Builder> configSetup = b -> { };
+    Consumer<NomadConfig.Builder> configSetup = b -> {};
     boolean recorded;
 
     Builder servers(int n) {
@@ -122,14 +134,25 @@ final class NomadFixture implements AutoCloseable {
     }
 
     NomadFixture build() {
-      FakeCluster.Builder cb = FakeCluster.builder().seed(7).forcesDrainAtDeadline(true)
-          .duration(HostOperation.STOP_SERVICE, Duration.ofSeconds(10))
-          .duration(HostOperation.START_SERVICE, Duration.ofSeconds(20))
-          .duration(HostOperation.UPGRADE, Duration.ofMinutes(1))
-          .duration(HostOperation.SNAPSHOT, Duration.ofMinutes(1));
-      cb.nodes("server", servers, n -> n.role("server").voter(true).runsWork(false).taskCap(TaskCap.UNLIMITED)
-          .platform(NOMAD_177));
-      cb.nodes("client", clients, n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NOMAD_177));
+      FakeCluster.Builder cb =
+          FakeCluster.builder()
+              .seed(7)
+              .forcesDrainAtDeadline(true)
+              .duration(HostOperation.STOP_SERVICE, Duration.ofSeconds(10))
+              .duration(HostOperation.START_SERVICE, Duration.ofSeconds(20))
+              .duration(HostOperation.UPGRADE, Duration.ofMinutes(1))
+              .duration(HostOperation.SNAPSHOT, Duration.ofMinutes(1));
+      cb.nodes(
+          "server",
+          servers,
+          n ->
+              n.role("server")
+                  .voter(true)
+                  .runsWork(false)
+                  .taskCap(TaskCap.UNLIMITED)
+                  .platform(NOMAD_177));
+      cb.nodes(
+          "client", clients, n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NOMAD_177));
       clusterSetup.accept(cb);
       FakeCluster cluster = cb.build();
       FakeNomadServer.Builder sb = FakeNomadServer.builder(cluster);

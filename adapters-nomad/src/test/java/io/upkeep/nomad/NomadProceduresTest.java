@@ -60,17 +60,24 @@ class NomadProceduresTest {
   }
 
   static Policy.Builder policy() {
-    return NomadProcedures.policy(Duration.ofMinutes(10)).canaries(0).snapshots(false).pollInterval(Duration.ofSeconds(30));
+    return NomadProcedures.policy(Duration.ofMinutes(10))
+        .canaries(0)
+        .snapshots(false)
+        .pollInterval(Duration.ofSeconds(30));
   }
 
   UpgradePlan plan(Strategy strategy, UpgradeTarget target, Policy policy) {
-    return NomadProcedures.plan(UpgradePlanner.create(nomad.cluster.clock()), nomad.port, strategy, target, policy);
+    return NomadProcedures.plan(
+        UpgradePlanner.create(nomad.cluster.clock()), nomad.port, strategy, target, policy);
   }
 
   RunReport run(UpgradePlan plan, Consumer<UpgradeEvent> also) {
     return NomadProcedures.executor(nomad.port, nomad.cluster)
-        .listener(events::add).listener(also::accept)
-        .build().start(plan).execute();
+        .listener(events::add)
+        .listener(also::accept)
+        .build()
+        .start(plan)
+        .execute();
   }
 
   <T extends UpgradeEvent> List<T> events(Class<T> type) {
@@ -86,23 +93,34 @@ class NomadProceduresTest {
       UpgradePlan plan = plan(Strategy.inPlace(), NOMAD_18, policy().build());
       InvariantMonitor monitor = InvariantMonitor.watch(nomad.cluster, plan);
       Instant[] lost = new Instant[1];
-      RunReport report = run(plan, e -> {
-        if (lost[0] == null && e instanceof UpgradeEvent.StepStarted s && s.unit().equals(id("server-2"))
-            && s.step().action() instanceof Action.StartService) {
-          lost[0] = e.at();
-          nomad.server.loseLeader(Duration.ofMinutes(2));
-        }
-      });
+      RunReport report =
+          run(
+              plan,
+              e -> {
+                if (lost[0] == null
+                    && e instanceof UpgradeEvent.StepStarted s
+                    && s.unit().equals(id("server-2"))
+                    && s.step().action() instanceof Action.StartService) {
+                  lost[0] = e.at();
+                  nomad.server.loseLeader(Duration.ofMinutes(2));
+                }
+              });
       assertThat(report.succeeded()).as(report.summary()).isTrue();
       monitor.assertRestored();
       assertThat(lost[0]).isNotNull();
-      assertThat(nomad.server.requests()).filteredOn(r -> r.status() == 500)
-          .isNotEmpty().allSatisfy(r -> assertThat(r.method()).isEqualTo("GET"));
+      assertThat(nomad.server.requests())
+          .filteredOn(r -> r.status() == 500)
+          .isNotEmpty()
+          .allSatisfy(r -> assertThat(r.method()).isEqualTo("GET"));
       assertThat(events(UpgradeEvent.StepFailed.class)).isEmpty();
-      // Nothing moved on while the region had no leader: the next server stopped only after it was back.
+      // Nothing moved on while the region had no leader: the next server stopped only after it was
+      // back.
       Instant back = lost[0].plus(Duration.ofMinutes(2));
-      assertThat(nomad.cluster.events()).filteredOn(e -> e instanceof ClusterEvent.ServiceStopped s
-              && (s.node().equals(id("server-3")) || s.node().equals(id("server-1"))))
+      assertThat(nomad.cluster.events())
+          .filteredOn(
+              e ->
+                  e instanceof ClusterEvent.ServiceStopped s
+                      && (s.node().equals(id("server-3")) || s.node().equals(id("server-1"))))
           .allSatisfy(e -> assertThat(e.at()).isAfterOrEqualTo(back));
     }
   }
@@ -116,20 +134,27 @@ class NomadProceduresTest {
       UpgradePlan plan = plan(Strategy.inPlace(), NOMAD_18, policy().build());
       InvariantMonitor monitor = InvariantMonitor.watch(nomad.cluster, plan);
       boolean[] injected = new boolean[1];
-      RunReport report = run(plan, e -> {
-        if (!injected[0] && e instanceof UpgradeEvent.StepStarted s && s.unit().equals(id("server-2"))
-            && s.step().action() instanceof Action.Upgrade) {
-          injected[0] = true;
-          nomad.cluster.inject(Fault.nodeLost(id("server-1"), Duration.ZERO));
-        }
-      });
+      RunReport report =
+          run(
+              plan,
+              e -> {
+                if (!injected[0]
+                    && e instanceof UpgradeEvent.StepStarted s
+                    && s.unit().equals(id("server-2"))
+                    && s.step().action() instanceof Action.Upgrade) {
+                  injected[0] = true;
+                  nomad.cluster.inject(Fault.nodeLost(id("server-1"), Duration.ZERO));
+                }
+              });
       assertThat(report.succeeded()).isFalse();
       assertThat(monitor.violations()).as(monitor.report()).isEmpty();
       assertThat(report.failed()).containsKey(id("server-2"));
       assertThat(report.failed().get(id("server-2"))).contains("failure tolerance is 0");
-      assertThat(nomad.cluster.events()).noneMatch(e -> e instanceof ClusterEvent.ServiceStopped s
-          && s.node().equals(id("server-3")));
-      assertThat(nomad.server.requests()).anyMatch(r -> r.status() == 500 && r.path().equals("/v1/operator/autopilot/health"));
+      assertThat(nomad.cluster.events())
+          .noneMatch(
+              e -> e instanceof ClusterEvent.ServiceStopped s && s.node().equals(id("server-3")));
+      assertThat(nomad.server.requests())
+          .anyMatch(r -> r.status() == 500 && r.path().equals("/v1/operator/autopilot/health"));
     }
   }
 
@@ -138,39 +163,76 @@ class NomadProceduresTest {
 
     @Test
     void nomadForcesTheRestAtTheDeadlineAndTheUpgradeGoesOn() {
-      start(NomadFixture.builder().servers(1).clients(0)
-          .cluster(b -> b
-              .node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-                  .runningTask(Duration.ofHours(3)).runningTask(Duration.ofMinutes(1)))
-              .node("client-2", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(0)
+              .cluster(
+                  b ->
+                      b.node(
+                              "client-1",
+                              n ->
+                                  n.role("client")
+                                      .taskCap(TaskCap.UNLIMITED)
+                                      .platform(NomadFixture.NOMAD_177)
+                                      .runningTask(Duration.ofHours(3))
+                                      .runningTask(Duration.ofMinutes(1)))
+                          .node(
+                              "client-2",
+                              n ->
+                                  n.role("client")
+                                      .taskCap(TaskCap.UNLIMITED)
+                                      .platform(NomadFixture.NOMAD_177))));
       nomad.cluster.inject(Fault.stuckDrain(id("client-1")));
       UpgradePlan plan = plan(Strategy.inPlace(), NOMAD_18, policy().only("client-1").build());
       InvariantMonitor monitor = InvariantMonitor.watch(nomad.cluster, plan);
       String uuid = nomad.server.nodeId(id("client-1"));
-      RunReport report = run(plan, e -> { });
+      RunReport report = run(plan, e -> {});
       assertThat(report.succeeded()).as(report.summary()).isTrue();
       monitor.assertRestored();
 
-      UpgradeEvent.StepStarted drainStarted = events(UpgradeEvent.StepStarted.class).stream()
-          .filter(s -> s.step().action() instanceof Action.Drain).findFirst().orElseThrow();
-      UpgradeEvent.StepCompleted drained = events(UpgradeEvent.StepCompleted.class).stream()
-          .filter(s -> s.step().action() instanceof Action.Drain).findFirst().orElseThrow();
-      assertThat(Duration.between(drainStarted.at(), drained.at())).isEqualTo(Duration.ofMinutes(10));
-      ClusterEvent.Drained forced = nomad.cluster.events().stream()
-          .filter(e -> e instanceof ClusterEvent.Drained d && d.node().equals(id("client-1")))
-          .map(ClusterEvent.Drained.class::cast).findFirst().orElseThrow();
+      UpgradeEvent.StepStarted drainStarted =
+          events(UpgradeEvent.StepStarted.class).stream()
+              .filter(s -> s.step().action() instanceof Action.Drain)
+              .findFirst()
+              .orElseThrow();
+      UpgradeEvent.StepCompleted drained =
+          events(UpgradeEvent.StepCompleted.class).stream()
+              .filter(s -> s.step().action() instanceof Action.Drain)
+              .findFirst()
+              .orElseThrow();
+      assertThat(Duration.between(drainStarted.at(), drained.at()))
+          .isEqualTo(Duration.ofMinutes(10));
+      ClusterEvent.Drained forced =
+          nomad.cluster.events().stream()
+              .filter(e -> e instanceof ClusterEvent.Drained d && d.node().equals(id("client-1")))
+              .map(ClusterEvent.Drained.class::cast)
+              .findFirst()
+              .orElseThrow();
       assertThat(forced.migrated()).as("the stuck allocation moved at the deadline").isEqualTo(1);
       assertThat(forced.at()).isEqualTo(drainStarted.at().plus(Duration.ofMinutes(10)));
       RecordedRequest drain = nomad.server.requests("PUT", "/v1/node/" + uuid + "/drain").get(0);
       assertThat(drain.body()).contains("\"Deadline\":600000000000");
-      assertThat(nomad.cluster.node(id("client-2")).orElseThrow().runningWork()).as("migrated to client-2").isEqualTo(1);
+      assertThat(nomad.cluster.node(id("client-2")).orElseThrow().runningWork())
+          .as("migrated to client-2")
+          .isEqualTo(1);
     }
 
     @Test
     void showsTheMigratedAllocationsAsNomadDoes() throws Exception {
-      start(NomadFixture.builder().servers(1).clients(0)
-          .cluster(b -> b.node("client-1", n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(NomadFixture.NOMAD_177)
-              .runningTask(Duration.ofHours(3)))));
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(0)
+              .cluster(
+                  b ->
+                      b.node(
+                          "client-1",
+                          n ->
+                              n.role("client")
+                                  .taskCap(TaskCap.UNLIMITED)
+                                  .platform(NomadFixture.NOMAD_177)
+                                  .runningTask(Duration.ofHours(3)))));
       nomad.port.drain(id("client-1"), nomad.cluster.clock().now().plus(Duration.ofMinutes(5)));
       nomad.cluster.clock().sleep(Duration.ofMinutes(5));
       JsonNode allocs = get("/v1/node/" + nomad.server.nodeId(id("client-1")) + "/allocations");
@@ -202,25 +264,40 @@ class NomadProceduresTest {
     @Test
     void isUpgradedInPlaceWithTheOperatorsPeersJsonHook() throws Exception {
       Map<NodeId, String> written = new ConcurrentHashMap<>();
-      start(NomadFixture.builder().servers(1).clients(2).config(c -> c.peersJsonRecovery(written::put)));
-      String raftId = get("/v1/operator/raft/configuration").get("Servers").get(0).get("ID").asText();
+      start(
+          NomadFixture.builder()
+              .servers(1)
+              .clients(2)
+              .config(c -> c.peersJsonRecovery(written::put)));
+      String raftId =
+          get("/v1/operator/raft/configuration").get("Servers").get(0).get("ID").asText();
       UpgradePlan plan = plan(Strategy.inPlace(), NOMAD_18, policy().build());
       assertThat(plan.constraints().quorumRoles()).isEmpty();
       InvariantMonitor monitor = InvariantMonitor.watch(nomad.cluster, plan);
-      RunReport report = run(plan, e -> { });
+      RunReport report = run(plan, e -> {});
       assertThat(report.succeeded()).as(report.summary()).isTrue();
       monitor.assertRestored();
       assertThat(written).containsOnlyKeys(id("server-1"));
       assertThat(written.get(id("server-1")))
-          .isEqualTo("[{\"id\": \"" + raftId + "\", \"address\": \"10.0.0.1:4647\", \"non_voter\": false}]");
-      assertThat(nomad.port.observe().nodes()).allSatisfy(n -> assertThat(n.platform().product().text()).isEqualTo("1.8.2"));
+          .isEqualTo(
+              "[{\"id\": \""
+                  + raftId
+                  + "\", \"address\": \"10.0.0.1:4647\", \"non_voter\": false}]");
+      assertThat(nomad.port.observe().nodes())
+          .allSatisfy(n -> assertThat(n.platform().product().text()).isEqualTo("1.8.2"));
     }
 
     @Test
     void refusesAPlanThatNeedsAMaintenanceModeNomadLacks() {
       start(NomadFixture.builder().servers(3).clients(1));
-      assertThatThrownBy(() -> plan(Strategy.cloneAndMigrate(false), NOMAD_18, policy().allowDowntime(true).build()))
-          .isInstanceOf(PlanValidationException.class).hasMessageContaining("maintenance mode");
+      assertThatThrownBy(
+              () ->
+                  plan(
+                      Strategy.cloneAndMigrate(false),
+                      NOMAD_18,
+                      policy().allowDowntime(true).build()))
+          .isInstanceOf(PlanValidationException.class)
+          .hasMessageContaining("maintenance mode");
     }
   }
 
@@ -230,31 +307,50 @@ class NomadProceduresTest {
     @Test
     void joinsANewServerWaitsForItThenForcesTheOldOneOut() {
       start(NomadFixture.builder().servers(3).clients(1));
-      UpgradePlan plan = plan(Strategy.rollingReplace(), NOMAD_18,
-          policy().only("server-1", "server-2", "server-3").build());
+      UpgradePlan plan =
+          plan(
+              Strategy.rollingReplace(),
+              NOMAD_18,
+              policy().only("server-1", "server-2", "server-3").build());
       InvariantMonitor monitor = InvariantMonitor.watch(nomad.cluster, plan);
-      RunReport report = run(plan, e -> { });
+      RunReport report = run(plan, e -> {});
       assertThat(report.succeeded()).as(report.summary()).isTrue();
       monitor.assertRestored();
       List<Node> servers = nomad.port.observe().withRole(NomadClusterPort.SERVER);
-      assertThat(servers).extracting(n -> n.id().value())
+      assertThat(servers)
+          .extracting(n -> n.id().value())
           .containsExactlyInAnyOrder("server-1-next", "server-2-next", "server-3-next");
-      assertThat(servers).allSatisfy(n -> {
-        assertThat(n.voter()).isTrue();
-        assertThat(n.health()).isEqualTo(Health.HEALTHY);
-      });
-      assertThat(nomad.server.requests("PUT", "/v1/agent/force-leave")).extracting(r -> r.queryParameter("node").orElseThrow())
+      assertThat(servers)
+          .allSatisfy(
+              n -> {
+                assertThat(n.voter()).isTrue();
+                assertThat(n.health()).isEqualTo(Health.HEALTHY);
+              });
+      assertThat(nomad.server.requests("PUT", "/v1/agent/force-leave"))
+          .extracting(r -> r.queryParameter("node").orElseThrow())
           .containsExactlyInAnyOrder("server-1.global", "server-2.global", "server-3.global");
       // Each old server left only after its replacement had passed the raft gate.
       for (int i = 1; i <= 3; i++) {
         NodeId old = id("server-" + i);
         NodeId next = id("server-" + i + "-next");
-        int verified = indexOf(events, e -> e instanceof UpgradeEvent.StepCompleted s && s.step().action() instanceof Action.Verify
-            && s.step().node().equals(next));
-        int stopped = indexOf(events, e -> e instanceof UpgradeEvent.StepStarted s && s.step().action() instanceof Action.StopService
-            && s.step().node().equals(old));
+        int verified =
+            indexOf(
+                events,
+                e ->
+                    e instanceof UpgradeEvent.StepCompleted s
+                        && s.step().action() instanceof Action.Verify
+                        && s.step().node().equals(next));
+        int stopped =
+            indexOf(
+                events,
+                e ->
+                    e instanceof UpgradeEvent.StepStarted s
+                        && s.step().action() instanceof Action.StopService
+                        && s.step().node().equals(old));
         assertThat(verified).as(next + " verified").isPositive();
-        assertThat(stopped).as(old + " stopped after " + next + " was verified").isGreaterThan(verified);
+        assertThat(stopped)
+            .as(old + " stopped after " + next + " was verified")
+            .isGreaterThan(verified);
       }
     }
   }
@@ -265,27 +361,49 @@ class NomadProceduresTest {
     @Test
     void refusesTwoMinorReleasesAtOnceUnlessForcedOrConfigured() {
       start(NomadFixture.builder().servers(3).clients(1));
-      assertThatThrownBy(() -> plan(Strategy.inPlace(), UpgradeTarget.product("1.9.0"), policy().build()))
-          .isInstanceOf(PlanValidationException.class).hasMessageContaining("forceVersionSkew");
-      assertThat(plan(Strategy.inPlace(), UpgradeTarget.product("1.9.0"), policy().forceVersionSkew(true).build())).isNotNull();
-      try (NomadClusterPort wider = NomadClusterPort.create(nomad.config().maxMinorHops(2).build())) {
-        assertThat(NomadProcedures.plan(UpgradePlanner.create(nomad.cluster.clock()), wider, Strategy.inPlace(),
-            UpgradeTarget.product("1.9.0"), policy().build())).isNotNull();
+      assertThatThrownBy(
+              () -> plan(Strategy.inPlace(), UpgradeTarget.product("1.9.0"), policy().build()))
+          .isInstanceOf(PlanValidationException.class)
+          .hasMessageContaining("forceVersionSkew");
+      assertThat(
+              plan(
+                  Strategy.inPlace(),
+                  UpgradeTarget.product("1.9.0"),
+                  policy().forceVersionSkew(true).build()))
+          .isNotNull();
+      try (NomadClusterPort wider =
+          NomadClusterPort.create(nomad.config().maxMinorHops(2).build())) {
+        assertThat(
+                NomadProcedures.plan(
+                    UpgradePlanner.create(nomad.cluster.clock()),
+                    wider,
+                    Strategy.inPlace(),
+                    UpgradeTarget.product("1.9.0"),
+                    policy().build()))
+            .isNotNull();
       }
     }
 
     @Test
     void refusesADowngradeEvenWhenForced() {
       start(NomadFixture.builder().servers(3).clients(1));
-      assertThatThrownBy(() -> plan(Strategy.inPlace(), UpgradeTarget.product("1.6.0"), policy().forceVersionSkew(true).build()))
-          .isInstanceOf(PlanValidationException.class).hasMessageContaining("downgrade");
+      assertThatThrownBy(
+              () ->
+                  plan(
+                      Strategy.inPlace(),
+                      UpgradeTarget.product("1.6.0"),
+                      policy().forceVersionSkew(true).build()))
+          .isInstanceOf(PlanValidationException.class)
+          .hasMessageContaining("downgrade");
     }
 
     @Test
     void refusesAnOsTargetForServersWhoseOsNomadCannotReport() {
       start(NomadFixture.builder().servers(3).clients(1));
-      assertThatThrownBy(() -> plan(Strategy.inPlace(), UpgradeTarget.os("Ubuntu 24.04"), policy().build()))
-          .isInstanceOf(PlanValidationException.class).hasMessageContaining("serverOs");
+      assertThatThrownBy(
+              () -> plan(Strategy.inPlace(), UpgradeTarget.os("Ubuntu 24.04"), policy().build()))
+          .isInstanceOf(PlanValidationException.class)
+          .hasMessageContaining("serverOs");
     }
   }
 
@@ -294,8 +412,12 @@ class NomadProceduresTest {
 
     @Test
     void failsWhileAServerTrailsTheLeaderAndPassesOnceCaughtUp() {
-      start(NomadFixture.builder().servers(3).clients(0).server(b -> b.raftCatchUp(Duration.ofMinutes(1)))
-          .cluster(b -> b.workload(Duration.ofSeconds(5), Duration.ofSeconds(30))));
+      start(
+          NomadFixture.builder()
+              .servers(3)
+              .clients(0)
+              .server(b -> b.raftCatchUp(Duration.ofMinutes(1)))
+              .cluster(b -> b.workload(Duration.ofSeconds(5), Duration.ofSeconds(30))));
       NomadServerHealthProbe probe = nomad.port.raftHealthProbe();
       nomad.cluster.stopService("r1", id("server-2"));
       nomad.cluster.clock().sleep(Duration.ofSeconds(30));
@@ -321,15 +443,21 @@ class NomadProceduresTest {
       assertThat(strict.passed()).isFalse();
       assertThat(strict.detail()).contains("trails the leader's").contains("by 5, more than 3");
       assertThat(nomad.port.raftGate(server3, 5).passed()).isTrue();
-      ProbeResult client = nomad.port.raftHealthProbe().check(nomad.port.observe().node(id("client-1")));
+      ProbeResult client =
+          nomad.port.raftHealthProbe().check(nomad.port.observe().node(id("client-1")));
       assertThat(client.passed()).isTrue();
       assertThat(client.detail()).contains("not a Nomad server");
     }
   }
 
   JsonNode get(String path) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(nomad.server.baseUrl() + path))
-        .header("X-Nomad-Token", NomadFixture.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(nomad.server.baseUrl() + path))
+                    .header("X-Nomad-Token", NomadFixture.TOKEN)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return new ObjectMapper().readTree(r.body());
   }

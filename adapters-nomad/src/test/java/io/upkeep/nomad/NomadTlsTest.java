@@ -21,8 +21,7 @@ class NomadTlsTest {
 
   static final TestPki PKI = TestPki.create("Upkeep test Nomad CA");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   NomadFixture nomad;
 
@@ -33,20 +32,28 @@ class NomadTlsTest {
     }
   }
 
-  /** The CA as {@code ca_file}, and the client's certificate and key as {@code cert_file} and {@code key_file}. */
+  /**
+   * The CA as {@code ca_file}, and the client's certificate and key as {@code cert_file} and {@code
+   * key_file}.
+   */
   Tls mutualTls() {
     TestPki.Issued client = PKI.client("upkeep");
     return Tls.caCertificate(PKI.writeCaPem(dir.resolve("nomad-ca.pem")))
-        .withClientCertificate(client.writeCertificatePem(dir.resolve("cli.pem")),
+        .withClientCertificate(
+            client.writeCertificatePem(dir.resolve("cli.pem")),
             client.writeKeyPem(dir.resolve("cli-key.pem")));
   }
 
-  /** A fake Nomad with {@code context}'s certificate that requires a client certificate, and the adapter with {@code tls}. */
+  /**
+   * A fake Nomad with {@code context}'s certificate that requires a client certificate, and the
+   * adapter with {@code tls}.
+   */
   NomadFixture start(SSLContext context, Tls tls) {
-    nomad = NomadFixture.builder()
-        .server(b -> b.tls(context).verifyHttpsClient(true))
-        .config(c -> c.tls(tls))
-        .build();
+    nomad =
+        NomadFixture.builder()
+            .server(b -> b.tls(context).verifyHttpsClient(true))
+            .config(c -> c.tls(tls))
+            .build();
     return nomad;
   }
 
@@ -60,11 +67,15 @@ class NomadTlsTest {
 
   @Test
   void withoutAClientCertificateTheServerRefusesAndTheErrorSaysSo() {
-    start(PKI.serverContext(PKI.server("127.0.0.1")), Tls.caCertificate(PKI.writeCaPem(dir.resolve("nomad-ca.pem"))));
+    start(
+        PKI.serverContext(PKI.server("127.0.0.1")),
+        Tls.caCertificate(PKI.writeCaPem(dir.resolve("nomad-ca.pem"))));
 
-    ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
+    ClusterOperationException e =
+        catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
 
-    assertThat(e).hasMessageContaining("127.0.0.1:" + nomad.server.baseUrl().getPort())
+    assertThat(e)
+        .hasMessageContaining("127.0.0.1:" + nomad.server.baseUrl().getPort())
         .hasMessageContaining("client certificate")
         .hasMessageContaining("withClientCertificate");
   }
@@ -74,12 +85,16 @@ class NomadTlsTest {
     TestPki other = TestPki.create("Someone else's CA");
     TestPki.Issued client = other.client("upkeep");
     Path cert = client.writeCertificatePem(dir.resolve("cli.pem"));
-    start(PKI.serverContext(PKI.server("127.0.0.1")), Tls.caCertificate(PKI.writeCaPem(dir.resolve("nomad-ca.pem")))
-        .withClientCertificate(cert, client.writeKeyPem(dir.resolve("cli-key.pem"))));
+    start(
+        PKI.serverContext(PKI.server("127.0.0.1")),
+        Tls.caCertificate(PKI.writeCaPem(dir.resolve("nomad-ca.pem")))
+            .withClientCertificate(cert, client.writeKeyPem(dir.resolve("cli-key.pem"))));
 
-    ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
+    ClusterOperationException e =
+        catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
 
-    assertThat(e).hasMessageContaining("dropped the connection")
+    assertThat(e)
+        .hasMessageContaining("dropped the connection")
         .hasMessageContaining("likely refused " + cert)
         .hasMessageContaining("a CA the server trusts");
   }
@@ -88,9 +103,11 @@ class NomadTlsTest {
   void aCertificateForAnotherNameIsRefusedByHostNameVerification() {
     start(PKI.serverContext(PKI.server("nomad.example.com")), mutualTls());
 
-    ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
+    ClusterOperationException e =
+        catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
 
-    assertThat(e).hasMessageContaining("certificate")
+    assertThat(e)
+        .hasMessageContaining("certificate")
         .hasMessageContaining("127.0.0.1")
         .hasMessageContaining("nomad.example.com");
     assertThat(e.retryable()).isFalse();
@@ -101,7 +118,8 @@ class NomadTlsTest {
     TestPki other = TestPki.create("Someone else's CA");
     start(other.serverContext(other.server("127.0.0.1")), mutualTls());
 
-    ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
+    ClusterOperationException e =
+        catchThrowableOfType(ClusterOperationException.class, nomad.port::observe);
 
     assertThat(e).hasMessageContaining("not trusted").hasMessageContaining("caCertificate");
     assertThat(e.retryable()).isFalse();

@@ -49,7 +49,6 @@ class NomadUpgradeEndToEndTest {
   NomadFixture nomad;
   final List<UpgradeEvent> events = new CopyOnWriteArrayList<>();
 
-
   static Policy.Builder policy() {
     return NomadProcedures.policy(Duration.ofMinutes(10))
         .budget(Budget.ofPercent(20))
@@ -59,12 +58,20 @@ class NomadUpgradeEndToEndTest {
   }
 
   UpgradePlan plan(Policy policy) {
-    return NomadProcedures.plan(UpgradePlanner.create(nomad.cluster.clock()), nomad.port, Strategy.inPlace(), NOMAD_18,
+    return NomadProcedures.plan(
+        UpgradePlanner.create(nomad.cluster.clock()),
+        nomad.port,
+        Strategy.inPlace(),
+        NOMAD_18,
         policy);
   }
 
   RunReport execute(UpgradePlan plan) {
-    return NomadProcedures.executor(nomad.port, nomad.cluster).listener(events::add).build().start(plan).execute();
+    return NomadProcedures.executor(nomad.port, nomad.cluster)
+        .listener(events::add)
+        .build()
+        .start(plan)
+        .execute();
   }
 
   /** One upgrade, run once, checked rule by rule. */
@@ -83,10 +90,13 @@ class NomadUpgradeEndToEndTest {
 
     @BeforeAll
     void upgrade() {
-      nomad = NomadFixture.builder().servers(3).clients(10)
-          .cluster(b -> b.workload(Duration.ofSeconds(10), Duration.ofMinutes(1)))
-          .build();
-      nomad.cluster.clock().sleep(Duration.ofMinutes(5));   // let work spread over the clients
+      nomad =
+          NomadFixture.builder()
+              .servers(3)
+              .clients(10)
+              .cluster(b -> b.workload(Duration.ofSeconds(10), Duration.ofMinutes(1)))
+              .build();
+      nomad.cluster.clock().sleep(Duration.ofMinutes(5)); // let work spread over the clients
       plan = plan(policy().build());
       monitor = InvariantMonitor.watch(nomad.cluster, plan);
       report = execute(plan);
@@ -103,10 +113,12 @@ class NomadUpgradeEndToEndTest {
     void endsWithEveryNodeOnTheNewVersionEligibleAndHealthyAsNomadReportsIt() {
       List<Node> nodes = nomad.port.observe().nodes();
       assertThat(nodes).hasSize(13);
-      assertThat(nodes).allSatisfy(n -> {
-        assertThat(n.platform().product()).isEqualTo(Version.of("1.8.2"));
-        assertThat(n.inService()).as(n.toString()).isTrue();
-      });
+      assertThat(nodes)
+          .allSatisfy(
+              n -> {
+                assertThat(n.platform().product()).isEqualTo(Version.of("1.8.2"));
+                assertThat(n.inService()).as(n.toString()).isTrue();
+              });
       assertThat(nomad.port.observe().leader()).isPresent();
     }
 
@@ -131,12 +143,18 @@ class NomadUpgradeEndToEndTest {
 
     @Test
     void handsLeadershipToAnUpgradedServerBeforeStoppingTheLeader() throws Exception {
-      List<RecordedRequest> transfers = nomad.server.requests("PUT", "/v1/operator/raft/transfer-leadership");
+      List<RecordedRequest> transfers =
+          nomad.server.requests("PUT", "/v1/operator/raft/transfer-leadership");
       assertThat(transfers).hasSize(1);
       RecordedRequest transfer = transfers.get(0);
       assertThat(transfer.status()).isEqualTo(200);
-      ClusterEvent stopped = nomad.cluster.events().stream()
-          .filter(e -> e instanceof ClusterEvent.ServiceStopped s && s.node().equals(id("server-1"))).findFirst().orElseThrow();
+      ClusterEvent stopped =
+          nomad.cluster.events().stream()
+              .filter(
+                  e ->
+                      e instanceof ClusterEvent.ServiceStopped s && s.node().equals(id("server-1")))
+              .findFirst()
+              .orElseThrow();
       assertThat(transfer.at()).isBefore(stopped.at());
       String leaderId = transfer.queryParameter("id").orElseThrow();
       assertThat(leaderId).isIn(raftId("server-2"), raftId("server-3"));
@@ -144,12 +162,17 @@ class NomadUpgradeEndToEndTest {
 
     /** The server's raft ID, as the raft configuration lists it. */
     String raftId(String server) throws Exception {
-      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create(nomad.server.baseUrl() + "/v1/operator/raft/configuration"))
-              .header("X-Nomad-Token", NomadFixture.TOKEN).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      for (com.fasterxml.jackson.databind.JsonNode s : new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
-          .get("Servers")) {
+      java.net.http.HttpResponse<String> r =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              nomad.server.baseUrl() + "/v1/operator/raft/configuration"))
+                      .header("X-Nomad-Token", NomadFixture.TOKEN)
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      for (com.fasterxml.jackson.databind.JsonNode s :
+          new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("Servers")) {
         if (s.get("Node").asText().equals(server + ".global")) {
           return s.get("ID").asText();
         }
@@ -159,19 +182,33 @@ class NomadUpgradeEndToEndTest {
 
     @Test
     void upgradesEveryServerBeforeAnyClientIsDrained() {
-      int lastServerDone = lastIndexOf(e -> e instanceof UpgradeEvent.UnitCompleted u && u.unit().value().startsWith("server"));
-      int firstClientDrain = indexOf(e -> e instanceof UpgradeEvent.StepStarted s && s.step().action() instanceof Action.Drain);
+      int lastServerDone =
+          lastIndexOf(
+              e ->
+                  e instanceof UpgradeEvent.UnitCompleted u
+                      && u.unit().value().startsWith("server"));
+      int firstClientDrain =
+          indexOf(
+              e ->
+                  e instanceof UpgradeEvent.StepStarted s
+                      && s.step().action() instanceof Action.Drain);
       assertThat(lastServerDone).isPositive();
       assertThat(firstClientDrain).isGreaterThan(lastServerDone);
     }
 
     @Test
     void passesEachServerThroughTheRaftHealthGate() {
-      List<UpgradeEvent.StepCompleted> gates = events.stream()
-          .filter(e -> e instanceof UpgradeEvent.StepCompleted s && s.step().action() instanceof Action.Verify
-              && s.unit().value().startsWith("server"))
-          .map(UpgradeEvent.StepCompleted.class::cast).toList();
-      assertThat(gates).extracting(UpgradeEvent.StepCompleted::unit)
+      List<UpgradeEvent.StepCompleted> gates =
+          events.stream()
+              .filter(
+                  e ->
+                      e instanceof UpgradeEvent.StepCompleted s
+                          && s.step().action() instanceof Action.Verify
+                          && s.unit().value().startsWith("server"))
+              .map(UpgradeEvent.StepCompleted.class::cast)
+              .toList();
+      assertThat(gates)
+          .extracting(UpgradeEvent.StepCompleted::unit)
           .containsExactlyInAnyOrder(id("server-1"), id("server-2"), id("server-3"));
       assertThat(plan.policy().probes()).containsExactly(NomadServerHealthProbe.NAME);
     }
@@ -186,21 +223,35 @@ class NomadUpgradeEndToEndTest {
         int undrained = indexOf(c, ClusterEvent.Undrained.class, client);
         assertThat(drained).as(client + " drained").isNotNegative();
         assertThat(stopped).as(client + " stopped after its drain").isGreaterThan(drained);
-        assertThat(undrained).as(client + " eligible again after its restart").isGreaterThan(stopped);
+        assertThat(undrained)
+            .as(client + " eligible again after its restart")
+            .isGreaterThan(stopped);
       }
-      List<RecordedRequest> drains = nomad.server.requests("PUT", "/v1/node/").stream()
-          .filter(r -> r.path().endsWith("/drain") && r.body().contains("\"Deadline\":600000000000")).toList();
+      List<RecordedRequest> drains =
+          nomad.server.requests("PUT", "/v1/node/").stream()
+              .filter(
+                  r ->
+                      r.path().endsWith("/drain") && r.body().contains("\"Deadline\":600000000000"))
+              .toList();
       assertThat(drains).hasSize(10);
-      assertThat(nomad.server.requests("PUT", "/v1/node/").stream().filter(r -> r.path().endsWith("/eligibility")))
+      assertThat(
+              nomad.server.requests("PUT", "/v1/node/").stream()
+                  .filter(r -> r.path().endsWith("/eligibility")))
           .hasSize(10);
     }
 
     @Test
     void planDrainsEveryClientBeforeItsRestartSoNoRestartCanOutlastHeartbeatGrace() {
       for (PlanUnit u : plan.units()) {
-        List<String> actions = u.steps().stream().map(PlanStep::action).map(a -> a.getClass().getSimpleName()).toList();
+        List<String> actions =
+            u.steps().stream()
+                .map(PlanStep::action)
+                .map(a -> a.getClass().getSimpleName())
+                .toList();
         if (u.role().equals(CLIENT)) {
-          assertThat(actions.indexOf("Drain")).isNotNegative().isLessThan(actions.indexOf("StopService"));
+          assertThat(actions.indexOf("Drain"))
+              .isNotNegative()
+              .isLessThan(actions.indexOf("StopService"));
         } else {
           assertThat(actions).doesNotContain("Drain");
         }
@@ -209,7 +260,8 @@ class NomadUpgradeEndToEndTest {
 
     @Test
     void watchedTheRegionWithoutWaitingInRealTime() {
-      assertThat(nomad.server.requests("GET", "/v1/nodes")).isNotEmpty()
+      assertThat(nomad.server.requests("GET", "/v1/nodes"))
+          .isNotEmpty()
           .allSatisfy(r -> assertThat(r.queryParameter("wait")).isEmpty());
     }
   }
@@ -235,7 +287,8 @@ class NomadUpgradeEndToEndTest {
   static int indexOf(FakeCluster c, Class<? extends ClusterEvent.NodeEvent> type, NodeId node) {
     List<ClusterEvent> all = c.events();
     for (int i = 0; i < all.size(); i++) {
-      if (type.isInstance(all.get(i)) && ((ClusterEvent.NodeEvent) all.get(i)).node().equals(node)) {
+      if (type.isInstance(all.get(i))
+          && ((ClusterEvent.NodeEvent) all.get(i)).node().equals(node)) {
         return i;
       }
     }

@@ -9,8 +9,10 @@ import java.util.Objects;
  * {@link HostPlatformLookup}) or give a default for nodes without an own address. Immutable and
  * thread-safe.
  *
- * @param os the operating system as you write it in upgrade targets, e.g. {@code Windows Server 2022}
- * @param runtime the .NET runtime as you write it in upgrade targets, e.g. {@code .NET 8.0}; may be empty
+ * @param os the operating system as you write it in upgrade targets, e.g. {@code Windows Server
+ *     2022}
+ * @param runtime the .NET runtime as you write it in upgrade targets, e.g. {@code .NET 8.0}; may be
+ *     empty
  */
 public record HostPlatform(String os, String runtime) {
 
@@ -25,7 +27,8 @@ public record HostPlatform(String os, String runtime) {
     Objects.requireNonNull(os, "os");
     Objects.requireNonNull(runtime, "runtime");
     if (os.isBlank()) {
-      throw new IllegalArgumentException("a host platform needs an operating system name, such as Windows Server 2022");
+      throw new IllegalArgumentException(
+          "a host platform needs an operating system name, such as Windows Server 2022");
     }
   }
 

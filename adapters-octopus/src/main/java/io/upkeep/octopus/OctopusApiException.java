@@ -5,10 +5,10 @@ import java.util.List;
 
 /**
  * The Octopus Server refused or failed a request, or answered something the adapter cannot read.
- * The message names the request, the status, and what Octopus said in its error body
- * ({@code ErrorMessage}, the {@linkplain #vendorMessage() vendor message}, and each of
- * {@code Errors}), then what to do. Retryable for 5xx and 429 (after the transport's own retries
- * were used up), not for 4xx or malformed answers.
+ * The message names the request, the status, and what Octopus said in its error body ({@code
+ * ErrorMessage}, the {@linkplain #vendorMessage() vendor message}, and each of {@code Errors}),
+ * then what to do. Retryable for 5xx and 429 (after the transport's own retries were used up), not
+ * for 4xx or malformed answers.
  */
 public class OctopusApiException extends ApiException {
 
@@ -27,8 +27,14 @@ public class OctopusApiException extends ApiException {
    * @param errorMessage Octopus's {@code ErrorMessage}, or an empty string
    * @param errors Octopus's {@code Errors}
    */
-  public OctopusApiException(String message, boolean retryable, String method, String path, int status,
-      String errorMessage, List<String> errors) {
+  public OctopusApiException(
+      String message,
+      boolean retryable,
+      String method,
+      String path,
+      int status,
+      String errorMessage,
+      List<String> errors) {
     super(message, retryable, method, path, status, errorMessage);
     this.errors = List.copyOf(errors);
   }

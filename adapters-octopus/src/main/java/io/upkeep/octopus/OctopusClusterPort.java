@@ -19,8 +19,8 @@ import io.upkeep.octopus.internal.OctopusApi;
 import io.upkeep.octopus.internal.Wire;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.spi.TimeSource;
-import java.time.Duration;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -36,26 +36,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link ClusterPort} for an Octopus Deploy Server HA cluster, over its REST API. Core's
- * concepts map onto Octopus's as follows:
+ * A {@link ClusterPort} for an Octopus Deploy Server HA cluster, over its REST API. Core's concepts
+ * map onto Octopus's as follows:
  *
  * <ul>
- *   <li><b>node</b>: an Octopus Server node, identified by its <em>name</em> (the opaque Octopus ids
- *       such as {@code OctopusServerNodes-1} are looked up by the adapter), all with role
+ *   <li><b>node</b>: an Octopus Server node, identified by its <em>name</em> (the opaque Octopus
+ *       ids such as {@code OctopusServerNodes-1} are looked up by the adapter), all with role
  *       {@link #ROLE}, none a leader or voter;
- *   <li><b>task cap</b>: {@code MaxConcurrentTasks}; <b>drain</b>: the node's
- *       {@code IsInMaintenanceMode} ({@code DRAINING} while {@code RunningTaskCount} is above 0,
- *       {@code DRAINED} at 0); both changed by GET-modify-PUT of the whole node resource,
- *       {@code MaxConcurrentTasks} always sent (0 too), and read back;
- *   <li><b>health</b>: {@code IsOffline} means {@link Health#UNREACHABLE}, else {@link Health#HEALTHY};
- *   <li><b>running work</b>: {@code RunningTaskCount} of {@code /api/octopusservernodes/summary} when
- *       observing; {@link #runningWork} counts precisely with
- *       {@code /api/tasks?node=...&states=Executing,Cancelling&spaces=all&includeSystem=true};
+ *   <li><b>task cap</b>: {@code MaxConcurrentTasks}; <b>drain</b>: the node's {@code
+ *       IsInMaintenanceMode} ({@code DRAINING} while {@code RunningTaskCount} is above 0, {@code
+ *       DRAINED} at 0); both changed by GET-modify-PUT of the whole node resource, {@code
+ *       MaxConcurrentTasks} always sent (0 too), and read back;
+ *   <li><b>health</b>: {@code IsOffline} means {@link Health#UNREACHABLE}, else {@link
+ *       Health#HEALTHY};
+ *   <li><b>running work</b>: {@code RunningTaskCount} of {@code /api/octopusservernodes/summary}
+ *       when observing; {@link #runningWork} counts precisely with {@code
+ *       /api/tasks?node=...&states=Executing,Cancelling&spaces=all&includeSystem=true};
  *   <li><b>platform</b>: the product version is the summary's {@code Version} (else the root
  *       document's); the OS and .NET runtime are what each online node reports on its own address
- *       ({@link OctopusConfig#nodeUrl(String)}) in {@code /api/serverstatus/system-info}
- *       ({@code OSVersion}, {@code ClrVersion}), unless {@link OctopusConfig}'s lookup or per-node
- *       values say otherwise; without an own address, its default;
+ *       ({@link OctopusConfig#nodeUrl(String)}) in {@code /api/serverstatus/system-info} ({@code
+ *       OSVersion}, {@code ClrVersion}), unless {@link OctopusConfig}'s lookup or per-node values
+ *       say otherwise; without an own address, its default;
  *   <li><b>cluster maintenance mode</b>: {@code /api/maintenanceconfiguration};
  *   <li><b>remove member</b>: {@code DELETE /api/octopusservernodes/{id}}, refused unless the node
  *       is offline, or drained and idle;
@@ -65,9 +66,9 @@ import org.slf4j.LoggerFactory;
  *       nodes are refused by {@link OctopusProcedures#validate}.
  * </ul>
  *
- * <p>Errors: 401 and 403 become {@link OctopusCredentialException}, 404 on a node
- * {@link UnknownNodeException}, other refusals and malformed answers {@link OctopusApiException}
- * with Octopus's {@code ErrorMessage} and {@code Errors}. IO errors, 5xx and 429 are retried with
+ * <p>Errors: 401 and 403 become {@link OctopusCredentialException}, 404 on a node {@link
+ * UnknownNodeException}, other refusals and malformed answers {@link OctopusApiException} with
+ * Octopus's {@code ErrorMessage} and {@code Errors}. IO errors, 5xx and 429 are retried with
  * backoff by the transport, then reported as retryable. The API key is never logged or shown.
  *
  * <p>Thread-safe. Close it to release its connections.
@@ -82,17 +83,31 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   private final OctopusConfig config;
   private final OctopusApi api;
   private final TimeSource time;
+
   /** Octopus ids by node name, from the latest listing. */
   private final Map<String, String> ids = new ConcurrentHashMap<>();
+
   /** What each node last reported about its OS and runtime, by name. */
   private final Map<String, HostPlatform> reportedPlatforms = new ConcurrentHashMap<>();
-  /** Nodes this port deleted, so that removing them again is the no-op the port contract asks for. */
+
+  /**
+   * Nodes this port deleted, so that removing them again is the no-op the port contract asks for.
+   */
   private final Set<String> removed = ConcurrentHashMap.newKeySet();
+
   private final Object handoffLock = new Object();
-  /** The observation awaitChange made last, for the observe() that follows it at the same instant. */
+
+  /**
+   * The observation awaitChange made last, for the observe() that follows it at the same instant.
+   */
   private ClusterSnapshot handoff;
-  /** The last observation that succeeded, for a single server's own downtime; guarded by handoffLock. */
+
+  /**
+   * The last observation that succeeded, for a single server's own downtime; guarded by
+   * handoffLock.
+   */
   private ClusterSnapshot lastGood;
+
   private boolean outageReported;
 
   private OctopusClusterPort(OctopusConfig config) {
@@ -107,7 +122,10 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /** The configuration this port uses. */
-  /** The configured {@link OctopusConfig#time()}: a run through this port uses it, and may use no other. */
+  /**
+   * The configured {@link OctopusConfig#time()}: a run through this port uses it, and may use no
+   * other.
+   */
   @Override
   public java.util.Optional<io.upkeep.spi.TimeSource> time() {
     return java.util.Optional.of(config.time());
@@ -120,13 +138,13 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   // ------------------------------------------------------------------ observing
 
   /**
-   * Lists the nodes ({@code /api/octopusservernodes}, every page), their status
-   * ({@code /summary}) and maintenance mode ({@code /api/maintenanceconfiguration}). A listed node
-   * missing from the summary counts as offline.
+   * Lists the nodes ({@code /api/octopusservernodes}, every page), their status ({@code /summary})
+   * and maintenance mode ({@code /api/maintenanceconfiguration}). A listed node missing from the
+   * summary counts as offline.
    *
    * <p>When no node answers at all (the server is unreachable, or answers 5xx or 429 after the
-   * retries) and the last observation had at most one healthy node, this is a single Octopus
-   * Server that is down, which its own patching and clone-and-migrate do on purpose: then the last
+   * retries) and the last observation had at most one healthy node, this is a single Octopus Server
+   * that is down, which its own patching and clone-and-migrate do on purpose: then the last
    * observed members are reported again, unchanged but {@link Health#UNREACHABLE} (running work and
    * drain as last seen, so nothing looks idle that was not), so that the run can go on with its
    * host steps until the server is back. With more healthy nodes last seen, the failure is thrown,
@@ -142,7 +160,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     synchronized (handoffLock) {
       ClusterSnapshot h = handoff;
       handoff = null;
-      // Reusing it is exact: no time passed since awaitChange took it, and this port changed nothing.
+      // Reusing it is exact: no time passed since awaitChange took it, and this port changed
+      // nothing.
       if (h != null && h.observedAt().equals(time.now())) {
         return h;
       }
@@ -152,13 +171,18 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     } catch (ClusterOperationException e) {
       synchronized (handoffLock) {
         last = lastGood;
-        if (!e.retryable() || last == null || last.nodes().stream().filter(n -> n.health() == Health.HEALTHY).count() > 1) {
+        if (!e.retryable()
+            || last == null
+            || last.nodes().stream().filter(n -> n.health() == Health.HEALTHY).count() > 1) {
           throw e;
         }
         if (!outageReported) {
           outageReported = true;
-          LOG.warn("no Octopus node answers, as expected while a single server is stopped; reporting {} as unreachable "
-              + "until it is back: {}", last.ids(), e.getMessage());
+          LOG.warn(
+              "no Octopus node answers, as expected while a single server is stopped; reporting {} as unreachable "
+                  + "until it is back: {}",
+              last.ids(),
+              e.getMessage());
         }
       }
       List<Node> down = last.nodes().stream().map(n -> n.withHealth(Health.UNREACHABLE)).toList();
@@ -170,7 +194,12 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     Instant at = time.now();
     List<JsonNode> listed = api.listNodes();
     Map<String, JsonNode> summary = api.summary();
-    boolean maintenance = Wire.bool(api.maintenance(), "IsInMaintenanceMode", "the answer", "GET /api/maintenanceconfiguration");
+    boolean maintenance =
+        Wire.bool(
+            api.maintenance(),
+            "IsInMaintenanceMode",
+            "the answer",
+            "GET /api/maintenanceconfiguration");
     String request = "GET /api/octopusservernodes";
     String rootVersion = null;
     List<Node> nodes = new ArrayList<>(listed.size());
@@ -180,9 +209,21 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
       String name = Wire.text(item, "Name", "Items[" + id + "]", request);
       String other = names.put(name, id);
       if (other != null) {
-        throw new OctopusApiException("two Octopus nodes are named '" + name + "' (" + other + " and " + id
-            + "): node names must be unique for Upkeep to tell them apart; delete the stale node record in "
-            + "Configuration > Nodes", false, "", "", 200, "", List.of());
+        throw new OctopusApiException(
+            "two Octopus nodes are named '"
+                + name
+                + "' ("
+                + other
+                + " and "
+                + id
+                + "): node names must be unique for Upkeep to tell them apart; delete the stale node record in "
+                + "Configuration > Nodes",
+            false,
+            "",
+            "",
+            200,
+            "",
+            List.of());
       }
       int cap = Wire.count(item, "MaxConcurrentTasks", "Items[" + id + "]", request);
       boolean drain = Wire.bool(item, "IsInMaintenanceMode", "Items[" + id + "]", request);
@@ -204,9 +245,20 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
         versionText = rootVersion;
       }
       HostPlatform host = hostPlatform(name, !offline);
-      DrainState drainState = !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
-      nodes.add(new Node(NodeId.of(name), ROLE, new Platform(host.os(), host.runtime(), version(versionText, name)),
-          TaskCap.of(cap), drainState, offline ? Health.UNREACHABLE : Health.HEALTHY, false, false, running, true));
+      DrainState drainState =
+          !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
+      nodes.add(
+          new Node(
+              NodeId.of(name),
+              ROLE,
+              new Platform(host.os(), host.runtime(), version(versionText, name)),
+              TaskCap.of(cap),
+              drainState,
+              offline ? Health.UNREACHABLE : Health.HEALTHY,
+              false,
+              false,
+              running,
+              true));
     }
     ids.keySet().retainAll(names.keySet());
     ids.putAll(names);
@@ -232,8 +284,14 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
       try {
         live = config.hostPlatformLookup().get().platformOf(name);
       } catch (RuntimeException e) {
-        throw new ClusterOperationException("the host platform lookup failed for node " + name + ": " + e
-            + "; fix the HostPlatformLookup given to OctopusConfig", true, e);
+        throw new ClusterOperationException(
+            "the host platform lookup failed for node "
+                + name
+                + ": "
+                + e
+                + "; fix the HostPlatformLookup given to OctopusConfig",
+            true,
+            e);
       }
       if (live != null && live.isPresent()) {
         return live.get();
@@ -255,16 +313,22 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     try {
       HttpResponse r = api.getRaw(url);
       if (!r.ok()) {
-        LOG.debug("{}: GET {} answered HTTP {}; using the configured host platform", name, url, r.status());
+        LOG.debug(
+            "{}: GET {} answered HTTP {}; using the configured host platform",
+            name,
+            url,
+            r.status());
         return Optional.empty();
       }
       JsonNode info = r.json();
       String os = Wire.optionalText(info, "OSVersion");
       String runtime = Wire.optionalText(info, "ClrVersion");
-      return os == null || os.isBlank() ? Optional.empty()
+      return os == null || os.isBlank()
+          ? Optional.empty()
           : Optional.of(HostPlatform.of(os, runtime == null ? "" : runtime));
     } catch (ClusterOperationException e) {
-      LOG.debug("{}: GET {} failed ({}); using the configured host platform", name, url, e.getMessage());
+      LOG.debug(
+          "{}: GET {} failed ({}); using the configured host platform", name, url, e.getMessage());
       return Optional.empty();
     }
   }
@@ -273,8 +337,18 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     try {
       return Version.of(text);
     } catch (IllegalArgumentException e) {
-      throw new OctopusApiException("node " + node + " reports the version '" + text + "', which is not a dotted "
-          + "version such as 2024.1.10309; is the base URL pointing at an Octopus Server?", false, "", "", 200, "",
+      throw new OctopusApiException(
+          "node "
+              + node
+              + " reports the version '"
+              + text
+              + "', which is not a dotted "
+              + "version such as 2024.1.10309; is the base URL pointing at an Octopus Server?",
+          false,
+          "",
+          "",
+          200,
+          "",
           List.of());
     }
   }
@@ -288,9 +362,11 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   // ------------------------------------------------------------------ changes
 
   /**
-   * Sets the node's {@code MaxConcurrentTasks} by GET-modify-PUT of its resource, and reads it back.
+   * Sets the node's {@code MaxConcurrentTasks} by GET-modify-PUT of its resource, and reads it
+   * back.
    *
-   * @throws IllegalArgumentException if {@code cap} is {@link TaskCap#UNLIMITED}: Octopus caps are finite
+   * @throws IllegalArgumentException if {@code cap} is {@link TaskCap#UNLIMITED}: Octopus caps are
+   *     finite
    * @throws UnknownNodeException if Octopus has no node of that name
    */
   @Override
@@ -298,15 +374,20 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(cap, "cap");
     if (cap.isUnlimited()) {
-      throw new IllegalArgumentException("Octopus task caps are finite: give " + node + " a number, such as TaskCap.of(5)");
+      throw new IllegalArgumentException(
+          "Octopus task caps are finite: give " + node + " a number, such as TaskCap.of(5)");
     }
-    modify(node, "task cap " + cap, r -> r.path("MaxConcurrentTasks").asInt(-1) == cap.value(),
+    modify(
+        node,
+        "task cap " + cap,
+        r -> r.path("MaxConcurrentTasks").asInt(-1) == cap.value(),
         r -> r.put("MaxConcurrentTasks", cap.value()));
   }
 
   /**
-   * Drains the node (its {@code IsInMaintenanceMode} on): it starts no new task and finishes those it
-   * runs. Octopus never interrupts them, so {@code deadline} is not passed on; the executor applies it.
+   * Drains the node (its {@code IsInMaintenanceMode} on): it starts no new task and finishes those
+   * it runs. Octopus never interrupts them, so {@code deadline} is not passed on; the executor
+   * applies it.
    *
    * @throws UnknownNodeException if Octopus has no node of that name
    */
@@ -314,7 +395,10 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   public void drain(NodeId node, Instant deadline) {
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(deadline, "deadline");
-    modify(node, "drain on", r -> r.path("IsInMaintenanceMode").asBoolean(false),
+    modify(
+        node,
+        "drain on",
+        r -> r.path("IsInMaintenanceMode").asBoolean(false),
         r -> r.put("IsInMaintenanceMode", true));
   }
 
@@ -326,11 +410,15 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   @Override
   public void undrain(NodeId node) {
     Objects.requireNonNull(node, "node");
-    modify(node, "drain off", r -> !r.path("IsInMaintenanceMode").asBoolean(true),
+    modify(
+        node,
+        "drain off",
+        r -> !r.path("IsInMaintenanceMode").asBoolean(true),
         r -> r.put("IsInMaintenanceMode", false));
   }
 
-  private void modify(NodeId node, String what, Predicate<ObjectNode> done, Consumer<ObjectNode> change) {
+  private void modify(
+      NodeId node, String what, Predicate<ObjectNode> done, Consumer<ObjectNode> change) {
     String id = idOf(node);
     ObjectNode resource;
     try {
@@ -340,7 +428,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
       throw e;
     }
     String request = "GET /api/octopusservernodes/" + id;
-    // Both writable fields must travel back: a PUT without MaxConcurrentTasks would set the cap to 0.
+    // Both writable fields must travel back: a PUT without MaxConcurrentTasks would set the cap to
+    // 0.
     Wire.count(resource, "MaxConcurrentTasks", "the node", request);
     Wire.bool(resource, "IsInMaintenanceMode", "the node", request);
     if (done.test(resource)) {
@@ -350,8 +439,15 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     forgetHandoff();
     ObjectNode stored = api.putNode(id, node, resource);
     if (!done.test(stored)) {
-      throw new ClusterOperationException("Octopus accepted PUT /api/octopusservernodes/" + id + " for " + node
-          + " but answered with the node without " + what + "; it will be asked again", true);
+      throw new ClusterOperationException(
+          "Octopus accepted PUT /api/octopusservernodes/"
+              + id
+              + " for "
+              + node
+              + " but answered with the node without "
+              + what
+              + "; it will be asked again",
+          true);
     }
     LOG.info("{}: {} (Octopus node {})", node, what, id);
   }
@@ -371,15 +467,20 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     forgetHandoff();
     ObjectNode stored = api.putMaintenance(resource);
     if (stored.path("IsInMaintenanceMode").asBoolean(!on) != on) {
-      throw new ClusterOperationException("Octopus accepted PUT /api/maintenanceconfiguration but still reports "
-          + "maintenance mode " + (on ? "off" : "on") + "; it will be asked again", true);
+      throw new ClusterOperationException(
+          "Octopus accepted PUT /api/maintenanceconfiguration but still reports "
+              + "maintenance mode "
+              + (on ? "off" : "on")
+              + "; it will be asked again",
+          true);
     }
     LOG.info("cluster maintenance mode {}", on ? "on" : "off");
   }
 
   /**
    * The tasks executing or cancelling on the node, in every configured space and the system tasks:
-   * {@code TotalResults} of {@code /api/tasks?node=...&states=Executing,Cancelling&spaces=...&includeSystem=true}.
+   * {@code TotalResults} of {@code
+   * /api/tasks?node=...&states=Executing,Cancelling&spaces=...&includeSystem=true}.
    *
    * @throws UnknownNodeException if Octopus has no node of that name
    */
@@ -394,7 +495,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
    * offline (its service stopped), or drained with no task running. Removing a node this port
    * already removed does nothing.
    *
-   * @throws ClusterOperationException (not retryable) if the node is online and not drained and idle
+   * @throws ClusterOperationException (not retryable) if the node is online and not drained and
+   *     idle
    * @throws UnknownNodeException if Octopus has no node of that name
    */
   @Override
@@ -414,13 +516,21 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     boolean drained = s != null && Wire.bool(s, "IsInMaintenanceMode", where, request);
     int running = s == null ? 0 : Wire.count(s, "RunningTaskCount", where, request);
     if (!offline && !(drained && running == 0)) {
-      throw new ClusterOperationException("cannot remove " + node + " from the Octopus cluster: it is online and "
-          + (drained ? "drained but still runs " + running + " task(s)" : "not drained")
-          + "; drain it and wait until its tasks have finished, or stop its Octopus Server service first "
-          + "(a running node would register itself again, and tasks of a deleted node are failed)", false);
+      throw new ClusterOperationException(
+          "cannot remove "
+              + node
+              + " from the Octopus cluster: it is online and "
+              + (drained ? "drained but still runs " + running + " task(s)" : "not drained")
+              + "; drain it and wait until its tasks have finished, or stop its Octopus Server service first "
+              + "(a running node would register itself again, and tasks of a deleted node are failed)",
+          false);
     }
     if (offline && running > 0) {
-      LOG.warn("{}: deleting offline node {} that still shows {} running task(s); Octopus fails them", node, id, running);
+      LOG.warn(
+          "{}: deleting offline node {} that still shows {} running task(s); Octopus fails them",
+          node,
+          id,
+          running);
     }
     forgetHandoff();
     api.deleteNode(id, node);
@@ -459,7 +569,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
         LOG.debug("polling the Octopus cluster failed, ending the wait: {}", e.getMessage());
         return true;
       }
-      boolean changed = now.maintenanceMode() != since.maintenanceMode() || !now.nodes().equals(since.nodes());
+      boolean changed =
+          now.maintenanceMode() != since.maintenanceMode() || !now.nodes().equals(since.nodes());
       if (changed || left.isZero()) {
         synchronized (handoffLock) {
           handoff = now;
@@ -472,11 +583,12 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   // ------------------------------------------------------------------ versions and probes
 
   /**
-   * The product version the cluster reports in its root document ({@code GET /api}), such as
-   * {@code 2024.1.10309}.
+   * The product version the cluster reports in its root document ({@code GET /api}), such as {@code
+   * 2024.1.10309}.
    */
   public Version productVersion() {
-    return version(Wire.text(api.root(), "Version", "the answer", "GET /api"), "answering the load balancer");
+    return version(
+        Wire.text(api.root(), "Version", "the answer", "GET /api"), "answering the load balancer");
   }
 
   /**

@@ -15,8 +15,8 @@ import java.util.TreeMap;
 
 /**
  * How {@link OctopusClusterPort} reaches an Octopus Server HA cluster and what to assume where it
- * cannot ask. Immutable and thread-safe; build one with {@link #builder(URI, Secret)}. Its
- * {@link #toString()} never shows the API key (a {@link Secret} prints only where it comes from).
+ * cannot ask. Immutable and thread-safe; build one with {@link #builder(URI, Secret)}. Its {@link
+ * #toString()} never shows the API key (a {@link Secret} prints only where it comes from).
  *
  * <pre>{@code
  * OctopusConfig config = OctopusConfig.builder(URI.create("https://octopus.example.com"),
@@ -35,10 +35,13 @@ public final class OctopusConfig {
 
   /** Default spaces whose tasks count: all of them. */
   public static final String ALL_SPACES = "all";
+
   /** Default poll interval: how often Octopus nodes themselves look for new tasks. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(20);
+
   /** Default page size for node lists. */
   public static final int DEFAULT_PAGE_SIZE = 100;
+
   /** What stands for the node's name in {@link #nodeUrlTemplate()}. */
   public static final String NAME_PLACEHOLDER = "{name}";
 
@@ -70,7 +73,9 @@ public final class OctopusConfig {
     time = b.time;
   }
 
-  /** Where and how to talk HTTP: base URL (the load balancer), timeouts, retries, rate limit, TLS. */
+  /**
+   * Where and how to talk HTTP: base URL (the load balancer), timeouts, retries, rate limit, TLS.
+   */
   public HttpSettings http() {
     return http;
   }
@@ -168,26 +173,49 @@ public final class OctopusConfig {
   /** A hash of every setting. */
   @Override
   public int hashCode() {
-    return Objects.hash(http, apiKey, spaces, nodeUrls, nodeUrlTemplate, defaultHostPlatform, hostPlatforms,
-        hostPlatformLookup, minimumCapacity, pollInterval, pageSize, time);
+    return Objects.hash(
+        http,
+        apiKey,
+        spaces,
+        nodeUrls,
+        nodeUrlTemplate,
+        defaultHostPlatform,
+        hostPlatforms,
+        hostPlatformLookup,
+        minimumCapacity,
+        pollInterval,
+        pageSize,
+        time);
   }
 
   /** Every setting, by name; the API key only as where it comes from. */
   @Override
   public String toString() {
     return "OctopusConfig["
-        + "http=" + http
-        + ", apiKey=" + apiKey
-        + ", spaces=" + spaces
-        + ", nodeUrls=" + nodeUrls
-        + ", nodeUrlTemplate=" + nodeUrlTemplate
-        + ", defaultHostPlatform=" + defaultHostPlatform
-        + ", hostPlatforms=" + hostPlatforms
-        + ", hostPlatformLookup=" + hostPlatformLookup
-        + ", minimumCapacity=" + minimumCapacity
-        + ", pollInterval=" + pollInterval
-        + ", pageSize=" + pageSize
-        + ", time=" + time
+        + "http="
+        + http
+        + ", apiKey="
+        + apiKey
+        + ", spaces="
+        + spaces
+        + ", nodeUrls="
+        + nodeUrls
+        + ", nodeUrlTemplate="
+        + nodeUrlTemplate
+        + ", defaultHostPlatform="
+        + defaultHostPlatform
+        + ", hostPlatforms="
+        + hostPlatforms
+        + ", hostPlatformLookup="
+        + hostPlatformLookup
+        + ", minimumCapacity="
+        + minimumCapacity
+        + ", pollInterval="
+        + pollInterval
+        + ", pageSize="
+        + pageSize
+        + ", time="
+        + time
         + "]";
   }
 
@@ -196,7 +224,8 @@ public final class OctopusConfig {
    * {@code .../api}), authenticating with {@code apiKey}. Not thread-safe.
    *
    * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if {@code baseUrl} is not an absolute http(s) URL, or ends in {@code /api}
+   * @throws IllegalArgumentException if {@code baseUrl} is not an absolute http(s) URL, or ends in
+   *     {@code /api}
    */
   public static Builder builder(URI baseUrl, Secret apiKey) {
     return new Builder(baseUrl, apiKey);
@@ -219,8 +248,13 @@ public final class OctopusConfig {
     if (explicit != null) {
       return Optional.of(explicit);
     }
-    return nodeUrlTemplate.map(t -> URI.create(t.replace(NAME_PLACEHOLDER,
-        java.net.URLEncoder.encode(nodeName, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))));
+    return nodeUrlTemplate.map(
+        t ->
+            URI.create(
+                t.replace(
+                    NAME_PLACEHOLDER,
+                    java.net.URLEncoder.encode(nodeName, java.nio.charset.StandardCharsets.UTF_8)
+                        .replace("+", "%20"))));
   }
 
   /**
@@ -240,17 +274,27 @@ public final class OctopusConfig {
 
   private static void requireHttpUrl(String node, URI url) {
     Objects.requireNonNull(url, "url of " + node);
-    if (!url.isAbsolute() || url.getHost() == null
+    if (!url.isAbsolute()
+        || url.getHost() == null
         || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
-      throw new IllegalArgumentException("the address of node " + node + " must be an absolute http or https URL such as "
-          + "https://octo-1.example.com, got '" + url + "'");
+      throw new IllegalArgumentException(
+          "the address of node "
+              + node
+              + " must be an absolute http or https URL such as "
+              + "https://octo-1.example.com, got '"
+              + url
+              + "'");
     }
   }
 
   private static void requireTemplate(String template) {
     if (!template.contains(NAME_PLACEHOLDER)) {
-      throw new IllegalArgumentException("the node URL template must contain " + NAME_PLACEHOLDER
-          + " where the node's name goes, such as https://{name}.octopus.example.com; got '" + template + "'");
+      throw new IllegalArgumentException(
+          "the node URL template must contain "
+              + NAME_PLACEHOLDER
+              + " where the node's name goes, such as https://{name}.octopus.example.com; got '"
+              + template
+              + "'");
     }
     requireHttpUrl("{name}", URI.create(template.replace(NAME_PLACEHOLDER, "node")));
   }
@@ -286,8 +330,12 @@ public final class OctopusConfig {
       this.apiKey = Objects.requireNonNull(apiKey, "apiKey");
       String path = baseUrl.getPath() == null ? "" : baseUrl.getPath();
       if (path.endsWith("/api") || path.endsWith("/api/")) {
-        throw new IllegalArgumentException("the base URL is the Octopus Server's address, without /api: use '"
-            + baseUrl.toString().replaceAll("/api/?$", "") + "' instead of '" + baseUrl + "'");
+        throw new IllegalArgumentException(
+            "the base URL is the Octopus Server's address, without /api: use '"
+                + baseUrl.toString().replaceAll("/api/?$", "")
+                + "' instead of '"
+                + baseUrl
+                + "'");
       }
       this.http = HttpSettings.builder(baseUrl);
       // Validates the URL now rather than at build().
@@ -311,15 +359,16 @@ public final class OctopusConfig {
 
     /**
      * Which spaces' tasks count as a node's running work: {@code all} (default) or space ids
-     * separated by commas. Counting fewer than all lets a drain look finished while tasks of another
-     * space still run.
+     * separated by commas. Counting fewer than all lets a drain look finished while tasks of
+     * another space still run.
      *
      * @throws IllegalArgumentException if blank
      */
     public Builder spaces(String value) {
       Objects.requireNonNull(value, "spaces");
       if (value.isBlank()) {
-        throw new IllegalArgumentException("spaces must be 'all' or space ids such as Spaces-1, not blank");
+        throw new IllegalArgumentException(
+            "spaces must be 'all' or space ids such as Spaces-1, not blank");
       }
       spaces = value.strip();
       return this;
@@ -377,8 +426,8 @@ public final class OctopusConfig {
 
     /**
      * Asks {@code lookup} for every node's OS and runtime on every observation, before the
-     * configured values and what the nodes report: for an inventory (a CMDB, a cloud API) that knows
-     * the hosts better than Octopus's {@code system-info}.
+     * configured values and what the nodes report: for an inventory (a CMDB, a cloud API) that
+     * knows the hosts better than Octopus's {@code system-info}.
      */
     public Builder hostPlatforms(HostPlatformLookup lookup) {
       hostPlatformLookup = Objects.requireNonNull(lookup, "lookup");
@@ -429,11 +478,13 @@ public final class OctopusConfig {
     }
 
     /**
-     * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock} as
-     * the time source, no backoff between attempts, and no rate limit to speak of.
+     * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock}
+     * as the time source, no backoff between attempts, and no rate limit to speak of.
      */
     public Builder virtualTime(TimeSource clock) {
-      return time(clock).backoff(Duration.ZERO, Duration.ZERO).requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+      return time(clock)
+          .backoff(Duration.ZERO, Duration.ZERO)
+          .requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
     }
 
     /** How long to wait for a connection; default {@link HttpSettings#DEFAULT_CONNECT_TIMEOUT}. */
@@ -460,7 +511,8 @@ public final class OctopusConfig {
     }
 
     /**
-     * The most bytes of an answer that are read; default {@link HttpSettings#DEFAULT_MAX_RESPONSE_BYTES}.
+     * The most bytes of an answer that are read; default {@link
+     * HttpSettings#DEFAULT_MAX_RESPONSE_BYTES}.
      *
      * @throws IllegalArgumentException if below 1
      */
@@ -478,13 +530,19 @@ public final class OctopusConfig {
       return this;
     }
 
-    /** Exponential backoff between attempts, from {@code initial} up to {@code max}; zero for none (tests). */
+    /**
+     * Exponential backoff between attempts, from {@code initial} up to {@code max}; zero for none
+     * (tests).
+     */
     public Builder backoff(Duration initial, Duration max) {
       http.backoff(initial, max);
       return this;
     }
 
-    /** The most requests a second, to protect the server; default {@link HttpSettings#DEFAULT_REQUESTS_PER_SECOND}. */
+    /**
+     * The most requests a second, to protect the server; default {@link
+     * HttpSettings#DEFAULT_REQUESTS_PER_SECOND}.
+     */
     public Builder requestsPerSecond(double value) {
       http.requestsPerSecond(value);
       return this;

@@ -3,9 +3,9 @@ package io.upkeep.octopus;
 import java.util.List;
 
 /**
- * Octopus refused the API key (401) or the permissions of its user (403). Never retryable: the
- * same key fails the same way until someone fixes it. The message says which of the two it is and
- * how to fix it, and never contains the key.
+ * Octopus refused the API key (401) or the permissions of its user (403). Never retryable: the same
+ * key fails the same way until someone fixes it. The message says which of the two it is and how to
+ * fix it, and never contains the key.
  */
 public final class OctopusCredentialException extends OctopusApiException {
 
@@ -31,9 +31,21 @@ public final class OctopusCredentialException extends OctopusApiException {
    * @param errorMessage Octopus's {@code ErrorMessage}, or an empty string
    * @param errors Octopus's {@code Errors}
    */
-  public OctopusCredentialException(String message, String method, String path, Problem problem, String errorMessage,
+  public OctopusCredentialException(
+      String message,
+      String method,
+      String path,
+      Problem problem,
+      String errorMessage,
       List<String> errors) {
-    super(message, false, method, path, problem == Problem.INVALID_API_KEY ? 401 : 403, errorMessage, errors);
+    super(
+        message,
+        false,
+        method,
+        path,
+        problem == Problem.INVALID_API_KEY ? 401 : 403,
+        errorMessage,
+        errors);
     this.problem = problem;
   }
 

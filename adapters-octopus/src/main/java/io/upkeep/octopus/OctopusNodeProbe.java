@@ -25,13 +25,14 @@ import java.util.Optional;
  * </ol>
  *
  * Get one from {@link OctopusClusterPort#nodeProbe()} or {@link OctopusClusterPort#nodeApiProbe()}
- * and register it with the executor; policies refer to it by {@link #name()}. It never throws for an
- * unhealthy node: it reports what it saw. Thread-safe.
+ * and register it with the executor; policies refer to it by {@link #name()}. It never throws for
+ * an unhealthy node: it reports what it saw. Thread-safe.
  */
 public final class OctopusNodeProbe implements HealthProbe {
 
   /** The name of the probe that also requires ping to answer 200. */
   public static final String DIRECT = "octopus-node-direct";
+
   /** The name of the probe that checks {@code /api} and the header only, for drained nodes. */
   public static final String API_ONLY = "octopus-node-api";
 
@@ -60,8 +61,12 @@ public final class OctopusNodeProbe implements HealthProbe {
     String nodeName = node.id().value();
     Optional<URI> own = config.nodeUrl(nodeName);
     if (own.isEmpty()) {
-      return ProbeResult.fail("no own address is configured for " + nodeName + ": add nodeUrl(\"" + nodeName
-          + "\", ...) or nodeUrlTemplate(...) to the OctopusConfig; the check must bypass the load balancer");
+      return ProbeResult.fail(
+          "no own address is configured for "
+              + nodeName
+              + ": add nodeUrl(\""
+              + nodeName
+              + "\", ...) or nodeUrlTemplate(...) to the OctopusConfig; the check must bypass the load balancer");
     }
     String base = own.get().toString().replaceAll("/+$", "");
     if (ping) {
@@ -73,11 +78,16 @@ public final class OctopusNodeProbe implements HealthProbe {
         return ProbeResult.fail("cannot reach " + nodeName + " at " + url + ": " + e.getMessage());
       }
       if (r.status() == 418) {
-        return ProbeResult.fail(nodeName + " answers 418 on ping at " + url + ": it is drained (or offline), so a "
-            + "load balancer would not send it requests; undrain it to verify it this way");
+        return ProbeResult.fail(
+            nodeName
+                + " answers 418 on ping at "
+                + url
+                + ": it is drained (or offline), so a "
+                + "load balancer would not send it requests; undrain it to verify it this way");
       }
       if (r.status() != 200) {
-        return ProbeResult.fail(nodeName + " answers HTTP " + r.status() + " on ping at " + url + ", not 200");
+        return ProbeResult.fail(
+            nodeName + " answers HTTP " + r.status() + " on ping at " + url + ", not 200");
       }
       String wrong = wrongNode(r, nodeName, url);
       if (wrong != null) {
@@ -92,8 +102,14 @@ public final class OctopusNodeProbe implements HealthProbe {
       return ProbeResult.fail("cannot reach " + nodeName + " at " + url + ": " + e.getMessage());
     }
     if (root.status() != 200) {
-      return ProbeResult.fail(nodeName + " answers HTTP " + root.status() + " on " + url + ", not 200: its web "
-          + "portal or API does not work");
+      return ProbeResult.fail(
+          nodeName
+              + " answers HTTP "
+              + root.status()
+              + " on "
+              + url
+              + ", not 200: its web "
+              + "portal or API does not work");
     }
     String wrong = wrongNode(root, nodeName, url);
     if (wrong != null) {
@@ -104,28 +120,53 @@ public final class OctopusNodeProbe implements HealthProbe {
       JsonNode doc = root.json();
       version = doc.path("Version").isTextual() ? doc.get("Version").asText() : null;
     } catch (ClusterOperationException e) {
-      return ProbeResult.fail(nodeName + " does not answer " + url + " with the Octopus root document: " + e.getMessage());
+      return ProbeResult.fail(
+          nodeName
+              + " does not answer "
+              + url
+              + " with the Octopus root document: "
+              + e.getMessage());
     }
     if (version == null) {
-      return ProbeResult.fail(nodeName + " answers " + url + " without a Version: is it an Octopus Server?");
+      return ProbeResult.fail(
+          nodeName + " answers " + url + " without a Version: is it an Octopus Server?");
     }
     String expected = node.platform().product().text();
     if (!version.equals(expected)) {
-      return ProbeResult.fail(nodeName + " answers as Octopus " + version + " on " + url + ", but the cluster reports "
-          + expected + " for it: every node must run the same version");
+      return ProbeResult.fail(
+          nodeName
+              + " answers as Octopus "
+              + version
+              + " on "
+              + url
+              + ", but the cluster reports "
+              + expected
+              + " for it: every node must run the same version");
     }
-    return ProbeResult.pass(nodeName + " answers on its own address " + base + (ping ? " (ping 200)" : "")
-        + " as Octopus " + version + ", and the Octopus-Node header names it");
+    return ProbeResult.pass(
+        nodeName
+            + " answers on its own address "
+            + base
+            + (ping ? " (ping 200)" : "")
+            + " as Octopus "
+            + version
+            + ", and the Octopus-Node header names it");
   }
 
   private static String wrongNode(HttpResponse r, String nodeName, String url) {
     Optional<String> said = r.header(OctopusApi.NODE_HEADER);
     if (said.isEmpty()) {
-      return url + " answered without an Octopus-Node header: is it an Octopus Server node's own address?";
+      return url
+          + " answered without an Octopus-Node header: is it an Octopus Server node's own address?";
     }
     if (!said.get().equalsIgnoreCase(nodeName)) {
-      return url + " was answered by node '" + said.get() + "' (Octopus-Node header), not " + nodeName
-          + ": the address reaches another node, perhaps through the load balancer; configure " + nodeName
+      return url
+          + " was answered by node '"
+          + said.get()
+          + "' (Octopus-Node header), not "
+          + nodeName
+          + ": the address reaches another node, perhaps through the load balancer; configure "
+          + nodeName
           + "'s own address";
     }
     return null;

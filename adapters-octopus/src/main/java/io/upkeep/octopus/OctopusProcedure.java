@@ -17,10 +17,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * One documented Octopus procedure as core values: a {@link Strategy}, a {@link Policy} filled in
- * from the procedure, the {@link HealthProbe}s its policy names, and notes on what it does and
- * what is left to you. Made by {@link OctopusProcedures}; adjust it with {@link #withPolicy}. It
- * only describes: planning is core's {@link UpgradePlanner}, the work is done by core's
- * {@link UpgradeExecutor}. Immutable and thread-safe.
+ * from the procedure, the {@link HealthProbe}s its policy names, and notes on what it does and what
+ * is left to you. Made by {@link OctopusProcedures}; adjust it with {@link #withPolicy}. It only
+ * describes: planning is core's {@link UpgradePlanner}, the work is done by core's {@link
+ * UpgradeExecutor}. Immutable and thread-safe.
  *
  * <pre>{@code
  * OctopusProcedure ha = OctopusProcedures.highAvailabilityHostUpgrade(octopus);
@@ -37,12 +37,18 @@ import java.util.function.UnaryOperator;
  *     re-registration of polling Tentacles), to register with the executor
  * @param notes what the procedure does step by step, and what it leaves to you
  */
-public record OctopusProcedure(String name, Strategy strategy, Policy policy, List<HealthProbe> probes,
-    List<NodeHook> hooks, List<String> notes) {
+public record OctopusProcedure(
+    String name,
+    Strategy strategy,
+    Policy policy,
+    List<HealthProbe> probes,
+    List<NodeHook> hooks,
+    List<String> notes) {
 
   /**
    * @throws NullPointerException if a component is null
-   * @throws IllegalArgumentException if the policy names a probe or hook the procedure does not have
+   * @throws IllegalArgumentException if the policy names a probe or hook the procedure does not
+   *     have
    */
   public OctopusProcedure {
     Objects.requireNonNull(name, "name");
@@ -54,15 +60,28 @@ public record OctopusProcedure(String name, Strategy strategy, Policy policy, Li
     List<String> have = probes.stream().map(HealthProbe::name).toList();
     for (String p : policy.probes()) {
       if (!have.contains(p)) {
-        throw new IllegalArgumentException("the policy of " + name + " names probe '" + p + "' but the procedure has "
-            + have + ": add the probe or remove it from the policy");
+        throw new IllegalArgumentException(
+            "the policy of "
+                + name
+                + " names probe '"
+                + p
+                + "' but the procedure has "
+                + have
+                + ": add the probe or remove it from the policy");
       }
     }
     List<String> hooked = hooks.stream().map(NodeHook::name).toList();
     for (Policy.Hook h : policy.hooks()) {
       if (!hooked.contains(h.name())) {
-        throw new IllegalArgumentException("the policy of " + name + " places hook '" + h.name() + "' but the procedure "
-            + "has " + hooked + ": add the hook or remove it from the policy");
+        throw new IllegalArgumentException(
+            "the policy of "
+                + name
+                + " places hook '"
+                + h.name()
+                + "' but the procedure "
+                + "has "
+                + hooked
+                + ": add the hook or remove it from the policy");
       }
     }
   }
@@ -70,14 +89,16 @@ public record OctopusProcedure(String name, Strategy strategy, Policy policy, Li
   /** A copy whose policy is {@code change} applied to a builder holding this one's. */
   public OctopusProcedure withPolicy(UnaryOperator<Policy.Builder> change) {
     Objects.requireNonNull(change, "change");
-    return new OctopusProcedure(name, strategy, change.apply(policy.toBuilder()).build(), probes, hooks, notes);
+    return new OctopusProcedure(
+        name, strategy, change.apply(policy.toBuilder()).build(), probes, hooks, notes);
   }
 
   /**
    * Observes {@code cluster}, refuses what Octopus cannot do ({@link OctopusProcedures#validate}),
    * then plans with core's planner. Touches nothing.
    *
-   * @throws io.upkeep.PlanValidationException if the upgrade cannot be done this way, naming why and the fix
+   * @throws io.upkeep.PlanValidationException if the upgrade cannot be done this way, naming why
+   *     and the fix
    */
   public UpgradePlan plan(ClusterPort cluster, UpgradeTarget target, TimeSource time) {
     Objects.requireNonNull(cluster, "cluster");
@@ -85,7 +106,8 @@ public record OctopusProcedure(String name, Strategy strategy, Policy policy, Li
     Objects.requireNonNull(time, "time");
     ClusterSnapshot snapshot = cluster.observe();
     OctopusProcedures.validate(strategy, target, snapshot);
-    return UpgradePlanner.create(time).plan(snapshot, cluster.constraints(), strategy, target, policy);
+    return UpgradePlanner.create(time)
+        .plan(snapshot, cluster.constraints(), strategy, target, policy);
   }
 
   /** Registers this procedure's probes and hooks with {@code executor}, and returns it. */

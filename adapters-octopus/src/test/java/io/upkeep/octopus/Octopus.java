@@ -1,23 +1,23 @@
 package io.upkeep.octopus;
 
 import io.upkeep.NodeId;
+import io.upkeep.Platform;
 import io.upkeep.RunReport;
+import io.upkeep.Secret;
 import io.upkeep.UpgradeExecutor;
 import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradeRun;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
 import io.upkeep.http.contract.RecordingProxy;
-import io.upkeep.testkit.InvariantMonitor;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import io.upkeep.Platform;
-import io.upkeep.Secret;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.InvariantMonitor;
 import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,8 +32,10 @@ final class Octopus implements AutoCloseable {
 
   final FakeCluster cluster;
   final FakeOctopusServer server;
+
   /** Between the adapter and the server, recording both sides, or null: see {@link #recorded}. */
   final RecordingProxy proxy;
+
   final OctopusClusterPort port;
 
   Octopus(FakeCluster cluster) {
@@ -44,29 +46,51 @@ final class Octopus implements AutoCloseable {
     this(cluster, b -> b, tune, false);
   }
 
-  Octopus(FakeCluster cluster, UnaryOperator<FakeOctopusServer.Builder> serve, UnaryOperator<OctopusConfig.Builder> tune) {
+  Octopus(
+      FakeCluster cluster,
+      UnaryOperator<FakeOctopusServer.Builder> serve,
+      UnaryOperator<OctopusConfig.Builder> tune) {
     this(cluster, serve, tune, false);
   }
 
-  private Octopus(FakeCluster cluster, UnaryOperator<FakeOctopusServer.Builder> serve,
-      UnaryOperator<OctopusConfig.Builder> tune, boolean recorded) {
+  private Octopus(
+      FakeCluster cluster,
+      UnaryOperator<FakeOctopusServer.Builder> serve,
+      UnaryOperator<OctopusConfig.Builder> tune,
+      boolean recorded) {
     this.cluster = cluster;
-    this.server = serve.apply(FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY)).start();
+    this.server =
+        serve.apply(FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY_KEY)).start();
     this.proxy = recorded ? RecordingProxy.start(server.baseUrl()) : null;
     URI base = recorded ? proxy.uri() : server.baseUrl();
-    this.port = OctopusClusterPort.create(tune.apply(config(server, base, Secret.of(server.apiKey()))).build());
+    this.port =
+        OctopusClusterPort.create(
+            tune.apply(config(server, base, Secret.of(server.apiKey()))).build());
   }
 
-  /** The bench with the adapter talking to the server through a {@link RecordingProxy}, for the contract tests. */
+  /**
+   * The bench with the adapter talking to the server through a {@link RecordingProxy}, for the
+   * contract tests.
+   */
   static Octopus recorded(FakeCluster cluster) {
     return new Octopus(cluster, b -> b, b -> b, true);
   }
 
-  /** A cluster of {@code nodes} Octopus nodes at task cap 5, each running two tasks, more arriving. */
+  /**
+   * A cluster of {@code nodes} Octopus nodes at task cap 5, each running two tasks, more arriving.
+   */
   static FakeCluster cluster(int nodes) {
-    return FakeCluster.builder().seed(11)
-        .nodes("octo", nodes, n -> n.role("octopus-node").platform(WIN2019).taskCap(5)
-            .runningTask(Duration.ofMinutes(3)).runningTask(Duration.ofMinutes(7)))
+    return FakeCluster.builder()
+        .seed(11)
+        .nodes(
+            "octo",
+            nodes,
+            n ->
+                n.role("octopus-node")
+                    .platform(WIN2019)
+                    .taskCap(5)
+                    .runningTask(Duration.ofMinutes(3))
+                    .runningTask(Duration.ofMinutes(7)))
         .workload(Duration.ofSeconds(30), Duration.ofMinutes(3))
         .build();
   }
@@ -80,7 +104,8 @@ final class Octopus implements AutoCloseable {
   private static OctopusConfig.Builder config(FakeOctopusServer server, URI base, Secret key) {
     FakeCluster cluster = server.cluster();
     return OctopusConfig.builder(base, key)
-        .nodeUrlTemplate(server.nodeUrlTemplate().replace(server.baseUrl().toString(), base.toString()))
+        .nodeUrlTemplate(
+            server.nodeUrlTemplate().replace(server.baseUrl().toString(), base.toString()))
         .virtualTime(cluster.clock())
         .maxAttempts(3)
         .requestTimeout(Duration.ofSeconds(5));
@@ -92,29 +117,42 @@ final class Octopus implements AutoCloseable {
   }
 
   /**
-   * Plans {@code procedure} through the adapter, watches the fake cluster with an invariant monitor,
-   * and executes it: the adapter as the cluster port, the fake cluster as host port and load
-   * balancer, its virtual clock as time. With {@code approve}, every gate is approved when asked.
+   * Plans {@code procedure} through the adapter, watches the fake cluster with an invariant
+   * monitor, and executes it: the adapter as the cluster port, the fake cluster as host port and
+   * load balancer, its virtual clock as time. With {@code approve}, every gate is approved when
+   * asked.
    */
   Rehearsal rehearse(OctopusProcedure procedure, UpgradeTarget target, boolean approve) {
     UpgradePlan plan = procedure.plan(port, target, cluster.clock());
     InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan);
     List<UpgradeEvent> events = new CopyOnWriteArrayList<>();
     UpgradeRun[] run = new UpgradeRun[1];
-    run[0] = procedure.register(UpgradeExecutor.builder())
-        .cluster(port).host(cluster).traffic(cluster).time(cluster.clock())
-        .listener(e -> {
-          events.add(e);
-          if (approve && e instanceof UpgradeEvent.ApprovalRequested a) {
-            run[0].approve(a.gate());
-          }
-        })
-        .build().start(plan);
+    run[0] =
+        procedure
+            .register(UpgradeExecutor.builder())
+            .cluster(port)
+            .host(cluster)
+            .traffic(cluster)
+            .time(cluster.clock())
+            .listener(
+                e -> {
+                  events.add(e);
+                  if (approve && e instanceof UpgradeEvent.ApprovalRequested a) {
+                    run[0].approve(a.gate());
+                  }
+                })
+            .build()
+            .start(plan);
     return new Rehearsal(plan, run[0], run[0].execute(), monitor, events);
   }
 
   /** What a rehearsal over HTTP produced. */
-  record Rehearsal(UpgradePlan plan, UpgradeRun run, RunReport report, InvariantMonitor monitor, List<UpgradeEvent> events) {
+  record Rehearsal(
+      UpgradePlan plan,
+      UpgradeRun run,
+      RunReport report,
+      InvariantMonitor monitor,
+      List<UpgradeEvent> events) {
     <T extends UpgradeEvent> List<T> events(Class<T> type) {
       List<T> out = new ArrayList<>();
       events.stream().filter(type::isInstance).map(type::cast).forEach(out::add);

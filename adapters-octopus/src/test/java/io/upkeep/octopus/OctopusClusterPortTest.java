@@ -24,7 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The adapter against the fake Octopus Server over real HTTP: what it observes and what it changes. */
+/**
+ * The adapter against the fake Octopus Server over real HTTP: what it observes and what it changes.
+ */
 class OctopusClusterPortTest {
 
   final Octopus octopus = new Octopus(Octopus.cluster(3));
@@ -43,7 +45,8 @@ class OctopusClusterPortTest {
 
   List<RecordedRequest> requests(String method, String pathPrefix) {
     return octopus.server.requests().stream()
-        .filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix)).toList();
+        .filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix))
+        .toList();
   }
 
   @Nested
@@ -51,7 +54,8 @@ class OctopusClusterPortTest {
 
     @Test
     void seesEveryNodeByNameWithItsTaskCapDrainStateHealthRunningTasksAndPlatform() {
-      port.observe(); // every node online reports its OS and .NET; octo-3's stay known once it stops
+      port.observe(); // every node online reports its OS and .NET; octo-3's stay known once it
+      // stops
       cluster.drain(id("octo-2"), cluster.clock().now().plus(Duration.ofHours(1)));
       stop("octo-3");
 
@@ -81,9 +85,13 @@ class OctopusClusterPortTest {
     @Test
     void readsEveryPageOfTheNodeList() {
       try (Octopus five = new Octopus(Octopus.cluster(5), b -> b.pageSize(2))) {
-        assertThat(five.port.observe().ids()).extracting(n -> n.value())
+        assertThat(five.port.observe().ids())
+            .extracting(n -> n.value())
             .containsExactly("octo-1", "octo-2", "octo-3", "octo-4", "octo-5");
-        assertThat(five.server.requests().stream().filter(r -> r.path().equals("/api/octopusservernodes")).map(RecordedRequest::query))
+        assertThat(
+                five.server.requests().stream()
+                    .filter(r -> r.path().equals("/api/octopusservernodes"))
+                    .map(RecordedRequest::query))
             .containsExactly("skip=0&take=2", "skip=2&take=2", "skip=4&take=2");
       }
     }
@@ -97,10 +105,13 @@ class OctopusClusterPortTest {
 
     @Test
     void takesTheOsAndDotNetFromTheConfigurationWhenNoLookupIsGiven() {
-      OctopusConfig config = OctopusConfig.builder(octopus.base(), Secret.of(octopus.server.apiKey()))
-          .hostPlatform("Windows Server 2019", ".NET 6.0")
-          .hostPlatform("octo-2", "Windows Server 2022", ".NET 8.0")
-          .time(cluster.clock()).backoff(Duration.ZERO, Duration.ZERO).build();
+      OctopusConfig config =
+          OctopusConfig.builder(octopus.base(), Secret.of(octopus.server.apiKey()))
+              .hostPlatform("Windows Server 2019", ".NET 6.0")
+              .hostPlatform("octo-2", "Windows Server 2022", ".NET 8.0")
+              .time(cluster.clock())
+              .backoff(Duration.ZERO, Duration.ZERO)
+              .build();
       try (OctopusClusterPort configured = OctopusClusterPort.create(config)) {
         ClusterSnapshot seen = configured.observe();
 
@@ -112,23 +123,30 @@ class OctopusClusterPortTest {
 
     @Test
     void takesTheVersionFromTheRootDocumentWhenTheSummaryHasNone() {
-      octopus.server.inject(HttpFault.respond(200, "{\"Nodes\":["
-          + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"IsOffline\":false,\"RunningTaskCount\":2},"
-          + "{\"Id\":\"OctopusServerNodes-2\",\"Name\":\"octo-2\",\"IsOffline\":false,\"RunningTaskCount\":2},"
-          + "{\"Id\":\"OctopusServerNodes-3\",\"Name\":\"octo-3\",\"IsOffline\":false,\"RunningTaskCount\":2}]}", 1)
-          .on("/api/octopusservernodes/summary"));
+      octopus.server.inject(
+          HttpFault.respond(
+                  200,
+                  "{\"Nodes\":["
+                      + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"IsOffline\":false,\"RunningTaskCount\":2},"
+                      + "{\"Id\":\"OctopusServerNodes-2\",\"Name\":\"octo-2\",\"IsOffline\":false,\"RunningTaskCount\":2},"
+                      + "{\"Id\":\"OctopusServerNodes-3\",\"Name\":\"octo-3\",\"IsOffline\":false,\"RunningTaskCount\":2}]}",
+                  1)
+              .on("/api/octopusservernodes/summary"));
 
       ClusterSnapshot seen = port.observe();
 
-      assertThat(seen.nodes()).allMatch(n -> n.platform().product().equals(Version.of("2024.1.10309")));
+      assertThat(seen.nodes())
+          .allMatch(n -> n.platform().product().equals(Version.of("2024.1.10309")));
       assertThat(requests("GET", "/api").stream().filter(r -> r.path().equals("/api"))).hasSize(1);
     }
 
     @Test
     void aListedNodeMissingFromTheSummaryCountsAsOffline() {
-      octopus.server.inject(HttpFault.respond(200, "{\"Nodes\":[]}", 1).on("/api/octopusservernodes/summary"));
+      octopus.server.inject(
+          HttpFault.respond(200, "{\"Nodes\":[]}", 1).on("/api/octopusservernodes/summary"));
 
-      assertThat(port.observe().nodes()).allMatch(n -> n.health() == Health.UNREACHABLE && n.runningWork() == 0);
+      assertThat(port.observe().nodes())
+          .allMatch(n -> n.health() == Health.UNREACHABLE && n.runningWork() == 0);
     }
   }
 
@@ -140,13 +158,21 @@ class OctopusClusterPortTest {
       port.setTaskCap(id("octo-1"), TaskCap.ZERO);
 
       assertThat(cluster.node(id("octo-1")).orElseThrow().taskCap()).isEqualTo(TaskCap.ZERO);
-      List<RecordedRequest> calls = octopus.server.requests().stream()
-          .filter(r -> r.path().startsWith("/api/octopusservernodes/OctopusServerNodes-1")).toList();
+      List<RecordedRequest> calls =
+          octopus.server.requests().stream()
+              .filter(r -> r.path().startsWith("/api/octopusservernodes/OctopusServerNodes-1"))
+              .toList();
       assertThat(calls).extracting(RecordedRequest::method).containsExactly("GET", "PUT");
       String body = calls.get(1).body();
-      assertThat(body).contains("\"MaxConcurrentTasks\":0", "\"IsInMaintenanceMode\":false",
-          "\"Id\":\"OctopusServerNodes-1\"", "\"Name\":\"octo-1\"", "\"Links\"");
-      assertThat(calls.get(1).header("Content-Type")).hasValueSatisfying(t -> assertThat(t).contains("application/json"));
+      assertThat(body)
+          .contains(
+              "\"MaxConcurrentTasks\":0",
+              "\"IsInMaintenanceMode\":false",
+              "\"Id\":\"OctopusServerNodes-1\"",
+              "\"Name\":\"octo-1\"",
+              "\"Links\"");
+      assertThat(calls.get(1).header("Content-Type"))
+          .hasValueSatisfying(t -> assertThat(t).contains("application/json"));
     }
 
     @Test
@@ -160,9 +186,14 @@ class OctopusClusterPortTest {
     void drainsAndUndrainsThroughTheNodesMaintenanceFlagKeepingItsTaskCap() {
       port.drain(id("octo-2"), Instant.MAX);
 
-      assertThat(cluster.node(id("octo-2")).orElseThrow().drainState()).isEqualTo(DrainState.DRAINING);
-      assertThat(requests("PUT", "/api/octopusservernodes/OctopusServerNodes-2")).singleElement()
-          .satisfies(r -> assertThat(r.body()).contains("\"IsInMaintenanceMode\":true", "\"MaxConcurrentTasks\":5"));
+      assertThat(cluster.node(id("octo-2")).orElseThrow().drainState())
+          .isEqualTo(DrainState.DRAINING);
+      assertThat(requests("PUT", "/api/octopusservernodes/OctopusServerNodes-2"))
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.body())
+                      .contains("\"IsInMaintenanceMode\":true", "\"MaxConcurrentTasks\":5"));
 
       port.undrain(id("octo-2"));
 
@@ -175,7 +206,8 @@ class OctopusClusterPortTest {
     void turnsClusterMaintenanceModeOnAndOffByPuttingTheConfigurationBack() {
       port.setMaintenanceMode(true);
       assertThat(cluster.observe().maintenanceMode()).isTrue();
-      assertThat(requests("PUT", "/api/maintenanceconfiguration")).singleElement()
+      assertThat(requests("PUT", "/api/maintenanceconfiguration"))
+          .singleElement()
           .satisfies(r -> assertThat(r.body()).contains("\"IsInMaintenanceMode\":true"));
 
       port.setMaintenanceMode(true);
@@ -188,7 +220,8 @@ class OctopusClusterPortTest {
     @Test
     void refusesAnUnlimitedTaskCapBecauseOctopusCapsAreFinite() {
       assertThatThrownBy(() -> port.setTaskCap(id("octo-1"), TaskCap.UNLIMITED))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TaskCap.of(5)");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("TaskCap.of(5)");
       assertThat(octopus.server.requestCount()).isZero();
     }
   }
@@ -198,19 +231,27 @@ class OctopusClusterPortTest {
 
     @Test
     void countsExecutingAndCancellingTasksOfTheNodeInEverySpaceAndTheSystem() {
-      cluster.submitTask(Duration.ofMinutes(5)); // a third task on octo-1, so it runs one in each of two spaces and the system
+      cluster.submitTask(
+          Duration.ofMinutes(
+              5)); // a third task on octo-1, so it runs one in each of two spaces and the system
       int running = cluster.node(id("octo-1")).orElseThrow().runningWork();
       assertThat(running).isGreaterThanOrEqualTo(3);
 
       assertThat(port.runningWork(id("octo-1"))).isEqualTo(running);
       RecordedRequest tasks = requests("GET", "/api/tasks").get(0);
-      assertThat(tasks.query()).contains("node=OctopusServerNodes-1", "states=Executing,Cancelling", "spaces=all",
-          "includeSystem=true", "take=0");
+      assertThat(tasks.query())
+          .contains(
+              "node=OctopusServerNodes-1",
+              "states=Executing,Cancelling",
+              "spaces=all",
+              "includeSystem=true",
+              "take=0");
     }
 
     @Test
     void countsOnlyTheConfiguredSpacesWhenToldTo() {
-      try (OctopusClusterPort oneSpace = octopus.port(Secret.of(octopus.server.apiKey()), b -> b.spaces("Spaces-1"))) {
+      try (OctopusClusterPort oneSpace =
+          octopus.port(Secret.of(octopus.server.apiKey()), b -> b.spaces("Spaces-1"))) {
         assertThat(oneSpace.runningWork(id("octo-1")))
             .isLessThan(cluster.node(id("octo-1")).orElseThrow().runningWork());
       }
@@ -224,7 +265,9 @@ class OctopusClusterPortTest {
     void refusesANodeThatIsOnlineAndNotDrainedAndDeletesNothing() {
       assertThatThrownBy(() -> port.removeMember(id("octo-1")))
           .isInstanceOf(ClusterOperationException.class)
-          .hasMessageContaining("octo-1").hasMessageContaining("not drained").hasMessageContaining("stop its Octopus Server")
+          .hasMessageContaining("octo-1")
+          .hasMessageContaining("not drained")
+          .hasMessageContaining("stop its Octopus Server")
           .satisfies(e -> assertThat(((ClusterOperationException) e).retryable()).isFalse());
       assertThat(requests("DELETE", "/api")).isEmpty();
     }
@@ -245,9 +288,12 @@ class OctopusClusterPortTest {
       port.removeMember(id("octo-3"));
 
       assertThat(cluster.node(id("octo-3"))).isEmpty();
-      assertThat(requests("DELETE", "/api")).extracting(RecordedRequest::path)
+      assertThat(requests("DELETE", "/api"))
+          .extracting(RecordedRequest::path)
           .containsExactly("/api/octopusservernodes/OctopusServerNodes-3");
-      assertThat(port.observe().ids()).extracting(n -> n.value()).containsExactly("octo-1", "octo-2");
+      assertThat(port.observe().ids())
+          .extracting(n -> n.value())
+          .containsExactly("octo-1", "octo-2");
     }
 
     @Test
@@ -274,20 +320,26 @@ class OctopusClusterPortTest {
 
       assertThat(changed).isTrue();
       Duration waited = Duration.between(before, cluster.clock().now());
-      assertThat(waited).isGreaterThanOrEqualTo(OctopusConfig.DEFAULT_POLL_INTERVAL).isLessThan(Duration.ofHours(1));
+      assertThat(waited)
+          .isGreaterThanOrEqualTo(OctopusConfig.DEFAULT_POLL_INTERVAL)
+          .isLessThan(Duration.ofHours(1));
       assertThat(waited.toMillis() % OctopusConfig.DEFAULT_POLL_INTERVAL.toMillis()).isZero();
     }
 
     @Test
     void returnsFalseAfterTheWaitWhenNothingChanged() {
-      FakeCluster idle = FakeCluster.builder().nodes("octo", 2, n -> n.role("octopus-node").platform(Octopus.WIN2019)).build();
+      FakeCluster idle =
+          FakeCluster.builder()
+              .nodes("octo", 2, n -> n.role("octopus-node").platform(Octopus.WIN2019))
+              .build();
       try (Octopus quiet = new Octopus(idle)) {
         ClusterSnapshot since = quiet.port.observe();
         Instant before = idle.clock().now();
 
         assertThat(quiet.port.awaitChange(since, Duration.ofSeconds(50))).isFalse();
         assertThat(Duration.between(before, idle.clock().now())).isEqualTo(Duration.ofSeconds(50));
-        assertThat(quiet.server.requests("GET", "/api/octopusservernodes/summary").size()).isEqualTo(1 + 3);
+        assertThat(quiet.server.requests("GET", "/api/octopusservernodes/summary").size())
+            .isEqualTo(1 + 3);
       }
     }
 
@@ -308,14 +360,16 @@ class OctopusClusterPortTest {
     @Test
     void refusesANegativeWait() {
       ClusterSnapshot since = port.observe();
-      assertThatThrownBy(() -> port.awaitChange(since, Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> port.awaitChange(since, Duration.ofSeconds(-1)))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   @Test
   void hasNoConstraintsButTheConfiguredMinimumCapacity() {
     assertThat(port.constraints()).isEqualTo(Constraints.NONE);
-    try (OctopusClusterPort capped = octopus.port(Secret.of(octopus.server.apiKey()), b -> b.minimumCapacity(10))) {
+    try (OctopusClusterPort capped =
+        octopus.port(Secret.of(octopus.server.apiKey()), b -> b.minimumCapacity(10))) {
       assertThat(capped.constraints().minimumCapacity()).isEqualTo(10);
       assertThat(capped.constraints().quorumRoles()).isEmpty();
     }

@@ -64,10 +64,13 @@ class OctopusConfigCompatibilityTest {
 
   @Test
   void isEqualWhenEverySettingIs() {
-    assertThat(everySettingChanged()).isEqualTo(everySettingChanged()).hasSameHashCodeAs(everySettingChanged())
+    assertThat(everySettingChanged())
+        .isEqualTo(everySettingChanged())
+        .hasSameHashCodeAs(everySettingChanged())
         .isNotEqualTo(everySettingChanged().toBuilder().spaces("all").build())
         .isNotEqualTo(everySettingChanged().toBuilder().requestsPerSecond(3).build())
-        .isNotEqualTo(OctopusConfig.builder(BASE, Secret.of("API-OTHER00000000000000000000")).build())
+        .isNotEqualTo(
+            OctopusConfig.builder(BASE, Secret.of("API-OTHER00000000000000000000")).build())
         .isNotEqualTo(null);
   }
 
@@ -75,8 +78,13 @@ class OctopusConfigCompatibilityTest {
   void toStringShowsNeitherTheApiKeyNorTheTrustStorePassword() {
     String text = everySettingChanged().toString();
 
-    assertThat(text).startsWith("OctopusConfig[http=HttpSettings[baseUri=https://octopus.example.com")
-        .contains("apiKey=" + KEY, "spaces=Spaces-1,Spaces-2", "pageSize=50", "trustStorePassword=Optional[" + TRUST_PASSWORD)
+    assertThat(text)
+        .startsWith("OctopusConfig[http=HttpSettings[baseUri=https://octopus.example.com")
+        .contains(
+            "apiKey=" + KEY,
+            "spaces=Spaces-1,Spaces-2",
+            "pageSize=50",
+            "trustStorePassword=Optional[" + TRUST_PASSWORD)
         .doesNotContain("API-COMPATTEST", "trust-store-p4ss");
   }
 }

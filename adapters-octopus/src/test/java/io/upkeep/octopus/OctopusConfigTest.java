@@ -47,50 +47,69 @@ class OctopusConfigTest {
     assertThat(c.time()).isSameAs(clock);
     assertThat(c.http().initialBackoff()).isZero();
     assertThat(c.http().maxBackoff()).isZero();
-    assertThat(c.http().requestsPerSecond()).isEqualTo(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+    assertThat(c.http().requestsPerSecond())
+        .isEqualTo(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
   }
 
   @Test
   void refusesMissingAndBadValuesNamingTheFix() {
-    assertThatThrownBy(() -> OctopusConfig.builder(BASE, null)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> OctopusConfig.builder(URI.create("https://octopus.example.com/api"), KEY))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'https://octopus.example.com'");
+    assertThatThrownBy(() -> OctopusConfig.builder(BASE, null))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(
+            () -> OctopusConfig.builder(URI.create("https://octopus.example.com/api"), KEY))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'https://octopus.example.com'");
     assertThatThrownBy(() -> OctopusConfig.builder(URI.create("octopus.example.com"), KEY))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absolute http or https");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("absolute http or https");
     assertThatThrownBy(() -> builder().nodeUrlTemplate("https://octo.example.com"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("{name}");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("{name}");
     assertThatThrownBy(() -> builder().nodeUrl("octo-1", URI.create("ftp://octo-1")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("octo-1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("octo-1");
     assertThatThrownBy(() -> builder().pageSize(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> builder().minimumCapacity(-1)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> builder().pollInterval(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> builder().minimumCapacity(-1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> builder().pollInterval(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder().spaces(" ")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> builder().hostPlatform("", ".NET 8.0")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> builder().hostPlatform("", ".NET 8.0"))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder().maxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder().time(null)).isInstanceOf(NullPointerException.class);
   }
 
   @Test
   void givesEachNodeItsOwnAddressFromTheMapOrTheTemplate() {
-    OctopusConfig c = builder()
-        .nodeUrlTemplate("https://{name}.octopus.example.com")
-        .nodeUrl("octo-1", URI.create("https://10.0.0.11"))
-        .build();
+    OctopusConfig c =
+        builder()
+            .nodeUrlTemplate("https://{name}.octopus.example.com")
+            .nodeUrl("octo-1", URI.create("https://10.0.0.11"))
+            .build();
 
     assertThat(c.nodeUrl("octo-1")).contains(URI.create("https://10.0.0.11"));
-    assertThat(c.nodeUrl("octo-2-next")).contains(URI.create("https://octo-2-next.octopus.example.com"));
+    assertThat(c.nodeUrl("octo-2-next"))
+        .contains(URI.create("https://octo-2-next.octopus.example.com"));
   }
 
   @Test
   void takesTheHostPlatformFromTheLookupThenTheNodeThenTheDefault() {
-    OctopusConfig c = builder()
-        .hostPlatform("Windows Server 2019", ".NET 6.0")
-        .hostPlatform("octo-2", "Windows Server 2022", ".NET 8.0")
-        .hostPlatforms(name -> name.equals("octo-3") ? Optional.of(HostPlatform.of("Linux", ".NET 8.0")) : Optional.empty())
-        .build();
+    OctopusConfig c =
+        builder()
+            .hostPlatform("Windows Server 2019", ".NET 6.0")
+            .hostPlatform("octo-2", "Windows Server 2022", ".NET 8.0")
+            .hostPlatforms(
+                name ->
+                    name.equals("octo-3")
+                        ? Optional.of(HostPlatform.of("Linux", ".NET 8.0"))
+                        : Optional.empty())
+            .build();
 
-    assertThat(c.hostPlatformOf("octo-1")).isEqualTo(HostPlatform.of("Windows Server 2019", ".NET 6.0"));
-    assertThat(c.hostPlatformOf("octo-2")).isEqualTo(HostPlatform.of("Windows Server 2022", ".NET 8.0"));
+    assertThat(c.hostPlatformOf("octo-1"))
+        .isEqualTo(HostPlatform.of("Windows Server 2019", ".NET 6.0"));
+    assertThat(c.hostPlatformOf("octo-2"))
+        .isEqualTo(HostPlatform.of("Windows Server 2022", ".NET 8.0"));
     assertThat(c.hostPlatformOf("octo-3")).isEqualTo(HostPlatform.of("Linux", ".NET 8.0"));
   }
 

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Every way a request can go wrong, over real HTTP: what the adapter throws, and what it retries. */
+/**
+ * Every way a request can go wrong, over real HTTP: what the adapter throws, and what it retries.
+ */
 class OctopusErrorsTest {
 
   static final String SUMMARY = "/api/octopusservernodes/summary";
@@ -37,7 +39,10 @@ class OctopusErrorsTest {
   }
 
   int count(String method, String path) {
-    return (int) octopus.server.requests().stream().filter(r -> r.method().equals(method) && r.path().equals(path)).count();
+    return (int)
+        octopus.server.requests().stream()
+            .filter(r -> r.method().equals(method) && r.path().equals(path))
+            .count();
   }
 
   @Nested
@@ -45,15 +50,20 @@ class OctopusErrorsTest {
 
     @Test
     void aWrongKeyIsAnInvalidKeyErrorThatSaysHowToFixItAndIsNotRetried() {
-      try (OctopusClusterPort wrong = octopus.port(Secret.of("API-WRONGKEY0000000000000000"), b -> b)) {
-        OctopusCredentialException e = catchThrowableOfType(OctopusCredentialException.class, wrong::observe);
+      try (OctopusClusterPort wrong =
+          octopus.port(Secret.of("API-WRONGKEY0000000000000000"), b -> b)) {
+        OctopusCredentialException e =
+            catchThrowableOfType(OctopusCredentialException.class, wrong::observe);
 
         assertThat(e.problem()).isEqualTo(OctopusCredentialException.Problem.INVALID_API_KEY);
         assertThat(e.status()).isEqualTo(401);
         assertThat(e.retryable()).isFalse();
         assertThat(e.vendorMessage()).contains("valid API key");
-        assertThat(e).hasMessageContaining("rejected the API key").hasMessageContaining("GET /api/octopusservernodes")
-            .hasMessageContaining("My API Keys").hasMessageContaining("Octopus said:")
+        assertThat(e)
+            .hasMessageContaining("rejected the API key")
+            .hasMessageContaining("GET /api/octopusservernodes")
+            .hasMessageContaining("My API Keys")
+            .hasMessageContaining("Octopus said:")
             .hasMessageNotContaining("API-WRONGKEY");
         assertThat(octopus.server.requestCount()).isEqualTo(1);
       }
@@ -64,13 +74,18 @@ class OctopusErrorsTest {
       try (OctopusClusterPort readOnly = octopus.port(Secret.of(Octopus.READ_ONLY_KEY), b -> b)) {
         assertThat(readOnly.observe().nodes()).hasSize(3);
 
-        OctopusCredentialException e = catchThrowableOfType(OctopusCredentialException.class,
-            () -> readOnly.setTaskCap(id("octo-1"), TaskCap.ZERO));
+        OctopusCredentialException e =
+            catchThrowableOfType(
+                OctopusCredentialException.class,
+                () -> readOnly.setTaskCap(id("octo-1"), TaskCap.ZERO));
 
         assertThat(e.problem()).isEqualTo(OctopusCredentialException.Problem.MISSING_PERMISSION);
         assertThat(e.retryable()).isFalse();
-        assertThat(e).hasMessageContaining("accepted the API key but refused PUT /api/octopusservernodes/OctopusServerNodes-1")
-            .hasMessageContaining("Missing permission: ConfigureServer").hasMessageContaining("System Administrator");
+        assertThat(e)
+            .hasMessageContaining(
+                "accepted the API key but refused PUT /api/octopusservernodes/OctopusServerNodes-1")
+            .hasMessageContaining("Missing permission: ConfigureServer")
+            .hasMessageContaining("System Administrator");
         assertThat(count("PUT", "/api/octopusservernodes/OctopusServerNodes-1")).isEqualTo(1);
         assertThat(cluster.node(id("octo-1")).orElseThrow().taskCap()).isEqualTo(TaskCap.of(5));
       }
@@ -90,8 +105,10 @@ class OctopusErrorsTest {
       String variable = "UPKEEP_TEST_OCTOPUS_KEY_THAT_IS_NOT_SET";
       assertThat(System.getenv(variable)).isNull();
       try (OctopusClusterPort fromEnv = octopus.port(Secret.fromEnvironment(variable), b -> b)) {
-        assertThatThrownBy(fromEnv::observe).isInstanceOf(UpkeepException.class)
-            .hasMessageContaining(variable).hasMessageContaining("not set");
+        assertThatThrownBy(fromEnv::observe)
+            .isInstanceOf(UpkeepException.class)
+            .hasMessageContaining(variable)
+            .hasMessageContaining("not set");
         assertThat(octopus.server.requestCount()).isZero();
       }
     }
@@ -104,9 +121,12 @@ class OctopusErrorsTest {
     void aNameOctopusDoesNotKnowIsAnUnknownNodeErrorListingTheKnownNames() {
       assertThatThrownBy(() -> port.setTaskCap(id("octo-9"), TaskCap.ZERO))
           .isInstanceOf(UnknownNodeException.class)
-          .hasMessageContaining("octo-9").hasMessageContaining("octo-1, octo-2, octo-3");
-      assertThatThrownBy(() -> port.runningWork(id("octo-9"))).isInstanceOf(UnknownNodeException.class);
-      assertThatThrownBy(() -> port.removeMember(id("octo-9"))).isInstanceOf(UnknownNodeException.class);
+          .hasMessageContaining("octo-9")
+          .hasMessageContaining("octo-1, octo-2, octo-3");
+      assertThatThrownBy(() -> port.runningWork(id("octo-9")))
+          .isInstanceOf(UnknownNodeException.class);
+      assertThatThrownBy(() -> port.removeMember(id("octo-9")))
+          .isInstanceOf(UnknownNodeException.class);
     }
 
     @Test
@@ -116,11 +136,14 @@ class OctopusErrorsTest {
       cluster.clock().sleep(Duration.ofMinutes(1));
       cluster.removeMember(id("octo-3"));
 
-      UnknownNodeException e = catchThrowableOfType(UnknownNodeException.class,
-          () -> port.setTaskCap(id("octo-3"), TaskCap.ZERO));
+      UnknownNodeException e =
+          catchThrowableOfType(
+              UnknownNodeException.class, () -> port.setTaskCap(id("octo-3"), TaskCap.ZERO));
 
       assertThat(e.node()).isEqualTo(id("octo-3"));
-      assertThat(e).hasMessageContaining("404").hasMessageContaining("GET /api/octopusservernodes/OctopusServerNodes-3")
+      assertThat(e)
+          .hasMessageContaining("404")
+          .hasMessageContaining("GET /api/octopusservernodes/OctopusServerNodes-3")
           .hasMessageContaining("could not be found");
     }
   }
@@ -130,11 +153,16 @@ class OctopusErrorsTest {
 
     @Test
     void theErrorMessageAndEachErrorAreInTheExceptionAndABadRequestIsNotRetried() {
-      octopus.server.inject(HttpFault.respond(400, "{\"ErrorMessage\":\"There was a problem with your request.\","
-          + "\"Errors\":[\"MaxConcurrentTasks must be 0 or more\",\"Name is read-only\"]}", 1)
-          .on("/api/maintenanceconfiguration"));
+      octopus.server.inject(
+          HttpFault.respond(
+                  400,
+                  "{\"ErrorMessage\":\"There was a problem with your request.\","
+                      + "\"Errors\":[\"MaxConcurrentTasks must be 0 or more\",\"Name is read-only\"]}",
+                  1)
+              .on("/api/maintenanceconfiguration"));
 
-      OctopusApiException e = catchThrowableOfType(OctopusApiException.class, () -> port.setMaintenanceMode(true));
+      OctopusApiException e =
+          catchThrowableOfType(OctopusApiException.class, () -> port.setMaintenanceMode(true));
 
       assertThat(e.status()).isEqualTo(400);
       assertThat(e.retryable()).isFalse();
@@ -142,16 +170,20 @@ class OctopusErrorsTest {
       assertThat(e).isInstanceOf(io.upkeep.http.ApiException.class);
       assertThat(e.method()).isEqualTo("GET");
       assertThat(e.path()).startsWith("/api/maintenanceconfiguration");
-      assertThat(e.errors()).containsExactly("MaxConcurrentTasks must be 0 or more", "Name is read-only");
-      assertThat(e).hasMessageContaining("HTTP 400 to GET /api/maintenanceconfiguration")
-          .hasMessageContaining("There was a problem with your request.; MaxConcurrentTasks must be 0 or more; Name is read-only");
+      assertThat(e.errors())
+          .containsExactly("MaxConcurrentTasks must be 0 or more", "Name is read-only");
+      assertThat(e)
+          .hasMessageContaining("HTTP 400 to GET /api/maintenanceconfiguration")
+          .hasMessageContaining(
+              "There was a problem with your request.; MaxConcurrentTasks must be 0 or more; Name is read-only");
       assertThat(count("GET", "/api/maintenanceconfiguration")).isEqualTo(1);
       assertThat(cluster.observe().maintenanceMode()).isFalse();
     }
 
     @Test
     void aBodyThatIsNotJsonIsShownAsItIs() {
-      octopus.server.inject(HttpFault.respond(502, "<html><body>502 Bad Gateway</body></html>", 3).on(SUMMARY));
+      octopus.server.inject(
+          HttpFault.respond(502, "<html><body>502 Bad Gateway</body></html>", 3).on(SUMMARY));
 
       OctopusApiException e = catchThrowableOfType(OctopusApiException.class, port::observe);
 
@@ -163,8 +195,10 @@ class OctopusErrorsTest {
     void aNotFoundOutsideANodeSaysToCheckTheBaseUrl() {
       octopus.server.inject(HttpFault.status(404, 1).on("/api/octopusservernodes"));
 
-      assertThatThrownBy(port::observe).isInstanceOf(OctopusApiException.class)
-          .hasMessageContaining("404").hasMessageContaining("base URL");
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(OctopusApiException.class)
+          .hasMessageContaining("404")
+          .hasMessageContaining("base URL");
     }
   }
 
@@ -175,48 +209,74 @@ class OctopusErrorsTest {
     void invalidJsonIsAClearErrorNamingTheRequestNotANullPointerException() {
       octopus.server.inject(HttpFault.malformedJson(1).on(SUMMARY));
 
-      assertThatThrownBy(port::observe).isInstanceOf(ClusterOperationException.class)
-          .hasMessageContaining("malformed").hasMessageContaining("GET " + SUMMARY)
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(ClusterOperationException.class)
+          .hasMessageContaining("malformed")
+          .hasMessageContaining("GET " + SUMMARY)
           .satisfies(e -> assertThat(((ClusterOperationException) e).retryable()).isFalse());
     }
 
     @Test
     void aMissingFieldIsAClearErrorNamingTheField() {
-      octopus.server.inject(HttpFault.respond(200, "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\"}]}", 1).on(SUMMARY));
+      octopus.server.inject(
+          HttpFault.respond(200, "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\"}]}", 1).on(SUMMARY));
 
-      assertThatThrownBy(port::observe).isInstanceOf(OctopusApiException.class)
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(OctopusApiException.class)
           .hasMessageContaining("Nodes[OctopusServerNodes-1].IsOffline is missing");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"null", "[]", "{\"Items\":null}", "{\"Items\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":null}]}",
-        "{\"Items\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":-1}]}",
-        "{\"Items\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":\"five\"}]}", ""})
+    @ValueSource(
+        strings = {
+          "null",
+          "[]",
+          "{\"Items\":null}",
+          "{\"Items\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":null}]}",
+          "{\"Items\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":-1}]}",
+          "{\"Items\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":\"five\"}]}",
+          ""
+        })
     void anyUnreadableNodeListIsAClearError(String body) {
       octopus.server.inject(HttpFault.respond(200, body, 1).on("/api/octopusservernodes"));
 
-      assertThatThrownBy(port::observe).isInstanceOf(ClusterOperationException.class)
-          .hasMessageContaining("malformed").hasMessageContaining("/api/octopusservernodes");
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(ClusterOperationException.class)
+          .hasMessageContaining("malformed")
+          .hasMessageContaining("/api/octopusservernodes");
     }
 
     @Test
     void aVersionThatIsNotAVersionIsAClearError() {
-      octopus.server.inject(HttpFault.respond(200, "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\","
-          + "\"IsOffline\":false,\"RunningTaskCount\":0,\"Version\":\"banana\"}]}", 1).on(SUMMARY));
+      octopus.server.inject(
+          HttpFault.respond(
+                  200,
+                  "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\","
+                      + "\"IsOffline\":false,\"RunningTaskCount\":0,\"Version\":\"banana\"}]}",
+                  1)
+              .on(SUMMARY));
 
-      assertThatThrownBy(port::observe).isInstanceOf(OctopusApiException.class)
-          .hasMessageContaining("'banana'").hasMessageContaining("octo-1");
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(OctopusApiException.class)
+          .hasMessageContaining("'banana'")
+          .hasMessageContaining("octo-1");
     }
 
     @Test
     void twoNodesWithOneNameAreRefused() {
-      octopus.server.inject(HttpFault.respond(200, "{\"Items\":["
-          + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false},"
-          + "{\"Id\":\"OctopusServerNodes-7\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false}]}", 1)
-          .on("/api/octopusservernodes"));
+      octopus.server.inject(
+          HttpFault.respond(
+                  200,
+                  "{\"Items\":["
+                      + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false},"
+                      + "{\"Id\":\"OctopusServerNodes-7\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false}]}",
+                  1)
+              .on("/api/octopusservernodes"));
 
-      assertThatThrownBy(port::observe).isInstanceOf(OctopusApiException.class)
-          .hasMessageContaining("two Octopus nodes are named 'octo-1'").hasMessageContaining("OctopusServerNodes-7");
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(OctopusApiException.class)
+          .hasMessageContaining("two Octopus nodes are named 'octo-1'")
+          .hasMessageContaining("OctopusServerNodes-7");
     }
   }
 
@@ -256,7 +316,8 @@ class OctopusErrorsTest {
     void clientErrorsAreNeverRetried(int status) {
       octopus.server.inject(HttpFault.status(status, 1).on("/api/maintenanceconfiguration"));
 
-      assertThatThrownBy(() -> port.setMaintenanceMode(true)).isInstanceOf(OctopusApiException.class)
+      assertThatThrownBy(() -> port.setMaintenanceMode(true))
+          .isInstanceOf(OctopusApiException.class)
           .satisfies(e -> assertThat(((OctopusApiException) e).retryable()).isFalse())
           .satisfies(e -> assertThat(((OctopusApiException) e).status()).isEqualTo(status));
       assertThat(count("GET", "/api/maintenanceconfiguration")).isEqualTo(1);
@@ -273,7 +334,8 @@ class OctopusErrorsTest {
 
     @Test
     void aServerErrorDuringAChangeIsRetriedAndTheChangeIsAppliedOnce() {
-      octopus.server.inject(HttpFault.status(503, 1).on("/api/octopusservernodes/OctopusServerNodes-1"));
+      octopus.server.inject(
+          HttpFault.status(503, 1).on("/api/octopusservernodes/OctopusServerNodes-1"));
 
       port.setTaskCap(id("octo-1"), TaskCap.of(2));
 
@@ -284,8 +346,9 @@ class OctopusErrorsTest {
 
     @Test
     void aSlowAnswerTimesOutAndIsRetried() {
-      try (OctopusClusterPort impatient = octopus.port(Secret.of(octopus.server.apiKey()),
-          b -> b.requestTimeout(Duration.ofMillis(100)))) {
+      try (OctopusClusterPort impatient =
+          octopus.port(
+              Secret.of(octopus.server.apiKey()), b -> b.requestTimeout(Duration.ofMillis(100)))) {
         octopus.server.inject(HttpFault.latency(Duration.ofMillis(600), 1).on(SUMMARY));
 
         assertThat(impatient.observe().nodes()).hasSize(3);
@@ -297,7 +360,8 @@ class OctopusErrorsTest {
     void anUnreachableServerIsARetryableErrorNamingTheAddress() {
       octopus.server.close();
 
-      assertThatThrownBy(port::observe).isInstanceOf(ClusterOperationException.class)
+      assertThatThrownBy(port::observe)
+          .isInstanceOf(ClusterOperationException.class)
           .hasMessageContaining("cannot reach 127.0.0.1:" + octopus.base().getPort())
           .satisfies(e -> assertThat(((ClusterOperationException) e).retryable()).isTrue());
     }

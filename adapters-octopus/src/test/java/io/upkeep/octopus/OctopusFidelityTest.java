@@ -17,8 +17,8 @@ import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import io.upkeep.testkit.http.RecordedRequest;
+import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The adapter and a plain HTTP client against a fake that answers as a real Octopus Server does
  * where Octopus documents it, one nested class per point: server tasks, failing tasks, maintenance
- * mode and drain, the default task cap of new nodes, case-insensitive routes and JSON, the
- * {@code ?apikey=} parameter and the server-status endpoints. Each test names its source.
+ * mode and drain, the default task cap of new nodes, case-insensitive routes and JSON, the {@code
+ * ?apikey=} parameter and the server-status endpoints. Each test names its source.
  */
 class OctopusFidelityTest {
 
@@ -64,15 +64,29 @@ class OctopusFidelityTest {
 
   /** {@code nodes} nodes at cap {@code cap}, each running tasks of 2 and 6 minutes; no workload. */
   static FakeCluster idle(int nodes, int cap) {
-    return FakeCluster.builder().seed(5)
-        .nodes("octo", nodes, n -> n.role("octopus-node").platform(WIN2019).taskCap(cap)
-            .runningTask(Duration.ofMinutes(2)).runningTask(Duration.ofMinutes(6)))
+    return FakeCluster.builder()
+        .seed(5)
+        .nodes(
+            "octo",
+            nodes,
+            n ->
+                n.role("octopus-node")
+                    .platform(WIN2019)
+                    .taskCap(cap)
+                    .runningTask(Duration.ofMinutes(2))
+                    .runningTask(Duration.ofMinutes(6)))
         .build();
   }
 
-  HttpResponse<String> call(String method, String path, String body, boolean withKey) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : octopus.base() + path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> call(String method, String path, String body, boolean withKey)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : octopus.base() + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (withKey) {
       b.header("X-Octopus-ApiKey", octopus.server.apiKey());
     }
@@ -106,19 +120,23 @@ class OctopusFidelityTest {
   class ServerTasks {
 
     @Test
-    void eachTaskHasItsOwnIdAndFollowsTheWorkFromExecutingToSuccessWithItsTimesAndNode() throws Exception {
+    void eachTaskHasItsOwnIdAndFollowsTheWorkFromExecutingToSuccessWithItsTimesAndNode()
+        throws Exception {
       start(idle(2, 5));
       Instant began = octopus.cluster.clock().now();
       List<JsonNode> running = items("/api/tasks?" + ALL);
 
-      assertThat(running).hasSize(4).allSatisfy(t -> {
-        assertThat(t.get("Id").asText()).matches("ServerTasks-\\d+");
-        assertThat(t.get("State").asText()).isEqualTo("Executing");
-        assertThat(t.get("IsCompleted").asBoolean()).isFalse();
-        assertThat(t.get("HasBeenPickedUpByProcessor").asBoolean()).isTrue();
-        assertThat(t.get("CompletedTime").isNull()).isTrue();
-        assertThat(t.get("ServerNode").asText()).startsWith("OctopusServerNodes-");
-      });
+      assertThat(running)
+          .hasSize(4)
+          .allSatisfy(
+              t -> {
+                assertThat(t.get("Id").asText()).matches("ServerTasks-\\d+");
+                assertThat(t.get("State").asText()).isEqualTo("Executing");
+                assertThat(t.get("IsCompleted").asBoolean()).isFalse();
+                assertThat(t.get("HasBeenPickedUpByProcessor").asBoolean()).isTrue();
+                assertThat(t.get("CompletedTime").isNull()).isTrue();
+                assertThat(t.get("ServerNode").asText()).startsWith("OctopusServerNodes-");
+              });
       assertThat(running).extracting(t -> t.get("Id").asText()).doesNotHaveDuplicates();
       String id = running.get(0).get("Id").asText();
 
@@ -128,9 +146,12 @@ class OctopusFidelityTest {
       assertThat(done.get("State").asText()).isEqualTo("Success");
       assertThat(done.get("IsCompleted").asBoolean()).isTrue();
       assertThat(done.get("FinishedSuccessfully").asBoolean()).isTrue();
-      assertThat(Instant.parse(done.get("StartTime").asText().replace("+00:00", "Z"))).isEqualTo(began);
-      assertThat(Instant.parse(done.get("CompletedTime").asText().replace("+00:00", "Z"))).isAfter(began);
-      assertThat(done.get("ServerNode").asText()).isEqualTo(running.get(0).get("ServerNode").asText());
+      assertThat(Instant.parse(done.get("StartTime").asText().replace("+00:00", "Z")))
+          .isEqualTo(began);
+      assertThat(Instant.parse(done.get("CompletedTime").asText().replace("+00:00", "Z")))
+          .isAfter(began);
+      assertThat(done.get("ServerNode").asText())
+          .isEqualTo(running.get(0).get("ServerNode").asText());
     }
 
     @Test
@@ -141,14 +162,18 @@ class OctopusFidelityTest {
 
       assertThat(get("/api/tasks?states=Success&" + ALL).get("TotalResults").asInt()).isEqualTo(2);
       assertThat(get("/api/tasks?active=true&" + ALL).get("TotalResults").asInt()).isEqualTo(2);
-      assertThat(get("/api/tasks?states=Executing,Cancelling&node=" + node1 + "&" + ALL).get("TotalResults").asInt())
+      assertThat(
+              get("/api/tasks?states=Executing,Cancelling&node=" + node1 + "&" + ALL)
+                  .get("TotalResults")
+                  .asInt())
           .isEqualTo(1);
       assertThat(octopus.port.runningWork(id("octo-1"))).isEqualTo(1);
       JsonNode page = get("/api/tasks?" + ALL + "&skip=0&take=3");
       assertThat(page.get("Items")).hasSize(3);
       assertThat(page.get("TotalResults").asInt()).isEqualTo(4);
       assertThat(page.get("Links").get("Page.Next").asText()).contains("skip=3");
-      assertThat(page.get("Items").get(0).get("Id").asText()).isEqualTo("ServerTasks-4"); // newest first
+      assertThat(page.get("Items").get(0).get("Id").asText())
+          .isEqualTo("ServerTasks-4"); // newest first
       assertThat(get("/api/tasks?" + ALL + "&skip=3&take=3").get("Items")).hasSize(1);
       assertThat(call("GET", "/api/tasks?states=Pending", null, true).statusCode()).isEqualTo(400);
     }
@@ -157,10 +182,12 @@ class OctopusFidelityTest {
     void spacesAreListedAndASpacesRouteListsOnlyItsOwnTasks() throws Exception {
       start(idle(3, 5));
 
-      assertThat(get("/api/spaces").get("Items")).extracting(s -> s.get("Id").asText())
+      assertThat(get("/api/spaces").get("Items"))
+          .extracting(s -> s.get("Id").asText())
           .containsExactlyInAnyOrder("Spaces-1", "Spaces-2");
       assertThat(get("/api/spaces/Spaces-1").get("IsDefault").asBoolean()).isTrue();
-      assertThat(items("/api/Spaces-1/tasks")).isNotEmpty()
+      assertThat(items("/api/Spaces-1/tasks"))
+          .isNotEmpty()
           .allSatisfy(t -> assertThat(t.get("SpaceId").asText()).isEqualTo("Spaces-1"));
       assertThat(items("/api/spaces/Spaces-2/tasks"))
           .allSatisfy(t -> assertThat(t.get("SpaceId").asText()).isEqualTo("Spaces-2"));
@@ -169,7 +196,8 @@ class OctopusFidelityTest {
     }
 
     @Test
-    void cancellingAnExecutingTaskGoesThroughCancellingToCanceledAndFreesTheSlot() throws Exception {
+    void cancellingAnExecutingTaskGoesThroughCancellingToCanceledAndFreesTheSlot()
+        throws Exception {
       start(idle(1, 5));
       String id = items("/api/tasks?" + ALL).get(0).get("Id").asText();
 
@@ -196,7 +224,8 @@ class OctopusFidelityTest {
       assertThat(queued.get("HasBeenPickedUpByProcessor").asBoolean()).isFalse();
       assertThat(queued.get("ServerNode").isNull()).isTrue();
 
-      JsonNode canceled = post("/api/" + spaceOf(queued) + "tasks/" + queued.get("Id").asText() + "/cancel");
+      JsonNode canceled =
+          post("/api/" + spaceOf(queued) + "tasks/" + queued.get("Id").asText() + "/cancel");
 
       assertThat(canceled.get("State").asText()).isEqualTo("Canceled");
       advance(Duration.ofMinutes(10));
@@ -209,10 +238,13 @@ class OctopusFidelityTest {
       octopus.cluster.stopService("stop", id("octo-1"));
       advance(Duration.ofMinutes(1));
 
-      assertThat(items("/api/tasks?node=" + octopus.server.nodeId("octo-1") + "&" + ALL)).hasSize(2).allSatisfy(t -> {
-        assertThat(t.get("State").asText()).isEqualTo("Failed");
-        assertThat(t.get("ErrorMessage").asText()).isNotEmpty();
-      });
+      assertThat(items("/api/tasks?node=" + octopus.server.nodeId("octo-1") + "&" + ALL))
+          .hasSize(2)
+          .allSatisfy(
+              t -> {
+                assertThat(t.get("State").asText()).isEqualTo("Failed");
+                assertThat(t.get("ErrorMessage").asText()).isNotEmpty();
+              });
     }
 
     String spaceOf(JsonNode task) {
@@ -232,29 +264,39 @@ class OctopusFidelityTest {
       advance(Duration.ofMinutes(7));
 
       String node1 = octopus.server.nodeId("octo-1");
-      assertThat(items("/api/tasks?" + ALL + "&states=Failed")).singleElement()
-          .satisfies(t -> {
-            assertThat(t.get("ServerNode").asText()).isEqualTo(node1);
-            assertThat(t.get("FinishedSuccessfully").asBoolean()).isFalse();
-            assertThat(t.get("HasWarningsOrErrors").asBoolean()).isTrue();
-          });
-      assertThat(get("/api/tasks?" + ALL + "&states=Success").get("TotalResults").asInt()).isEqualTo(3);
+      assertThat(items("/api/tasks?" + ALL + "&states=Failed"))
+          .singleElement()
+          .satisfies(
+              t -> {
+                assertThat(t.get("ServerNode").asText()).isEqualTo(node1);
+                assertThat(t.get("FinishedSuccessfully").asBoolean()).isFalse();
+                assertThat(t.get("HasWarningsOrErrors").asBoolean()).isTrue();
+              });
+      assertThat(get("/api/tasks?" + ALL + "&states=Success").get("TotalResults").asInt())
+          .isEqualTo(3);
     }
 
     @Test
     void aShareOfTasksFailsTheSameWayForTheSameSeed() throws Exception {
       List<String> runs = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        FakeCluster cluster = FakeCluster.builder().seed(9)
-            .nodes("octo", 2, n -> n.role("octopus-node").platform(WIN2019).taskCap(5))
-            .workload(Duration.ofSeconds(20), Duration.ofMinutes(1)).build();
+        FakeCluster cluster =
+            FakeCluster.builder()
+                .seed(9)
+                .nodes("octo", 2, n -> n.role("octopus-node").platform(WIN2019).taskCap(5))
+                .workload(Duration.ofSeconds(20), Duration.ofMinutes(1))
+                .build();
         start(cluster);
         octopus.server.failTasks("octo-2", 0.5);
         advance(Duration.ofHours(1));
         List<String> failed = new ArrayList<>();
-        items("/api/tasks?" + ALL + "&states=Failed&take=1000").forEach(t -> failed.add(t.get("Id").asText()));
+        items("/api/tasks?" + ALL + "&states=Failed&take=1000")
+            .forEach(t -> failed.add(t.get("Id").asText()));
         assertThat(items("/api/tasks?" + ALL + "&states=Failed&take=1000"))
-            .allSatisfy(t -> assertThat(t.get("ServerNode").asText()).isEqualTo(octopus.server.nodeId("octo-2")));
+            .allSatisfy(
+                t ->
+                    assertThat(t.get("ServerNode").asText())
+                        .isEqualTo(octopus.server.nodeId("octo-2")));
         runs.add(String.join(",", failed));
         octopus.close();
         octopus = null;
@@ -265,15 +307,17 @@ class OctopusFidelityTest {
     @Test
     void refusesNonsense() {
       start(idle(1, 5));
-      assertThatThrownBy(() -> octopus.server.failNextTasks("octo-1", 0)).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> octopus.server.failTasks("octo-1", 1.5)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> octopus.server.failNextTasks("octo-1", 0))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> octopus.server.failTasks("octo-1", 1.5))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
   /**
    * DOCS-MAINT-MODE: in maintenance mode running and already queued tasks run to completion, users
-   * cannot queue new ones. DOCS-MAINTAIN-HA / seed 001: a drained node finishes its tasks and starts
-   * no new one, the other nodes go on.
+   * cannot queue new ones. DOCS-MAINTAIN-HA / seed 001: a drained node finishes its tasks and
+   * starts no new one, the other nodes go on.
    */
   @Nested
   class MaintenanceModeAndDrain {
@@ -291,19 +335,31 @@ class OctopusFidelityTest {
       List<JsonNode> executing = items("/api/tasks?states=Executing&" + ALL);
       assertThat(executing).filteredOn(t -> t.get("ServerNode").asText().equals(node1)).hasSize(2);
       assertThat(executing).filteredOn(t -> t.get("ServerNode").asText().equals(node2)).hasSize(5);
-      assertThat(octopus.port.observe().node(id("octo-1")).drainState()).isEqualTo(DrainState.DRAINING);
+      assertThat(octopus.port.observe().node(id("octo-1")).drainState())
+          .isEqualTo(DrainState.DRAINING);
       advance(Duration.ofMinutes(7));
-      assertThat(items("/api/tasks?node=" + node1 + "&" + ALL)).hasSize(2)
+      assertThat(items("/api/tasks?node=" + node1 + "&" + ALL))
+          .hasSize(2)
           .allSatisfy(t -> assertThat(t.get("State").asText()).isEqualTo("Success"));
-      assertThat(octopus.port.observe().node(id("octo-1")).drainState()).isEqualTo(DrainState.DRAINED);
+      assertThat(octopus.port.observe().node(id("octo-1")).drainState())
+          .isEqualTo(DrainState.DRAINED);
     }
 
     @Test
     void inMaintenanceModeQueuedTasksStillStartAndFinishButUsersQueueNoNewOnes() throws Exception {
-      FakeCluster cluster = FakeCluster.builder().seed(3)
-          .nodes("octo", 1, n -> n.role("octopus-node").platform(WIN2019).taskCap(1)
-              .runningTask(Duration.ofMinutes(1)))
-          .workload(Duration.ofMinutes(1), Duration.ofMinutes(1)).build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .seed(3)
+              .nodes(
+                  "octo",
+                  1,
+                  n ->
+                      n.role("octopus-node")
+                          .platform(WIN2019)
+                          .taskCap(1)
+                          .runningTask(Duration.ofMinutes(1)))
+              .workload(Duration.ofMinutes(1), Duration.ofMinutes(1))
+              .build();
       start(cluster);
       cluster.submitTask(Duration.ofMinutes(1));
       cluster.submitTask(Duration.ofMinutes(1));
@@ -312,8 +368,12 @@ class OctopusFidelityTest {
 
       advance(Duration.ofMinutes(30));
 
-      assertThat(get("/api/tasks?" + ALL).get("TotalResults").asInt()).as("no new task queued").isEqualTo(created);
-      assertThat(get("/api/tasks?active=true&" + ALL).get("TotalResults").asInt()).as("the queue ran").isZero();
+      assertThat(get("/api/tasks?" + ALL).get("TotalResults").asInt())
+          .as("no new task queued")
+          .isEqualTo(created);
+      assertThat(get("/api/tasks?active=true&" + ALL).get("TotalResults").asInt())
+          .as("the queue ran")
+          .isZero();
       octopus.port.setMaintenanceMode(false);
       advance(Duration.ofMinutes(30));
       assertThat(get("/api/tasks?" + ALL).get("TotalResults").asInt()).isGreaterThan(created);
@@ -328,10 +388,18 @@ class OctopusFidelityTest {
   class NewNodesTaskCap {
 
     FakeCluster busy() {
-      return FakeCluster.builder().seed(11)
-          .nodes("octo", 3, n -> n.role("octopus-node").platform(WIN2019).taskCap(5)
-              .runningTask(Duration.ofMinutes(3)))
-          .workload(Duration.ofSeconds(10), Duration.ofMinutes(3)).build();
+      return FakeCluster.builder()
+          .seed(11)
+          .nodes(
+              "octo",
+              3,
+              n ->
+                  n.role("octopus-node")
+                      .platform(WIN2019)
+                      .taskCap(5)
+                      .runningTask(Duration.ofMinutes(3)))
+          .workload(Duration.ofSeconds(10), Duration.ofMinutes(3))
+          .build();
     }
 
     void join(FakeCluster cluster, String node, TaskCap installed) {
@@ -357,10 +425,14 @@ class OctopusFidelityTest {
     }
 
     @Test
-    void upkeepCapsTheNewNodeAtZeroBeforeItsVerificationAndItTakesNothingUntilItsTrial() throws Exception {
+    void upkeepCapsTheNewNodeAtZeroBeforeItsVerificationAndItTakesNothingUntilItsTrial()
+        throws Exception {
       start(busy());
-      Octopus.Rehearsal r = octopus.rehearse(OctopusProcedures.highAvailabilityHostUpgrade(octopus.port),
-          UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"), true);
+      Octopus.Rehearsal r =
+          octopus.rehearse(
+              OctopusProcedures.highAvailabilityHostUpgrade(octopus.port),
+              UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"),
+              true);
 
       assertThat(r.report().succeeded()).as(r.report().summary()).isTrue();
       r.monitor().assertHeld();
@@ -368,26 +440,63 @@ class OctopusFidelityTest {
       for (String old : List.of("octo-1", "octo-2", "octo-3")) {
         NodeId next = id(old + "-next");
         int joined = indexOf(log, e -> e instanceof ClusterEvent.Joined j && j.node().equals(next));
-        int registered = indexOf(log, e -> e instanceof ClusterEvent.TaskCapChanged c && c.node().equals(next)
-            && c.to().equals(TaskCap.of(5)));
-        int capped = indexOf(log, e -> e instanceof ClusterEvent.TaskCapChanged c && c.node().equals(next)
-            && c.to().equals(TaskCap.ZERO));
+        int registered =
+            indexOf(
+                log,
+                e ->
+                    e instanceof ClusterEvent.TaskCapChanged c
+                        && c.node().equals(next)
+                        && c.to().equals(TaskCap.of(5)));
+        int capped =
+            indexOf(
+                log,
+                e ->
+                    e instanceof ClusterEvent.TaskCapChanged c
+                        && c.node().equals(next)
+                        && c.to().equals(TaskCap.ZERO));
         assertThat(joined).as(next + " joined").isNotNegative();
-        assertThat(registered).as(next + " registered at the default cap right after joining").isEqualTo(joined + 1);
+        assertThat(registered)
+            .as(next + " registered at the default cap right after joining")
+            .isEqualTo(joined + 1);
         assertThat(capped).as(next + " capped at 0 by Upkeep").isGreaterThan(registered);
         Instant cappedAt = log.get(capped).at();
-        Instant verifiedAt = r.events(UpgradeEvent.StepCompleted.class).stream()
-            .filter(s -> s.step().node().equals(next) && s.step().action() instanceof Action.Verify)
-            .map(UpgradeEvent::at).findFirst().orElseThrow();
-        assertThat(cappedAt).as(next + " capped before it was verified").isBeforeOrEqualTo(verifiedAt);
-        Instant raised = log.stream().skip(capped + 1).filter(e -> e instanceof ClusterEvent.TaskCapChanged c
-            && c.node().equals(next) && c.to().value() > 0).map(ClusterEvent::at).findFirst().orElseThrow();
+        Instant verifiedAt =
+            r.events(UpgradeEvent.StepCompleted.class).stream()
+                .filter(
+                    s -> s.step().node().equals(next) && s.step().action() instanceof Action.Verify)
+                .map(UpgradeEvent::at)
+                .findFirst()
+                .orElseThrow();
+        assertThat(cappedAt)
+            .as(next + " capped before it was verified")
+            .isBeforeOrEqualTo(verifiedAt);
+        Instant raised =
+            log.stream()
+                .skip(capped + 1)
+                .filter(
+                    e ->
+                        e instanceof ClusterEvent.TaskCapChanged c
+                            && c.node().equals(next)
+                            && c.to().value() > 0)
+                .map(ClusterEvent::at)
+                .findFirst()
+                .orElseThrow();
         assertThat(raised).isAfterOrEqualTo(verifiedAt);
         // What the seed describes: the node may take tasks between joining and being capped, never
         // after, until its trial. (The window lasts the preset's settle time: see the README.)
-        List<JsonNode> ran = items("/api/tasks?node=" + octopus.server.nodeId(next.value()) + "&" + ALL + "&take=10000");
-        assertThat(ran).noneMatch(t -> !t.get("StartTime").isNull()
-            && at(t.get("StartTime")).isAfter(cappedAt) && at(t.get("StartTime")).isBefore(raised));
+        List<JsonNode> ran =
+            items(
+                "/api/tasks?node="
+                    + octopus.server.nodeId(next.value())
+                    + "&"
+                    + ALL
+                    + "&take=10000");
+        assertThat(ran)
+            .noneMatch(
+                t ->
+                    !t.get("StartTime").isNull()
+                        && at(t.get("StartTime")).isAfter(cappedAt)
+                        && at(t.get("StartTime")).isBefore(raised));
       }
     }
 
@@ -415,9 +524,15 @@ class OctopusFidelityTest {
 
       assertThat(get("/API/OctopusServerNodes").get("TotalResults").asInt()).isEqualTo(2);
       assertThat(get("/api/OCTOPUSSERVERNODES/summary").get("Nodes")).hasSize(2);
-      assertThat(get("/api/TASKS?STATES=executing&Spaces=ALL&includesystem=TRUE").get("TotalResults").asInt())
+      assertThat(
+              get("/api/TASKS?STATES=executing&Spaces=ALL&includesystem=TRUE")
+                  .get("TotalResults")
+                  .asInt())
           .isEqualTo(4);
-      assertThat(get("/api/octopusservernodes/" + octopus.server.nodeId("octo-1").toLowerCase()).get("Name").asText())
+      assertThat(
+              get("/api/octopusservernodes/" + octopus.server.nodeId("octo-1").toLowerCase())
+                  .get("Name")
+                  .asText())
           .isEqualTo("octo-1");
     }
 
@@ -426,10 +541,14 @@ class OctopusFidelityTest {
       start(idle(2, 5));
       String nodeId = octopus.server.nodeId("octo-1");
 
-      HttpResponse<String> put = call("PUT", "/api/octopusservernodes/" + nodeId,
-          "{\"id\":\"" + nodeId + "\",\"maxConcurrentTasks\":2,\"isInMaintenanceMode\":true}", true);
-      HttpResponse<String> maintenance = call("PUT", "/api/maintenanceconfiguration",
-          "{\"isInMaintenanceMode\": true}", true);
+      HttpResponse<String> put =
+          call(
+              "PUT",
+              "/api/octopusservernodes/" + nodeId,
+              "{\"id\":\"" + nodeId + "\",\"maxConcurrentTasks\":2,\"isInMaintenanceMode\":true}",
+              true);
+      HttpResponse<String> maintenance =
+          call("PUT", "/api/maintenanceconfiguration", "{\"isInMaintenanceMode\": true}", true);
 
       assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
       assertThat(maintenance.statusCode()).as(maintenance.body()).isEqualTo(200);
@@ -440,7 +559,9 @@ class OctopusFidelityTest {
     }
   }
 
-  /** DOCS-REST: the API key may travel as {@code ?apikey=} instead of the header; swagger: "ApiKey". */
+  /**
+   * DOCS-REST: the API key may travel as {@code ?apikey=} instead of the header; swagger: "ApiKey".
+   */
   @Nested
   class ApiKeyQueryParameter {
 
@@ -450,22 +571,31 @@ class OctopusFidelityTest {
       String key = octopus.server.apiKey();
 
       HttpResponse<String> ok = call("GET", "/api/octopusservernodes?apikey=" + key, null, false);
-      HttpResponse<String> swaggerSpelling = call("GET", "/api/octopusservernodes?ApiKey=" + key, null, false);
-      HttpResponse<String> wrong = call("GET", "/api/octopusservernodes?apikey=API-WRONG", null, false);
+      HttpResponse<String> swaggerSpelling =
+          call("GET", "/api/octopusservernodes?ApiKey=" + key, null, false);
+      HttpResponse<String> wrong =
+          call("GET", "/api/octopusservernodes?apikey=API-WRONG", null, false);
 
       assertThat(ok.statusCode()).isEqualTo(200);
       assertThat(swaggerSpelling.statusCode()).isEqualTo(200);
       assertThat(wrong.statusCode()).isEqualTo(401);
       assertThat(ok.body() + wrong.body()).doesNotContain(key);
-      assertThat(octopus.server.requests()).extracting(RecordedRequest::query).filteredOn(q -> q.contains("pi"))
-          .hasSize(3).allSatisfy(q -> assertThat(q).doesNotContain(key).doesNotContain("API-WRONG")
-              .contains(RecordedRequest.MASKED));
+      assertThat(octopus.server.requests())
+          .extracting(RecordedRequest::query)
+          .filteredOn(q -> q.contains("pi"))
+          .hasSize(3)
+          .allSatisfy(
+              q ->
+                  assertThat(q)
+                      .doesNotContain(key)
+                      .doesNotContain("API-WRONG")
+                      .contains(RecordedRequest.MASKED));
     }
   }
 
   /**
-   * DOCS-API-STATUS and the swagger file: {@code /api/serverstatus}, {@code .../health} and
-   * {@code .../system-info} (OSVersion, ClrVersion, ... of the answering node).
+   * DOCS-API-STATUS and the swagger file: {@code /api/serverstatus}, {@code .../health} and {@code
+   * .../system-info} (OSVersion, ClrVersion, ... of the answering node).
    */
   @Nested
   class ServerStatus {
@@ -480,7 +610,8 @@ class OctopusFidelityTest {
       assertThat(info.get("OSVersion").asText()).isEqualTo("Windows Server 2019");
       assertThat(info.get("ClrVersion").asText()).isEqualTo(".NET 6.0");
       assertThat(info.get("Version").asText()).isEqualTo("2024.1.10309");
-      assertThat(info.has("Uptime") && info.has("ThreadCount") && info.has("WorkingSetBytes")).isTrue();
+      assertThat(info.has("Uptime") && info.has("ThreadCount") && info.has("WorkingSetBytes"))
+          .isTrue();
       assertThat(get("/api/serverstatus").get("IsInMaintenanceMode").asBoolean()).isFalse();
       assertThat(get("/api/serverstatus/health").get("IsOperatingNormally").asBoolean()).isTrue();
     }
@@ -496,8 +627,11 @@ class OctopusFidelityTest {
       cluster.clock().sleep(Duration.ofMinutes(10));
       cluster.stopService("stop", id("octo-1"));
       cluster.clock().sleep(Duration.ofMinutes(5));
-      assertThat(octopus.port.observe().node(id("octo-1")).platform()).as("offline: as last reported").isEqualTo(WIN2019);
-      cluster.upgrade("up", id("octo-1"), UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"));
+      assertThat(octopus.port.observe().node(id("octo-1")).platform())
+          .as("offline: as last reported")
+          .isEqualTo(WIN2019);
+      cluster.upgrade(
+          "up", id("octo-1"), UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"));
       cluster.clock().sleep(Duration.ofHours(2));
       cluster.startService("start", id("octo-1"));
       cluster.clock().sleep(Duration.ofMinutes(5));
@@ -509,7 +643,10 @@ class OctopusFidelityTest {
     @Test
     void aConfiguredLookupStillOverridesWhatTheNodesReport() {
       FakeCluster cluster = idle(1, 5);
-      octopus = new Octopus(cluster, b -> b.hostPlatforms(name -> Optional.of(HostPlatform.of("Linux", ".NET 8.0"))));
+      octopus =
+          new Octopus(
+              cluster,
+              b -> b.hostPlatforms(name -> Optional.of(HostPlatform.of("Linux", ".NET 8.0"))));
       assertThat(octopus.port.observe().node(id("octo-1")).platform().os()).isEqualTo("Linux");
       assertThat(octopus.server.requests()).noneMatch(q -> q.path().contains("system-info"));
     }

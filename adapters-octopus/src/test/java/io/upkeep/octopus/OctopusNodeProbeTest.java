@@ -37,8 +37,12 @@ class OctopusNodeProbeTest {
 
     assertThat(r.passed()).as(r.detail()).isTrue();
     assertThat(r.detail()).contains("octo-2", "ping 200", "2024.1.10309", "Octopus-Node");
-    assertThat(octopus.server.requests().stream().skip(before).filter(q -> q.target().equals("octo-2"))
-        .map(RecordedRequest::path)).containsExactly("/api/octopusservernodes/ping", "/api");
+    assertThat(
+            octopus.server.requests().stream()
+                .skip(before)
+                .filter(q -> q.target().equals("octo-2"))
+                .map(RecordedRequest::path))
+        .containsExactly("/api/octopusservernodes/ping", "/api");
     assertThat(probe.name()).isEqualTo(OctopusNodeProbe.DIRECT);
   }
 
@@ -64,13 +68,16 @@ class OctopusNodeProbeTest {
     ProbeResult r = probe.check(octo3);
 
     assertThat(r.passed()).isFalse();
-    assertThat(r.detail()).contains("cannot reach octo-3", "/node/octo-3/api/octopusservernodes/ping");
+    assertThat(r.detail())
+        .contains("cannot reach octo-3", "/node/octo-3/api/octopusservernodes/ping");
   }
 
   @Test
   void anAddressThatReachesAnotherNodeDoesNotPass() {
-    try (OctopusClusterPort misconfigured = octopus.port(Secret.of(octopus.server.apiKey()),
-        b -> b.nodeUrl("octo-1", octopus.server.nodeUrl("octo-2")))) {
+    try (OctopusClusterPort misconfigured =
+        octopus.port(
+            Secret.of(octopus.server.apiKey()),
+            b -> b.nodeUrl("octo-1", octopus.server.nodeUrl("octo-2")))) {
       ProbeResult r = misconfigured.nodeProbe().check(node("octo-1"));
 
       assertThat(r.passed()).isFalse();
@@ -80,8 +87,9 @@ class OctopusNodeProbeTest {
 
   @Test
   void theLoadBalancersAddressDoesNotPassForANodeItDoesNotSendTo() {
-    try (OctopusClusterPort misconfigured = octopus.port(Secret.of(octopus.server.apiKey()),
-        b -> b.nodeUrl("octo-3", octopus.base()))) {
+    try (OctopusClusterPort misconfigured =
+        octopus.port(
+            Secret.of(octopus.server.apiKey()), b -> b.nodeUrl("octo-3", octopus.base()))) {
       ProbeResult r = misconfigured.nodeProbe().check(node("octo-3"));
 
       assertThat(r.passed()).isFalse();
@@ -91,8 +99,11 @@ class OctopusNodeProbeTest {
 
   @Test
   void aNodeWithoutAConfiguredAddressDoesNotPassAndSaysWhatToConfigure() {
-    try (OctopusClusterPort noUrls = OctopusClusterPort.create(OctopusConfig.builder(octopus.base(),
-        Secret.of(octopus.server.apiKey())).time(octopus.cluster.clock()).build())) {
+    try (OctopusClusterPort noUrls =
+        OctopusClusterPort.create(
+            OctopusConfig.builder(octopus.base(), Secret.of(octopus.server.apiKey()))
+                .time(octopus.cluster.clock())
+                .build())) {
       ProbeResult r = noUrls.nodeProbe().check(node("octo-1"));
 
       assertThat(r.passed()).isFalse();
@@ -102,7 +113,8 @@ class OctopusNodeProbeTest {
 
   @Test
   void anAnswerWithoutTheOctopusNodeHeaderDoesNotPass() {
-    octopus.server.inject(HttpFault.respond(200, "{\"Name\":\"octo-1\"}", 1).on("/api/octopusservernodes/ping"));
+    octopus.server.inject(
+        HttpFault.respond(200, "{\"Name\":\"octo-1\"}", 1).on("/api/octopusservernodes/ping"));
 
     ProbeResult r = probe.check(node("octo-1"));
 
@@ -113,7 +125,8 @@ class OctopusNodeProbeTest {
   @Test
   void aNodeAnsweringAnotherVersionThanTheClusterReportsDoesNotPass() {
     Node octo1 = node("octo-1");
-    Node expectedNewer = octo1.withPlatform(Platform.of("Windows Server 2019", ".NET 6.0", "2024.2.100"));
+    Node expectedNewer =
+        octo1.withPlatform(Platform.of("Windows Server 2019", ".NET 6.0", "2024.2.100"));
 
     ProbeResult r = probe.check(expectedNewer);
 

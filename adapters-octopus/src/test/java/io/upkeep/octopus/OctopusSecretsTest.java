@@ -7,9 +7,8 @@ import io.upkeep.Secret;
 import io.upkeep.TaskCap;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.http.HttpTransport;
-import io.upkeep.testkit.http.RecordedRequest;
-import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import io.upkeep.testkit.http.HttpFault;
+import io.upkeep.testkit.http.RecordedRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,19 +35,22 @@ class OctopusSecretsTest {
 
   /** Writes to both streams: what the test sees, and where the output would have gone. */
   static PrintStream tee(PrintStream original, ByteArrayOutputStream copy) {
-    return new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        original.write(b);
-        copy.write(b);
-      }
+    return new PrintStream(
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            original.write(b);
+            copy.write(b);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        original.write(b, off, len);
-        copy.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8);
+          @Override
+          public void write(byte[] b, int off, int len) {
+            original.write(b, off, len);
+            copy.write(b, off, len);
+          }
+        },
+        true,
+        StandardCharsets.UTF_8);
   }
 
   static String render(Throwable t) {
@@ -70,13 +72,18 @@ class OctopusSecretsTest {
       key = octopus.server.apiKey();
 
       // A whole run, with its events, plan, state and report.
-      Octopus.Rehearsal r = octopus.rehearse(OctopusProcedures.singleServerPatching(octopus.port),
-          UpgradeTarget.os("Windows Server 2019 (2026-11 patches)"), true);
+      Octopus.Rehearsal r =
+          octopus.rehearse(
+              OctopusProcedures.singleServerPatching(octopus.port),
+              UpgradeTarget.os("Windows Server 2019 (2026-11 patches)"),
+              true);
       assertThat(r.report().succeeded()).as(r.report().summary()).isTrue();
-      r.events().forEach(e -> {
-        shown.add(e.describe());
-        shown.add(e.toString());
-      });
+      r.events()
+          .forEach(
+              e -> {
+                shown.add(e.describe());
+                shown.add(e.toString());
+              });
       shown.add(r.plan().toText());
       shown.add(r.plan().toJson());
       shown.add(r.run().state().toJson());
@@ -104,23 +111,36 @@ class OctopusSecretsTest {
       shown.add(OctopusProcedures.highAvailabilityHostUpgrade(octopus.port).toString());
       shown.add(octopus.server.requests().toString());
 
-      assertThat(octopus.server.requests()).allSatisfy(q ->
-          assertThat(q.header("X-Octopus-ApiKey")).as("the key was sent, and recorded masked").hasValue(RecordedRequest.MASKED));
+      assertThat(octopus.server.requests())
+          .allSatisfy(
+              q ->
+                  assertThat(q.header("X-Octopus-ApiKey"))
+                      .as("the key was sent, and recorded masked")
+                      .hasValue(RecordedRequest.MASKED));
     } finally {
       System.setErr(err);
       System.setOut(out);
     }
 
-    // Every line the module's tests have logged so far, this one's included, and what went to the console.
-    String log = Files.readString(LOG, StandardCharsets.UTF_8) + logged.toString(StandardCharsets.UTF_8);
-    assertThat(log).as("the debug log was captured, HttpClient's own included")
-        .contains("GET /api/octopusservernodes/summary -> 503", "io.upkeep.run", "cluster maintenance mode on",
+    // Every line the module's tests have logged so far, this one's included, and what went to the
+    // console.
+    String log =
+        Files.readString(LOG, StandardCharsets.UTF_8) + logged.toString(StandardCharsets.UTF_8);
+    assertThat(log)
+        .as("the debug log was captured, HttpClient's own included")
+        .contains(
+            "GET /api/octopusservernodes/summary -> 503",
+            "io.upkeep.run",
+            "cluster maintenance mode on",
             "DEBUG org.apache.hc.client5.http.impl.classic.",
-            "DEBUG org.apache.hc.client5.http.headers - ", ">> X-Octopus-ApiKey: " + HttpTransport.REDACTED);
+            "DEBUG org.apache.hc.client5.http.headers - ",
+            ">> X-Octopus-ApiKey: " + HttpTransport.REDACTED);
     assertThat(shown).hasSizeGreaterThan(20);
     for (String secret : List.of(key, WRONG_KEY, Octopus.READ_ONLY_KEY)) {
       assertThat(log).as("log").doesNotContain(secret);
-      assertThat(shown).as("exceptions, events, plans, states and toString").allSatisfy(s -> assertThat(s).doesNotContain(secret));
+      assertThat(shown)
+          .as("exceptions, events, plans, states and toString")
+          .allSatisfy(s -> assertThat(s).doesNotContain(secret));
     }
   }
 

@@ -25,8 +25,7 @@ class OctopusTlsTest {
   static final TestPki PKI = TestPki.create("Upkeep test Octopus CA");
   static final Secret PASSWORD = Secret.of("trust-store-password");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   FakeOctopusServer server;
   OctopusClusterPort port;
@@ -42,8 +41,11 @@ class OctopusTlsTest {
   }
 
   void start(TestPki.Issued certificate, UnaryOperator<OctopusConfig.Builder> tune) {
-    server = FakeOctopusServer.builder(Octopus.cluster(3)).tls(PKI.serverContext(certificate)).start();
-    port = OctopusClusterPort.create(tune.apply(Octopus.config(server, Secret.of(server.apiKey()))).build());
+    server =
+        FakeOctopusServer.builder(Octopus.cluster(3)).tls(PKI.serverContext(certificate)).start();
+    port =
+        OctopusClusterPort.create(
+            tune.apply(Octopus.config(server, Secret.of(server.apiKey()))).build());
   }
 
   Tls trustingTheTestCa() {
@@ -64,7 +66,8 @@ class OctopusTlsTest {
   void verificationIsOnByDefaultSoTheJdksCasDoNotTrustTheTestCa() {
     start(PKI.server("127.0.0.1"), c -> c);
 
-    ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, port::observe);
+    ClusterOperationException e =
+        catchThrowableOfType(ClusterOperationException.class, port::observe);
 
     assertThat(e).hasMessageContaining("not trusted").hasMessageContaining("Tls.trustStore");
     assertThat(e.retryable()).as("only new settings help").isFalse();
@@ -75,9 +78,12 @@ class OctopusTlsTest {
   void aCertificateForAnotherNameIsRefusedByHostNameVerification() {
     start(PKI.server("octopus.example.com"), c -> c.tls(trustingTheTestCa()));
 
-    ClusterOperationException e = catchThrowableOfType(ClusterOperationException.class, port::observe);
+    ClusterOperationException e =
+        catchThrowableOfType(ClusterOperationException.class, port::observe);
 
-    assertThat(e).hasMessageContaining("not for 127.0.0.1").hasMessageContaining("octopus.example.com");
+    assertThat(e)
+        .hasMessageContaining("not for 127.0.0.1")
+        .hasMessageContaining("octopus.example.com");
     assertThat(e.retryable()).isFalse();
     assertThat(server.requestCount()).isZero();
   }

@@ -10,12 +10,11 @@ import io.upkeep.UpgradeExecutor;
 import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradeRun;
 import io.upkeep.UpgradeTarget;
+import io.upkeep.http.ReadmeExamples;
 import io.upkeep.testkit.FakeCluster;
 import io.upkeep.testkit.http.octopus.FakeOctopusServer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,59 +27,63 @@ class ReadmeExampleTest {
     RunReport report = replaceEveryNode();
 
     assertThat(report.succeeded()).as(report.summary()).isTrue();
-    assertThat(report.upgraded()).extracting(NodeId::value).containsExactlyInAnyOrder("octo-1", "octo-2", "octo-3");
-    List<String> example = example(Files.readAllLines(
-        Path.of("src/test/java/io/upkeep/octopus/ReadmeExampleTest.java")));
-    String readme = Files.readString(Path.of("README.md"));
-    assertThat(readme).as("README.md shows the example exactly as compiled here").contains(String.join("\n", example));
+    assertThat(report.upgraded())
+        .extracting(NodeId::value)
+        .containsExactlyInAnyOrder("octo-1", "octo-2", "octo-3");
+    ReadmeExamples.assertShown(
+        Path.of("src/test/java/io/upkeep/octopus/ReadmeExampleTest.java"),
+        Path.of("README.md"),
+        15,
+        60);
   }
 
   /** The example: the HA host upgrade of a three-node cluster, through the adapter, over HTTP. */
   static RunReport replaceEveryNode() {
     // README-EXAMPLE-START
     // A fake Octopus HA cluster on a real HTTP port; in production, your cluster's address and key.
-    FakeCluster cluster = FakeCluster.builder()
-        .nodes("octo", 3, n -> n.role("octopus-node").taskCap(5)
-            .platform(Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.10309")))
-        .build();
+    FakeCluster cluster =
+        FakeCluster.builder()
+            .nodes(
+                "octo",
+                3,
+                n ->
+                    n.role("octopus-node")
+                        .taskCap(5)
+                        .platform(Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.10309")))
+            .build();
     try (FakeOctopusServer server = FakeOctopusServer.start(cluster);
-        OctopusClusterPort octopus = OctopusClusterPort.create(
-            OctopusConfig.builder(server.baseUrl(), Secret.of(server.apiKey())) // Secret.fromEnvironment("OCTOPUS_API_KEY")
-                .nodeUrlTemplate(server.nodeUrlTemplate())      // each node's own address: direct checks, OS and .NET
-                .virtualTime(cluster.clock())                   // virtual time; in production: time(TimeSource.system())
-                .build())) {
+        OctopusClusterPort octopus =
+            OctopusClusterPort.create(
+                OctopusConfig.builder(
+                        server.baseUrl(),
+                        Secret.of(server.apiKey())) // Secret.fromEnvironment("OCTOPUS_API_KEY")
+                    .nodeUrlTemplate(server.nodeUrlTemplate()) // each node's own address
+                    .virtualTime(
+                        cluster.clock()) // virtual time; in production: time(TimeSource.system())
+                    .build())) {
       OctopusProcedure procedure = OctopusProcedures.highAvailabilityHostUpgrade(octopus);
-      UpgradePlan plan = procedure.plan(octopus,
-          UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"), cluster.clock());
-      System.out.println(plan.toText());                        // the dry run
+      UpgradePlan plan =
+          procedure.plan(
+              octopus,
+              UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"),
+              cluster.clock());
+      System.out.println(plan.toText()); // the dry run
 
-      UpgradeRun run = procedure.register(UpgradeExecutor.builder())
-          .cluster(octopus)                                     // Octopus, over its REST API
-          .host(cluster)                                        // your HostPort: VMs and installs
-          .traffic(cluster)                                     // your TrafficPort: the load balancer
-          .time(cluster.clock())
-          .build()
-          .start(plan);
-      RunReport report = run.execute();                         // stops at the canary's approval gate
-      report.awaitingApproval().forEach(run::approve);          // the first new node looks good
+      UpgradeRun run =
+          procedure
+              .register(UpgradeExecutor.builder())
+              .cluster(octopus) // Octopus, over its REST API
+              .host(cluster) // your HostPort: VMs and installs
+              .traffic(cluster) // your TrafficPort: the load balancer
+              .time(cluster.clock())
+              .build()
+              .start(plan);
+      RunReport report = run.execute(); // stops at the canary's approval gate
+      report.awaitingApproval().forEach(run::approve); // the first new node looks good
       report = run.execute();
       System.out.println(report.summary());
       return report;
     }
     // README-EXAMPLE-END
-  }
-
-  private static List<String> example(List<String> source) {
-    int start = -1;
-    int end = -1;
-    for (int i = 0; i < source.size(); i++) {
-      String line = source.get(i).strip();
-      if (line.equals("// README-EXAMPLE-START")) {
-        start = i + 1;
-      } else if (line.equals("// README-EXAMPLE-END")) {
-        end = i;
-      }
-    }
-    return source.subList(start, end).stream().map(l -> l.length() >= 4 ? l.substring(4) : l.strip()).toList();
   }
 }

@@ -47,15 +47,22 @@ public sealed interface UpgradeEvent {
   record StepStarted(Instant at, NodeId unit, PlanStep step) implements UpgradeEvent {
     @Override
     public String describe() {
-      return unit + ": " + (step.node().equals(unit) ? "" : step.node() + " ") + step.action().describe();
+      return unit
+          + ": "
+          + (step.node().equals(unit) ? "" : step.node() + " ")
+          + step.action().describe();
     }
   }
 
   /** A step finished as asked. */
-  record StepCompleted(Instant at, NodeId unit, PlanStep step, String detail) implements UpgradeEvent {
+  record StepCompleted(Instant at, NodeId unit, PlanStep step, String detail)
+      implements UpgradeEvent {
     @Override
     public String describe() {
-      return unit + ": done: " + step.action().describe() + (detail.isEmpty() ? "" : " (" + detail + ")");
+      return unit
+          + ": done: "
+          + step.action().describe()
+          + (detail.isEmpty() ? "" : " (" + detail + ")");
     }
   }
 
@@ -96,7 +103,9 @@ public sealed interface UpgradeEvent {
 
   /** Nothing more can start or go on for now; said each time the reasons change. */
   record RunBlocked(Instant at, java.util.List<String> reasons) implements UpgradeEvent {
-    /** @throws NullPointerException if {@code reasons} is null */
+    /**
+     * @throws NullPointerException if {@code reasons} is null
+     */
     public RunBlocked {
       reasons = java.util.List.copyOf(reasons);
     }
@@ -108,7 +117,8 @@ public sealed interface UpgradeEvent {
   }
 
   /** An approval gate is waiting for an operator. */
-  record ApprovalRequested(Instant at, NodeId unit, String gate, String instructions) implements UpgradeEvent {
+  record ApprovalRequested(Instant at, NodeId unit, String gate, String instructions)
+      implements UpgradeEvent {
     @Override
     public String describe() {
       return unit + ": awaiting approval '" + gate + "': " + instructions;
@@ -135,7 +145,8 @@ public sealed interface UpgradeEvent {
   record RunStatusChanged(Instant at, RunStatus status, String reason) implements UpgradeEvent {
     @Override
     public String describe() {
-      return "run " + status.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+      return "run "
+          + status.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
           + (reason.isEmpty() ? "" : ": " + reason);
     }
   }

@@ -33,15 +33,29 @@ public final class ClusterDrift {
         out.add(was.id() + " now runs " + n.platform() + " (planned on " + was.platform() + ")");
       }
       if (!n.taskCap().equals(was.taskCap())) {
-        out.add(was.id() + "'s task cap is now " + n.taskCap() + " (planned with " + was.taskCap() + ")");
+        out.add(
+            was.id()
+                + "'s task cap is now "
+                + n.taskCap()
+                + " (planned with "
+                + was.taskCap()
+                + ")");
       }
       if (!n.role().equals(was.role()) || n.voter() != was.voter()) {
-        out.add(was.id() + " is now " + (n.voter() ? "a voting " : "a non-voting ") + n.role()
-            + " (planned as " + (was.voter() ? "a voting " : "a non-voting ") + was.role() + ")");
+        out.add(
+            was.id()
+                + " is now "
+                + (n.voter() ? "a voting " : "a non-voting ")
+                + n.role()
+                + " (planned as "
+                + (was.voter() ? "a voting " : "a non-voting ")
+                + was.role()
+                + ")");
       }
     }
     if (!plan.observed().isEmpty()) {
-      now.nodes().stream().filter(n -> !planned.contains(n.id()))
+      now.nodes().stream()
+          .filter(n -> !planned.contains(n.id()))
           .forEach(n -> out.add(n.id() + " has joined the cluster"));
     }
     return out;

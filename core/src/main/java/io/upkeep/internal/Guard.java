@@ -17,11 +17,10 @@ import java.util.function.Predicate;
  * One turn's view of what is out of service, for the checks before each disruptive action: every
  * member the observation shows out of service (lost, drained by the operator, stopped), plus every
  * node this run has taken out, including actions issued earlier in this same turn and host
- * operations whose effect the observation does not show yet. Nodes the run created are not
- * budgeted (the budget protects the cluster's original capacity), and neither are nodes the
- * operator had drained on purpose before the run (they are the operator's capacity decision, not a
- * disruption; counting them would block a run with a budget of one for good). Not thread-safe;
- * one per turn.
+ * operations whose effect the observation does not show yet. Nodes the run created are not budgeted
+ * (the budget protects the cluster's original capacity), and neither are nodes the operator had
+ * drained on purpose before the run (they are the operator's capacity decision, not a disruption;
+ * counting them would block a run with a budget of one for good). Not thread-safe; one per turn.
  */
 final class Guard {
 
@@ -34,10 +33,15 @@ final class Guard {
 
   /**
    * @param notBudgeted nodes the run created, and nodes the operator drained before the run
-   * @param disrupted nodes the run's units in flight have taken out of service; this guard adds to it
+   * @param disrupted nodes the run's units in flight have taken out of service; this guard adds to
+   *     it
    * @param removedByRun nodes this run removed from the cluster or destroyed
    */
-  Guard(ClusterSnapshot snap, Map<Role, Integer> budgets, Set<NodeId> notBudgeted, Set<NodeId> disrupted,
+  Guard(
+      ClusterSnapshot snap,
+      Map<Role, Integer> budgets,
+      Set<NodeId> notBudgeted,
+      Set<NodeId> disrupted,
       Predicate<NodeId> removedByRun) {
     this.snap = snap;
     this.budgets = budgets;
@@ -61,15 +65,27 @@ final class Guard {
   /** Why taking {@code n} out of service now would exceed its role's budget, or null. */
   String budgetObjection(Node n) {
     Integer budget = budgets.get(n.role());
-    if (budget == null || notBudgeted.contains(n.id()) || !n.inService() || disrupted.contains(n.id())) {
+    if (budget == null
+        || notBudgeted.contains(n.id())
+        || !n.inService()
+        || disrupted.contains(n.id())) {
       return null;
     }
     Set<NodeId> already = outOf(n.role());
     if (already.size() < budget) {
       return null;
     }
-    return "taking " + n.id() + " out of service now would make " + (already.size() + 1) + " " + n.role()
-        + " node(s) out of service, above its budget of " + budget + ": " + already + " are out already";
+    return "taking "
+        + n.id()
+        + " out of service now would make "
+        + (already.size() + 1)
+        + " "
+        + n.role()
+        + " node(s) out of service, above its budget of "
+        + budget
+        + ": "
+        + already
+        + " are out already";
   }
 
   /**
@@ -82,15 +98,27 @@ final class Guard {
       return null;
     }
     List<Node> voters = now.withRole(n.role()).stream().filter(Node::voter).toList();
-    long healthyOthers = voters.stream()
-        .filter(v -> !v.id().equals(n.id()) && v.health() == Health.HEALTHY && !disrupted.contains(v.id())).count();
+    long healthyOthers =
+        voters.stream()
+            .filter(
+                v ->
+                    !v.id().equals(n.id())
+                        && v.health() == Health.HEALTHY
+                        && !disrupted.contains(v.id()))
+            .count();
     int size = removal ? voters.size() - 1 : voters.size();
     int quorum = Constraints.quorum(size);
     if (healthyOthers >= quorum) {
       return null;
     }
-    return (removal ? "removing " : "stopping ") + n.id() + " would leave " + healthyOthers + " healthy voter(s) of "
-        + size + ", below the quorum of " + quorum;
+    return (removal ? "removing " : "stopping ")
+        + n.id()
+        + " would leave "
+        + healthyOthers
+        + " healthy voter(s) of "
+        + size
+        + ", below the quorum of "
+        + quorum;
   }
 
   private Set<NodeId> outOf(Role role) {

@@ -36,6 +36,7 @@ public final class PlanBuilder {
 
   /** What an unhinted node is expected to take, before this run has measured any. */
   static final Duration NOMINAL_UNIT = Duration.ofMinutes(10);
+
   /** What each running task is expected to add to a node's drain. */
   static final Duration PER_RUNNING_TASK = Duration.ofMinutes(1);
 
@@ -48,7 +49,11 @@ public final class PlanBuilder {
   private final List<String> warnings = new ArrayList<>();
 
   public PlanBuilder(
-      ClusterSnapshot snapshot, Constraints constraints, Strategy strategy, UpgradeTarget target, Policy policy) {
+      ClusterSnapshot snapshot,
+      Constraints constraints,
+      Strategy strategy,
+      UpgradeTarget target,
+      Policy policy) {
     this.snapshot = snapshot;
     this.constraints = constraints;
     this.strategy = strategy;
@@ -58,14 +63,16 @@ public final class PlanBuilder {
 
   public UpgradePlan build(Instant now) {
     if (snapshot.nodes().isEmpty()) {
-      throw new PlanValidationException(List.of(
-          "the cluster has no nodes: check that the adapter points at the right cluster and that it is up"));
+      throw new PlanValidationException(
+          List.of(
+              "the cluster has no nodes: check that the adapter points at the right cluster and that it is up"));
     }
     checkKnown(policy.only(), "policy.only");
     checkKnown(policy.durationHints().keySet(), "policy.durationHints");
-    List<Node> selected = snapshot.nodes().stream()
-        .filter(n -> policy.only().isEmpty() || policy.only().contains(n.id()))
-        .toList();
+    List<Node> selected =
+        snapshot.nodes().stream()
+            .filter(n -> policy.only().isEmpty() || policy.only().contains(n.id()))
+            .toList();
     checkLeaderSelected(selected);
     List<Node> todo = new ArrayList<>();
     for (Node n : selected) {
@@ -73,13 +80,27 @@ public final class PlanBuilder {
       if (target.isMetBy(n.platform())) {
         warnings.add(n.id() + " is already on " + n.platform() + " and is left alone");
       } else if (!n.inService() && policy.outOfService() == Policy.OutOfServiceAction.SKIP) {
-        warnings.add(n.id() + " is out of service (" + n.health() + ", " + n.drainState() + ") and is left alone "
-            + "(policy outOfService SKIP); it still counts against its role's budget while it is out");
+        warnings.add(
+            n.id()
+                + " is out of service ("
+                + n.health()
+                + ", "
+                + n.drainState()
+                + ") and is left alone "
+                + "(policy outOfService SKIP); it still counts against its role's budget while it is out");
       } else {
         if (!n.inService()) {
-          warnings.add(n.id() + " is out of service (" + n.health() + ", " + n.drainState() + "): it is upgraded first, "
-              + "while it is out" + (n.drainState() == io.upkeep.DrainState.ACTIVE ? ""
-                  : ", and left drained, as the operator has it"));
+          warnings.add(
+              n.id()
+                  + " is out of service ("
+                  + n.health()
+                  + ", "
+                  + n.drainState()
+                  + "): it is upgraded first, "
+                  + "while it is out"
+                  + (n.drainState() == io.upkeep.DrainState.ACTIVE
+                      ? ""
+                      : ", and left drained, as the operator has it"));
         }
         todo.add(n);
       }
@@ -91,9 +112,14 @@ public final class PlanBuilder {
     List<Node> ordered = order(todo);
     // Canaries come from the first role to upgrade, never the leader and never a node out of
     // service (it would prove nothing): everyone else waits for them.
-    List<NodeId> canaries = ordered.isEmpty() ? List.of() : ordered.stream()
-        .filter(n -> n.role().equals(ordered.get(0).role()) && !n.leader() && n.inService())
-        .limit(policy.canaries()).map(Node::id).toList();
+    List<NodeId> canaries =
+        ordered.isEmpty()
+            ? List.of()
+            : ordered.stream()
+                .filter(n -> n.role().equals(ordered.get(0).role()) && !n.leader() && n.inService())
+                .limit(policy.canaries())
+                .map(Node::id)
+                .toList();
     List<PlanUnit> units = new ArrayList<>();
     Map<Role, List<NodeId>> doneByRole = new LinkedHashMap<>();
     for (Node n : ordered) {
@@ -109,20 +135,46 @@ public final class PlanBuilder {
       }
       after.remove(n.id());
       doneByRole.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id());
-      units.add(new PlanUnit(n.id(), n.role(), canary, expected(n), after.stream().distinct().toList(),
-          withHooks(n, steps(n, canary, todo.size() == snapshot.nodes().size() && snapshot.nodes().size() == 1))));
+      units.add(
+          new PlanUnit(
+              n.id(),
+              n.role(),
+              canary,
+              expected(n),
+              after.stream().distinct().toList(),
+              withHooks(
+                  n,
+                  steps(
+                      n,
+                      canary,
+                      todo.size() == snapshot.nodes().size() && snapshot.nodes().size() == 1))));
     }
     if (constraints.leaderLast()) {
-      snapshot.nodes().stream().filter(n -> n.leader() && constraints.quorumRoles().contains(n.role())
-          && todo.stream().anyMatch(t -> t.role().equals(n.role())))
-          .forEach(l -> warnings.add("leader last: whoever leads role " + l.role() + " when its turn comes is upgraded "
-              + "after every other node of its role (" + l.id() + " leads now)"));
+      snapshot.nodes().stream()
+          .filter(
+              n ->
+                  n.leader()
+                      && constraints.quorumRoles().contains(n.role())
+                      && todo.stream().anyMatch(t -> t.role().equals(n.role())))
+          .forEach(
+              l ->
+                  warnings.add(
+                      "leader last: whoever leads role "
+                          + l.role()
+                          + " when its turn comes is upgraded "
+                          + "after every other node of its role ("
+                          + l.id()
+                          + " leads now)"));
     }
     String id = "plan-" + digest(Json.write(List.of(units, target, strategy, policy, constraints)));
-    return new UpgradePlan(id, now, strategy, target, policy, constraints, budgets, units, warnings, snapshot.nodes());
+    return new UpgradePlan(
+        id, now, strategy, target, policy, constraints, budgets, units, warnings, snapshot.nodes());
   }
 
-  /** A leader goes last, so selecting it without the other voters of its role that need the upgrade cannot run. */
+  /**
+   * A leader goes last, so selecting it without the other voters of its role that need the upgrade
+   * cannot run.
+   */
   private void checkLeaderSelected(List<Node> selected) {
     if (!constraints.leaderLast() || policy.only().isEmpty()) {
       return;
@@ -131,14 +183,28 @@ public final class PlanBuilder {
       if (!leader.leader() || !constraints.quorumRoles().contains(leader.role())) {
         continue;
       }
-      List<NodeId> left = snapshot.withRole(leader.role()).stream()
-          .filter(v -> v.voter() && !v.id().equals(leader.id()) && !policy.only().contains(v.id())
-              && !target.isMetBy(v.platform()))
-          .map(Node::id).toList();
+      List<NodeId> left =
+          snapshot.withRole(leader.role()).stream()
+              .filter(
+                  v ->
+                      v.voter()
+                          && !v.id().equals(leader.id())
+                          && !policy.only().contains(v.id())
+                          && !target.isMetBy(v.platform()))
+              .map(Node::id)
+              .toList();
       if (!left.isEmpty()) {
-        problems.add("policy.only selects " + leader.id() + ", the leader of role " + leader.role() + ", but not "
-            + left + ", which are not on " + target + ": the leader is upgraded last, after every other voter of its "
-            + "role; select them too, or move the leadership to an upgraded voter first");
+        problems.add(
+            "policy.only selects "
+                + leader.id()
+                + ", the leader of role "
+                + leader.role()
+                + ", but not "
+                + left
+                + ", which are not on "
+                + target
+                + ": the leader is upgraded last, after every other voter of its "
+                + "role; select them too, or move the leadership to an upgraded voter first");
       }
     }
   }
@@ -146,31 +212,52 @@ public final class PlanBuilder {
   private void checkKnown(Iterable<NodeId> ids, String where) {
     for (NodeId id : ids) {
       if (snapshot.find(id).isEmpty()) {
-        problems.add("unknown node '" + id + "' in " + where + ": the cluster has " + snapshot.ids()
-            + "; correct the name (ids are case-sensitive)");
+        problems.add(
+            "unknown node '"
+                + id
+                + "' in "
+                + where
+                + ": the cluster has "
+                + snapshot.ids()
+                + "; correct the name (ids are case-sensitive)");
       }
     }
   }
 
   private void checkVersion(Node n) {
-    target.product().ifPresent(to -> {
-      Version from = n.platform().product();
-      if (from.isNewerThan(to)) {
-        problems.add(n.id() + ": moving from " + from + " to " + to
-            + " is a downgrade, which is not supported; pick a target at or above " + from);
-      } else if (!policy.forceVersionSkew()) {
-        String v = constraints.skew().violation(from, to);
-        if (v != null) {
-          problems.add(n.id() + ": " + v + "; upgrade through the intermediate releases, or set forceVersionSkew(true) "
-              + "if you accept an unsupported jump");
-        }
-      }
-    });
+    target
+        .product()
+        .ifPresent(
+            to -> {
+              Version from = n.platform().product();
+              if (from.isNewerThan(to)) {
+                problems.add(
+                    n.id()
+                        + ": moving from "
+                        + from
+                        + " to "
+                        + to
+                        + " is a downgrade, which is not supported; pick a target at or above "
+                        + from);
+              } else if (!policy.forceVersionSkew()) {
+                String v = constraints.skew().violation(from, to);
+                if (v != null) {
+                  problems.add(
+                      n.id()
+                          + ": "
+                          + v
+                          + "; upgrade through the intermediate releases, or set forceVersionSkew(true) "
+                          + "if you accept an unsupported jump");
+                }
+              }
+            });
   }
 
   private Map<Role, Integer> budgets(List<Node> todo) {
     Map<Role, Integer> out = new LinkedHashMap<>();
-    Map<Role, List<Node>> byRole = todo.stream().collect(Collectors.groupingBy(Node::role, LinkedHashMap::new, Collectors.toList()));
+    Map<Role, List<Node>> byRole =
+        todo.stream()
+            .collect(Collectors.groupingBy(Node::role, LinkedHashMap::new, Collectors.toList()));
     boolean inPlace = strategy instanceof Strategy.InPlace;
     for (Map.Entry<Role, List<Node>> e : byRole.entrySet()) {
       Role role = e.getKey();
@@ -180,13 +267,22 @@ public final class PlanBuilder {
         b = Math.min(b, constraints.budgets().get(role).resolve(group.size()));
       }
       if (constraints.quorumRoles().contains(role) && snapshot.nodes().size() > 1) {
-        b = Math.max(1, Math.min(b, quorumHeadroom(role, group, !(strategy instanceof Strategy.RollingReplace))));
+        b =
+            Math.max(
+                1,
+                Math.min(
+                    b,
+                    quorumHeadroom(role, group, !(strategy instanceof Strategy.RollingReplace))));
       }
       if (inPlace && constraints.minimumCapacity() > 0 && snapshot.nodes().size() > 1) {
         int fit = capacityHeadroom(group);
         if (fit < 1) {
-          problems.add("taking any " + role + " node out leaves fewer task slots than the minimum capacity of "
-              + constraints.minimumCapacity() + ": lower it, add a node, or use Strategy.rollingReplace()");
+          problems.add(
+              "taking any "
+                  + role
+                  + " node out leaves fewer task slots than the minimum capacity of "
+                  + constraints.minimumCapacity()
+                  + ": lower it, add a node, or use Strategy.rollingReplace()");
         }
         b = Math.max(1, Math.min(b, fit));
       }
@@ -197,8 +293,8 @@ public final class PlanBuilder {
 
   /**
    * How many voters of {@code role} may be out at once without losing quorum, counting voters that
-   * are already unhealthy; records a problem naming the failure tolerance when not even one may.
-   * A rolling replacement joins as a voter before its old node stops, which makes the quorum one
+   * are already unhealthy; records a problem naming the failure tolerance when not even one may. A
+   * rolling replacement joins as a voter before its old node stops, which makes the quorum one
    * larger; in place and clone-and-migrate stop the voter first.
    */
   private int quorumHeadroom(Role role, List<Node> group, boolean stopsFirst) {
@@ -206,7 +302,8 @@ public final class PlanBuilder {
     if (voters.isEmpty()) {
       return Integer.MAX_VALUE;
     }
-    List<NodeId> failed = voters.stream().filter(v -> v.health() != io.upkeep.Health.HEALTHY).map(Node::id).toList();
+    List<NodeId> failed =
+        voters.stream().filter(v -> v.health() != io.upkeep.Health.HEALTHY).map(Node::id).toList();
     int healthy = voters.size() - failed.size();
     int quorum = Constraints.quorum(voters.size());
     int tolerance = healthy - quorum;
@@ -215,20 +312,45 @@ public final class PlanBuilder {
       return Math.max(1, Math.min(tolerance, headroom));
     }
     if (!failed.isEmpty()) {
-      problems.add("role " + role + " has a failure tolerance of " + tolerance + ": " + healthy + " of " + voters.size()
-          + " voters are healthy and " + quorum + " are needed, so taking one more out loses quorum; bring back "
-          + failed + " or remove them from the cluster first");
+      problems.add(
+          "role "
+              + role
+              + " has a failure tolerance of "
+              + tolerance
+              + ": "
+              + healthy
+              + " of "
+              + voters.size()
+              + " voters are healthy and "
+              + quorum
+              + " are needed, so taking one more out loses quorum; bring back "
+              + failed
+              + " or remove them from the cluster first");
     } else {
-      problems.add("role " + role + " has " + voters.size() + " voter(s); taking one out in place would lose quorum ("
-          + quorum + " needed): add voters first, or use Strategy.rollingReplace()");
+      problems.add(
+          "role "
+              + role
+              + " has "
+              + voters.size()
+              + " voter(s); taking one out in place would lose quorum ("
+              + quorum
+              + " needed): add voters first, or use Strategy.rollingReplace()");
     }
     return 1;
   }
 
   /** How many of the group's largest-capped nodes can be out at once while capacity holds. */
   private int capacityHeadroom(List<Node> group) {
-    long total = snapshot.nodes().stream().filter(Node::inService).mapToLong((Node n) -> (long) n.taskCap().finiteValue()).sum();
-    List<Long> caps = group.stream().map((Node n) -> (long) n.taskCap().finiteValue()).sorted(Comparator.reverseOrder()).toList();
+    long total =
+        snapshot.nodes().stream()
+            .filter(Node::inService)
+            .mapToLong((Node n) -> (long) n.taskCap().finiteValue())
+            .sum();
+    List<Long> caps =
+        group.stream()
+            .map((Node n) -> (long) n.taskCap().finiteValue())
+            .sorted(Comparator.reverseOrder())
+            .toList();
     int k = 0;
     for (long c : caps) {
       if (total - c < constraints.minimumCapacity()) {
@@ -240,72 +362,118 @@ public final class PlanBuilder {
     return k;
   }
 
-
   private void checkStrategy(List<Node> todo) {
     boolean single = snapshot.nodes().size() == 1;
     if (strategy instanceof Strategy.InPlace && single && !todo.isEmpty()) {
       Node only = todo.get(0);
       if (constraints.quorumRoles().contains(only.role()) && only.voter()) {
-        problems.add(only.id() + " is the only voter: restarting it in place loses the cluster's quorum; "
-            + "use the system's single-server recovery procedure or add servers first");
+        problems.add(
+            only.id()
+                + " is the only voter: restarting it in place loses the cluster's quorum; "
+                + "use the system's single-server recovery procedure or add servers first");
       }
-      String downtime = "DOWNTIME: " + only.id() + " is the only node, so the whole cluster goes into maintenance mode "
-          + "(no new work) from the first step to the last";
+      String downtime =
+          "DOWNTIME: "
+              + only.id()
+              + " is the only node, so the whole cluster goes into maintenance mode "
+              + "(no new work) from the first step to the last";
       if (policy.allowDowntime()) {
         warnings.add(downtime);
       } else {
-        problems.add(downtime + "; set allowDowntime(true) to accept it, or add a node and upgrade without downtime");
+        problems.add(
+            downtime
+                + "; set allowDowntime(true) to accept it, or add a node and upgrade without downtime");
       }
     }
     if (strategy instanceof Strategy.CloneAndMigrate clone) {
       if (todo.size() != 1) {
-        problems.add("clone-and-migrate moves exactly one instance, but " + todo.size()
-            + " nodes need the upgrade: select one with policy.only(...), or use rolling replace for a cluster");
+        problems.add(
+            "clone-and-migrate moves exactly one instance, but "
+                + todo.size()
+                + " nodes need the upgrade: select one with policy.only(...), or use rolling replace for a cluster");
       }
-      target.product().ifPresent(p -> todo.stream().filter(n -> !n.platform().product().isSameRelease(p)).findFirst()
-          .ifPresent(n -> problems.add("clone-and-migrate clones at the same product version (" + n.platform().product()
-              + "), but the target asks for " + p + ": move the host first, then upgrade the product separately")));
-      String downtime = "DOWNTIME: the source is stopped (maintenance mode on) from quiesce until the clone is verified";
+      target
+          .product()
+          .ifPresent(
+              p ->
+                  todo.stream()
+                      .filter(n -> !n.platform().product().isSameRelease(p))
+                      .findFirst()
+                      .ifPresent(
+                          n ->
+                              problems.add(
+                                  "clone-and-migrate clones at the same product version ("
+                                      + n.platform().product()
+                                      + "), but the target asks for "
+                                      + p
+                                      + ": move the host first, then upgrade the product separately")));
+      String downtime =
+          "DOWNTIME: the source is stopped (maintenance mode on) from quiesce until the clone is verified";
       if (policy.allowDowntime()) {
         warnings.add(downtime);
       } else {
-        problems.add(downtime + "; set allowDowntime(true) to accept it, or use rolling replace on an HA cluster");
+        problems.add(
+            downtime
+                + "; set allowDowntime(true) to accept it, or use rolling replace on an HA cluster");
       }
       for (Node n : todo) {
         if (n.voter() && constraints.quorumRoles().contains(n.role())) {
           List<Node> voters = snapshot.withRole(n.role()).stream().filter(Node::voter).toList();
-          long healthy = voters.stream().filter(v -> v.health() == io.upkeep.Health.HEALTHY).count();
+          long healthy =
+              voters.stream().filter(v -> v.health() == io.upkeep.Health.HEALTHY).count();
           // The source stops, the clone joins as one voter more; a rollback stops the clone again
           // while the source is still down.
           if (healthy - 1 < Constraints.quorum(voters.size() + 1)) {
-            problems.add("clone-and-migrate of voter " + n.id() + " cannot be rolled back safely: with its source stopped "
-                + "and the clone joined, " + (voters.size() + 1) + " voters need " + Constraints.quorum(voters.size() + 1)
-                + " healthy, and stopping the clone leaves " + (healthy - 1) + "; use Strategy.rollingReplace(), or add voters first");
+            problems.add(
+                "clone-and-migrate of voter "
+                    + n.id()
+                    + " cannot be rolled back safely: with its source stopped "
+                    + "and the clone joined, "
+                    + (voters.size() + 1)
+                    + " voters need "
+                    + Constraints.quorum(voters.size() + 1)
+                    + " healthy, and stopping the clone leaves "
+                    + (healthy - 1)
+                    + "; use Strategy.rollingReplace(), or add voters first");
           }
         }
       }
       if (clone.addressChanges()) {
-        warnings.add("the clone answers at a new address: agents bound to the old address (polling Tentacles) "
-            + "must be re-registered with the clone before the source is decommissioned");
+        warnings.add(
+            "the clone answers at a new address: agents bound to the old address (polling Tentacles) "
+                + "must be re-registered with the clone before the source is decommissioned");
       }
     }
     if (!(strategy instanceof Strategy.InPlace)) {
-      String suffix = strategy instanceof Strategy.RollingReplace r ? r.newNodeSuffix()
-          : ((Strategy.CloneAndMigrate) strategy).cloneSuffix();
+      String suffix =
+          strategy instanceof Strategy.RollingReplace r
+              ? r.newNodeSuffix()
+              : ((Strategy.CloneAndMigrate) strategy).cloneSuffix();
       for (Node n : todo) {
         NodeId next = NodeId.of(n.id().value() + suffix);
         if (snapshot.find(next).isPresent()) {
-          problems.add("the new node's name " + next + " is already taken (a leftover of an earlier run?): "
-              + "remove it, or choose another suffix");
+          problems.add(
+              "the new node's name "
+                  + next
+                  + " is already taken (a leftover of an earlier run?): "
+                  + "remove it, or choose another suffix");
         }
       }
     }
-    if (strategy instanceof Strategy.RollingReplace && policy.canaries() > 0 && policy.exclusiveTrial()
+    if (strategy instanceof Strategy.RollingReplace
+        && policy.canaries() > 0
+        && policy.exclusiveTrial()
         && policy.trialTaskCap() > 0
         && constraints.minimumCapacity() > policy.trialTaskCap()
         && todo.stream().anyMatch(n -> !n.taskCap().isUnlimited())) {
-      problems.add("the exclusive trial leaves " + policy.trialTaskCap() + " task slots, below the minimum capacity of "
-          + constraints.minimumCapacity() + ": set exclusiveTrial(false) or trialTaskCap(" + constraints.minimumCapacity() + ")");
+      problems.add(
+          "the exclusive trial leaves "
+              + policy.trialTaskCap()
+              + " task slots, below the minimum capacity of "
+              + constraints.minimumCapacity()
+              + ": set exclusiveTrial(false) or trialTaskCap("
+              + constraints.minimumCapacity()
+              + ")");
     }
   }
 
@@ -325,20 +493,25 @@ public final class PlanBuilder {
 
   /** Roles in constraint order, then nodes longest expected first, the leader last. */
   private List<Node> order(List<Node> todo) {
-    Comparator<Node> byRole = Comparator.comparingInt(n -> {
-      int i = constraints.roleOrder().indexOf(n.role());
-      return i < 0 ? Integer.MAX_VALUE : i;
-    });
+    Comparator<Node> byRole =
+        Comparator.comparingInt(
+            n -> {
+              int i = constraints.roleOrder().indexOf(n.role());
+              return i < 0 ? Integer.MAX_VALUE : i;
+            });
     return todo.stream()
-        .sorted(byRole.thenComparing(Node::leader)
-            .thenComparing(this::expected, Comparator.reverseOrder())
-            .thenComparing(Node::id))
+        .sorted(
+            byRole
+                .thenComparing(Node::leader)
+                .thenComparing(this::expected, Comparator.reverseOrder())
+                .thenComparing(Node::id))
         .toList();
   }
 
   Duration expected(Node n) {
-    return policy.durationHints().getOrDefault(n.id(),
-        NOMINAL_UNIT.plus(PER_RUNNING_TASK.multipliedBy(n.runningWork())));
+    return policy
+        .durationHints()
+        .getOrDefault(n.id(), NOMINAL_UNIT.plus(PER_RUNNING_TASK.multipliedBy(n.runningWork())));
   }
 
   /**
@@ -357,15 +530,26 @@ public final class PlanBuilder {
       rolling(s, n, next, expected, canary);
       canaryGates(s, n, next, canary);
       if (n.drainState() != io.upkeep.DrainState.ACTIVE) {
-        s.add(next, new Action.Drain(), "the operator drained " + n.id() + ": its replacement is left drained the same way");
+        s.add(
+            next,
+            new Action.Drain(),
+            "the operator drained " + n.id() + ": its replacement is left drained the same way");
       }
       retire(s, n, policy.trafficRamp().isEmpty());
     } else {
-      NodeId clone = NodeId.of(n.id().value() + ((Strategy.CloneAndMigrate) strategy).cloneSuffix());
+      NodeId clone =
+          NodeId.of(n.id().value() + ((Strategy.CloneAndMigrate) strategy).cloneSuffix());
       clone(s, n, clone, expected);
       canaryGates(s, n, clone, canary);
-      s.add(clone, new Action.Approval("migration:" + n.id(), "verify API scripts, CI integrations and deployments on "
-          + clone + "; approve to decommission " + n.id() + " (it stays stopped for rollback until then)"),
+      s.add(
+          clone,
+          new Action.Approval(
+              "migration:" + n.id(),
+              "verify API scripts, CI integrations and deployments on "
+                  + clone
+                  + "; approve to decommission "
+                  + n.id()
+                  + " (it stays stopped for rollback until then)"),
           "keep the source for rollback until the operator confirms");
       s.add(n.id(), new Action.RemoveMember(), "the source leaves the cluster");
       s.add(n.id(), new Action.Decommission(), "the source's host is no longer needed");
@@ -395,8 +579,11 @@ public final class PlanBuilder {
         started.add(step.node());
       }
       out.add(step.node(), step.action(), step.reason());
-      boolean checkEnds = isHealthCheck(step) && (i + 1 == steps.size() || !isHealthCheck(steps.get(i + 1))
-          || !steps.get(i + 1).node().equals(step.node()));
+      boolean checkEnds =
+          isHealthCheck(step)
+              && (i + 1 == steps.size()
+                  || !isHealthCheck(steps.get(i + 1))
+                  || !steps.get(i + 1).node().equals(step.node()));
       if (checkEnds && started.remove(step.node())) {
         hooksAt(out, hooks, HookPoint.AFTER_VERIFY, step.node());
       }
@@ -412,7 +599,10 @@ public final class PlanBuilder {
   private static void hooksAt(StepList out, List<Policy.Hook> hooks, HookPoint point, NodeId node) {
     for (Policy.Hook h : hooks) {
       if (h.point() == point) {
-        out.add(node, new Action.RunHook(h.name(), point), "policy places hook '" + h.name() + "' here");
+        out.add(
+            node,
+            new Action.RunHook(h.name(), point),
+            "policy places hook '" + h.name() + "' here");
       }
     }
   }
@@ -422,10 +612,16 @@ public final class PlanBuilder {
       return;
     }
     if (!policy.canarySoak().isZero()) {
-      s.add(subject, new Action.Soak(policy.canarySoak()), "the canary must stay healthy before any other node starts");
+      s.add(
+          subject,
+          new Action.Soak(policy.canarySoak()),
+          "the canary must stay healthy before any other node starts");
     }
     if (policy.approveCanaries()) {
-      s.add(subject, new Action.Approval("canary:" + n.id(), "check " + subject + " and approve to upgrade the rest"),
+      s.add(
+          subject,
+          new Action.Approval(
+              "canary:" + n.id(), "check " + subject + " and approve to upgrade the rest"),
           "policy asks for an operator's approval after the canaries");
     }
   }
@@ -433,35 +629,62 @@ public final class PlanBuilder {
   private void inPlace(StepList s, Node n, Platform expected, boolean singleNode) {
     NodeId id = n.id();
     if (singleNode) {
-      s.add(id, new Action.EnterMaintenance(), "single node: stop new work cluster-wide (planned downtime)");
-      s.add(id, new Action.AwaitIdle(), "let running tasks finish before the service stops (deadline "
-          + Durations.format(policy.drainDeadline()) + ")");
+      s.add(
+          id,
+          new Action.EnterMaintenance(),
+          "single node: stop new work cluster-wide (planned downtime)");
+      s.add(
+          id,
+          new Action.AwaitIdle(),
+          "let running tasks finish before the service stops (deadline "
+              + Durations.format(policy.drainDeadline())
+              + ")");
     } else if (n.runsWork()) {
-      s.add(id, new Action.Drain(), "stop new work and let running work finish, while the others carry the load (deadline "
-          + Durations.format(policy.drainDeadline()) + ")" + (n.drainState() == io.upkeep.DrainState.ACTIVE ? ""
-              : "; the operator drained it before the run, so it stays drained afterwards"));
+      s.add(
+          id,
+          new Action.Drain(),
+          "stop new work and let running work finish, while the others carry the load (deadline "
+              + Durations.format(policy.drainDeadline())
+              + ")"
+              + (n.drainState() == io.upkeep.DrainState.ACTIVE
+                  ? ""
+                  : "; the operator drained it before the run, so it stays drained afterwards"));
     }
     if (policy.snapshots()) {
-      s.add(id, new Action.Snapshot(), "a restore point, so a failed upgrade can be undone (never restore the database)");
+      s.add(
+          id,
+          new Action.Snapshot(),
+          "a restore point, so a failed upgrade can be undone (never restore the database)");
     }
     s.add(id, new Action.StopService(), "nothing runs on it any more");
     s.add(id, new Action.Upgrade(target), "the upgrade itself");
     s.add(id, new Action.StartService(), "bring it back");
-    s.add(id, new Action.AwaitHealthy(expected), "it must rejoin healthy on the new platform and stay so");
+    s.add(
+        id,
+        new Action.AwaitHealthy(expected),
+        "it must rejoin healthy on the new platform and stay so");
     verify(s, id);
     if (singleNode) {
       s.add(id, new Action.ExitMaintenance(), "end of the planned downtime");
     } else if (n.runsWork()) {
       // Decided when its turn comes: a node the operator has drained then stays drained.
-      s.add(id, new Action.Undrain(), n.drainState() == io.upkeep.DrainState.ACTIVE ? "take work again"
-          : "none: the operator drained it, so it stays drained (unless they undrain it before its turn)");
+      s.add(
+          id,
+          new Action.Undrain(),
+          n.drainState() == io.upkeep.DrainState.ACTIVE
+              ? "take work again"
+              : "none: the operator drained it, so it stays drained (unless they undrain it before its turn)");
     }
   }
 
   private void rolling(StepList s, Node old, NodeId next, Platform expected, boolean canary) {
     boolean capped = !old.taskCap().isUnlimited();
-    s.add(next, new Action.Provision(old.id(), expected, capped ? TaskCap.ZERO : TaskCap.UNLIMITED),
-        "a new node on the target platform replaces " + old.id() + (capped ? "; it joins taking no tasks" : ""));
+    s.add(
+        next,
+        new Action.Provision(old.id(), expected, capped ? TaskCap.ZERO : TaskCap.UNLIMITED),
+        "a new node on the target platform replaces "
+            + old.id()
+            + (capped ? "; it joins taking no tasks" : ""));
     s.add(next, new Action.StartService(), "start it so it joins the cluster");
     s.add(next, new Action.AwaitHealthy(expected), "it must join healthy on the new platform");
     if (capped) {
@@ -470,29 +693,63 @@ public final class PlanBuilder {
     verify(s, next);
     List<Integer> ramp = policy.trafficRamp();
     if (ramp.isEmpty()) {
-      s.add(next, new Action.SetTrafficWeight(100, true), "equal share of requests from the load balancer");
+      s.add(
+          next,
+          new Action.SetTrafficWeight(100, true),
+          "equal share of requests from the load balancer");
     }
     for (int i = 0; i < ramp.size(); i++) {
       int w = ramp.get(i);
-      s.add(next, new Action.SetTrafficWeight(w), w == 100 ? "equal share of requests" : "ease it into the load balancer");
+      s.add(
+          next,
+          new Action.SetTrafficWeight(w),
+          w == 100 ? "equal share of requests" : "ease it into the load balancer");
       if (w < 100 && !policy.rampSoak().isZero()) {
-        s.add(next, new Action.Soak(policy.rampSoak()), "watch it at " + w + "% before giving it more");
+        s.add(
+            next,
+            new Action.Soak(policy.rampSoak()),
+            "watch it at " + w + "% before giving it more");
       }
     }
     if (capped) {
-      List<Node> others = snapshot.nodes().stream()
-          .filter(o -> !o.id().equals(old.id()) && !o.taskCap().isUnlimited() && o.taskCap().value() > 0).toList();
+      List<Node> others =
+          snapshot.nodes().stream()
+              .filter(
+                  o ->
+                      !o.id().equals(old.id())
+                          && !o.taskCap().isUnlimited()
+                          && o.taskCap().value() > 0)
+              .toList();
       if (canary && policy.trialTaskCap() > 0) {
         if (policy.exclusiveTrial()) {
-          others.forEach(o -> s.add(o.id(), new Action.SetTaskCap(TaskCap.ZERO), "trial: only the new node takes new tasks"));
-          s.add(old.id(), new Action.SetTaskCap(TaskCap.ZERO), "trial: only the new node takes new tasks");
+          others.forEach(
+              o ->
+                  s.add(
+                      o.id(),
+                      new Action.SetTaskCap(TaskCap.ZERO),
+                      "trial: only the new node takes new tasks"));
+          s.add(
+              old.id(),
+              new Action.SetTaskCap(TaskCap.ZERO),
+              "trial: only the new node takes new tasks");
         }
-        s.add(next, new Action.SetTaskCap(TaskCap.of(policy.trialTaskCap())), "trial: it processes tasks (test deployments, health checks)");
+        s.add(
+            next,
+            new Action.SetTaskCap(TaskCap.of(policy.trialTaskCap())),
+            "trial: it processes tasks (test deployments, health checks)");
         s.add(next, new Action.Soak(policy.rampSoak()), "trial: its tasks must succeed");
         verify(s, next);
         if (policy.exclusiveTrial()) {
-          others.forEach(o -> s.add(o.id(), new Action.SetTaskCap(o.taskCap()), "trial over: restore the original task cap"));
-          s.add(old.id(), new Action.SetTaskCap(old.taskCap()), "trial over: restore the original task cap");
+          others.forEach(
+              o ->
+                  s.add(
+                      o.id(),
+                      new Action.SetTaskCap(o.taskCap()),
+                      "trial over: restore the original task cap"));
+          s.add(
+              old.id(),
+              new Action.SetTaskCap(old.taskCap()),
+              "trial over: restore the original task cap");
         }
       }
       for (int cap : policy.taskRamp()) {
@@ -509,10 +766,18 @@ public final class PlanBuilder {
 
   private void clone(StepList s, Node source, NodeId clone, Platform expected) {
     NodeId id = source.id();
-    s.add(id, new Action.EnterMaintenance(), "quiesce: no new work while the instance moves (planned downtime)");
-    s.add(id, new Action.AwaitIdle(), "let running tasks finish (deadline " + Durations.format(policy.drainDeadline()) + ")");
+    s.add(
+        id,
+        new Action.EnterMaintenance(),
+        "quiesce: no new work while the instance moves (planned downtime)");
+    s.add(
+        id,
+        new Action.AwaitIdle(),
+        "let running tasks finish (deadline " + Durations.format(policy.drainDeadline()) + ")");
     s.add(id, new Action.StopService(), "stop the source; it is kept, stopped, for rollback");
-    s.add(clone, new Action.Provision(id, expected, source.taskCap()),
+    s.add(
+        clone,
+        new Action.Provision(id, expected, source.taskCap()),
         "install the same product version on the new host, against the same database");
     s.add(clone, new Action.CopyFolders(id), "copy the backed-up state folders from the source");
     s.add(clone, new Action.StartService(), "start the clone");
@@ -524,10 +789,17 @@ public final class PlanBuilder {
   }
 
   private void retire(StepList s, Node old, boolean optionalTraffic) {
-    s.add(old.id(), new Action.SetTrafficWeight(0, optionalTraffic), "its replacement serves; stop sending it requests");
+    s.add(
+        old.id(),
+        new Action.SetTrafficWeight(0, optionalTraffic),
+        "its replacement serves; stop sending it requests");
     if (old.runsWork()) {
-      s.add(old.id(), new Action.Drain(), "stop new work and let running work finish (deadline "
-          + Durations.format(policy.drainDeadline()) + ")");
+      s.add(
+          old.id(),
+          new Action.Drain(),
+          "stop new work and let running work finish (deadline "
+              + Durations.format(policy.drainDeadline())
+              + ")");
     }
     s.add(old.id(), new Action.StopService(), "nothing runs on it any more");
     s.add(old.id(), new Action.RemoveMember(), "it leaves the cluster");
@@ -536,7 +808,10 @@ public final class PlanBuilder {
 
   private void verify(StepList s, NodeId id) {
     if (!policy.probes().isEmpty()) {
-      s.add(id, new Action.Verify(policy.probes()), "test it directly, not through the load balancer");
+      s.add(
+          id,
+          new Action.Verify(policy.probes()),
+          "test it directly, not through the load balancer");
     }
   }
 

@@ -50,9 +50,9 @@ import org.slf4j.LoggerFactory;
  * first), then wait for a change or the earliest timer. All progress lives in maps of plain values,
  * so {@link #state()} is always a faithful, resumable {@link RunState}.
  *
- * <p>Thread-safe: a turn runs under this object's lock, which {@link #state()} and
- * {@link #report()} take too; the wait between turns does not hold it. Controls (pause, resume,
- * abort, approve, decline) are queued under their own lock and applied at the next turn.
+ * <p>Thread-safe: a turn runs under this object's lock, which {@link #state()} and {@link
+ * #report()} take too; the wait between turns does not hold it. Controls (pause, resume, abort,
+ * approve, decline) are queued under their own lock and applied at the next turn.
  */
 public final class Reconciler {
 
@@ -71,8 +71,10 @@ public final class Reconciler {
   private final Map<NodeId, Set<NodeId>> unitNodes = new HashMap<>();
   private final Map<Role, List<NodeId>> unitsByRole = new HashMap<>();
   private final Set<NodeId> created = new HashSet<>();
+
   /** Nodes the budget does not count: created by the run, or drained by the operator before it. */
   private final Set<NodeId> notBudgeted = new HashSet<>();
+
   private final Set<String> gates = new TreeSet<>();
   private final Map<NodeId, UnitState> units = new LinkedHashMap<>();
   private final Map<String, StepState> steps = new HashMap<>();
@@ -82,7 +84,11 @@ public final class Reconciler {
   private final Set<String> announced = new HashSet<>();
   private final Set<String> notes = new LinkedHashSet<>();
   private final Set<NodeId> hinted;
-  /** Pending units free to start, or null when a unit's status changed and it must be worked out again. */
+
+  /**
+   * Pending units free to start, or null when a unit's status changed and it must be worked out
+   * again.
+   */
   private List<PlanUnit> readyCache;
 
   private RunStatus status = RunStatus.PENDING;
@@ -106,8 +112,16 @@ public final class Reconciler {
   private final List<String> newApprovals = new ArrayList<>();
   private final Map<String, String> declines = new LinkedHashMap<>();
 
-  public Reconciler(UpgradePlan plan, RunState state, String runId, ClusterPort cluster, HostPort host,
-      TrafficPort traffic, TimeSource time, Map<String, HealthProbe> probes, Map<String, NodeHook> hooks,
+  public Reconciler(
+      UpgradePlan plan,
+      RunState state,
+      String runId,
+      ClusterPort cluster,
+      HostPort host,
+      TrafficPort traffic,
+      TimeSource time,
+      Map<String, HealthProbe> probes,
+      Map<String, NodeHook> hooks,
       List<UpgradeListener> listeners) {
     StepDriver.checkPrerequisites(plan, host, probes, hooks);
     this.plan = plan;
@@ -117,8 +131,19 @@ public final class Reconciler {
     this.time = time;
     this.listeners = listeners;
     this.hinted = new HashSet<>(policy.durationHints().keySet());
-    this.driver = new StepDriver(plan, runId, cluster, host, traffic, probes, hooks, steps, approvals, origins,
-        this::leaderMustWait);
+    this.driver =
+        new StepDriver(
+            plan,
+            runId,
+            cluster,
+            host,
+            traffic,
+            probes,
+            hooks,
+            steps,
+            approvals,
+            origins,
+            this::leaderMustWait);
     int i = 0;
     for (PlanUnit u : plan.units()) {
       planUnits.put(u.node(), u);
@@ -139,7 +164,11 @@ public final class Reconciler {
       units.put(u.node(), UnitState.pending());
     }
     notBudgeted.addAll(created);
-    plan.observed().stream().filter(n -> n.health() == io.upkeep.Health.HEALTHY && n.drainState() != io.upkeep.DrainState.ACTIVE)
+    plan.observed().stream()
+        .filter(
+            n ->
+                n.health() == io.upkeep.Health.HEALTHY
+                    && n.drainState() != io.upkeep.DrainState.ACTIVE)
         .forEach(n -> notBudgeted.add(n.id()));
     if (state != null) {
       restore(state);
@@ -155,14 +184,15 @@ public final class Reconciler {
     steps.putAll(state.steps());
     origins.putAll(state.origins());
     approvals.addAll(state.approvals());
-    units.forEach((id, u) -> {
-      if (u.status() == UnitStatus.RUNNING || u.status() == UnitStatus.RESTORING) {
-        active.add(id);
-      }
-      if (u.status() == UnitStatus.DONE) {
-        recordDuration(Duration.between(u.startedAt(), u.finishedAt()));
-      }
-    });
+    units.forEach(
+        (id, u) -> {
+          if (u.status() == UnitStatus.RUNNING || u.status() == UnitStatus.RESTORING) {
+            active.add(id);
+          }
+          if (u.status() == UnitStatus.DONE) {
+            recordDuration(Duration.between(u.startedAt(), u.finishedAt()));
+          }
+        });
   }
 
   // ---- control, from any thread ----
@@ -203,8 +233,14 @@ public final class Reconciler {
 
   private void checkGate(String gate) {
     if (gate == null || !gates.contains(gate)) {
-      throw new IllegalArgumentException("plan " + plan.id() + " has no gate named '" + gate + "'; its gates are "
-          + (gates.isEmpty() ? "none" : gates) + ": pass the name an ApprovalRequested event gave");
+      throw new IllegalArgumentException(
+          "plan "
+              + plan.id()
+              + " has no gate named '"
+              + gate
+              + "'; its gates are "
+              + (gates.isEmpty() ? "none" : gates)
+              + ": pass the name an ApprovalRequested event gave");
     }
   }
 
@@ -233,15 +269,19 @@ public final class Reconciler {
     for (String gate : approved) {
       emit(new UpgradeEvent.Approved(now, gate));
     }
-    declined.forEach((gate, why) -> {
-      emit(new UpgradeEvent.Declined(now, gate, why));
-      declineGate(gate, why, now);
-    });
+    declined.forEach(
+        (gate, why) -> {
+          emit(new UpgradeEvent.Declined(now, gate, why));
+          declineGate(gate, why, now);
+        });
     if (status.terminal()) {
       return;
     }
     if (abortWhy != null && !stopping()) {
-      stopAndRestore(now, RunStatus.ABORTING, "aborted by operator" + (abortWhy.isEmpty() ? "" : ": " + abortWhy));
+      stopAndRestore(
+          now,
+          RunStatus.ABORTING,
+          "aborted by operator" + (abortWhy.isEmpty() ? "" : ": " + abortWhy));
       return;
     }
     if (resumeNow && status == RunStatus.PAUSED) {
@@ -249,7 +289,8 @@ public final class Reconciler {
       blockedSince = null;
       setStatus(now, RunStatus.RUNNING, "resumed");
     }
-    if (pauseWhy != null && (status == RunStatus.RUNNING || status == RunStatus.AWAITING_APPROVAL)) {
+    if (pauseWhy != null
+        && (status == RunStatus.RUNNING || status == RunStatus.AWAITING_APPROVAL)) {
       setStatus(now, RunStatus.PAUSED, pauseWhy);
     }
     if (status == RunStatus.AWAITING_APPROVAL && (!approved.isEmpty() || !declined.isEmpty())) {
@@ -262,8 +303,14 @@ public final class Reconciler {
     for (NodeId id : new ArrayList<>(active)) {
       UnitState u = units.get(id);
       List<PlanStep> list = currentSteps(id, u);
-      if (u.status() == UnitStatus.RUNNING && u.cursor() < list.size() && gate.equals(driver.gateOf(list.get(u.cursor())))) {
-        failUnit(id, "gate '" + gate + "' declined by operator" + (why.isEmpty() ? "" : ": " + why), now, true);
+      if (u.status() == UnitStatus.RUNNING
+          && u.cursor() < list.size()
+          && gate.equals(driver.gateOf(list.get(u.cursor())))) {
+        failUnit(
+            id,
+            "gate '" + gate + "' declined by operator" + (why.isEmpty() ? "" : ": " + why),
+            now,
+            true);
       }
     }
   }
@@ -334,8 +381,13 @@ public final class Reconciler {
       unobservedSince = now;
     } else if (!now.isBefore(unobservedSince.plus(policy.blockedTimeout()))) {
       unobservedSince = null;
-      stopFor(now, "cannot observe the cluster for " + Durations.format(policy.blockedTimeout()) + ": "
-          + e.getMessage() + "; fix the cluster or the connection, then resume");
+      stopFor(
+          now,
+          "cannot observe the cluster for "
+              + Durations.format(policy.blockedTimeout())
+              + ": "
+              + e.getMessage()
+              + "; fix the cluster or the connection, then resume");
       return true;
     }
     LOG.warn("observing the cluster failed, will retry: {}", e.getMessage());
@@ -355,7 +407,10 @@ public final class Reconciler {
     }
   }
 
-  /** One turn on {@code snap}; returns how long to wait for a change, or null if {@code execute()} should return. */
+  /**
+   * One turn on {@code snap}; returns how long to wait for a change, or null if {@code execute()}
+   * should return.
+   */
   private Duration afterObserving(ClusterSnapshot snap, Instant now) {
     Turn turn = turn(snap, now);
     if (finished(now)) {
@@ -426,7 +481,10 @@ public final class Reconciler {
     return turn;
   }
 
-  /** This turn's guard: what the observation shows out of service, plus what the run's units in flight took out. */
+  /**
+   * This turn's guard: what the observation shows out of service, plus what the run's units in
+   * flight took out.
+   */
   private Guard guard(ClusterSnapshot snap) {
     Set<NodeId> disrupted = new HashSet<>();
     for (NodeId id : active) {
@@ -444,18 +502,32 @@ public final class Reconciler {
     return st != null && st.actingSince() != null;
   }
 
-  /** Whether a unit of this run removed or destroyed {@code node}; asked only for a node that is gone. */
+  /**
+   * Whether a unit of this run removed or destroyed {@code node}; asked only for a node that is
+   * gone.
+   */
   private boolean removedByRun(NodeId node) {
-    return plan.units().stream().flatMap(pu -> pu.steps().stream())
-        .anyMatch(s -> s.node().equals(node) && acted(s)
-            && (s.action() instanceof Action.RemoveMember || s.action() instanceof Action.Decommission));
+    return plan.units().stream()
+        .flatMap(pu -> pu.steps().stream())
+        .anyMatch(
+            s ->
+                s.node().equals(node)
+                    && acted(s)
+                    && (s.action() instanceof Action.RemoveMember
+                        || s.action() instanceof Action.Decommission));
   }
 
   private List<PlanStep> currentSteps(NodeId id, UnitState u) {
     return u.status() == UnitStatus.RESTORING ? u.restoreSteps() : planUnits.get(id).steps();
   }
 
-  private void advanceUnit(NodeId id, ClusterSnapshot snap, Instant now, Turn turn, Guard guard, Set<String> blockedNow) {
+  private void advanceUnit(
+      NodeId id,
+      ClusterSnapshot snap,
+      Instant now,
+      Turn turn,
+      Guard guard,
+      Set<String> blockedNow) {
     UnitState u = units.get(id);
     List<PlanStep> list = currentSteps(id, u);
     if (u.cursor() >= list.size()) {
@@ -464,8 +536,11 @@ public final class Reconciler {
       return;
     }
     PlanStep step = list.get(u.cursor());
-    if (u.status() == UnitStatus.RESTORING && !Restoration.isRestoreStep(step) && !steps.containsKey(step.id())) {
-      // An interrupted plan step that never started (the unit was requeued or resumed): nothing to wait for.
+    if (u.status() == UnitStatus.RESTORING
+        && !Restoration.isRestoreStep(step)
+        && !steps.containsKey(step.id())) {
+      // An interrupted plan step that never started (the unit was requeued or resumed): nothing to
+      // wait for.
       restoreAfterInterruptedStep(id, u);
       turn.progressed = true;
       return;
@@ -509,8 +584,14 @@ public final class Reconciler {
           announceOnce(step, () -> emit(new UpgradeEvent.UnitBlocked(now, id, o.detail())));
           if (!now.isBefore(steps.get(step.id()).startedAt().plus(policy.blockedTimeout()))) {
             emit(new UpgradeEvent.StepFailed(now, id, step, o.detail()));
-            failUnit(id, "could not go on safely for " + Durations.format(policy.blockedTimeout()) + ": " + o.detail(),
-                now, true);
+            failUnit(
+                id,
+                "could not go on safely for "
+                    + Durations.format(policy.blockedTimeout())
+                    + ": "
+                    + o.detail(),
+                now,
+                true);
             turn.progressed = true;
           } else {
             turn.wakeAt(now.plus(policy.pollInterval()));
@@ -524,7 +605,12 @@ public final class Reconciler {
           turn.awaitingApproval++;
           String gate = driver.gateOf(step);
           awaiting.add(gate);
-          announceOnce(step, () -> emit(new UpgradeEvent.ApprovalRequested(now, id, gate, driver.instructionsOf(step))));
+          announceOnce(
+              step,
+              () ->
+                  emit(
+                      new UpgradeEvent.ApprovalRequested(
+                          now, id, gate, driver.instructionsOf(step))));
         } else if (!o.detail().isEmpty()) {
           blockedNow.add(id + ": " + o.detail());
           announceOnce(step, () -> emit(new UpgradeEvent.UnitBlocked(now, id, o.detail())));
@@ -544,9 +630,22 @@ public final class Reconciler {
       return null;
     }
     boolean onCreated = created.contains(step.node());
-    Optional<Unrestored> across = u.unrestored().stream().filter(f -> created.contains(f.node()) != onCreated).findFirst();
-    return across.map(f -> id + ": skipped '" + step.action().describe() + "' on " + step.node() + " because "
-        + f.node() + " could not be restored (" + f.why() + ")").orElse(null);
+    Optional<Unrestored> across =
+        u.unrestored().stream().filter(f -> created.contains(f.node()) != onCreated).findFirst();
+    return across
+        .map(
+            f ->
+                id
+                    + ": skipped '"
+                    + step.action().describe()
+                    + "' on "
+                    + step.node()
+                    + " because "
+                    + f.node()
+                    + " could not be restored ("
+                    + f.why()
+                    + ")")
+        .orElse(null);
   }
 
   private void restoreStepFailed(NodeId id, UnitState u, PlanStep step, String why) {
@@ -558,18 +657,32 @@ public final class Reconciler {
       return;
     }
     LOG.error("{}: restoring {} failed: {}", id, step.node(), why);
-    units.put(id, new UnitState(UnitStatus.RESTORING, u.cursor() + 1, u.startedAt(), null, u.failure(),
-        u.restoreSteps(), failures));
+    units.put(
+        id,
+        new UnitState(
+            UnitStatus.RESTORING,
+            u.cursor() + 1,
+            u.startedAt(),
+            null,
+            u.failure(),
+            u.restoreSteps(),
+            failures));
   }
 
-  /** A unit may give its slot back only while it has taken nothing out of service and created nothing. */
+  /**
+   * A unit may give its slot back only while it has taken nothing out of service and created
+   * nothing.
+   */
   private boolean canRequeue(NodeId id, PlanStep current) {
     if (units.get(id).status() != UnitStatus.RUNNING) {
       return false;
     }
     for (PlanStep s : planUnits.get(id).steps()) {
       StepState st = steps.get(s.id());
-      if (!s.id().equals(current.id()) && st != null && st.actingSince() != null && !(s.action() instanceof Action.Snapshot)) {
+      if (!s.id().equals(current.id())
+          && st != null
+          && st.actingSince() != null
+          && !(s.action() instanceof Action.Snapshot)) {
         return false;
       }
     }
@@ -600,7 +713,8 @@ public final class Reconciler {
 
   private void finishUnit(NodeId id, UnitState u, Instant now) {
     readyCache = null;
-    if (u.status() == UnitStatus.RESTORING && !u.restoreSteps().isEmpty()
+    if (u.status() == UnitStatus.RESTORING
+        && !u.restoreSteps().isEmpty()
         && !Restoration.isRestoreStep(u.restoreSteps().get(0))) {
       restoreAfterInterruptedStep(id, u);
       return;
@@ -608,12 +722,28 @@ public final class Reconciler {
     active.remove(id);
     if (u.status() == UnitStatus.RESTORING) {
       if (u.unrestored().isEmpty()) {
-        units.put(id, new UnitState(UnitStatus.RESTORED, u.cursor(), u.startedAt(), now, u.failure(), u.restoreSteps()));
+        units.put(
+            id,
+            new UnitState(
+                UnitStatus.RESTORED,
+                u.cursor(),
+                u.startedAt(),
+                now,
+                u.failure(),
+                u.restoreSteps()));
         emit(new UpgradeEvent.UnitRestored(now, id));
       } else {
         String why = u.failure() + "; could not restore: " + u.unrestored();
-        units.put(id, new UnitState(UnitStatus.RESTORE_FAILED, u.cursor(), u.startedAt(), now, why, u.restoreSteps(),
-            u.unrestored()));
+        units.put(
+            id,
+            new UnitState(
+                UnitStatus.RESTORE_FAILED,
+                u.cursor(),
+                u.startedAt(),
+                now,
+                why,
+                u.restoreSteps(),
+                u.unrestored()));
         LOG.error("{}: restoring failed, an operator must look at it: {}", id, u.unrestored());
         emit(new UpgradeEvent.UnitNeedsOperator(now, id, why));
       }
@@ -648,16 +778,21 @@ public final class Reconciler {
       PlanStep current = u.cursor() < pu.steps().size() ? pu.steps().get(u.cursor()) : null;
       // A host operation in flight (an upgrade, say) cannot be taken back mid-way: let it finish
       // (within its deadline), then restore.
-      units.put(id, current != null && !counts && driver.operationRunning(current)
-          ? new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, List.of(current))
-          : restoring(id, u, why, List.of()));
+      units.put(
+          id,
+          current != null && !counts && driver.operationRunning(current)
+              ? new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, List.of(current))
+              : restoring(id, u, why, List.of()));
     }
     if (!counts) {
       return;
     }
     failuresSinceResume++;
     if (failuresSinceResume > policy.failureThreshold() && status == RunStatus.RUNNING) {
-      String why2 = failuresSinceResume + " node(s) failed, more than the threshold of " + policy.failureThreshold();
+      String why2 =
+          failuresSinceResume
+              + " node(s) failed, more than the threshold of "
+              + policy.failureThreshold();
       if (policy.onFailure() == Policy.FailureAction.ROLLBACK) {
         stopAndRestore(now, RunStatus.ROLLING_BACK, why2);
       } else {
@@ -666,18 +801,29 @@ public final class Reconciler {
     }
   }
 
-  /** Past the point of no return nothing is undone: the replacement stays in service and an operator finishes. */
+  /**
+   * Past the point of no return nothing is undone: the replacement stays in service and an operator
+   * finishes.
+   */
   private void rollForward(NodeId id, UnitState u, String why, Instant now, PlanStep noReturn) {
     List<PlanStep> list = planUnits.get(id).steps();
     List<String> left = new ArrayList<>();
     for (int i = u.cursor(); i < list.size(); i++) {
       left.add(list.get(i).node() + ": " + list.get(i).action().describe());
     }
-    String text = why + "; past its point of no return (" + noReturn.action().describe() + " of " + noReturn.node()
-        + " started), so it is not restored and its replacement stays in service; roll forward by hand: "
-        + (left.isEmpty() ? "nothing left" : String.join(", ", left));
+    String text =
+        why
+            + "; past its point of no return ("
+            + noReturn.action().describe()
+            + " of "
+            + noReturn.node()
+            + " started), so it is not restored and its replacement stays in service; roll forward by hand: "
+            + (left.isEmpty() ? "nothing left" : String.join(", ", left));
     active.remove(id);
-    units.put(id, new UnitState(UnitStatus.NEEDS_ROLL_FORWARD, u.cursor(), u.startedAt(), now, text, List.of()));
+    units.put(
+        id,
+        new UnitState(
+            UnitStatus.NEEDS_ROLL_FORWARD, u.cursor(), u.startedAt(), now, text, List.of()));
     LOG.error("{}: {}", id, text);
     emit(new UpgradeEvent.UnitNeedsOperator(now, id, text));
   }
@@ -702,15 +848,32 @@ public final class Reconciler {
       }
     }
     for (PlanStep s : pu.steps()) {
-      if (s.action() instanceof Action.Upgrade && !snapshotted.contains(s.node()) && driver.operationSucceeded(s)) {
-        all.add(new Unrestored(s.node(), "restore its host", "it was upgraded and no snapshot was taken "
-            + "(Policy.snapshots is off), so it stays on " + ((Action.Upgrade) s.action()).target()));
+      if (s.action() instanceof Action.Upgrade
+          && !snapshotted.contains(s.node())
+          && driver.operationSucceeded(s)) {
+        all.add(
+            new Unrestored(
+                s.node(),
+                "restore its host",
+                "it was upgraded and no snapshot was taken "
+                    + "(Policy.snapshots is off), so it stays on "
+                    + ((Action.Upgrade) s.action()).target()));
       }
     }
-    return new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, Restoration.stepsFor(pu, steps, origins), all);
+    return new UnitState(
+        UnitStatus.RESTORING,
+        0,
+        u.startedAt(),
+        null,
+        why,
+        Restoration.stepsFor(pu, steps, origins),
+        all);
   }
 
-  /** Enters {@code next} (aborting, rolling back) and turns every running unit to restoring; idempotent. */
+  /**
+   * Enters {@code next} (aborting, rolling back) and turns every running unit to restoring;
+   * idempotent.
+   */
   private void stopAndRestore(Instant now, RunStatus next, String why) {
     if (status != next) {
       setStatus(now, next, why);
@@ -731,12 +894,17 @@ public final class Reconciler {
     if (own == null) {
       return null;
     }
-    List<NodeId> others = unitsByRole.get(own.role()).stream()
-        .filter(o -> !o.equals(node) && units.get(o).status() != UnitStatus.DONE).toList();
+    List<NodeId> others =
+        unitsByRole.get(own.role()).stream()
+            .filter(o -> !o.equals(node) && units.get(o).status() != UnitStatus.DONE)
+            .toList();
     if (others.isEmpty()) {
       return null;
     }
-    return node + " leads role " + own.role() + " now, and the leader goes last: after "
+    return node
+        + " leads role "
+        + own.role()
+        + " now, and the leader goes last: after "
         + (others.size() <= 4 ? others.toString() : others.size() + " other nodes");
   }
 
@@ -750,7 +918,9 @@ public final class Reconciler {
     Map<Role, List<String>> outside = new HashMap<>();
     for (Node n : snap.nodes()) {
       if (!n.inService() && !busy.contains(n.id()) && !notBudgeted.contains(n.id())) {
-        outside.computeIfAbsent(n.role(), r -> new ArrayList<>()).add(n.id() + " " + n.health() + "/" + n.drainState());
+        outside
+            .computeIfAbsent(n.role(), r -> new ArrayList<>())
+            .add(n.id() + " " + n.health() + "/" + n.drainState());
       }
     }
     List<PlanUnit> ready = readyUnits(now);
@@ -758,12 +928,15 @@ public final class Reconciler {
     Map<NodeId, Duration> estimates = new HashMap<>();
     ready.forEach(pu -> estimates.put(pu.node(), estimate(pu, snap)));
     // Nodes already out of service first: upgrading them costs no extra disruption.
-    Comparator<PlanUnit> first = Comparator.comparing((PlanUnit pu) -> !pu.canary())
-        .thenComparing(pu -> snap.find(pu.node()).map(Node::inService).orElse(true))
-        .thenComparing(pu -> estimates.get(pu.node()), Comparator.reverseOrder())
-        .thenComparing(pu -> planIndex.get(pu.node()));
+    Comparator<PlanUnit> first =
+        Comparator.comparing((PlanUnit pu) -> !pu.canary())
+            .thenComparing(pu -> snap.find(pu.node()).map(Node::inService).orElse(true))
+            .thenComparing(pu -> estimates.get(pu.node()), Comparator.reverseOrder())
+            .thenComparing(pu -> planIndex.get(pu.node()));
     boolean started = false;
-    boolean inPlace = plan.strategy() instanceof io.upkeep.Strategy.InPlace && plan.constraints().minimumCapacity() > 0;
+    boolean inPlace =
+        plan.strategy() instanceof io.upkeep.Strategy.InPlace
+            && plan.constraints().minimumCapacity() > 0;
     long capacity = inPlace ? spareCapacity(snap, busy) : Long.MAX_VALUE;
     // Pick the best candidate whose role has a free slot, one at a time: a slot or two frees per
     // turn, so selecting beats sorting every pending unit on every turn.
@@ -779,8 +952,15 @@ public final class Reconciler {
       candidates.remove(pu);
       Optional<Node> node = snap.find(pu.node());
       if (node.isEmpty()) {
-        units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now,
-            pu.node() + " left the cluster before its turn: nothing to upgrade", List.of()));
+        units.put(
+            pu.node(),
+            new UnitState(
+                UnitStatus.SKIPPED,
+                0,
+                null,
+                now,
+                pu.node() + " left the cluster before its turn: nothing to upgrade",
+                List.of()));
         notes.add(pu.node() + " left the cluster before its turn and was not upgraded");
         readyCache = null;
         continue;
@@ -795,24 +975,46 @@ public final class Reconciler {
       }
       if (used + out.size() >= budget) {
         if (!out.isEmpty()) {
-          String why = "role " + pu.role() + " has " + out.size() + " node(s) out of service outside this run " + out
-              + " and " + used + " in flight; its budget is " + budget;
+          String why =
+              "role "
+                  + pu.role()
+                  + " has "
+                  + out.size()
+                  + " node(s) out of service outside this run "
+                  + out
+                  + " and "
+                  + used
+                  + " in flight; its budget is "
+                  + budget;
           blockedNow.add(why);
           if (used == 0 && announced.add(pu.node() + out.toString())) {
             emit(new UpgradeEvent.UnitBlocked(now, pu.node(), why));
           }
         }
         Role full = pu.role();
-        candidates.removeIf(c -> c.role().equals(full) && !snap.find(c.node()).map(n -> !n.inService()).orElse(false));
+        candidates.removeIf(
+            c ->
+                c.role().equals(full)
+                    && !snap.find(c.node()).map(n -> !n.inService()).orElse(false));
         continue;
       }
-      if (node.map(Node::leader).orElse(false) && plan.constraints().leaderLast()
+      if (node.map(Node::leader).orElse(false)
+          && plan.constraints().leaderLast()
           && plan.constraints().quorumRoles().contains(pu.role())) {
         String wait = leaderMustWait(pu.node());
         if (wait != null) {
-          if (unitsByRole.get(pu.role()).stream().filter(o -> !o.equals(pu.node())).allMatch(o -> units.get(o).finished())) {
-            units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now, wait + ", which were not upgraded",
-                List.of()));
+          if (unitsByRole.get(pu.role()).stream()
+              .filter(o -> !o.equals(pu.node()))
+              .allMatch(o -> units.get(o).finished())) {
+            units.put(
+                pu.node(),
+                new UnitState(
+                    UnitStatus.SKIPPED,
+                    0,
+                    null,
+                    now,
+                    wait + ", which were not upgraded",
+                    List.of()));
             readyCache = null;
           } else {
             blockedNow.add(pu.node() + ": waits: " + wait);
@@ -820,10 +1022,16 @@ public final class Reconciler {
           continue;
         }
       }
-      long cap = node.filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
+      long cap =
+          node.filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
       if (capacity - cap < plan.constraints().minimumCapacity()) {
-        String why = "taking " + pu.node() + " out would leave " + (capacity - cap)
-            + " task slots in service, below the minimum capacity of " + plan.constraints().minimumCapacity();
+        String why =
+            "taking "
+                + pu.node()
+                + " out would leave "
+                + (capacity - cap)
+                + " task slots in service, below the minimum capacity of "
+                + plan.constraints().minimumCapacity();
         if (used == 0) {
           blockedNow.add(why);
           if (announced.add(pu.node() + "capacity" + capacity)) {
@@ -866,7 +1074,9 @@ public final class Reconciler {
       for (NodeId dep : pu.after()) {
         UnitStatus ds = units.get(dep).status();
         if (units.get(dep).finished() && ds != UnitStatus.DONE) {
-          units.put(pu.node(), new UnitState(UnitStatus.SKIPPED, 0, null, now, dep + " failed first", List.of()));
+          units.put(
+              pu.node(),
+              new UnitState(UnitStatus.SKIPPED, 0, null, now, dep + " failed first", List.of()));
           depsDone = false;
           break;
         }
@@ -881,10 +1091,16 @@ public final class Reconciler {
 
   /** Task slots of in-service nodes that no unit in flight holds. */
   private long spareCapacity(ClusterSnapshot snap, Set<NodeId> busy) {
-    return snap.nodes().stream().filter(n -> n.inService() && !busy.contains(n.id())).mapToLong((Node n) -> (long) n.taskCap().finiteValue()).sum();
+    return snap.nodes().stream()
+        .filter(n -> n.inService() && !busy.contains(n.id()))
+        .mapToLong((Node n) -> (long) n.taskCap().finiteValue())
+        .sum();
   }
 
-  /** Expected duration: the user's hint, else what done units took on average plus the work to drain. */
+  /**
+   * Expected duration: the user's hint, else what done units took on average plus the work to
+   * drain.
+   */
   private Duration estimate(PlanUnit pu, ClusterSnapshot snap) {
     if (hinted.contains(pu.node()) || doneCount == 0) {
       return pu.expected();
@@ -894,11 +1110,17 @@ public final class Reconciler {
   }
 
   private boolean checkBlocked(Instant now) {
-    if (blockedSince != null && status == RunStatus.RUNNING
+    if (blockedSince != null
+        && status == RunStatus.RUNNING
         && !now.isBefore(blockedSince.plus(policy.blockedTimeout()))) {
-      setStatus(now, RunStatus.PAUSED, "no node could start for " + Durations.format(policy.blockedTimeout())
-          + ": " + (blocked.isEmpty() ? "see the blocked reasons" : String.join("; ", blocked))
-          + "; fix the cluster, then resume");
+      setStatus(
+          now,
+          RunStatus.PAUSED,
+          "no node could start for "
+              + Durations.format(policy.blockedTimeout())
+              + ": "
+              + (blocked.isEmpty() ? "see the blocked reasons" : String.join("; ", blocked))
+              + "; fix the cluster, then resume");
       blockedSince = null;
       return true;
     }
@@ -918,13 +1140,20 @@ public final class Reconciler {
       return false;
     }
     boolean allDone = units.values().stream().allMatch(u -> u.status() == UnitStatus.DONE);
-    setStatus(now, allDone ? RunStatus.SUCCEEDED : RunStatus.FAILED, allDone ? "" : "some nodes were not upgraded");
+    setStatus(
+        now,
+        allDone ? RunStatus.SUCCEEDED : RunStatus.FAILED,
+        allDone ? "" : "some nodes were not upgraded");
     return true;
   }
 
   private void skipPending(Instant now) {
-    units.replaceAll((id, u) -> u.status() == UnitStatus.PENDING
-        ? new UnitState(UnitStatus.SKIPPED, 0, null, now, "the run stopped first", List.of()) : u);
+    units.replaceAll(
+        (id, u) ->
+            u.status() == UnitStatus.PENDING
+                ? new UnitState(
+                    UnitStatus.SKIPPED, 0, null, now, "the run stopped first", List.of())
+                : u);
   }
 
   private void setStatus(Instant now, RunStatus next, String why) {
@@ -946,7 +1175,9 @@ public final class Reconciler {
 
   // ---- views ----
 
-  /** The run's state; an abort asked for but not yet applied already shows, so it survives a crash. */
+  /**
+   * The run's state; an abort asked for but not yet applied already shows, so it survives a crash.
+   */
   public synchronized RunState state() {
     Instant now = time.now();
     RunStatus shown = status;
@@ -957,8 +1188,18 @@ public final class Reconciler {
         why = "aborted by operator" + (abortRequest.isEmpty() ? "" : ": " + abortRequest);
       }
     }
-    return new RunState(runId, plan.id(), shown, why, startedAt == null ? now : startedAt, now,
-        units, steps, origins, approvals, failuresSinceResume);
+    return new RunState(
+        runId,
+        plan.id(),
+        shown,
+        why,
+        startedAt == null ? now : startedAt,
+        now,
+        units,
+        steps,
+        origins,
+        approvals,
+        failuresSinceResume);
   }
 
   public synchronized RunReport report() {
@@ -968,25 +1209,39 @@ public final class Reconciler {
     List<NodeId> restored = new ArrayList<>();
     List<NodeId> operator = new ArrayList<>();
     List<NodeId> notStarted = new ArrayList<>();
-    units.forEach((id, u) -> {
-      switch (u.status()) {
-        case DONE -> upgraded.add(id);
-        case RESTORING -> failed.put(id, u.failure());
-        case RESTORED -> {
-          failed.put(id, u.failure());
-          restored.add(id);
-        }
-        case RESTORE_FAILED, NEEDS_ROLL_FORWARD -> {
-          failed.put(id, u.failure());
-          operator.add(id);
-        }
-        case PENDING, SKIPPED -> notStarted.add(id);
-        case RUNNING -> { }
-      }
-    });
-    List<String> allNotes = new ArrayList<>(plan.warnings().stream().filter(w -> w.contains(" is out of service (")).toList());
+    units.forEach(
+        (id, u) -> {
+          switch (u.status()) {
+            case DONE -> upgraded.add(id);
+            case RESTORING -> failed.put(id, u.failure());
+            case RESTORED -> {
+              failed.put(id, u.failure());
+              restored.add(id);
+            }
+            case RESTORE_FAILED, NEEDS_ROLL_FORWARD -> {
+              failed.put(id, u.failure());
+              operator.add(id);
+            }
+            case PENDING, SKIPPED -> notStarted.add(id);
+            case RUNNING -> {}
+          }
+        });
+    List<String> allNotes =
+        new ArrayList<>(
+            plan.warnings().stream().filter(w -> w.contains(" is out of service (")).toList());
     allNotes.addAll(notes);
-    return new RunReport(status, reason, startedAt == null ? now : startedAt, now, upgraded, failed, restored, operator,
-        notStarted, List.copyOf(awaiting), List.copyOf(blocked), allNotes);
+    return new RunReport(
+        status,
+        reason,
+        startedAt == null ? now : startedAt,
+        now,
+        upgraded,
+        failed,
+        restored,
+        operator,
+        notStarted,
+        List.copyOf(awaiting),
+        List.copyOf(blocked),
+        allNotes);
   }
 }

@@ -17,14 +17,14 @@ import java.util.Set;
 
 /**
  * Works out the steps that put a failed or aborted unit's nodes back as they were before the run
- * touched them: original nodes get their host back (snapshot restored, service started), then
- * their task cap, drain state and traffic weight; new nodes are taken out of service (task cap 0,
- * out of the load balancer; a clone is drained, then stopped); cluster maintenance mode ends. Only
- * what the unit did is undone: a node the operator had drained stays drained.
+ * touched them: original nodes get their host back (snapshot restored, service started), then their
+ * task cap, drain state and traffic weight; new nodes are taken out of service (task cap 0, out of
+ * the load balancer; a clone is drained, then stopped); cluster maintenance mode ends. Only what
+ * the unit did is undone: a node the operator had drained stays drained.
  *
  * <p>A rolling replacement is taken out only after its original node is back, so that a failed
- * restore never leaves fewer nodes in service; a clone is stopped before its source starts, so
- * that only one instance ever uses the shared database.
+ * restore never leaves fewer nodes in service; a clone is stopped before its source starts, so that
+ * only one instance ever uses the shared database.
  */
 final class Restoration {
   private Restoration() {}
@@ -35,17 +35,26 @@ final class Restoration {
    */
   static Optional<PlanStep> pointOfNoReturn(PlanUnit unit, Map<String, StepState> steps) {
     return unit.steps().stream()
-        .filter(s -> s.node().equals(unit.node()) && steps.containsKey(s.id()) && steps.get(s.id()).actingSince() != null
-            && (s.action() instanceof Action.RemoveMember || s.action() instanceof Action.Decommission))
+        .filter(
+            s ->
+                s.node().equals(unit.node())
+                    && steps.containsKey(s.id())
+                    && steps.get(s.id()).actingSince() != null
+                    && (s.action() instanceof Action.RemoveMember
+                        || s.action() instanceof Action.Decommission))
         .findFirst();
   }
 
-  /** Whether {@code step} is a restore step (their ids carry {@code #r}) rather than one of the plan's. */
+  /**
+   * Whether {@code step} is a restore step (their ids carry {@code #r}) rather than one of the
+   * plan's.
+   */
   static boolean isRestoreStep(PlanStep step) {
     return step.id().contains("#r");
   }
 
-  static List<PlanStep> stepsFor(PlanUnit unit, Map<String, StepState> steps, Map<NodeId, NodeOrigin> origins) {
+  static List<PlanStep> stepsFor(
+      PlanUnit unit, Map<String, StepState> steps, Map<NodeId, NodeOrigin> origins) {
     Map<NodeId, Set<Class<? extends Action>>> touched = new LinkedHashMap<>();
     Set<NodeId> created = new LinkedHashSet<>();
     boolean maintenance = false;
@@ -72,12 +81,13 @@ final class Restoration {
     if (clone) {
       created.forEach(node -> takeOut(out, node, touched.get(node), true));
     }
-    touched.forEach((node, t) -> {
-      NodeOrigin origin = origins.get(node);
-      if (!created.contains(node) && origin != null) {
-        putBack(out, node, t, origin);
-      }
-    });
+    touched.forEach(
+        (node, t) -> {
+          NodeOrigin origin = origins.get(node);
+          if (!created.contains(node) && origin != null) {
+            putBack(out, node, t, origin);
+          }
+        });
     if (!clone) {
       created.forEach(node -> takeOut(out, node, touched.get(node), false));
     }
@@ -87,30 +97,47 @@ final class Restoration {
     return out.steps;
   }
 
-  private static void takeOut(StepList out, NodeId node, Set<Class<? extends Action>> t, boolean clone) {
+  private static void takeOut(
+      StepList out, NodeId node, Set<Class<? extends Action>> t, boolean clone) {
     if (!t.contains(Action.StartService.class)) {
       return;
     }
     if (clone) {
-      out.add(node, new Action.Drain(), "rollback: let the clone's running tasks finish before it stops");
-      out.add(node, new Action.StopService(), "rollback: stop the clone so only the source uses the database");
+      out.add(
+          node,
+          new Action.Drain(),
+          "rollback: let the clone's running tasks finish before it stops");
+      out.add(
+          node,
+          new Action.StopService(),
+          "rollback: stop the clone so only the source uses the database");
     } else if (t.contains(Action.SetTaskCap.class)) {
-      out.add(node, new Action.SetTaskCap(TaskCap.ZERO), "rollback: the new node takes no tasks; kept for investigation");
+      out.add(
+          node,
+          new Action.SetTaskCap(TaskCap.ZERO),
+          "rollback: the new node takes no tasks; kept for investigation");
     }
     if (t.contains(Action.SetTrafficWeight.class)) {
       out.add(node, new Action.SetTrafficWeight(0), "rollback: out of the load balancer");
     }
   }
 
-  private static void putBack(StepList out, NodeId node, Set<Class<? extends Action>> t, NodeOrigin origin) {
+  private static void putBack(
+      StepList out, NodeId node, Set<Class<? extends Action>> t, NodeOrigin origin) {
     boolean changedHost = t.contains(Action.Upgrade.class);
     if (changedHost && t.contains(Action.Snapshot.class)) {
-      out.add(node, new Action.RestoreSnapshot(), "rollback: back to the snapshot taken before the upgrade");
+      out.add(
+          node,
+          new Action.RestoreSnapshot(),
+          "rollback: back to the snapshot taken before the upgrade");
     }
     if (t.contains(Action.StopService.class)) {
       out.add(node, new Action.StartService(), "rollback: bring it back");
       if (!changedHost || t.contains(Action.Snapshot.class)) {
-        out.add(node, new Action.AwaitHealthy(origin.platform()), "rollback: it must be healthy as it was");
+        out.add(
+            node,
+            new Action.AwaitHealthy(origin.platform()),
+            "rollback: it must be healthy as it was");
       }
     }
     if (t.contains(Action.SetTaskCap.class)) {
@@ -120,7 +147,8 @@ final class Restoration {
       out.add(node, new Action.Undrain(), "rollback: take work again");
     }
     if (t.contains(Action.SetTrafficWeight.class)) {
-      out.add(node, new Action.SetTrafficWeight(100), "rollback: its equal share of requests again");
+      out.add(
+          node, new Action.SetTrafficWeight(100), "rollback: its equal share of requests again");
     }
   }
 }

@@ -51,12 +51,22 @@ final class StepDriver {
   private final Map<String, StepState> steps;
   private final Set<String> approvals;
   private final Map<NodeId, NodeOrigin> origins;
+
   /** Why the node that leads its role now must not be stopped yet, or null. */
   private final Function<NodeId, String> leaderMustWait;
 
-  StepDriver(UpgradePlan plan, String runId, ClusterPort cluster, HostPort host, TrafficPort traffic,
-      Map<String, HealthProbe> probes, Map<String, NodeHook> hooks, Map<String, StepState> steps, Set<String> approvals,
-      Map<NodeId, NodeOrigin> origins, Function<NodeId, String> leaderMustWait) {
+  StepDriver(
+      UpgradePlan plan,
+      String runId,
+      ClusterPort cluster,
+      HostPort host,
+      TrafficPort traffic,
+      Map<String, HealthProbe> probes,
+      Map<String, NodeHook> hooks,
+      Map<String, StepState> steps,
+      Set<String> approvals,
+      Map<NodeId, NodeOrigin> origins,
+      Function<NodeId, String> leaderMustWait) {
     this.plan = plan;
     this.policy = plan.policy();
     this.runId = runId;
@@ -80,7 +90,9 @@ final class StepDriver {
     if (step.action() instanceof Action.Approval a) {
       return a.gate();
     }
-    if (step.action() instanceof Action.SetTrafficWeight w && traffic == null && !w.optional()
+    if (step.action() instanceof Action.SetTrafficWeight w
+        && traffic == null
+        && !w.optional()
         && !Restoration.isRestoreStep(step)) {
       return trafficGate(step.node(), w.weight());
     }
@@ -97,21 +109,28 @@ final class StepDriver {
       return a.instructions();
     }
     Action.SetTrafficWeight w = (Action.SetTrafficWeight) step.action();
-    return "no load balancer is connected: set " + step.node() + "'s weight to " + w.weight()
+    return "no load balancer is connected: set "
+        + step.node()
+        + "'s weight to "
+        + w.weight()
         + "% of an equal share by hand, then approve";
   }
 
-  Outcome advance(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps, Guard guard) {
+  Outcome advance(
+      PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps, Guard guard) {
     try {
       return dispatch(step, snap, now, unitSteps, guard);
     } catch (UnknownNodeException e) {
       return waitForNode(step, now, e.getMessage());
     } catch (ClusterOperationException e) {
-      return e.retryable() ? Outcome.waitUntil(now.plus(policy.pollInterval())) : Outcome.fail(e.getMessage());
+      return e.retryable()
+          ? Outcome.waitUntil(now.plus(policy.pollInterval()))
+          : Outcome.fail(e.getMessage());
     }
   }
 
-  private Outcome dispatch(PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps, Guard guard) {
+  private Outcome dispatch(
+      PlanStep step, ClusterSnapshot snap, Instant now, List<PlanStep> unitSteps, Guard guard) {
     Action a = step.action();
     StepState st = steps.get(step.id());
     Optional<Node> found = snap.find(step.node());
@@ -128,18 +147,26 @@ final class StepDriver {
     }
     if (a instanceof Action.SetTrafficWeight w) {
       if (traffic == null) {
-        return Outcome.note("no load balancer is connected: set " + step.node() + "'s weight to " + w.weight()
-            + "% of an equal share by hand");
+        return Outcome.note(
+            "no load balancer is connected: set "
+                + step.node()
+                + "'s weight to "
+                + w.weight()
+                + "% of an equal share by hand");
       }
       traffic.setWeight(step.node(), w.weight());
       steps.put(step.id(), st.issued(now));
       return Outcome.done("");
     }
     if (a instanceof Action.EnterMaintenance) {
-      return snap.maintenanceMode() ? Outcome.done("") : issue(step, st, now, () -> cluster.setMaintenanceMode(true));
+      return snap.maintenanceMode()
+          ? Outcome.done("")
+          : issue(step, st, now, () -> cluster.setMaintenanceMode(true));
     }
     if (a instanceof Action.ExitMaintenance) {
-      return !snap.maintenanceMode() ? Outcome.done("") : issue(step, st, now, () -> cluster.setMaintenanceMode(false));
+      return !snap.maintenanceMode()
+          ? Outcome.done("")
+          : issue(step, st, now, () -> cluster.setMaintenanceMode(false));
     }
     if (a instanceof Action.Soak s) {
       return soak(step, found, st, now, s.duration());
@@ -155,26 +182,34 @@ final class StepDriver {
         return Outcome.done("");
       }
       String why = objection(snap, found.get(), guard, true);
-      return why != null ? blockedUntil(st, now, why) : issueDisruption(step, st, now, found.get(), guard,
-          () -> cluster.removeMember(step.node()));
+      return why != null
+          ? blockedUntil(st, now, why)
+          : issueDisruption(
+              step, st, now, found.get(), guard, () -> cluster.removeMember(step.node()));
     }
     if (found.isEmpty()) {
       if (guard.removedByRun(step.node()) || Restoration.isRestoreStep(step)) {
-        return Outcome.note(step.node() + " is no longer a member, so there is nothing to "
-            + (Restoration.isRestoreStep(step) ? "restore" : "change") + " on it: " + step.action().describe());
+        return Outcome.note(
+            step.node()
+                + " is no longer a member, so there is nothing to "
+                + (Restoration.isRestoreStep(step) ? "restore" : "change")
+                + " on it: "
+                + step.action().describe());
       }
       return waitForNode(step, now, step.node() + " is not a member of the cluster");
     }
     Node n = found.get();
     if (a instanceof Action.SetTaskCap c) {
-      return n.taskCap().equals(c.cap()) ? Outcome.done("")
+      return n.taskCap().equals(c.cap())
+          ? Outcome.done("")
           : issue(step, st, now, () -> cluster.setTaskCap(n.id(), c.cap()));
     }
     if (a instanceof Action.Drain) {
       return drain(step, st, n, now, guard);
     }
     if (a instanceof Action.AwaitIdle) {
-      return n.runningWork() == 0 ? Outcome.done("")
+      return n.runningWork() == 0
+          ? Outcome.done("")
           : untilDeadline(n, now, st.startedAt().plus(policy.drainDeadline()));
     }
     if (a instanceof Action.Undrain) {
@@ -182,16 +217,26 @@ final class StepDriver {
       if (origin != null && origin.drainState() != DrainState.ACTIVE) {
         return Outcome.note(n.id() + " is left drained, as the operator had it before the run");
       }
-      return n.drainState() == DrainState.ACTIVE ? Outcome.done("") : issue(step, st, now, () -> cluster.undrain(n.id()));
+      return n.drainState() == DrainState.ACTIVE
+          ? Outcome.done("")
+          : issue(step, st, now, () -> cluster.undrain(n.id()));
     }
     if (a instanceof Action.AwaitHealthy h) {
       boolean ok = n.health() == Health.HEALTHY && n.platform().equals(h.expected());
       if (!ok) {
         steps.put(step.id(), st.healthy(null));
         Instant deadline = st.startedAt().plus(policy.healthDeadline());
-        return now.isBefore(deadline) ? Outcome.waitUntil(deadline)
-            : Outcome.fail("not healthy on " + h.expected() + " within " + Durations.format(policy.healthDeadline())
-                + ": it is " + n.health() + " on " + n.platform());
+        return now.isBefore(deadline)
+            ? Outcome.waitUntil(deadline)
+            : Outcome.fail(
+                "not healthy on "
+                    + h.expected()
+                    + " within "
+                    + Durations.format(policy.healthDeadline())
+                    + ": it is "
+                    + n.health()
+                    + " on "
+                    + n.platform());
       }
       return settled(step, st, now, policy.settle());
     }
@@ -207,8 +252,13 @@ final class StepDriver {
         return Outcome.done("all probes passed");
       }
       Instant deadline = st.startedAt().plus(policy.healthDeadline());
-      return now.isBefore(deadline) ? Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())))
-          : Outcome.fail("probes still failing after " + Durations.format(policy.healthDeadline()) + ": " + failures);
+      return now.isBefore(deadline)
+          ? Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())))
+          : Outcome.fail(
+              "probes still failing after "
+                  + Durations.format(policy.healthDeadline())
+                  + ": "
+                  + failures);
     }
     throw new IllegalStateException("no driver for " + a);
   }
@@ -227,7 +277,8 @@ final class StepDriver {
       if (why != null) {
         return blockedUntil(st, now, why);
       }
-      Instant deadline = (st.actingSince() == null ? now : st.actingSince()).plus(policy.drainDeadline());
+      Instant deadline =
+          (st.actingSince() == null ? now : st.actingSince()).plus(policy.drainDeadline());
       return issueDisruption(step, st, now, n, guard, () -> cluster.drain(n.id(), deadline));
     }
     if (st.actingSince() == null) {
@@ -258,17 +309,25 @@ final class StepDriver {
     }
     Instant deadline = acting.actingSince().plus(policy.operationDeadline());
     if (!now.isBefore(deadline)) {
-      return Outcome.fail("hook '" + h.hook() + "' on " + step.node() + " did not finish within the operation deadline of "
-          + Durations.format(policy.operationDeadline()) + (s.detail().isEmpty() ? "" : " (last: " + s.detail() + ")")
-          + ": check it, or raise Policy.operationDeadline");
+      return Outcome.fail(
+          "hook '"
+              + h.hook()
+              + "' on "
+              + step.node()
+              + " did not finish within the operation deadline of "
+              + Durations.format(policy.operationDeadline())
+              + (s.detail().isEmpty() ? "" : " (last: " + s.detail() + ")")
+              + ": check it, or raise Policy.operationDeadline");
     }
     return Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())));
   }
 
   private Outcome soak(PlanStep step, Optional<Node> found, StepState st, Instant now, Duration d) {
     if (found.isEmpty() || found.get().health() != Health.HEALTHY) {
-      return Outcome.fail(step.node() + " stopped being healthy during the soak"
-          + found.map(n -> " (" + n.health() + ")").orElse(" (left the cluster)"));
+      return Outcome.fail(
+          step.node()
+              + " stopped being healthy during the soak"
+              + found.map(n -> " (" + n.health() + ")").orElse(" (left the cluster)"));
     }
     Instant end = st.startedAt().plus(d);
     return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("");
@@ -280,30 +339,40 @@ final class StepDriver {
       steps.put(step.id(), st.healthy(since));
     }
     Instant end = since.plus(settle);
-    return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("healthy for " + Durations.format(settle));
+    return now.isBefore(end)
+        ? Outcome.waitUntil(end)
+        : Outcome.done("healthy for " + Durations.format(settle));
   }
 
   private Outcome untilDeadline(Node n, Instant now, Instant deadline) {
     if (now.isBefore(deadline)) {
       return Outcome.waitUntil(deadline);
     }
-    String left = n.runningWork() + " task(s) still running after the drain deadline of "
-        + Durations.format(policy.drainDeadline());
+    String left =
+        n.runningWork()
+            + " task(s) still running after the drain deadline of "
+            + Durations.format(policy.drainDeadline());
     return policy.onDrainTimeout() == Policy.DrainTimeoutAction.FORCE
-        ? Outcome.done("forced: " + left) : Outcome.fail(left + "; its work is never interrupted by default "
-            + "(onDrainTimeout FORCE would stop it anyway)");
+        ? Outcome.done("forced: " + left)
+        : Outcome.fail(
+            left
+                + "; its work is never interrupted by default "
+                + "(onDrainTimeout FORCE would stop it anyway)");
   }
 
   private Outcome waitForNode(PlanStep step, Instant now, String why) {
     Instant deadline = steps.get(step.id()).startedAt().plus(policy.healthDeadline());
-    return now.isBefore(deadline) ? Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())))
+    return now.isBefore(deadline)
+        ? Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())))
         : Outcome.fail(why + " after " + Durations.format(policy.healthDeadline()));
   }
 
   /** Waits while a safety rule objects, up to the blocked timeout from the step's start. */
   private Outcome blockedUntil(StepState st, Instant now, String why) {
-    return now.isBefore(st.startedAt().plus(policy.blockedTimeout())) ? Outcome.blocked(why)
-        : Outcome.fail("could not go on safely for " + Durations.format(policy.blockedTimeout()) + ": " + why);
+    return now.isBefore(st.startedAt().plus(policy.blockedTimeout()))
+        ? Outcome.blocked(why)
+        : Outcome.fail(
+            "could not go on safely for " + Durations.format(policy.blockedTimeout()) + ": " + why);
   }
 
   /** Sends a command unless it was sent less than a poll interval ago. */
@@ -316,8 +385,12 @@ final class StepDriver {
     return Outcome.sent();
   }
 
-  /** {@link #issue}s a command that takes {@code n} out of service, and counts it for this turn's later checks. */
-  private Outcome issueDisruption(PlanStep step, StepState st, Instant now, Node n, Guard guard, Runnable command) {
+  /**
+   * {@link #issue}s a command that takes {@code n} out of service, and counts it for this turn's
+   * later checks.
+   */
+  private Outcome issueDisruption(
+      PlanStep step, StepState st, Instant now, Node n, Guard guard, Runnable command) {
     Outcome o = issue(step, st, now, command);
     guard.disrupted(n);
     return o;
@@ -331,7 +404,10 @@ final class StepDriver {
    */
   private String objection(ClusterSnapshot snap, Node n, Guard guard, boolean removal) {
     String budget = guard.budgetObjection(n);
-    if (budget != null || snap == null || !n.voter() || !plan.constraints().quorumRoles().contains(n.role())) {
+    if (budget != null
+        || snap == null
+        || !n.voter()
+        || !plan.constraints().quorumRoles().contains(n.role())) {
       return budget;
     }
     return guard.quorumObjection(snap, n, removal);
@@ -340,36 +416,56 @@ final class StepDriver {
   /** Whether {@code step} started a host operation that has not finished yet. */
   boolean operationRunning(PlanStep step) {
     StepState st = steps.get(step.id());
-    return st != null && st.operation() != null && isHostOperation(step.action())
+    return st != null
+        && st.operation() != null
+        && isHostOperation(step.action())
         && host.poll(st.operation()).state() == OperationStatus.State.RUNNING;
   }
 
   /** Whether {@code step} started a host operation that succeeded. */
   boolean operationSucceeded(PlanStep step) {
     StepState st = steps.get(step.id());
-    return st != null && st.operation() != null && host.poll(st.operation()).state() == OperationStatus.State.SUCCEEDED;
+    return st != null
+        && st.operation() != null
+        && host.poll(st.operation()).state() == OperationStatus.State.SUCCEEDED;
   }
 
   static boolean isHostOperation(Action a) {
-    return a instanceof Action.Snapshot || a instanceof Action.RestoreSnapshot || a instanceof Action.StopService
-        || a instanceof Action.StartService || a instanceof Action.Upgrade || a instanceof Action.Provision
-        || a instanceof Action.CopyFolders || a instanceof Action.Decommission;
+    return a instanceof Action.Snapshot
+        || a instanceof Action.RestoreSnapshot
+        || a instanceof Action.StopService
+        || a instanceof Action.StartService
+        || a instanceof Action.Upgrade
+        || a instanceof Action.Provision
+        || a instanceof Action.CopyFolders
+        || a instanceof Action.Decommission;
   }
 
   /** Whether {@code a} takes its node out of service. */
   static boolean isDisruptive(Action a) {
-    return a instanceof Action.Drain || a instanceof Action.StopService || a instanceof Action.RemoveMember
+    return a instanceof Action.Drain
+        || a instanceof Action.StopService
+        || a instanceof Action.RemoveMember
         || a instanceof Action.Decommission;
   }
 
-  private Outcome hostOperation(PlanStep step, ClusterSnapshot snap, StepState st, Instant now, List<PlanStep> unitSteps,
+  private Outcome hostOperation(
+      PlanStep step,
+      ClusterSnapshot snap,
+      StepState st,
+      Instant now,
+      List<PlanStep> unitSteps,
       Guard guard) {
     if (st.operation() == null) {
       Optional<Node> n = snap.find(step.node());
-      boolean disrupts = step.action() instanceof Action.StopService || step.action() instanceof Action.Decommission;
+      boolean disrupts =
+          step.action() instanceof Action.StopService
+              || step.action() instanceof Action.Decommission;
       if (disrupts && n.isPresent()) {
-        if (n.get().leader() && !Restoration.isRestoreStep(step)
-            && plan.constraints().leaderLast() && plan.constraints().quorumRoles().contains(n.get().role())) {
+        if (n.get().leader()
+            && !Restoration.isRestoreStep(step)
+            && plan.constraints().leaderLast()
+            && plan.constraints().quorumRoles().contains(n.get().role())) {
           String leader = leaderMustWait.apply(n.get().id());
           if (leader != null) {
             return Outcome.deferred(leader);
@@ -394,9 +490,16 @@ final class StepDriver {
     }
     Instant deadline = st.actingSince().plus(policy.operationDeadline());
     if (!now.isBefore(deadline)) {
-      return Outcome.fail(step.action().describe() + " on " + step.node() + " did not finish within the operation "
-          + "deadline of " + Durations.format(policy.operationDeadline()) + " (operation " + st.operation().id()
-          + "); the host may still be changing: check it, or raise Policy.operationDeadline if it needs longer");
+      return Outcome.fail(
+          step.action().describe()
+              + " on "
+              + step.node()
+              + " did not finish within the operation "
+              + "deadline of "
+              + Durations.format(policy.operationDeadline())
+              + " (operation "
+              + st.operation().id()
+              + "); the host may still be changing: check it, or raise Policy.operationDeadline if it needs longer");
     }
     return Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())));
   }
@@ -432,7 +535,10 @@ final class StepDriver {
   private OperationHandle snapshotOf(NodeId node, List<PlanStep> unitSteps) {
     for (PlanStep s : unitSteps) {
       StepState st = steps.get(s.id());
-      if (s.action() instanceof Action.Snapshot && s.node().equals(node) && st != null && st.operation() != null) {
+      if (s.action() instanceof Action.Snapshot
+          && s.node().equals(node)
+          && st != null
+          && st.operation() != null) {
         return st.operation();
       }
     }
@@ -443,24 +549,39 @@ final class StepDriver {
     return a.isBefore(b) ? a : b;
   }
 
-  /** Checks, before anything is touched, that every port, probe and hook the plan needs is there. */
-  static void checkPrerequisites(UpgradePlan plan, HostPort host, Map<String, HealthProbe> probes,
+  /**
+   * Checks, before anything is touched, that every port, probe and hook the plan needs is there.
+   */
+  static void checkPrerequisites(
+      UpgradePlan plan,
+      HostPort host,
+      Map<String, HealthProbe> probes,
       Map<String, NodeHook> hooks) {
     List<String> missing = new ArrayList<>();
     if (host == null && plan.steps().stream().anyMatch(s -> isHostOperation(s.action()))) {
-      missing.add("the plan changes hosts but the executor has no host port: call host(...) on its builder");
+      missing.add(
+          "the plan changes hosts but the executor has no host port: call host(...) on its builder");
     }
     for (String p : plan.policy().probes()) {
       if (!probes.containsKey(p)) {
-        missing.add("the policy names probe '" + p + "' but no probe of that name is registered (registered: "
-            + probes.keySet() + "): call probe(...) on the executor's builder");
+        missing.add(
+            "the policy names probe '"
+                + p
+                + "' but no probe of that name is registered (registered: "
+                + probes.keySet()
+                + "): call probe(...) on the executor's builder");
       }
     }
-    for (String h : plan.policy().hooks().stream().map(io.upkeep.Policy.Hook::name).distinct().toList()) {
+    for (String h :
+        plan.policy().hooks().stream().map(io.upkeep.Policy.Hook::name).distinct().toList()) {
       if (!hooks.containsKey(h)) {
-        missing.add("the policy runs hook '" + h + "' but no hook of that name is registered (registered: "
-            + hooks.keySet() + "): call hook(...) on the executor's builder (an integration's procedures register "
-            + "their own, such as NomadProcedures.executor)");
+        missing.add(
+            "the policy runs hook '"
+                + h
+                + "' but no hook of that name is registered (registered: "
+                + hooks.keySet()
+                + "): call hook(...) on the executor's builder (an integration's procedures register "
+                + "their own, such as NomadProcedures.executor)");
       }
     }
     if (!missing.isEmpty()) {

@@ -18,7 +18,11 @@ final class StepList {
   }
 
   void add(NodeId node, Action action, String reason) {
-    steps.add(new PlanStep(unit + "#" + prefix + (steps.size() + 1) + "-" + action.getClass().getSimpleName(),
-        node, action, reason));
+    steps.add(
+        new PlanStep(
+            unit + "#" + prefix + (steps.size() + 1) + "-" + action.getClass().getSimpleName(),
+            node,
+            action,
+            reason));
   }
 }

@@ -11,9 +11,9 @@ import java.util.Optional;
 /**
  * The target system, as core sees it: what adapters (Octopus Deploy, Nomad) implement and the
  * testkit fakes. Only core types cross it. Every change is idempotent: asking for the state a node
- * already has is a no-op, so a resumed run may safely ask again. Failures are reported as
- * {@link io.upkeep.ClusterOperationException} (or {@link io.upkeep.UnknownNodeException} for a node
- * the system does not know). Implementations must be thread-safe.
+ * already has is a no-op, so a resumed run may safely ask again. Failures are reported as {@link
+ * io.upkeep.ClusterOperationException} (or {@link io.upkeep.UnknownNodeException} for a node the
+ * system does not know). Implementations must be thread-safe.
  */
 public interface ClusterPort {
 
@@ -27,8 +27,8 @@ public interface ClusterPort {
   void setTaskCap(NodeId node, TaskCap cap);
 
   /**
-   * Stops {@code node} taking new work and lets its running work finish or migrate away. The
-   * system may force what is left at {@code deadline}, if it supports that (Nomad does).
+   * Stops {@code node} taking new work and lets its running work finish or migrate away. The system
+   * may force what is left at {@code deadline}, if it supports that (Nomad does).
    */
   void drain(NodeId node, Instant deadline);
 
@@ -41,7 +41,9 @@ public interface ClusterPort {
   /** How much work {@code node} runs right now, counted the most precise way the system offers. */
   int runningWork(NodeId node);
 
-  /** Removes {@code node} from the cluster's membership (it must be stopped or drained and idle). */
+  /**
+   * Removes {@code node} from the cluster's membership (it must be stopped or drained and idle).
+   */
   void removeMember(NodeId node);
 
   /**
@@ -53,9 +55,9 @@ public interface ClusterPort {
   boolean awaitChange(ClusterSnapshot since, Duration maxWait);
 
   /**
-   * The time source this port reads and waits on, if it has one of its own (an adapter's
-   * configured clock, the testkit's virtual clock). The executor uses it when it is given no other,
-   * and refuses a different one: a port and a run on two clocks would wait in real time in virtual
+   * The time source this port reads and waits on, if it has one of its own (an adapter's configured
+   * clock, the testkit's virtual clock). The executor uses it when it is given no other, and
+   * refuses a different one: a port and a run on two clocks would wait in real time in virtual
    * tests, or time out at once in production. Empty by default.
    */
   default Optional<TimeSource> time() {

@@ -11,8 +11,8 @@ import io.upkeep.NodeId;
  * executor runs it by its {@link #name()}, registered like a health probe, and refuses a plan that
  * names a hook it lacks.
  *
- * <p>{@link #run} is called again, with the same request id, until it reports success or failure
- * (a hook may start something long and report it {@linkplain OperationStatus.State#RUNNING running}),
+ * <p>{@link #run} is called again, with the same request id, until it reports success or failure (a
+ * hook may start something long and report it {@linkplain OperationStatus.State#RUNNING running}),
  * within the policy's operation deadline; a failure fails the unit, which is then restored. After a
  * crash the run calls it again with the same request id, so implementations must be idempotent by
  * request id, and thread-safe.

@@ -20,7 +20,9 @@ public record OperationStatus(State state, String detail) {
     FAILED
   }
 
-  /** @throws NullPointerException if a component is null */
+  /**
+   * @throws NullPointerException if a component is null
+   */
   public OperationStatus {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(detail, "detail");

@@ -6,9 +6,9 @@ import java.time.Instant;
 
 /**
  * The one source of time for a run: it reads the time <em>and</em> waits. Core never reads the
- * system clock or sleeps on its own, so a virtual implementation (the testkit's {@code VirtualClock})
- * can run a week-long upgrade in milliseconds, deterministically. Implementations must be
- * thread-safe.
+ * system clock or sleeps on its own, so a virtual implementation (the testkit's {@code
+ * VirtualClock}) can run a week-long upgrade in milliseconds, deterministically. Implementations
+ * must be thread-safe.
  */
 public interface TimeSource {
 

@@ -10,8 +10,8 @@ import io.upkeep.NodeId;
 public interface TrafficPort {
 
   /**
-   * Sets {@code node}'s share of requests, in percent of an equal share: 100 means "as much as every
-   * other node", 10 a tenth of that, 0 out of the load balancer.
+   * Sets {@code node}'s share of requests, in percent of an equal share: 100 means "as much as
+   * every other node", 10 a tenth of that, 0 out of the load balancer.
    */
   void setWeight(NodeId node, int percentOfEqualShare);
 }

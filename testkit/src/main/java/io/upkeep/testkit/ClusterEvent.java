@@ -9,11 +9,11 @@ import java.util.Objects;
 
 /**
  * An observable change of a {@link FakeCluster}, recorded in order: the cluster's side of the
- * story, to verify after a run with {@link FakeCluster#events()} or {@link FakeCluster#takeEvent()}.
- * A closed set of immutable, thread-safe records; all but {@link MaintenanceModeChanged} are about
- * one node. The {@link Outside} events are changes nobody asked the cluster for through its ports:
- * faults, an operator's own actions, other tools; a checker tells them from the orchestrator's by
- * type alone.
+ * story, to verify after a run with {@link FakeCluster#events()} or {@link
+ * FakeCluster#takeEvent()}. A closed set of immutable, thread-safe records; all but {@link
+ * MaintenanceModeChanged} are about one node. The {@link Outside} events are changes nobody asked
+ * the cluster for through its ports: faults, an operator's own actions, other tools; a checker
+ * tells them from the orchestrator's by type alone.
  */
 public sealed interface ClusterEvent {
 
@@ -27,10 +27,10 @@ public sealed interface ClusterEvent {
   }
 
   /**
-   * A change of one node that the orchestrator did not make: a fault ({@link NodeLost},
-   * {@link Vanished}), the operator's own drain or undrain ({@link OperatorDrained},
-   * {@link OperatorUndrained}), or a member added by someone else ({@link Appeared}). What such an
-   * event takes out of service counts against the budget, but is never the orchestrator's breach.
+   * A change of one node that the orchestrator did not make: a fault ({@link NodeLost}, {@link
+   * Vanished}), the operator's own drain or undrain ({@link OperatorDrained}, {@link
+   * OperatorUndrained}), or a member added by someone else ({@link Appeared}). What such an event
+   * takes out of service counts against the budget, but is never the orchestrator's breach.
    */
   sealed interface Outside extends NodeEvent {}
 
@@ -41,7 +41,9 @@ public sealed interface ClusterEvent {
    * @param on whether it is on now
    */
   record MaintenanceModeChanged(Instant at, boolean on) implements ClusterEvent {
-    /** @throws NullPointerException if {@code at} is null */
+    /**
+     * @throws NullPointerException if {@code at} is null
+     */
     public MaintenanceModeChanged {
       Objects.requireNonNull(at, "at");
     }
@@ -56,7 +58,9 @@ public sealed interface ClusterEvent {
    * @param to the cap after
    */
   record TaskCapChanged(Instant at, NodeId node, TaskCap from, TaskCap to) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public TaskCapChanged {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -73,7 +77,9 @@ public sealed interface ClusterEvent {
    * @param deadline when the drain may be forced
    */
   record DrainStarted(Instant at, NodeId node, Instant deadline) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public DrainStarted {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -109,7 +115,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record Undrained(Instant at, NodeId node) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Undrained {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -126,7 +134,9 @@ public sealed interface ClusterEvent {
    * @param operation what was asked
    */
   record OperationRequested(Instant at, NodeId node, HostOperation operation) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public OperationRequested {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -141,7 +151,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record ServiceStopped(Instant at, NodeId node) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public ServiceStopped {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -155,7 +167,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record ServiceStarted(Instant at, NodeId node) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public ServiceStarted {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -171,7 +185,9 @@ public sealed interface ClusterEvent {
    * @param to the platform after
    */
   record Upgraded(Instant at, NodeId node, Platform from, Platform to) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Upgraded {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -188,7 +204,9 @@ public sealed interface ClusterEvent {
    * @param reason why
    */
   record UpgradeFailed(Instant at, NodeId node, String reason) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public UpgradeFailed {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -204,8 +222,11 @@ public sealed interface ClusterEvent {
    * @param replacing the node it replaces
    * @param platform what it runs on
    */
-  record Provisioned(Instant at, NodeId node, NodeId replacing, Platform platform) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+  record Provisioned(Instant at, NodeId node, NodeId replacing, Platform platform)
+      implements NodeEvent {
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Provisioned {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -223,7 +244,9 @@ public sealed interface ClusterEvent {
    * @param voter whether it votes
    */
   record Joined(Instant at, NodeId node, TaskCap cap, boolean voter) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Joined {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -238,7 +261,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record Removed(Instant at, NodeId node) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Removed {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -252,7 +277,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record Decommissioned(Instant at, NodeId node) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Decommissioned {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -267,7 +294,9 @@ public sealed interface ClusterEvent {
    * @param platform the platform it captured
    */
   record SnapshotTaken(Instant at, NodeId node, Platform platform) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public SnapshotTaken {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -283,7 +312,9 @@ public sealed interface ClusterEvent {
    * @param platform the platform it is back on
    */
   record SnapshotRestored(Instant at, NodeId node, Platform platform) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public SnapshotRestored {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -299,7 +330,9 @@ public sealed interface ClusterEvent {
    * @param from where they came from
    */
   record FoldersCopied(Instant at, NodeId node, NodeId from) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public FoldersCopied {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -335,7 +368,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record LeaderElected(Instant at, NodeId node) implements NodeEvent {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public LeaderElected {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -385,8 +420,8 @@ public sealed interface ClusterEvent {
   }
 
   /**
-   * The node left the membership without the orchestrator removing it (an autoscaler terminated
-   * it, another operator deleted it): its host is gone for good and its running tasks are lost.
+   * The node left the membership without the orchestrator removing it (an autoscaler terminated it,
+   * another operator deleted it): its host is gone for good and its running tasks are lost.
    *
    * @param at when
    * @param node the node
@@ -418,9 +453,18 @@ public sealed interface ClusterEvent {
    * @param voter whether it votes in its role's quorum
    * @param drained whether it joined drained, taking no new work
    */
-  record Appeared(Instant at, NodeId node, Role role, Platform platform, TaskCap cap, boolean voter, boolean drained)
+  record Appeared(
+      Instant at,
+      NodeId node,
+      Role role,
+      Platform platform,
+      TaskCap cap,
+      boolean voter,
+      boolean drained)
       implements Outside {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public Appeared {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -431,14 +475,16 @@ public sealed interface ClusterEvent {
   }
 
   /**
-   * The operator drained the node themselves (Octopus: drain; Nomad: drain or ineligible), without a
-   * deadline: it takes no new work and finishes what it runs. A run must leave it so.
+   * The operator drained the node themselves (Octopus: drain; Nomad: drain or ineligible), without
+   * a deadline: it takes no new work and finishes what it runs. A run must leave it so.
    *
    * @param at when
    * @param node the node
    */
   record OperatorDrained(Instant at, NodeId node) implements Outside {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public OperatorDrained {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");
@@ -452,7 +498,9 @@ public sealed interface ClusterEvent {
    * @param node the node
    */
   record OperatorUndrained(Instant at, NodeId node) implements Outside {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public OperatorUndrained {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(node, "node");

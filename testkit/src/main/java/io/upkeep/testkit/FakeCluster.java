@@ -43,8 +43,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * An in-memory cluster in virtual time that plays the target system, the user's infrastructure
- * and the load balancer at once: script it, run the code under test against it, then verify what
+ * An in-memory cluster in virtual time that plays the target system, the user's infrastructure and
+ * the load balancer at once: script it, run the code under test against it, then verify what
  * happened with {@link #events()} or {@link #takeEvent()}.
  *
  * <pre>{@code
@@ -57,14 +57,14 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>It behaves like the real systems where it matters to an orchestrator. Tasks wait in one FIFO
- * queue and go to the least-loaded member that is in service and below its task cap; a drained
- * node takes no new task but finishes what it runs. Host operations take virtual time, are
- * idempotent by request id, and refuse what the real host would refuse (an in-place upgrade while
- * the service runs). A provisioned host joins the cluster when its service first starts. Among the
- * voters of a role exactly one leads while any is healthy. Every observable change is recorded as a
- * {@link ClusterEvent} and bumps a version that {@link #awaitChange} waits on by running the
- * clock. All randomness (the workload) comes from the seed, so the same seed and the same calls
- * give the same events.
+ * queue and go to the least-loaded member that is in service and below its task cap; a drained node
+ * takes no new task but finishes what it runs. Host operations take virtual time, are idempotent by
+ * request id, and refuse what the real host would refuse (an in-place upgrade while the service
+ * runs). A provisioned host joins the cluster when its service first starts. Among the voters of a
+ * role exactly one leads while any is healthy. Every observable change is recorded as a {@link
+ * ClusterEvent} and bumps a version that {@link #awaitChange} waits on by running the clock. All
+ * randomness (the workload) comes from the seed, so the same seed and the same calls give the same
+ * events.
  *
  * <p>Thread-safe: every method locks the cluster; {@link #awaitChange} runs clock events with the
  * lock held. Single-use: make a new one for each test.
@@ -85,9 +85,14 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private final Map<NodeId, List<Fault>> pendingFaults = new HashMap<>();
   private final Map<NodeId, Host> hosts = new LinkedHashMap<>();
   private final Map<Role, NodeId> leaders = new HashMap<>();
-  /** The members that take work now, least loaded first, then in insertion order: where a task goes. */
-  private final TreeSet<Host> available = new TreeSet<>(
-      Comparator.comparingInt((Host h) -> h.indexedLoad).thenComparingLong(h -> h.order));
+
+  /**
+   * The members that take work now, least loaded first, then in insertion order: where a task goes.
+   */
+  private final TreeSet<Host> available =
+      new TreeSet<>(
+          Comparator.comparingInt((Host h) -> h.indexedLoad).thenComparingLong(h -> h.order));
+
   private final Deque<Task> queue = new ArrayDeque<>();
   private final List<ClusterEvent> events = new ArrayList<>();
   private final Map<String, Operation> operationsByRequest = new HashMap<>();
@@ -119,7 +124,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
   }
 
-  /** A builder for a cluster with no nodes, no work, a new clock and {@link #DEFAULT_SEED}. Not thread-safe. */
+  /**
+   * A builder for a cluster with no nodes, no work, a new clock and {@link #DEFAULT_SEED}. Not
+   * thread-safe.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -134,7 +142,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     return lastObserved;
   }
 
-  /** Its {@link #clock()}: a run on this cluster uses it unless told otherwise, and may use no other. */
+  /**
+   * Its {@link #clock()}: a run on this cluster uses it unless told otherwise, and may use no
+   * other.
+   */
   @Override
   public Optional<io.upkeep.spi.TimeSource> time() {
     return Optional.of(clock);
@@ -167,9 +178,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   /**
    * Stops {@code node} taking new work; it is drained once its running tasks finish. If the cluster
-   * {@linkplain Builder#forcesDrainAtDeadline forces drains}, what still runs at {@code deadline} is
-   * moved back to the queue (and restarts elsewhere); otherwise the drain just waits. Asking again
-   * changes nothing, except that a node drained by the operator without a deadline gets
+   * {@linkplain Builder#forcesDrainAtDeadline forces drains}, what still runs at {@code deadline}
+   * is moved back to the queue (and restarts elsewhere); otherwise the drain just waits. Asking
+   * again changes nothing, except that a node drained by the operator without a deadline gets
    * {@code deadline} (Nomad drains an ineligible node for real), and that a sooner deadline brings
    * a forced drain forward (an updated Nomad drain strategy forces at its new deadline); a later
    * one leaves it as it is.
@@ -189,7 +200,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       } else if (forcesDrainAtDeadline) {
         scheduleForcedDrain(h, deadline);
       }
-    } else if (forcesDrainAtDeadline && !h.running.isEmpty()
+    } else if (forcesDrainAtDeadline
+        && !h.running.isEmpty()
         && (h.forcedDrain == null || deadline.isBefore(h.forcedDrain.due()))) {
       // Drained (or made ineligible) by the operator without a deadline: a drain with one now
       // migrates its work, as Nomad's drain of an ineligible node does. Or a sooner deadline.
@@ -272,9 +284,13 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       return;
     }
     if (h.healthy() && !(h.drainRequested && h.running.isEmpty())) {
-      throw new ClusterOperationException("cannot remove " + node + ": it is still in service"
-          + (h.running.isEmpty() ? "" : " running " + h.running.size() + " task(s)")
-          + "; drain it and wait until it runs no work, or stop its service first", false);
+      throw new ClusterOperationException(
+          "cannot remove "
+              + node
+              + ": it is still in service"
+              + (h.running.isEmpty() ? "" : " running " + h.running.size() + " task(s)")
+              + "; drain it and wait until it runs no work, or stop its service first",
+          false);
     }
     h.member = false;
     reindex(h);
@@ -286,22 +302,25 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * Runs clock events one by one until the cluster changes, or advances the clock by
-   * {@code maxWait} if it does not. Returns at once if the cluster already differs from
-   * {@code since} (its nodes or maintenance flag). A task starting or finishing, and a host
-   * operation ending, count as changes, so a run waiting on either wakes the moment it happens.
+   * Runs clock events one by one until the cluster changes, or advances the clock by {@code
+   * maxWait} if it does not. Returns at once if the cluster already differs from {@code since} (its
+   * nodes or maintenance flag). A task starting or finishing, and a host operation ending, count as
+   * changes, so a run waiting on either wakes the moment it happens.
    *
    * @return whether the cluster changed; false after advancing the clock to the deadline
    * @throws IllegalArgumentException if {@code maxWait} is negative
    */
   @Override
-  @SuppressWarnings("ReferenceEquality") // by design: whether "since" is the very snapshot observe() returned last
+  @SuppressWarnings(
+      "ReferenceEquality") // by design: whether "since" is the very snapshot observe() returned
+  // last
   public synchronized boolean awaitChange(ClusterSnapshot since, Duration maxWait) {
     Objects.requireNonNull(since, "since");
     NodeSpec.requireNotNegative(maxWait, "maxWait");
-    boolean changed = since == lastObserved
-        ? version != lastObservedVersion
-        : since.maintenanceMode() != maintenanceMode || !since.nodes().equals(members());
+    boolean changed =
+        since == lastObserved
+            ? version != lastObservedVersion
+            : since.maintenanceMode() != maintenanceMode || !since.nodes().equals(members());
     if (changed) {
       return true;
     }
@@ -321,15 +340,24 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   /**
    * Provisions a host named {@code node} with {@code replacing}'s role; it joins as a member, with
-   * {@code initialCap}, drain off, traffic weight 0, and as a voter if its role has voters, when its
-   * service is first started. Fails if a host of that name exists and is not decommissioned.
+   * {@code initialCap}, drain off, traffic weight 0, and as a voter if its role has voters, when
+   * its service is first started. Fails if a host of that name exists and is not decommissioned.
    *
    * @throws UnknownNodeException if the cluster never knew {@code replacing}
    */
   @Override
   public synchronized OperationHandle provision(
       String requestId, NodeId node, NodeId replacing, Platform platform, TaskCap initialCap) {
-    String call = "provision(" + node + " replacing " + replacing + " on " + platform + ", cap " + initialCap + ")";
+    String call =
+        "provision("
+            + node
+            + " replacing "
+            + replacing
+            + " on "
+            + platform
+            + ", cap "
+            + initialCap
+            + ")";
     Operation done = existing(requestId, call);
     if (done != null) {
       return done.handle;
@@ -340,7 +368,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     Host old = known(replacing);
     Host occupant = hosts.get(node);
     if (occupant != null && !(occupant.decommissioned && !occupant.member)) {
-      return launch(requestId, call, occupant, HostOperation.PROVISION,
+      return launch(
+          requestId,
+          call,
+          occupant,
+          HostOperation.PROVISION,
           "a host named " + node + " already exists; decommission it first or choose another name",
           op -> null);
     }
@@ -353,24 +385,37 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     if (waiting != null) {
       waiting.forEach(f -> apply(h, f));
     }
-    return launch(requestId, call, h, HostOperation.PROVISION, null, op -> {
-      h.provisioned = true;
-      record(new ClusterEvent.Provisioned(clock.now(), node, replacing, platform));
-      return null;
-    });
+    return launch(
+        requestId,
+        call,
+        h,
+        HostOperation.PROVISION,
+        null,
+        op -> {
+          h.provisioned = true;
+          record(new ClusterEvent.Provisioned(clock.now(), node, replacing, platform));
+          return null;
+        });
   }
 
   /**
-   * Upgrades {@code node}'s host in place to {@code target}: its platform becomes
-   * {@code target.applyTo(platform)} when the operation ends. Fails at once if the service runs.
+   * Upgrades {@code node}'s host in place to {@code target}: its platform becomes {@code
+   * target.applyTo(platform)} when the operation ends. Fails at once if the service runs.
    *
    * @throws UnknownNodeException if the cluster never knew {@code node}
    */
   @Override
   public synchronized OperationHandle upgrade(String requestId, NodeId node, UpgradeTarget target) {
     Objects.requireNonNull(target, "target");
-    return operate(requestId, "upgrade(" + node + " to " + target + ")", node, HostOperation.UPGRADE,
-        h -> h.serviceRunning ? "the service on " + node + " is running; stop it before upgrading in place" : null,
+    return operate(
+        requestId,
+        "upgrade(" + node + " to " + target + ")",
+        node,
+        HostOperation.UPGRADE,
+        h ->
+            h.serviceRunning
+                ? "the service on " + node + " is running; stop it before upgrading in place"
+                : null,
         (h, op) -> {
           if (h.upgradeFails) {
             String reason = "the upgrade of " + node + " to " + target + " failed (injected fault)";
@@ -391,17 +436,23 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   @Override
   public synchronized OperationHandle stopService(String requestId, NodeId node) {
-    return operate(requestId, "stopService(" + node + ")", node, HostOperation.STOP_SERVICE, h -> null, (h, op) -> {
-      if (h.serviceRunning) {
-        h.serviceRunning = false;
-        record(new ClusterEvent.ServiceStopped(clock.now(), node));
-        interrupt(h);
-        if (h.voter) {
-          elect(h.role, true);
-        }
-      }
-      return null;
-    });
+    return operate(
+        requestId,
+        "stopService(" + node + ")",
+        node,
+        HostOperation.STOP_SERVICE,
+        h -> null,
+        (h, op) -> {
+          if (h.serviceRunning) {
+            h.serviceRunning = false;
+            record(new ClusterEvent.ServiceStopped(clock.now(), node));
+            interrupt(h);
+            if (h.voter) {
+              elect(h.role, true);
+            }
+          }
+          return null;
+        });
   }
 
   /**
@@ -412,23 +463,31 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   @Override
   public synchronized OperationHandle startService(String requestId, NodeId node) {
-    return operate(requestId, "startService(" + node + ")", node, HostOperation.START_SERVICE, h -> null, (h, op) -> {
-      if (!h.serviceRunning) {
-        h.serviceRunning = true;
-        h.hung = h.neverReturns;
-        record(new ClusterEvent.ServiceStarted(clock.now(), node));
-        if (!h.member && h.healthy()) {
-          h.member = true;
-          h.voter |= hosts.values().stream().anyMatch(o -> o.member && o.voter && o.role.equals(h.role));
-          record(new ClusterEvent.Joined(clock.now(), node, h.cap, h.voter));
-        }
-        if (h.voter && h.member) {
-          elect(h.role, true);
-        }
-        reindex(h);
-      }
-      return null;
-    });
+    return operate(
+        requestId,
+        "startService(" + node + ")",
+        node,
+        HostOperation.START_SERVICE,
+        h -> null,
+        (h, op) -> {
+          if (!h.serviceRunning) {
+            h.serviceRunning = true;
+            h.hung = h.neverReturns;
+            record(new ClusterEvent.ServiceStarted(clock.now(), node));
+            if (!h.member && h.healthy()) {
+              h.member = true;
+              h.voter |=
+                  hosts.values().stream()
+                      .anyMatch(o -> o.member && o.voter && o.role.equals(h.role));
+              record(new ClusterEvent.Joined(clock.now(), node, h.cap, h.voter));
+            }
+            if (h.voter && h.member) {
+              elect(h.role, true);
+            }
+            reindex(h);
+          }
+          return null;
+        });
   }
 
   /**
@@ -438,28 +497,43 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   @Override
   public synchronized OperationHandle snapshot(String requestId, NodeId node) {
-    return operate(requestId, "snapshot(" + node + ")", node, HostOperation.SNAPSHOT, h -> null, (h, op) -> {
-      op.captured = h.platform;
-      record(new ClusterEvent.SnapshotTaken(clock.now(), node, h.platform));
-      return null;
-    });
+    return operate(
+        requestId,
+        "snapshot(" + node + ")",
+        node,
+        HostOperation.SNAPSHOT,
+        h -> null,
+        (h, op) -> {
+          op.captured = h.platform;
+          record(new ClusterEvent.SnapshotTaken(clock.now(), node, h.platform));
+          return null;
+        });
   }
 
   /**
-   * Puts back the platform that {@code snapshot} captured of {@code node}. Fails at once if
-   * {@code snapshot} is not a completed snapshot of that node.
+   * Puts back the platform that {@code snapshot} captured of {@code node}. Fails at once if {@code
+   * snapshot} is not a completed snapshot of that node.
    *
    * @throws UnknownNodeException if the cluster never knew {@code node}
    */
   @Override
-  public synchronized OperationHandle restore(String requestId, NodeId node, OperationHandle snapshot) {
+  public synchronized OperationHandle restore(
+      String requestId, NodeId node, OperationHandle snapshot) {
     Objects.requireNonNull(snapshot, "snapshot");
     Operation snap = operationsById.get(snapshot.id());
     boolean usable = snap != null && snap.captured != null && snap.node.equals(node);
-    return operate(requestId, "restore(" + node + " from " + snapshot + ")", node, HostOperation.RESTORE,
-        h -> usable ? null
-            : snapshot.id() + " is not a completed snapshot of " + node
-                + "; restore from a snapshot of this host that succeeded",
+    return operate(
+        requestId,
+        "restore(" + node + " from " + snapshot + ")",
+        node,
+        HostOperation.RESTORE,
+        h ->
+            usable
+                ? null
+                : snapshot.id()
+                    + " is not a completed snapshot of "
+                    + node
+                    + "; restore from a snapshot of this host that succeeded",
         (h, op) -> {
           h.platform = snap.captured;
           record(new ClusterEvent.SnapshotRestored(clock.now(), node, snap.captured));
@@ -474,7 +548,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   @Override
   public synchronized OperationHandle copyFolders(String requestId, NodeId from, NodeId to) {
-    return operate(requestId, "copyFolders(" + from + " to " + to + ")", to, HostOperation.COPY_FOLDERS,
+    return operate(
+        requestId,
+        "copyFolders(" + from + " to " + to + ")",
+        to,
+        HostOperation.COPY_FOLDERS,
         h -> unavailable(known(from), HostOperation.COPY_FOLDERS),
         (h, op) -> {
           String gone = unavailable(known(from), HostOperation.COPY_FOLDERS);
@@ -493,18 +571,24 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   @Override
   public synchronized OperationHandle decommission(String requestId, NodeId node) {
-    return operate(requestId, "decommission(" + node + ")", node, HostOperation.DECOMMISSION, h -> null, (h, op) -> {
-      if (!h.decommissioned) {
-        h.decommissioned = true;
-        h.serviceRunning = false;
-        record(new ClusterEvent.Decommissioned(clock.now(), node));
-        interrupt(h);
-        if (h.voter) {
-          elect(h.role, true);
-        }
-      }
-      return null;
-    });
+    return operate(
+        requestId,
+        "decommission(" + node + ")",
+        node,
+        HostOperation.DECOMMISSION,
+        h -> null,
+        (h, op) -> {
+          if (!h.decommissioned) {
+            h.decommissioned = true;
+            h.serviceRunning = false;
+            record(new ClusterEvent.Decommissioned(clock.now(), node));
+            interrupt(h);
+            if (h.voter) {
+              elect(h.role, true);
+            }
+          }
+          return null;
+        });
   }
 
   /**
@@ -516,8 +600,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   public synchronized OperationStatus poll(OperationHandle handle) {
     Operation op = operationsById.get(Objects.requireNonNull(handle, "handle").id());
     if (op == null) {
-      throw new ClusterOperationException("no operation has handle " + handle.id()
-          + ": handles are only valid for the FakeCluster that issued them", false);
+      throw new ClusterOperationException(
+          "no operation has handle "
+              + handle.id()
+              + ": handles are only valid for the FakeCluster that issued them",
+          false);
     }
     return op.status;
   }
@@ -534,7 +621,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   public synchronized void setWeight(NodeId node, int percentOfEqualShare) {
     Host h = known(node);
     if (percentOfEqualShare < 0 || percentOfEqualShare > 100) {
-      throw new IllegalArgumentException("a weight is 0 to 100 percent of an equal share, got " + percentOfEqualShare);
+      throw new IllegalArgumentException(
+          "a weight is 0 to 100 percent of an equal share, got " + percentOfEqualShare);
     }
     if (h.weight != percentOfEqualShare) {
       h.weight = percentOfEqualShare;
@@ -570,7 +658,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     dispatch();
   }
 
-  /** Puts a task that takes {@code duration} at the end of the queue, and dispatches it if a node can take it. */
+  /**
+   * Puts a task that takes {@code duration} at the end of the queue, and dispatches it if a node
+   * can take it.
+   */
   public synchronized void submitTask(Duration duration) {
     NodeSpec.requireNotNegative(duration, "duration");
     enqueue(new Task(nextTaskId++, duration, clock.now()));
@@ -605,10 +696,12 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       }
     } else if (fault instanceof Fault.StuckDrain) {
       Optional<Task> first = h.running.stream().filter(t -> t.completion != null).findFirst();
-      first.ifPresentOrElse(t -> {
-        t.completion.cancel();
-        t.completion = null;
-      }, () -> h.stuckArmed = true);
+      first.ifPresentOrElse(
+          t -> {
+            t.completion.cancel();
+            t.completion = null;
+          },
+          () -> h.stuckArmed = true);
     } else if (fault instanceof Fault.UpgradeFails) {
       h.upgradeFails = true;
     } else if (fault instanceof Fault.NeverReturns) {
@@ -624,9 +717,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   /**
    * Adds a member mid-run, as an operator scaling out would: its service running, healthy, and
-   * drained only if {@code spec} says so; its running tasks start at once. Records
-   * {@link ClusterEvent.Appeared} (and {@link ClusterEvent.LeaderElected} if it takes the lead of a
-   * role that had no leader), so checkers can tell it from a node the orchestrator provisioned.
+   * drained only if {@code spec} says so; its running tasks start at once. Records {@link
+   * ClusterEvent.Appeared} (and {@link ClusterEvent.LeaderElected} if it takes the lead of a role
+   * that had no leader), so checkers can tell it from a node the orchestrator provisioned.
    *
    * @throws IllegalArgumentException if the id is taken, or the node leads a role that has a leader
    */
@@ -634,7 +727,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     Objects.requireNonNull(spec, "spec");
     addHost(spec);
     Host h = hosts.get(spec.id());
-    record(new ClusterEvent.Appeared(clock.now(), h.id, h.role, h.platform, h.cap, h.voter, h.drainRequested));
+    record(
+        new ClusterEvent.Appeared(
+            clock.now(), h.id, h.role, h.platform, h.cap, h.voter, h.drainRequested));
     if (h.voter) {
       if (spec.leader()) {
         record(new ClusterEvent.LeaderElected(clock.now(), h.id));
@@ -648,10 +743,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
   /**
    * The operator drains {@code node} themselves, with no deadline (Octopus: drain; Nomad: drain or
-   * mark ineligible): it takes no new work and finishes what it runs. Records
-   * {@link ClusterEvent.OperatorDrained}, not {@link ClusterEvent.DrainStarted}, so checkers can
-   * tell the operator's intent from the run's. Changes nothing if the node is already drained or
-   * draining, whoever asked.
+   * mark ineligible): it takes no new work and finishes what it runs. Records {@link
+   * ClusterEvent.OperatorDrained}, not {@link ClusterEvent.DrainStarted}, so checkers can tell the
+   * operator's intent from the run's. Changes nothing if the node is already drained or draining,
+   * whoever asked.
    *
    * @throws UnknownNodeException if {@code node} is not a member
    */
@@ -669,9 +764,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * The operator lets {@code node} take new work again themselves. Records
-   * {@link ClusterEvent.OperatorUndrained}, not {@link ClusterEvent.Undrained}. Changes nothing if
-   * the node is active.
+   * The operator lets {@code node} take new work again themselves. Records {@link
+   * ClusterEvent.OperatorUndrained}, not {@link ClusterEvent.Undrained}. Changes nothing if the
+   * node is active.
    *
    * @throws UnknownNodeException if {@code node} is not a member
    */
@@ -705,8 +800,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * How many events have been recorded so far: the index the next event will have in
-   * {@link #events()}, to mark a point in the log without copying it.
+   * How many events have been recorded so far: the index the next event will have in {@link
+   * #events()}, to mark a point in the log without copying it.
    */
   public synchronized int eventCount() {
     return events.size();
@@ -719,7 +814,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   public synchronized ClusterEvent takeEvent() {
     if (taken >= events.size()) {
-      throw new NoSuchElementException("no event left to take: all " + events.size() + " recorded events were taken");
+      throw new NoSuchElementException(
+          "no event left to take: all " + events.size() + " recorded events were taken");
     }
     return events.get(taken++);
   }
@@ -731,8 +827,17 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    */
   public synchronized FakeHost host(NodeId node) {
     Host h = known(node);
-    return new FakeHost(h.id, h.role, h.platform, h.voter, h.provisioned, h.member, h.serviceRunning, h.lost,
-        h.decommissioned, h.lost || h.neverReturns || !h.hanging.isEmpty());
+    return new FakeHost(
+        h.id,
+        h.role,
+        h.platform,
+        h.voter,
+        h.provisioned,
+        h.member,
+        h.serviceRunning,
+        h.lost,
+        h.decommissioned,
+        h.lost || h.neverReturns || !h.hanging.isEmpty());
   }
 
   /**
@@ -762,8 +867,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * Gives maintenance mode Octopus Deploy's meaning (its maintenance-mode guide): while it is on the
-   * task queue is still processed, so tasks already queued start and run to completion, but the
+   * Gives maintenance mode Octopus Deploy's meaning (its maintenance-mode guide): while it is on
+   * the task queue is still processed, so tasks already queued start and run to completion, but the
    * users behind the {@linkplain Builder#workload workload} cannot queue new ones, so its arrivals
    * are refused; {@link #submitTask} still queues, as an administrator may. Off by default: then
    * maintenance mode holds every task in the queue. The fake Octopus server turns it on.
@@ -776,8 +881,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * Tells {@code watcher} of every task's life from now on, for fakes of a vendor's task API: first,
-   * at once, each task queued or running now (a {@link TaskChange.Kind#QUEUED} change, and a
+   * Tells {@code watcher} of every task's life from now on, for fakes of a vendor's task API:
+   * first, at once, each task queued or running now (a {@link TaskChange.Kind#QUEUED} change, and a
    * {@link TaskChange.Kind#STARTED} one for those running, stamped with when they happened), then
    * each change as it happens. Called under the cluster's lock, in order; it must not block.
    */
@@ -804,8 +909,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   /**
-   * Cancels the task {@code task} (an id of a {@link TaskChange}): a queued task leaves the queue, a
-   * running one stops at once and frees its slot, as a vendor's "cancel task" does once the task
+   * Cancels the task {@code task} (an id of a {@link TaskChange}): a queued task leaves the queue,
+   * a running one stops at once and frees its slot, as a vendor's "cancel task" does once the task
    * has stopped. Watchers learn it as {@link TaskChange.Kind#CANCELED}.
    *
    * @return false if the task is not queued or running (it finished, or never existed)
@@ -843,31 +948,52 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     return false;
   }
 
-  /** Registers {@code check} to run after every mutating port call; the invariant monitor's hook. */
+  /**
+   * Registers {@code check} to run after every mutating port call; the invariant monitor's hook.
+   */
   void afterEachCall(Runnable check) {
     afterEachCall.add(check);
   }
 
-  /** The live event log, for the monitor to read from where it left off; only under the cluster's lock. */
+  /**
+   * The live event log, for the monitor to read from where it left off; only under the cluster's
+   * lock.
+   */
   List<ClusterEvent> eventLog() {
     return events;
   }
 
   @Override
   public synchronized String toString() {
-    return "FakeCluster[seed " + seed + ", " + hosts.size() + " hosts, " + events.size() + " events, "
-        + queue.size() + " queued tasks, " + clock.now() + "]";
+    return "FakeCluster[seed "
+        + seed
+        + ", "
+        + hosts.size()
+        + " hosts, "
+        + events.size()
+        + " events, "
+        + queue.size()
+        + " queued tasks, "
+        + clock.now()
+        + "]";
   }
 
   // ---------------------------------------------------------------- internals
 
   private void addHost(NodeSpec spec) {
     if (hosts.containsKey(spec.id())) {
-      throw new IllegalArgumentException("two nodes are named " + spec.id() + ": node ids must be unique");
+      throw new IllegalArgumentException(
+          "two nodes are named " + spec.id() + ": node ids must be unique");
     }
     if (spec.leader() && leaders.containsKey(spec.role())) {
-      throw new IllegalArgumentException("role " + spec.role() + " already has leader " + leaders.get(spec.role())
-          + ", so " + spec.id() + " cannot lead too; mark only one voter of a role as leader");
+      throw new IllegalArgumentException(
+          "role "
+              + spec.role()
+              + " already has leader "
+              + leaders.get(spec.role())
+              + ", so "
+              + spec.id()
+              + " cannot lead too; mark only one voter of a role as leader");
     }
     Host h = new Host(spec.id(), spec.role(), spec.runsWork(), spec.durations(), hostsAdded++);
     h.platform = spec.platform();
@@ -898,10 +1024,21 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   private Node view(Host h) {
-    DrainState drain = !h.drainRequested ? DrainState.ACTIVE
-        : h.running.isEmpty() ? DrainState.DRAINED : DrainState.DRAINING;
-    return new Node(h.id, h.role, h.platform, h.cap, drain, h.healthy() ? Health.HEALTHY : Health.UNREACHABLE,
-        h.id.equals(leaders.get(h.role)), h.voter, h.running.size(), h.runsWork);
+    DrainState drain =
+        !h.drainRequested
+            ? DrainState.ACTIVE
+            : h.running.isEmpty() ? DrainState.DRAINED : DrainState.DRAINING;
+    return new Node(
+        h.id,
+        h.role,
+        h.platform,
+        h.cap,
+        drain,
+        h.healthy() ? Health.HEALTHY : Health.UNREACHABLE,
+        h.id.equals(leaders.get(h.role)),
+        h.voter,
+        h.running.size(),
+        h.runsWork);
   }
 
   private Host known(NodeId node) {
@@ -942,7 +1079,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     afterEachCall.forEach(Runnable::run);
   }
 
-  /** Makes the first healthy voter of {@code role} its leader unless a healthy member already leads. */
+  /**
+   * Makes the first healthy voter of {@code role} its leader unless a healthy member already leads.
+   */
   private void elect(Role role, boolean recordIt) {
     NodeId current = leaders.get(role);
     Host leader = current == null ? null : hosts.get(current);
@@ -967,7 +1106,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
   }
 
-  /** Puts {@code h} where it belongs in {@link #available}; call after anything that may change it. */
+  /**
+   * Puts {@code h} where it belongs in {@link #available}; call after anything that may change it.
+   */
   private void reindex(Host h) {
     if (h.indexedLoad >= 0) {
       available.remove(h);
@@ -1013,7 +1154,10 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     dispatch();
   }
 
-  /** Takes every task off {@code h}, cancelling their completions; watchers learn it as {@code kind}. */
+  /**
+   * Takes every task off {@code h}, cancelling their completions; watchers learn it as {@code
+   * kind}.
+   */
   private List<Task> takeTasks(Host h, TaskChange.Kind kind) {
     List<Task> tasks = new ArrayList<>(h.running);
     h.running.clear();
@@ -1096,16 +1240,18 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   }
 
   private void scheduleArrival(Duration meanInterArrival, Duration meanTaskDuration) {
-    clock.schedule(exponential(meanInterArrival), () -> {
-      synchronized (this) {
-        Task t = new Task(nextTaskId++, exponential(meanTaskDuration), clock.now());
-        if (!(maintenanceMode && maintenanceRunsQueue)) {
-          enqueue(t); // else refused: in Octopus's maintenance mode users cannot queue tasks
-        }
-        dispatch();
-        scheduleArrival(meanInterArrival, meanTaskDuration);
-      }
-    });
+    clock.schedule(
+        exponential(meanInterArrival),
+        () -> {
+          synchronized (this) {
+            Task t = new Task(nextTaskId++, exponential(meanTaskDuration), clock.now());
+            if (!(maintenanceMode && maintenanceRunsQueue)) {
+              enqueue(t); // else refused: in Octopus's maintenance mode users cannot queue tasks
+            }
+            dispatch();
+            scheduleArrival(meanInterArrival, meanTaskDuration);
+          }
+        });
   }
 
   private Duration exponential(Duration mean) {
@@ -1117,8 +1263,14 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     Objects.requireNonNull(requestId, "requestId");
     Operation op = operationsByRequest.get(requestId);
     if (op != null && !op.call.equals(call)) {
-      throw new IllegalArgumentException("request id '" + requestId + "' was already used for " + op.call
-          + ", not " + call + ": a request id must be unique to one step of one run");
+      throw new IllegalArgumentException(
+          "request id '"
+              + requestId
+              + "' was already used for "
+              + op.call
+              + ", not "
+              + call
+              + ": a request id must be unique to one step of one run");
     }
     return op;
   }
@@ -1127,8 +1279,13 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * Returns the operation already started for {@code requestId}, or launches one on {@code node}'s
    * host; {@code refusal} says why the host refuses it now, or null.
    */
-  private OperationHandle operate(String requestId, String call, NodeId node, HostOperation kind,
-      Function<Host, String> refusal, BiFunction<Host, Operation, String> effect) {
+  private OperationHandle operate(
+      String requestId,
+      String call,
+      NodeId node,
+      HostOperation kind,
+      Function<Host, String> refusal,
+      BiFunction<Host, Operation, String> effect) {
     Operation done = existing(requestId, call);
     if (done != null) {
       return done.handle;
@@ -1142,9 +1299,18 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * runs {@code effect} after the operation's duration; the effect returns why it failed, or null.
    */
   private OperationHandle launch(
-      String requestId, String call, Host h, HostOperation kind, String refusal, Function<Operation, String> effect) {
-    Operation op = new Operation(
-        new OperationHandle("op-" + (operationsById.size() + 1) + "-" + kind.name().toLowerCase(Locale.ROOT)), call, h.id);
+      String requestId,
+      String call,
+      Host h,
+      HostOperation kind,
+      String refusal,
+      Function<Operation, String> effect) {
+    Operation op =
+        new Operation(
+            new OperationHandle(
+                "op-" + (operationsById.size() + 1) + "-" + kind.name().toLowerCase(Locale.ROOT)),
+            call,
+            h.id);
     operationsByRequest.put(requestId, op);
     operationsById.put(op.handle.id(), op);
     String why = refusal != null ? refusal : unavailable(h, kind);
@@ -1155,17 +1321,20 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
     record(new ClusterEvent.OperationRequested(clock.now(), h.id, kind));
     if (!h.hanging.contains(kind)) {
-      clock.schedule(h.durations.getOrDefault(kind, durations.getOrDefault(kind, kind.defaultDuration())), () -> {
-        synchronized (this) {
-          String failure = unavailable(h, kind);
-          if (failure == null) {
-            failure = effect.apply(op);
-          }
-          op.status = failure == null ? OperationStatus.succeeded() : OperationStatus.failed(failure);
-          version++;
-          dispatch();
-        }
-      });
+      clock.schedule(
+          h.durations.getOrDefault(kind, durations.getOrDefault(kind, kind.defaultDuration())),
+          () -> {
+            synchronized (this) {
+              String failure = unavailable(h, kind);
+              if (failure == null) {
+                failure = effect.apply(op);
+              }
+              op.status =
+                  failure == null ? OperationStatus.succeeded() : OperationStatus.failed(failure);
+              version++;
+              dispatch();
+            }
+          });
     }
     afterCall();
     return op.handle;
@@ -1180,7 +1349,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       return "host " + h.id + " was lost and cannot be reached; decommission it";
     }
     if (!h.provisioned && kind != HostOperation.PROVISION && kind != HostOperation.DECOMMISSION) {
-      return "host " + h.id + " is still being provisioned; wait until its provision operation succeeds";
+      return "host "
+          + h.id
+          + " is still being provisioned; wait until its provision operation succeeds";
     }
     return null;
   }
@@ -1212,7 +1383,12 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     boolean neverReturns;
     final Set<HostOperation> hanging = java.util.EnumSet.noneOf(HostOperation.class);
 
-    Host(NodeId id, Role role, boolean runsWork, Map<HostOperation, Duration> durations, long order) {
+    Host(
+        NodeId id,
+        Role role,
+        boolean runsWork,
+        Map<HostOperation, Duration> durations,
+        long order) {
       this.id = id;
       this.role = role;
       this.runsWork = runsWork;
@@ -1225,7 +1401,11 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
 
     boolean takesWork() {
-      return member && healthy() && !drainRequested && runsWork && (cap.isUnlimited() || running.size() < cap.value());
+      return member
+          && healthy()
+          && !drainRequested
+          && runsWork
+          && (cap.isUnlimited() || running.size() < cap.value());
     }
   }
 
@@ -1274,7 +1454,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
 
     private Builder() {}
 
-    /** The clock to run on, shared with the code under test; a new {@link VirtualClock} by default. */
+    /**
+     * The clock to run on, shared with the code under test; a new {@link VirtualClock} by default.
+     */
     public Builder clock(VirtualClock value) {
       clock = Objects.requireNonNull(value, "clock");
       return this;
@@ -1322,9 +1504,9 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
 
     /**
-     * Makes tasks arrive into the queue with exponentially distributed gaps averaging
-     * {@code meanInterArrival}, each taking an exponentially distributed time averaging
-     * {@code meanTaskDuration}, both drawn from the seed. Without it, no task arrives.
+     * Makes tasks arrive into the queue with exponentially distributed gaps averaging {@code
+     * meanInterArrival}, each taking an exponentially distributed time averaging {@code
+     * meanTaskDuration}, both drawn from the seed. Without it, no task arrives.
      *
      * @throws IllegalArgumentException if a duration is not positive
      */
@@ -1349,8 +1531,8 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
 
     /**
-     * How long {@code operation} takes on every host whose node does not say otherwise; see
-     * {@link HostOperation} for the defaults.
+     * How long {@code operation} takes on every host whose node does not say otherwise; see {@link
+     * HostOperation} for the defaults.
      *
      * @throws IllegalArgumentException if {@code value} is negative
      */

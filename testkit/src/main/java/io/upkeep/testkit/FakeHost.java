@@ -19,8 +19,8 @@ import java.util.Objects;
  * @param serviceRunning whether the product's service runs on it
  * @param lost whether it was lost to a fault
  * @param decommissioned whether it was destroyed
- * @param broken whether a fault left it beyond an orchestrator's repair: lost, never returning
- *     from a restart, or with host operations that hang
+ * @param broken whether a fault left it beyond an orchestrator's repair: lost, never returning from
+ *     a restart, or with host operations that hang
  */
 public record FakeHost(
     NodeId id,
@@ -34,7 +34,9 @@ public record FakeHost(
     boolean decommissioned,
     boolean broken) {
 
-  /** @throws NullPointerException if a reference is null */
+  /**
+   * @throws NullPointerException if a reference is null
+   */
   public FakeHost {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(role, "role");

@@ -32,12 +32,18 @@ public sealed interface Fault {
     return new UpgradeFails(node);
   }
 
-  /** From the next time its service is started, {@code node} stays unreachable and never joins healthy. */
+  /**
+   * From the next time its service is started, {@code node} stays unreachable and never joins
+   * healthy.
+   */
   static Fault neverReturns(NodeId node) {
     return new NeverReturns(node);
   }
 
-  /** At {@code after} from now, {@code node} becomes unreachable for good and its running tasks are lost. */
+  /**
+   * At {@code after} from now, {@code node} becomes unreachable for good and its running tasks are
+   * lost.
+   */
   static Fault nodeLost(NodeId node, Duration after) {
     return new NodeLost(node, after);
   }
@@ -45,8 +51,8 @@ public sealed interface Fault {
   /**
    * At {@code after} from now, {@code node} leaves the membership without the orchestrator removing
    * it (an autoscaler or another operator took it away): its host is gone for good, its running
-   * tasks are lost, its vote goes with it. Recorded as {@link ClusterEvent.Vanished}, not
-   * {@link ClusterEvent.Removed}. Nothing happens if it is no longer a member by then.
+   * tasks are lost, its vote goes with it. Recorded as {@link ClusterEvent.Vanished}, not {@link
+   * ClusterEvent.Removed}. Nothing happens if it is no longer a member by then.
    */
   static Fault vanishes(NodeId node, Duration after) {
     return new Vanishes(node, after);
@@ -67,7 +73,9 @@ public sealed interface Fault {
    * @param operation the host operation that hangs
    */
   record OperationHangs(NodeId node, HostOperation operation) implements Fault {
-    /** @throws NullPointerException if a reference is null */
+    /**
+     * @throws NullPointerException if a reference is null
+     */
     public OperationHangs {
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(operation, "operation");
@@ -97,7 +105,9 @@ public sealed interface Fault {
    * @param node the node
    */
   record StuckDrain(NodeId node) implements Fault {
-    /** @throws NullPointerException if {@code node} is null */
+    /**
+     * @throws NullPointerException if {@code node} is null
+     */
     public StuckDrain {
       Objects.requireNonNull(node, "node");
     }
@@ -109,7 +119,9 @@ public sealed interface Fault {
    * @param node the node
    */
   record UpgradeFails(NodeId node) implements Fault {
-    /** @throws NullPointerException if {@code node} is null */
+    /**
+     * @throws NullPointerException if {@code node} is null
+     */
     public UpgradeFails {
       Objects.requireNonNull(node, "node");
     }
@@ -121,7 +133,9 @@ public sealed interface Fault {
    * @param node the node
    */
   record NeverReturns(NodeId node) implements Fault {
-    /** @throws NullPointerException if {@code node} is null */
+    /**
+     * @throws NullPointerException if {@code node} is null
+     */
     public NeverReturns {
       Objects.requireNonNull(node, "node");
     }

@@ -12,10 +12,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A {@link ClusterPort} that forwards every call to another, in the manner of Guava's
- * {@code Forwarding*} classes: extend it and override only the calls a test changes, such as an
- * {@link #observe()} that fails for a while, or one that lies to prove a checker catches it.
- * Thread-safe if the delegate is and the subclass keeps it so.
+ * A {@link ClusterPort} that forwards every call to another, in the manner of Guava's {@code
+ * Forwarding*} classes: extend it and override only the calls a test changes, such as an {@link
+ * #observe()} that fails for a while, or one that lies to prove a checker catches it. Thread-safe
+ * if the delegate is and the subclass keeps it so.
  */
 public abstract class ForwardingClusterPort implements ClusterPort {
 

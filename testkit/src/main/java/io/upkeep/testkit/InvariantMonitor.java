@@ -32,6 +32,7 @@ import java.util.Set;
  * }</pre>
  *
  * <p>The invariants, over the <em>original</em> nodes (the members when watching began):
+ *
  * <ul>
  *   <li>{@code budget}: a drain, stop or decommission must not take more original nodes of a role
  *       out of service (member but not healthy and active) than {@code plan.budgets()} allows it;
@@ -44,10 +45,12 @@ import java.util.Set;
  *   <li>{@code leader-last}: a quorum role's leader must not be stopped while another original
  *       voter of its role is still a member and not on the plan's target.
  * </ul>
+ *
  * A stop or decommission is judged when it is decided ({@link ClusterEvent.OperationRequested}),
  * counting every one decided earlier that has not landed yet as done: a fault that strikes while
  * the operation runs is not the orchestrator's doing. A drain and a removal act at once and are
  * judged then.
+ *
  * <ul>
  *   <li>{@code no-work-interrupted}: no task is interrupted by a stop or decommission, unless
  *       {@link #allowInterruptions()} was called.
@@ -67,13 +70,18 @@ public final class InvariantMonitor {
   private final UpgradePlan plan;
   private final Map<NodeId, Node> originals = new LinkedHashMap<>();
   private final Set<NodeId> outOfService = new LinkedHashSet<>();
+
   /** Originals the operator had drained before the run: not counted against the budget. */
   private final Set<NodeId> drainedByOperator = new LinkedHashSet<>();
+
   private final Set<NodeId> lost = new LinkedHashSet<>();
+
   /** Drain states the operator set by hand during the run: what those nodes must end with. */
   private final Map<NodeId, Boolean> drainedByHand = new HashMap<>();
+
   /** Nodes whose stop or decommission was requested and has not landed yet. */
   private final Set<NodeId> pending = new LinkedHashSet<>();
+
   private final Map<Role, NodeId> leaders = new HashMap<>();
   private final List<Violation> violations = new ArrayList<>();
   private boolean allowInterruptions;
@@ -107,14 +115,18 @@ public final class InvariantMonitor {
    * @throws NullPointerException if an argument is null
    */
   public static InvariantMonitor watch(FakeCluster cluster, UpgradePlan plan) {
-    InvariantMonitor monitor = new InvariantMonitor(Objects.requireNonNull(cluster, "cluster"),
-        Objects.requireNonNull(plan, "plan"));
+    InvariantMonitor monitor =
+        new InvariantMonitor(
+            Objects.requireNonNull(cluster, "cluster"), Objects.requireNonNull(plan, "plan"));
     cluster.afterEachCall(monitor::check);
     cluster.clock().afterEachEvent(monitor::check);
     return monitor;
   }
 
-  /** Tolerates interrupted work from now on (a run whose policy forces drains); call it right after {@link #watch}. */
+  /**
+   * Tolerates interrupted work from now on (a run whose policy forces drains); call it right after
+   * {@link #watch}.
+   */
   public InvariantMonitor allowInterruptions() {
     synchronized (cluster) {
       allowInterruptions = true;
@@ -143,15 +155,23 @@ public final class InvariantMonitor {
     }
   }
 
-  /** The number of checks, each violation, and the seed to replay the run with: for failure messages. */
+  /**
+   * The number of checks, each violation, and the seed to replay the run with: for failure
+   * messages.
+   */
   public String report() {
     synchronized (cluster) {
       if (violations.isEmpty()) {
         return "every invariant held in " + checks + " checks (seed " + cluster.seed() + ")";
       }
-      StringBuilder sb = new StringBuilder()
-          .append(violations.size()).append(" invariant violation(s) in ").append(checks)
-          .append(" checks; replay with seed ").append(cluster.seed()).append(':');
+      StringBuilder sb =
+          new StringBuilder()
+              .append(violations.size())
+              .append(" invariant violation(s) in ")
+              .append(checks)
+              .append(" checks; replay with seed ")
+              .append(cluster.seed())
+              .append(':');
       violations.forEach(v -> sb.append("\n  ").append(v));
       return sb.toString();
     }
@@ -168,19 +188,26 @@ public final class InvariantMonitor {
       Instant now = cluster.clock().now();
       for (Node original : originals.values()) {
         Optional<Node> node = cluster.node(original.id());
-        if (node.isEmpty() || cluster.host(original.id()).decommissioned() || cloneBroken(original.id())) {
+        if (node.isEmpty()
+            || cluster.host(original.id()).decommissioned()
+            || cloneBroken(original.id())) {
           continue;
         }
         Node n = node.get();
         List<String> wrong = new ArrayList<>();
-        if (n.health() != Health.HEALTHY && original.health() == Health.HEALTHY && !lost.contains(n.id())
+        if (n.health() != Health.HEALTHY
+            && original.health() == Health.HEALTHY
+            && !lost.contains(n.id())
             && !cluster.host(n.id()).broken()) {
           wrong.add(n.health().name().toLowerCase(Locale.ROOT));
         }
-        boolean wasActive = !drainedByHand.getOrDefault(n.id(), original.drainState() != DrainState.ACTIVE);
+        boolean wasActive =
+            !drainedByHand.getOrDefault(n.id(), original.drainState() != DrainState.ACTIVE);
         if ((n.drainState() == DrainState.ACTIVE) != wasActive) {
-          wrong.add(wasActive ? n.drainState().name().toLowerCase(Locale.ROOT)
-              : "undrained, though the operator had drained it before the run");
+          wrong.add(
+              wasActive
+                  ? n.drainState().name().toLowerCase(Locale.ROOT)
+                  : "undrained, though the operator had drained it before the run");
         }
         if (!n.taskCap().equals(original.taskCap())) {
           wrong.add("at task cap " + n.taskCap() + " instead of " + original.taskCap());
@@ -204,7 +231,8 @@ public final class InvariantMonitor {
       return false;
     }
     NodeId clone = NodeId.of(source.value() + c.cloneSuffix());
-    return cluster.eventLog().stream().anyMatch(e -> e instanceof ClusterEvent.Provisioned p && p.node().equals(clone))
+    return cluster.eventLog().stream()
+            .anyMatch(e -> e instanceof ClusterEvent.Provisioned p && p.node().equals(clone))
         && cluster.host(clone).broken();
   }
 
@@ -256,20 +284,27 @@ public final class InvariantMonitor {
       return;
     }
     if (e instanceof ClusterEvent.WorkInterrupted w && !allowInterruptions) {
-      violate(e.at(), "no-work-interrupted", w.tasks() + " task(s) running on " + id + " were interrupted");
+      violate(
+          e.at(),
+          "no-work-interrupted",
+          w.tasks() + " task(s) running on " + id + " were interrupted");
     }
     if (e instanceof ClusterEvent.OperationRequested r) {
       if (r.operation() == HostOperation.START_SERVICE) {
         pending.remove(id);
-      } else if ((r.operation() == HostOperation.STOP_SERVICE || r.operation() == HostOperation.DECOMMISSION)
-          && cluster.host(id).member() && cluster.host(id).serviceRunning()) {
+      } else if ((r.operation() == HostOperation.STOP_SERVICE
+              || r.operation() == HostOperation.DECOMMISSION)
+          && cluster.host(id).member()
+          && cluster.host(id).serviceRunning()) {
         judgeDisruption(r, role);
       }
       return;
     }
-    // Faults, the operator's own drains and other tools' changes take nodes out, but not as the orchestrator's doing.
+    // Faults, the operator's own drains and other tools' changes take nodes out, but not as the
+    // orchestrator's doing.
     boolean byFault = e instanceof ClusterEvent.Outside;
-    boolean stopped = e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
+    boolean stopped =
+        e instanceof ClusterEvent.ServiceStopped || e instanceof ClusterEvent.Decommissioned;
     if (e instanceof ClusterEvent.OperatorDrained || e instanceof ClusterEvent.OperatorUndrained) {
       drainedByHand.put(id, e instanceof ClusterEvent.OperatorDrained);
     } else if (byFault) {
@@ -278,7 +313,9 @@ public final class InvariantMonitor {
     if (byFault || stopped) {
       pending.remove(id);
     }
-    if (e instanceof ClusterEvent.Removed && plan.constraints().quorumRoles().contains(role) && cluster.host(id).voter()) {
+    if (e instanceof ClusterEvent.Removed
+        && plan.constraints().quorumRoles().contains(role)
+        && cluster.host(id).voter()) {
       checkQuorum(e, role);
     }
     if ((stopped || byFault || e instanceof ClusterEvent.Removed) && id.equals(leaders.get(role))) {
@@ -288,25 +325,31 @@ public final class InvariantMonitor {
       boolean out = cluster.node(id).map(n -> !n.inService()).orElse(false);
       if (!out) {
         outOfService.remove(id);
-      } else if (outOfService.add(id) && e instanceof ClusterEvent.DrainStarted && !pending.contains(id)) {
+      } else if (outOfService.add(id)
+          && e instanceof ClusterEvent.DrainStarted
+          && !pending.contains(id)) {
         checkBudget(e, role);
       }
     }
   }
 
-  /** Whether {@code id} counts against its role's budget: an original node the operator had not drained. */
+  /**
+   * Whether {@code id} counts against its role's budget: an original node the operator had not
+   * drained.
+   */
   private boolean budgeted(NodeId id) {
     return originals.containsKey(id) && !drainedByOperator.contains(id);
   }
 
   /**
-   * Judges a stop or decommission when it is decided: a fault that strikes while the operation
-   * runs is not the orchestrator's doing, but every operation it decided earlier and that has not
-   * landed yet counts as done.
+   * Judges a stop or decommission when it is decided: a fault that strikes while the operation runs
+   * is not the orchestrator's doing, but every operation it decided earlier and that has not landed
+   * yet counts as done.
    */
   private void judgeDisruption(ClusterEvent.OperationRequested r, Role role) {
     NodeId id = r.node();
-    boolean wasInService = cluster.node(id).map(Node::inService).orElse(false) && !pending.contains(id);
+    boolean wasInService =
+        cluster.node(id).map(Node::inService).orElse(false) && !pending.contains(id);
     if (plan.constraints().quorumRoles().contains(role) && cluster.host(id).voter()) {
       checkQuorum(r, role);
       if (id.equals(leaders.get(role))) {
@@ -323,40 +366,84 @@ public final class InvariantMonitor {
     Set<NodeId> out = new LinkedHashSet<>(outOfService);
     pending.stream().filter(this::budgeted).forEach(out::add);
     out.add(e.node());
-    List<NodeId> outOfRole = out.stream().filter(n -> originals.get(n).role().equals(role)).toList();
+    List<NodeId> outOfRole =
+        out.stream().filter(n -> originals.get(n).role().equals(role)).toList();
     int budget = plan.budgets().getOrDefault(role, 0);
     if (outOfRole.size() > budget) {
-      violate(e.at(), "budget", describe(e) + " of " + e.node() + " took " + outOfRole.size()
-          + " original " + role + " node(s) out of service " + outOfRole + ", above the budget of " + budget);
+      violate(
+          e.at(),
+          "budget",
+          describe(e)
+              + " of "
+              + e.node()
+              + " took "
+              + outOfRole.size()
+              + " original "
+              + role
+              + " node(s) out of service "
+              + outOfRole
+              + ", above the budget of "
+              + budget);
     }
   }
 
   private static String describe(ClusterEvent.NodeEvent e) {
-    return e instanceof ClusterEvent.OperationRequested r ? r.operation().name().toLowerCase(java.util.Locale.ROOT)
+    return e instanceof ClusterEvent.OperationRequested r
+        ? r.operation().name().toLowerCase(java.util.Locale.ROOT)
         : e.getClass().getSimpleName();
   }
 
   private void checkQuorum(ClusterEvent.NodeEvent e, Role role) {
     List<Node> voters = cluster.observe().withRole(role).stream().filter(Node::voter).toList();
-    long healthy = voters.stream().filter(n -> n.health() == Health.HEALTHY && !pending.contains(n.id())
-        && !(e instanceof ClusterEvent.OperationRequested && n.id().equals(e.node()))).count();
+    long healthy =
+        voters.stream()
+            .filter(
+                n ->
+                    n.health() == Health.HEALTHY
+                        && !pending.contains(n.id())
+                        && !(e instanceof ClusterEvent.OperationRequested
+                            && n.id().equals(e.node())))
+            .count();
     int quorum = Constraints.quorum(voters.size());
     if (healthy < quorum) {
-      violate(e.at(), "quorum", describe(e) + " of voter " + e.node() + " left " + healthy + " of "
-          + voters.size() + " " + role + " voters healthy, below the quorum of " + quorum);
+      violate(
+          e.at(),
+          "quorum",
+          describe(e)
+              + " of voter "
+              + e.node()
+              + " left "
+              + healthy
+              + " of "
+              + voters.size()
+              + " "
+              + role
+              + " voters healthy, below the quorum of "
+              + quorum);
     }
   }
 
   private void checkLeaderLast(ClusterEvent.NodeEvent e, Role role) {
-    List<NodeId> behind = originals.values().stream()
-        .filter(n -> n.voter() && n.role().equals(role) && !n.id().equals(e.node()))
-        .map(n -> cluster.host(n.id()))
-        .filter(h -> h.member() && !plan.target().isMetBy(h.platform()))
-        .map(FakeHost::id)
-        .toList();
+    List<NodeId> behind =
+        originals.values().stream()
+            .filter(n -> n.voter() && n.role().equals(role) && !n.id().equals(e.node()))
+            .map(n -> cluster.host(n.id()))
+            .filter(h -> h.member() && !plan.target().isMetBy(h.platform()))
+            .map(FakeHost::id)
+            .toList();
     if (!behind.isEmpty()) {
-      violate(e.at(), "leader-last", describe(e) + " of leader " + e.node() + " of " + role
-          + " while " + behind + " are not yet on " + plan.target());
+      violate(
+          e.at(),
+          "leader-last",
+          describe(e)
+              + " of leader "
+              + e.node()
+              + " of "
+              + role
+              + " while "
+              + behind
+              + " are not yet on "
+              + plan.target());
     }
   }
 
@@ -368,8 +455,8 @@ public final class InvariantMonitor {
    * One breach of an invariant. Immutable and thread-safe.
    *
    * @param at when it happened, in the cluster's virtual time
-   * @param invariant which invariant: {@code budget}, {@code quorum}, {@code leader-last},
-   *     {@code no-work-interrupted} or {@code restored}
+   * @param invariant which invariant: {@code budget}, {@code quorum}, {@code leader-last}, {@code
+   *     no-work-interrupted} or {@code restored}
    * @param detail what happened, naming the nodes
    */
   public record Violation(Instant at, String invariant, String detail) {

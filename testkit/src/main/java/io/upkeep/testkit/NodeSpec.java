@@ -23,8 +23,11 @@ public final class NodeSpec {
 
   /** The role of a node whose role is not set. */
   public static final Role DEFAULT_ROLE = Role.of("node");
+
   /** The platform of a node whose platform is not set. */
-  public static final Platform DEFAULT_PLATFORM = Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.0");
+  public static final Platform DEFAULT_PLATFORM =
+      Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.0");
+
   /** The task cap of a node whose cap is not set: Octopus Deploy's default. */
   public static final TaskCap DEFAULT_TASK_CAP = TaskCap.of(5);
 
@@ -51,7 +54,8 @@ public final class NodeSpec {
     runningTasks = List.copyOf(b.runningTasks);
     durations = Map.copyOf(b.durations);
     if (leader && !voter) {
-      throw new IllegalArgumentException("node " + id + " is a leader but not a voter: make it a voter too");
+      throw new IllegalArgumentException(
+          "node " + id + " is a leader but not a voter: make it a voter too");
     }
     if (!runsWork && !runningTasks.isEmpty()) {
       throw new IllegalArgumentException(
@@ -137,23 +141,34 @@ public final class NodeSpec {
   /** A hash of every setting. */
   @Override
   public int hashCode() {
-    return Objects.hash(id, role, platform, taskCap, voter, leader, runsWork, drained, runningTasks, durations);
+    return Objects.hash(
+        id, role, platform, taskCap, voter, leader, runsWork, drained, runningTasks, durations);
   }
 
   /** Every setting, by name. */
   @Override
   public String toString() {
     return "NodeSpec["
-        + "id=" + id
-        + ", role=" + role
-        + ", platform=" + platform
-        + ", taskCap=" + taskCap
-        + ", voter=" + voter
-        + ", leader=" + leader
-        + ", runsWork=" + runsWork
-        + ", drained=" + drained
-        + ", runningTasks=" + runningTasks
-        + ", durations=" + durations
+        + "id="
+        + id
+        + ", role="
+        + role
+        + ", platform="
+        + platform
+        + ", taskCap="
+        + taskCap
+        + ", voter="
+        + voter
+        + ", leader="
+        + leader
+        + ", runsWork="
+        + runsWork
+        + ", drained="
+        + drained
+        + ", runningTasks="
+        + runningTasks
+        + ", durations="
+        + durations
         + "]";
   }
 

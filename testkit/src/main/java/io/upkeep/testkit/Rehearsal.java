@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Rehearses an upgrade on a {@link FakeCluster} in one call: plan it, watch it with an
- * {@link InvariantMonitor}, execute it with the cluster as every port and its clock as time, and
- * collect the run's events. Not thread-safe; one rehearsal per cluster.
+ * Rehearses an upgrade on a {@link FakeCluster} in one call: plan it, watch it with an {@link
+ * InvariantMonitor}, execute it with the cluster as every port and its clock as time, and collect
+ * the run's events. Not thread-safe; one rehearsal per cluster.
  *
  * <pre>{@code
  * Rehearsal.Result r = Rehearsal.on(cluster).run(Strategy.inPlace(), UpgradeTarget.os("Windows Server 2022"), policy);
@@ -69,7 +69,8 @@ public final class Rehearsal {
 
   /** Plans with the cluster's own constraints, then executes until the run stops or pauses. */
   public Result run(Strategy strategy, UpgradeTarget target, Policy policy) {
-    UpgradePlan plan = UpgradePlanner.create(cluster.clock()).plan(cluster, strategy, target, policy);
+    UpgradePlan plan =
+        UpgradePlanner.create(cluster.clock()).plan(cluster, strategy, target, policy);
     return run(plan);
   }
 
@@ -78,13 +79,18 @@ public final class Rehearsal {
     InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan);
     List<UpgradeEvent> events = new ArrayList<>();
     UpgradeRun[] run = new UpgradeRun[1];
-    UpgradeExecutor.Builder b = UpgradeExecutor.builder().cluster(cluster).host(cluster).time(cluster.clock())
-        .listener(e -> {
-          events.add(e);
-          if (autoApprove && e instanceof UpgradeEvent.ApprovalRequested a) {
-            run[0].approve(a.gate());
-          }
-        });
+    UpgradeExecutor.Builder b =
+        UpgradeExecutor.builder()
+            .cluster(cluster)
+            .host(cluster)
+            .time(cluster.clock())
+            .listener(
+                e -> {
+                  events.add(e);
+                  if (autoApprove && e instanceof UpgradeEvent.ApprovalRequested a) {
+                    run[0].approve(a.gate());
+                  }
+                });
     if (withTraffic) {
       b.traffic(cluster);
     }
@@ -104,7 +110,11 @@ public final class Rehearsal {
    * @param monitor the invariants, checked after every event
    * @param events the run's events, in order; it grows if the run is executed again
    */
-  public record Result(UpgradePlan plan, UpgradeRun run, RunReport report, InvariantMonitor monitor,
+  public record Result(
+      UpgradePlan plan,
+      UpgradeRun run,
+      RunReport report,
+      InvariantMonitor monitor,
       List<UpgradeEvent> events) {
 
     /** The events of {@code type}, in order. */

@@ -66,8 +66,15 @@ public final class ScriptedProbe implements HealthProbe {
     Instant now = time.now();
     for (Window w : script.getOrDefault(node.id(), List.of())) {
       if (w.covers(now)) {
-        return ProbeResult.fail(name + " fails on " + node.id() + " (scripted "
-            + (w.until().equals(Instant.MAX) ? "from " + w.from() + ", never heals" : w.from() + " to " + w.until()) + ")");
+        return ProbeResult.fail(
+            name
+                + " fails on "
+                + node.id()
+                + " (scripted "
+                + (w.until().equals(Instant.MAX)
+                    ? "from " + w.from() + ", never heals"
+                    : w.from() + " to " + w.until())
+                + ")");
       }
     }
     return ProbeResult.pass(name + " passes on " + node.id());
@@ -104,7 +111,8 @@ public final class ScriptedProbe implements HealthProbe {
       Objects.requireNonNull(from, "from");
       Objects.requireNonNull(until, "until");
       if (!until.isAfter(from)) {
-        throw new IllegalArgumentException("a failure window must end after it starts, got " + from + " to " + until);
+        throw new IllegalArgumentException(
+            "a failure window must end after it starts, got " + from + " to " + until);
       }
     }
 

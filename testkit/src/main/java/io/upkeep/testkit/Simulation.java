@@ -30,8 +30,8 @@ import java.util.Random;
  * <p>The cluster is a Nomad-style region: three raft servers (one the leader) and {@code --nodes}
  * clients running work, moved from Nomad 1.7.7 to 1.8.4 in place. Client upgrade times are
  * heavy-tailed (log-normal) and the operator's hints about them are rough, as in real fleets.
- * Options: {@code --nodes N} (servers and clients together, at least 4; default 27),
- * {@code --seed S} (default 42).
+ * Options: {@code --nodes N} (servers and clients together, at least 4; default 27), {@code --seed
+ * S} (default 42).
  */
 public final class Simulation {
 
@@ -39,7 +39,11 @@ public final class Simulation {
   private static final Role CLIENT = Role.of("client");
 
   /** What one simulation achieved. */
-  record Outcome(UpgradePlan plan, RunReport report, InvariantMonitor monitor, FakeCluster cluster,
+  record Outcome(
+      UpgradePlan plan,
+      RunReport report,
+      InvariantMonitor monitor,
+      FakeCluster cluster,
       Map<NodeId, Duration> unitDurations) {}
 
   private Simulation() {}
@@ -85,32 +89,57 @@ public final class Simulation {
   static Outcome run(int clients, long seed, PrintStream out) {
     Random random = new Random(seed);
     Platform from = Platform.of("Ubuntu 22.04", "", "1.7.7");
-    Constraints rules = Constraints.NONE.withQuorum(SERVER).withRoleOrder(SERVER, CLIENT)
-        .withSkew(new VersionSkew(2));
-    FakeCluster.Builder b = FakeCluster.builder().seed(seed).constraints(rules)
-        .workload(Duration.ofSeconds(20), Duration.ofMinutes(4));
+    Constraints rules =
+        Constraints.NONE
+            .withQuorum(SERVER)
+            .withRoleOrder(SERVER, CLIENT)
+            .withSkew(new VersionSkew(2));
+    FakeCluster.Builder b =
+        FakeCluster.builder()
+            .seed(seed)
+            .constraints(rules)
+            .workload(Duration.ofSeconds(20), Duration.ofMinutes(4));
     for (int i = 1; i <= 3; i++) {
       boolean leader = i == 1;
-      b.node("server-" + i, n -> n.role("server").platform(from).taskCap(TaskCap.UNLIMITED)
-          .voter(true).leader(leader).runsWork(false).upgradeDuration(Duration.ofMinutes(3)));
+      b.node(
+          "server-" + i,
+          n ->
+              n.role("server")
+                  .platform(from)
+                  .taskCap(TaskCap.UNLIMITED)
+                  .voter(true)
+                  .leader(leader)
+                  .runsWork(false)
+                  .upgradeDuration(Duration.ofMinutes(3)));
     }
-    Policy.Builder policy = Policy.builder()
-        .budget(Budget.ofPercent(10))
-        .drainDeadline(Duration.ofMinutes(30))
-        // The heavy tail below has upgrades of several hours: a deadline above it, not a failure.
-        .operationDeadline(Duration.ofHours(12))
-        .canarySoak(Duration.ofMinutes(5));
+    Policy.Builder policy =
+        Policy.builder()
+            .budget(Budget.ofPercent(10))
+            .drainDeadline(Duration.ofMinutes(30))
+            // The heavy tail below has upgrades of several hours: a deadline above it, not a
+            // failure.
+            .operationDeadline(Duration.ofHours(12))
+            .canarySoak(Duration.ofMinutes(5));
     for (int i = 1; i <= clients; i++) {
       // Log-normal, sigma 1.0, median 8 minutes: most are quick, a few take hours.
       Duration actual = Duration.ofSeconds((long) (480 * Math.exp(random.nextGaussian())));
-      Duration hint = Duration.ofSeconds((long) (actual.toSeconds() * (0.7 + 0.6 * random.nextDouble())));
-      b.node("client-" + i, n -> n.role("client").platform(from).taskCap(TaskCap.UNLIMITED).upgradeDuration(actual));
+      Duration hint =
+          Duration.ofSeconds((long) (actual.toSeconds() * (0.7 + 0.6 * random.nextDouble())));
+      b.node(
+          "client-" + i,
+          n -> n.role("client").platform(from).taskCap(TaskCap.UNLIMITED).upgradeDuration(actual));
       policy.durationHint("client-" + i, hint);
     }
     FakeCluster cluster = b.build();
-    UpgradePlan plan = UpgradePlanner.create(cluster.clock())
-        .plan(cluster, Strategy.inPlace(), UpgradeTarget.product("1.8.4"), policy.build());
-    out.println("Upkeep simulation: seed " + seed + ", 3 servers + " + clients + " clients, Nomad 1.7.7 -> 1.8.4 in place");
+    UpgradePlan plan =
+        UpgradePlanner.create(cluster.clock())
+            .plan(cluster, Strategy.inPlace(), UpgradeTarget.product("1.8.4"), policy.build());
+    out.println(
+        "Upkeep simulation: seed "
+            + seed
+            + ", 3 servers + "
+            + clients
+            + " clients, Nomad 1.7.7 -> 1.8.4 in place");
     out.println();
     printPlan(plan, out);
     out.println();
@@ -118,14 +147,20 @@ public final class Simulation {
     Instant start = cluster.clock().now();
     Map<NodeId, Duration> durations = new HashMap<>();
     boolean everyStep = plan.units().size() <= 100;
-    Rehearsal.Result r = Rehearsal.on(cluster).listener(e -> {
-      if (e instanceof UpgradeEvent.UnitCompleted c) {
-        durations.put(c.unit(), c.took());
-      }
-      if (everyStep || !(e instanceof UpgradeEvent.StepStarted || e instanceof UpgradeEvent.StepCompleted)) {
-        out.println("[" + clock(Duration.between(start, e.at())) + "] " + e.describe());
-      }
-    }).run(plan);
+    Rehearsal.Result r =
+        Rehearsal.on(cluster)
+            .listener(
+                e -> {
+                  if (e instanceof UpgradeEvent.UnitCompleted c) {
+                    durations.put(c.unit(), c.took());
+                  }
+                  if (everyStep
+                      || !(e instanceof UpgradeEvent.StepStarted
+                          || e instanceof UpgradeEvent.StepCompleted)) {
+                    out.println("[" + clock(Duration.between(start, e.at())) + "] " + e.describe());
+                  }
+                })
+            .run(plan);
     r.monitor().checkFinal();
     return new Outcome(plan, r.report(), r.monitor(), cluster, durations);
   }
@@ -138,7 +173,8 @@ public final class Simulation {
       return;
     }
     lines.subList(0, 60).forEach(out::println);
-    out.println("  ... (" + (lines.size() - 60) + " more lines; UpgradePlan.toText() prints them all)");
+    out.println(
+        "  ... (" + (lines.size() - 60) + " more lines; UpgradePlan.toText() prints them all)");
   }
 
   /**
@@ -168,12 +204,27 @@ public final class Simulation {
     out.println();
     out.println("Summary:");
     out.println("  result:            " + r.summary());
-    out.println("  virtual duration:  " + Durations.format(r.duration()) + " (lower bound "
-        + Durations.format(bound) + ", " + String.format("%.2fx", (double) r.duration().toMillis() / Math.max(1, bound.toMillis())) + ")");
+    out.println(
+        "  virtual duration:  "
+            + Durations.format(r.duration())
+            + " (lower bound "
+            + Durations.format(bound)
+            + ", "
+            + String.format(
+                "%.2fx", (double) r.duration().toMillis() / Math.max(1, bound.toMillis()))
+            + ")");
     out.println("  nodes upgraded:    " + r.upgraded().size() + " of " + o.plan().units().size());
-    out.println("  work:              " + o.cluster().tasksCompleted() + " tasks completed during the upgrade");
-    out.println("  invariants:        " + o.monitor().checks() + " checks after every event: "
-        + (o.monitor().held() ? "all held" : o.monitor().violations().size() + " VIOLATED\n" + o.monitor().report()));
+    out.println(
+        "  work:              "
+            + o.cluster().tasksCompleted()
+            + " tasks completed during the upgrade");
+    out.println(
+        "  invariants:        "
+            + o.monitor().checks()
+            + " checks after every event: "
+            + (o.monitor().held()
+                ? "all held"
+                : o.monitor().violations().size() + " VIOLATED\n" + o.monitor().report()));
     out.println("  wall time:         " + String.format("%.2f s", wallSeconds));
   }
 

@@ -42,7 +42,10 @@ public final class VirtualClock implements TimeSource {
   private long sequence;
   private long eventsRun;
 
-  /** A clock at {@link #DEFAULT_START} with the {@linkplain #DEFAULT_EVENT_LIMIT default event limit}. */
+  /**
+   * A clock at {@link #DEFAULT_START} with the {@linkplain #DEFAULT_EVENT_LIMIT default event
+   * limit}.
+   */
   public VirtualClock() {
     this(DEFAULT_START);
   }
@@ -113,8 +116,8 @@ public final class VirtualClock implements TimeSource {
   }
 
   /**
-   * Schedules {@code action} to run {@code delay} from now, after every event already scheduled
-   * for the same instant.
+   * Schedules {@code action} to run {@code delay} from now, after every event already scheduled for
+   * the same instant.
    *
    * @return a handle that can cancel the event before it runs
    * @throws NullPointerException if an argument is null
@@ -124,7 +127,8 @@ public final class VirtualClock implements TimeSource {
     Objects.requireNonNull(delay, "delay");
     Objects.requireNonNull(action, "action");
     if (delay.isNegative()) {
-      throw new IllegalArgumentException("cannot schedule an event in the past (delay " + delay + ")");
+      throw new IllegalArgumentException(
+          "cannot schedule an event in the past (delay " + delay + ")");
     }
     Scheduled s = new Scheduled(now.plus(delay), sequence++, action);
     queue.add(s);
@@ -150,9 +154,13 @@ public final class VirtualClock implements TimeSource {
         return false;
       }
       if (eventsRun >= eventLimit) {
-        throw new IllegalStateException("VirtualClock ran its event limit of " + eventLimit + " events by "
-            + now + ": something keeps scheduling events without letting time advance (a livelock?); "
-            + "if the simulation really is that long, create the clock with a higher eventLimit");
+        throw new IllegalStateException(
+            "VirtualClock ran its event limit of "
+                + eventLimit
+                + " events by "
+                + now
+                + ": something keeps scheduling events without letting time advance (a livelock?); "
+                + "if the simulation really is that long, create the clock with a higher eventLimit");
       }
       queue.poll();
       eventsRun++;
@@ -188,9 +196,7 @@ public final class VirtualClock implements TimeSource {
     return "VirtualClock[" + now + ", " + eventsRun + " events run, " + queue.size() + " queued]";
   }
 
-  /**
-   * An event scheduled on a {@link VirtualClock}: a handle to cancel it. Thread-safe.
-   */
+  /** An event scheduled on a {@link VirtualClock}: a handle to cancel it. Thread-safe. */
   public final class Scheduled {
     private final Instant due;
     private final long sequence;

@@ -28,27 +28,52 @@ class ArchitectureTest {
   static final JavaClasses MAIN = ModuleRules.mainClasses("io.upkeep.testkit");
   static final JavaClasses UPKEEP = ModuleRules.mainClasses("io.upkeep");
 
-  static final String[] VENDOR_FAKES = {"io.upkeep.testkit.http.octopus..", "io.upkeep.testkit.http.nomad.."};
+  static final String[] VENDOR_FAKES = {
+    "io.upkeep.testkit.http.octopus..", "io.upkeep.testkit.http.nomad.."
+  };
 
-  static final ArchRule VENDOR_FREE = noClasses().that().resideInAPackage("io.upkeep.testkit..")
-      .and().resideOutsideOfPackages(VENDOR_FAKES)
-      .should().dependOnClassesThat().resideInAnyPackage(VENDOR_FAKES)
-      .orShould().dependOnClassesThat().resideInAnyPackage("io.upkeep.octopus..", "io.upkeep.nomad..")
-      .because("the testkit's vendor-free part works for any cluster; a vendor's fake builds on it, not in it");
+  static final ArchRule VENDOR_FREE =
+      noClasses()
+          .that()
+          .resideInAPackage("io.upkeep.testkit..")
+          .and()
+          .resideOutsideOfPackages(VENDOR_FAKES)
+          .should()
+          .dependOnClassesThat()
+          .resideInAnyPackage(VENDOR_FAKES)
+          .orShould()
+          .dependOnClassesThat()
+          .resideInAnyPackage("io.upkeep.octopus..", "io.upkeep.nomad..")
+          .because(
+              "the testkit's vendor-free part works for any cluster; a vendor's fake builds on it, not in it");
 
-  static final ArchRule FAKES_APART = slices().matching("io.upkeep.testkit.http.(*)..").should().notDependOnEachOther()
-      .because("the Octopus fake and the Nomad fake share only the vendor-free base");
+  static final ArchRule FAKES_APART =
+      slices()
+          .matching("io.upkeep.testkit.http.(*)..")
+          .should()
+          .notDependOnEachOther()
+          .because("the Octopus fake and the Nomad fake share only the vendor-free base");
 
   static final ArchRule INTERNALS = ModuleRules.internalsStayInTheirModule();
 
-  static final ArchRule JUNIT5_INTERNALS = classes().that().resideInAPackage("io.upkeep.testkit.junit5.internal..")
-      .should().onlyBeAccessed().byClassesThat().resideInAPackage("io.upkeep.testkit.junit5..")
-      .because("the extension is reached through its public entry point, @EnableFakeCluster");
+  static final ArchRule JUNIT5_INTERNALS =
+      classes()
+          .that()
+          .resideInAPackage("io.upkeep.testkit.junit5.internal..")
+          .should()
+          .onlyBeAccessed()
+          .byClassesThat()
+          .resideInAPackage("io.upkeep.testkit.junit5..")
+          .because("the extension is reached through its public entry point, @EnableFakeCluster");
 
-  static final ArchRule NO_TEST_CODE = noClasses()
-      .that().resideOutsideOfPackages("io.upkeep.testkit.junit5..", "io.upkeep.testkit.assertj..")
-      .should().dependOnClassesThat(resideInAnyPackage(ModuleRules.TEST_LIBRARIES).or(ModuleRules.TEST_CLASS))
-      .because("JUnit and AssertJ are optional: only the junit5 and assertj packages use them");
+  static final ArchRule NO_TEST_CODE =
+      noClasses()
+          .that()
+          .resideOutsideOfPackages("io.upkeep.testkit.junit5..", "io.upkeep.testkit.assertj..")
+          .should()
+          .dependOnClassesThat(
+              resideInAnyPackage(ModuleRules.TEST_LIBRARIES).or(ModuleRules.TEST_CLASS))
+          .because("JUnit and AssertJ are optional: only the junit5 and assertj packages use them");
 
   @Test
   void theVendorFreePartImportsNoVendor() {

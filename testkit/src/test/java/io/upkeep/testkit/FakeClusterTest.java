@@ -48,18 +48,30 @@ class FakeClusterTest {
 
     @Test
     void observesEveryMemberInInsertionOrderAtTheClocksInstant() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("b", n -> n.role("octopus-node").taskCap(3).runningTask(ofMinutes(5)))
-          .node("a", n -> n.role("octopus-node"))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("b", n -> n.role("octopus-node").taskCap(3).runningTask(ofMinutes(5)))
+              .node("a", n -> n.role("octopus-node"))
+              .build();
       cluster.clock().sleep(ofMinutes(1));
 
       ClusterSnapshot snapshot = cluster.observe();
 
       assertThat(snapshot.observedAt()).isEqualTo(cluster.clock().now());
       assertThat(snapshot.ids()).containsExactly(id("b"), id("a"));
-      assertThat(snapshot.nodes().get(0)).isEqualTo(new Node(id("b"), Role.of("octopus-node"), OLD,
-          TaskCap.of(3), DrainState.ACTIVE, Health.HEALTHY, false, false, 1, true));
+      assertThat(snapshot.nodes().get(0))
+          .isEqualTo(
+              new Node(
+                  id("b"),
+                  Role.of("octopus-node"),
+                  OLD,
+                  TaskCap.of(3),
+                  DrainState.ACTIVE,
+                  Health.HEALTHY,
+                  false,
+                  false,
+                  1,
+                  true));
       assertThat(snapshot.maintenanceMode()).isFalse();
     }
 
@@ -85,23 +97,31 @@ class FakeClusterTest {
       assertThat(joined.role().name()).isEqualTo("octopus-node");
       assertThat(cluster.weight(id("new"))).isZero();
       assertThat(cluster.weight(id("old"))).isEqualTo(100);
-      assertThat(cluster.events()).extracting(e -> e.getClass().getSimpleName())
-          .containsExactly("OperationRequested", "Provisioned", "OperationRequested", "ServiceStarted", "Joined");
+      assertThat(cluster.events())
+          .extracting(e -> e.getClass().getSimpleName())
+          .containsExactly(
+              "OperationRequested",
+              "Provisioned",
+              "OperationRequested",
+              "ServiceStarted",
+              "Joined");
     }
 
     @Test
     void removesAMemberOnlyOnceItIsStoppedOrDrainedAndIdle() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofMinutes(10)))
-          .node("b", n -> { })
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofMinutes(10)))
+              .node("b", n -> {})
+              .build();
 
       assertThatThrownBy(() -> cluster.removeMember(id("a")))
           .isInstanceOf(ClusterOperationException.class)
           .hasMessageContaining("still in service running 1 task(s)")
           .hasMessageContaining("drain it");
       cluster.drain(id("a"), in(cluster, ofHours(1)));
-      assertThatThrownBy(() -> cluster.removeMember(id("a"))).isInstanceOf(ClusterOperationException.class);
+      assertThatThrownBy(() -> cluster.removeMember(id("a")))
+          .isInstanceOf(ClusterOperationException.class);
       cluster.clock().sleep(ofMinutes(10));
       cluster.removeMember(id("a"));
       cluster.removeMember(id("a"));
@@ -110,7 +130,8 @@ class FakeClusterTest {
 
       assertThat(cluster.observe().nodes()).isEmpty();
       assertThat(cluster.events()).filteredOn(ClusterEvent.Removed.class::isInstance).hasSize(2);
-      assertThatThrownBy(() -> cluster.setTaskCap(id("a"), TaskCap.of(1))).isInstanceOf(UnknownNodeException.class);
+      assertThatThrownBy(() -> cluster.setTaskCap(id("a"), TaskCap.of(1)))
+          .isInstanceOf(UnknownNodeException.class);
     }
   }
 
@@ -119,10 +140,8 @@ class FakeClusterTest {
 
     @Test
     void dispatchesEachTaskToTheLeastLoadedNodeBelowItsCap() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.taskCap(2))
-          .node("b", n -> n.taskCap(1))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder().node("a", n -> n.taskCap(2)).node("b", n -> n.taskCap(1)).build();
 
       for (int i = 0; i < 4; i++) {
         cluster.submitTask(ofHours(1));
@@ -138,10 +157,11 @@ class FakeClusterTest {
 
     @Test
     void aDrainedNodeFinishesItsWorkButTakesNoNewWork() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofMinutes(10)))
-          .node("b", n -> n.taskCap(5))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofMinutes(10)))
+              .node("b", n -> n.taskCap(5))
+              .build();
 
       cluster.drain(id("a"), in(cluster, ofHours(1)));
       cluster.submitTask(ofHours(1));
@@ -152,7 +172,8 @@ class FakeClusterTest {
       cluster.clock().sleep(ofMinutes(10));
       assertThat(node(cluster, "a").drainState()).isEqualTo(DrainState.DRAINED);
       assertThat(node(cluster, "a").runningWork()).isZero();
-      assertThat(cluster.events()).contains(new ClusterEvent.Drained(in(cluster, Duration.ZERO), id("a"), 0));
+      assertThat(cluster.events())
+          .contains(new ClusterEvent.Drained(in(cluster, Duration.ZERO), id("a"), 0));
     }
 
     @Test
@@ -166,7 +187,8 @@ class FakeClusterTest {
       cluster.undrain(id("a"));
 
       assertThat(cluster.runningWork(id("a"))).isEqualTo(1);
-      assertThat(cluster.events()).extracting(e -> e.getClass().getSimpleName())
+      assertThat(cluster.events())
+          .extracting(e -> e.getClass().getSimpleName())
           .containsExactly("DrainStarted", "Drained", "Undrained");
     }
 
@@ -186,9 +208,10 @@ class FakeClusterTest {
 
     @Test
     void aLowerCapStopsNewWorkButLeavesRunningWorkAlone() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.taskCap(2).runningTask(ofMinutes(1)).runningTask(ofMinutes(1)))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.taskCap(2).runningTask(ofMinutes(1)).runningTask(ofMinutes(1)))
+              .build();
 
       cluster.setTaskCap(id("a"), TaskCap.ZERO);
       cluster.submitTask(ofMinutes(1));
@@ -198,12 +221,15 @@ class FakeClusterTest {
       assertThat(cluster.runningWork(id("a"))).isZero();
       assertThat(cluster.tasksCompleted()).isEqualTo(2);
       assertThat(cluster.takeEvent())
-          .isEqualTo(new ClusterEvent.TaskCapChanged(VirtualClock.DEFAULT_START, id("a"), TaskCap.of(2), TaskCap.ZERO));
+          .isEqualTo(
+              new ClusterEvent.TaskCapChanged(
+                  VirtualClock.DEFAULT_START, id("a"), TaskCap.of(2), TaskCap.ZERO));
     }
 
     @Test
     void nodesWithoutACapTakeEveryTask() {
-      FakeCluster cluster = FakeCluster.builder().node("client", n -> n.taskCap(TaskCap.UNLIMITED)).build();
+      FakeCluster cluster =
+          FakeCluster.builder().node("client", n -> n.taskCap(TaskCap.UNLIMITED)).build();
 
       for (int i = 0; i < 100; i++) {
         cluster.submitTask(ofHours(1));
@@ -214,10 +240,11 @@ class FakeClusterTest {
 
     @Test
     void aWorkloadKeepsTasksArrivingAndFinishing() {
-      FakeCluster cluster = FakeCluster.builder()
-          .nodes("n", 3, n -> n.taskCap(5))
-          .workload(ofSeconds(30), ofMinutes(2))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .nodes("n", 3, n -> n.taskCap(5))
+              .workload(ofSeconds(30), ofMinutes(2))
+              .build();
 
       cluster.clock().sleep(ofHours(1));
 
@@ -230,10 +257,11 @@ class FakeClusterTest {
 
     @Test
     void anOctopusLikeDrainWaitsPastItsDeadline() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofHours(2)))
-          .node("b", n -> n.taskCap(5))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofHours(2)))
+              .node("b", n -> n.taskCap(5))
+              .build();
 
       cluster.drain(id("a"), in(cluster, ofMinutes(10)));
       cluster.clock().sleep(ofHours(1));
@@ -244,29 +272,33 @@ class FakeClusterTest {
 
     @Test
     void aNomadLikeDrainMovesTheRemainingWorkAwayAtItsDeadline() {
-      FakeCluster cluster = FakeCluster.builder()
-          .forcesDrainAtDeadline(true)
-          .node("a", n -> n.taskCap(TaskCap.UNLIMITED).runningTask(ofHours(2)).runningTask(ofHours(2)))
-          .node("b", n -> n.taskCap(TaskCap.UNLIMITED))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .forcesDrainAtDeadline(true)
+              .node(
+                  "a",
+                  n -> n.taskCap(TaskCap.UNLIMITED).runningTask(ofHours(2)).runningTask(ofHours(2)))
+              .node("b", n -> n.taskCap(TaskCap.UNLIMITED))
+              .build();
 
       cluster.drain(id("a"), in(cluster, ofMinutes(10)));
       cluster.clock().sleep(ofMinutes(10));
 
       assertThat(node(cluster, "a").drainState()).isEqualTo(DrainState.DRAINED);
       assertThat(cluster.runningWork(id("b"))).isEqualTo(2);
-      assertThat(cluster.events()).containsSubsequence(
-          new ClusterEvent.Drained(in(cluster, Duration.ZERO), id("a"), 2));
+      assertThat(cluster.events())
+          .containsSubsequence(new ClusterEvent.Drained(in(cluster, Duration.ZERO), id("a"), 2));
       assertThat(cluster.events()).noneMatch(ClusterEvent.WorkInterrupted.class::isInstance);
     }
 
     @Test
     void aSoonerDeadlineBringsAForcedDrainForwardAndALaterOneChangesNothing() {
-      FakeCluster cluster = FakeCluster.builder()
-          .forcesDrainAtDeadline(true)
-          .node("a", n -> n.taskCap(TaskCap.UNLIMITED).runningTask(ofHours(2)))
-          .node("b", n -> n.taskCap(TaskCap.UNLIMITED))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .forcesDrainAtDeadline(true)
+              .node("a", n -> n.taskCap(TaskCap.UNLIMITED).runningTask(ofHours(2)))
+              .node("b", n -> n.taskCap(TaskCap.UNLIMITED))
+              .build();
 
       cluster.drain(id("a"), in(cluster, ofMinutes(30)));
       cluster.drain(id("a"), in(cluster, ofHours(1)));
@@ -274,7 +306,9 @@ class FakeClusterTest {
       cluster.clock().sleep(ofMinutes(10));
 
       assertThat(node(cluster, "a").drainState()).isEqualTo(DrainState.DRAINED);
-      assertThat(cluster.events()).filteredOn(ClusterEvent.DrainStarted.class::isInstance).hasSize(2);
+      assertThat(cluster.events())
+          .filteredOn(ClusterEvent.DrainStarted.class::isInstance)
+          .hasSize(2);
     }
   }
 
@@ -283,9 +317,8 @@ class FakeClusterTest {
 
     @Test
     void upgradesAStoppedHostWhenTheOperationEnds() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.upgradeDuration(ofMinutes(30)))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder().node("a", n -> n.upgradeDuration(ofMinutes(30))).build();
       stop(cluster, "a");
 
       OperationHandle upgrade = cluster.upgrade("u", id("a"), TARGET);
@@ -337,25 +370,29 @@ class FakeClusterTest {
 
     @Test
     void stoppingAServiceInterruptsTheWorkStillRunningOnIt() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofHours(1)))
-          .duration(HostOperation.STOP_SERVICE, ofSeconds(5))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofHours(1)))
+              .duration(HostOperation.STOP_SERVICE, ofSeconds(5))
+              .build();
 
       stop(cluster, "a");
 
       assertThat(cluster.clock().elapsed()).isEqualTo(ofSeconds(5));
       assertThat(node(cluster, "a").health()).isEqualTo(Health.UNREACHABLE);
       assertThat(node(cluster, "a").runningWork()).isZero();
-      assertThat(cluster.events()).containsExactly(
-          new ClusterEvent.OperationRequested(VirtualClock.DEFAULT_START, id("a"), HostOperation.STOP_SERVICE),
-          new ClusterEvent.ServiceStopped(in(cluster, Duration.ZERO), id("a")),
-          new ClusterEvent.WorkInterrupted(in(cluster, Duration.ZERO), id("a"), 1));
+      assertThat(cluster.events())
+          .containsExactly(
+              new ClusterEvent.OperationRequested(
+                  VirtualClock.DEFAULT_START, id("a"), HostOperation.STOP_SERVICE),
+              new ClusterEvent.ServiceStopped(in(cluster, Duration.ZERO), id("a")),
+              new ClusterEvent.WorkInterrupted(in(cluster, Duration.ZERO), id("a"), 1));
     }
 
     @Test
     void restoresThePlatformASnapshotCaptured() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> n.role("octopus-node")).node("b", n -> { }).build();
+      FakeCluster cluster =
+          FakeCluster.builder().node("a", n -> n.role("octopus-node")).node("b", n -> {}).build();
       OperationHandle snapshot = cluster.snapshot("s", id("a"));
       await(cluster, snapshot);
       stop(cluster, "a");
@@ -372,34 +409,40 @@ class FakeClusterTest {
 
     @Test
     void copiesFoldersOnlyBetweenHostsThatExist() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).node("b", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).node("b", n -> {}).build();
 
-      assertThat(await(cluster, cluster.copyFolders("c1", id("a"), id("b"))).state()).isEqualTo(State.SUCCEEDED);
+      assertThat(await(cluster, cluster.copyFolders("c1", id("a"), id("b"))).state())
+          .isEqualTo(State.SUCCEEDED);
       await(cluster, cluster.decommission("d", id("a")));
       OperationStatus fromGone = cluster.poll(cluster.copyFolders("c2", id("a"), id("b")));
 
       assertThat(cluster.events())
-          .contains(new ClusterEvent.FoldersCopied(VirtualClock.DEFAULT_START.plus(ofMinutes(5)), id("b"), id("a")));
+          .contains(
+              new ClusterEvent.FoldersCopied(
+                  VirtualClock.DEFAULT_START.plus(ofMinutes(5)), id("b"), id("a")));
       assertThat(fromGone.state()).isEqualTo(State.FAILED);
       assertThat(fromGone.detail()).contains("a was decommissioned");
     }
 
     @Test
     void aDecommissionedMemberStaysUnreachableAndRefusesFurtherOperations() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).build();
 
       await(cluster, cluster.decommission("d", id("a")));
 
       assertThat(cluster.host(id("a")).decommissioned()).isTrue();
       assertThat(node(cluster, "a").health()).isEqualTo(Health.UNREACHABLE);
       assertThat(start(cluster, "a").detail()).contains("decommissioned");
-      assertThat(await(cluster, cluster.decommission("d2", id("a"))).state()).isEqualTo(State.SUCCEEDED);
-      assertThat(cluster.events()).filteredOn(ClusterEvent.Decommissioned.class::isInstance).hasSize(1);
+      assertThat(await(cluster, cluster.decommission("d2", id("a"))).state())
+          .isEqualTo(State.SUCCEEDED);
+      assertThat(cluster.events())
+          .filteredOn(ClusterEvent.Decommissioned.class::isInstance)
+          .hasSize(1);
     }
 
     @Test
     void setsTrafficWeightsAndRecordsChanges() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).build();
 
       cluster.setWeight(id("a"), 10);
       cluster.setWeight(id("a"), 10);
@@ -407,7 +450,8 @@ class FakeClusterTest {
       assertThat(cluster.weight(id("a"))).isEqualTo(10);
       assertThat(cluster.events())
           .containsExactly(new ClusterEvent.WeightChanged(VirtualClock.DEFAULT_START, id("a"), 10));
-      assertThatThrownBy(() -> cluster.setWeight(id("a"), 101)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> cluster.setWeight(id("a"), 101))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -416,9 +460,10 @@ class FakeClusterTest {
 
     @Test
     void aSlowDrainMakesTheNodesTasksTakeLonger() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofMinutes(10)).runningTask(ofMinutes(10)))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofMinutes(10)).runningTask(ofMinutes(10)))
+              .build();
 
       cluster.inject(Fault.slowDrain(id("a"), ofMinutes(20)));
       cluster.clock().sleep(ofMinutes(29));
@@ -433,10 +478,11 @@ class FakeClusterTest {
 
     @Test
     void aStuckDrainLeavesOneTaskRunningForever() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofMinutes(10)).runningTask(ofMinutes(10)))
-          .node("b", n -> n.taskCap(1))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofMinutes(10)).runningTask(ofMinutes(10)))
+              .node("b", n -> n.taskCap(1))
+              .build();
 
       cluster.inject(Fault.stuckDrain(id("a")));
       cluster.inject(Fault.stuckDrain(id("b")));
@@ -452,7 +498,7 @@ class FakeClusterTest {
 
     @Test
     void anUpgradeFaultFailsTheUpgradeAndLeavesThePlatform() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).build();
       cluster.inject(Fault.upgradeFails(id("a")));
       stop(cluster, "a");
 
@@ -466,7 +512,7 @@ class FakeClusterTest {
 
     @Test
     void aNodeThatNeverReturnsStaysUnreachableAfterItsNextStart() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).build();
       cluster.inject(Fault.neverReturns(id("a")));
       assertThat(node(cluster, "a").health()).isEqualTo(Health.HEALTHY);
       stop(cluster, "a");
@@ -481,7 +527,7 @@ class FakeClusterTest {
 
     @Test
     void aProvisionedHostThatNeverReturnsNeverJoins() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).build();
       await(cluster, cluster.provision("p", id("a2"), id("a"), OLD, TaskCap.ZERO));
       cluster.inject(Fault.neverReturns(id("a2")));
 
@@ -493,9 +539,10 @@ class FakeClusterTest {
 
     @Test
     void aLostNodeBecomesUnreachableAndLosesItsTasksAtTheGivenTime() {
-      FakeCluster cluster = FakeCluster.builder()
-          .node("a", n -> n.runningTask(ofHours(1)).runningTask(ofHours(1)))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .node("a", n -> n.runningTask(ofHours(1)).runningTask(ofHours(1)))
+              .build();
 
       cluster.inject(Fault.nodeLost(id("a"), ofMinutes(5)));
       cluster.clock().sleep(ofMinutes(4));
@@ -504,8 +551,9 @@ class FakeClusterTest {
 
       assertThat(node(cluster, "a").health()).isEqualTo(Health.UNREACHABLE);
       assertThat(node(cluster, "a").runningWork()).isZero();
-      assertThat(cluster.events()).containsExactly(
-          new ClusterEvent.NodeLost(VirtualClock.DEFAULT_START.plus(ofMinutes(5)), id("a"), 2));
+      assertThat(cluster.events())
+          .containsExactly(
+              new ClusterEvent.NodeLost(VirtualClock.DEFAULT_START.plus(ofMinutes(5)), id("a"), 2));
       cluster.clock().sleep(ofHours(2));
       assertThat(cluster.tasksCompleted()).isZero();
       assertThat(start(cluster, "a").detail()).contains("was lost");
@@ -515,10 +563,11 @@ class FakeClusterTest {
   @Nested
   class Raft {
 
-    private final FakeCluster cluster = FakeCluster.builder()
-        .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false))
-        .node("client", n -> n.role("client").taskCap(TaskCap.UNLIMITED))
-        .build();
+    private final FakeCluster cluster =
+        FakeCluster.builder()
+            .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false))
+            .node("client", n -> n.role("client").taskCap(TaskCap.UNLIMITED))
+            .build();
 
     private String leader() {
       return cluster.observe().leader().map(n -> n.id().value()).orElse("none");
@@ -526,17 +575,20 @@ class FakeClusterTest {
 
     @Test
     void theFirstVoterLeadsUnlessAnotherIsMadeLeader() {
-      FakeCluster chosen = FakeCluster.builder()
-          .nodes("server", 2, n -> n.role("server").voter(true))
-          .node("server-3", n -> n.role("server").leader(true))
-          .build();
+      FakeCluster chosen =
+          FakeCluster.builder()
+              .nodes("server", 2, n -> n.role("server").voter(true))
+              .node("server-3", n -> n.role("server").leader(true))
+              .build();
 
       assertThat(leader()).isEqualTo("server-1");
       assertThat(chosen.observe().leader().orElseThrow().id()).isEqualTo(id("server-3"));
-      assertThatThrownBy(() -> FakeCluster.builder()
-              .node("x", n -> n.role("server").leader(true))
-              .node("y", n -> n.role("server").leader(true))
-              .build())
+      assertThatThrownBy(
+              () ->
+                  FakeCluster.builder()
+                      .node("x", n -> n.role("server").leader(true))
+                      .node("y", n -> n.role("server").leader(true))
+                      .build())
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("already has leader x");
     }
@@ -546,7 +598,8 @@ class FakeClusterTest {
       stop(cluster, "server-1");
 
       assertThat(leader()).isEqualTo("server-2");
-      assertThat(cluster.events()).last()
+      assertThat(cluster.events())
+          .last()
           .isEqualTo(new ClusterEvent.LeaderElected(cluster.clock().now(), id("server-2")));
     }
 
@@ -581,7 +634,9 @@ class FakeClusterTest {
 
       assertThat(node(cluster, "server-4").voter()).isTrue();
       assertThat(node(cluster, "client-2").voter()).isFalse();
-      assertThat(cluster.observe().nodes()).filteredOn(Node::voter).extracting(n -> n.id().value())
+      assertThat(cluster.observe().nodes())
+          .filteredOn(Node::voter)
+          .extracting(n -> n.id().value())
           .containsExactly("server-2", "server-3", "server-4");
       assertThat(leader()).isEqualTo("server-2");
     }
@@ -590,7 +645,8 @@ class FakeClusterTest {
   @Nested
   class Errors {
 
-    private final FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).node("b", n -> { }).build();
+    private final FakeCluster cluster =
+        FakeCluster.builder().node("a", n -> {}).node("b", n -> {}).build();
 
     @Test
     void aFaultOnANodeStillToComeHitsItOnceProvisioned() {
@@ -604,7 +660,9 @@ class FakeClusterTest {
       cluster.upgrade("u", id("a-next"), io.upkeep.UpgradeTarget.os("Windows Server 2022"));
       cluster.clock().sleep(Duration.ofHours(1));
 
-      assertThat(cluster.events()).anyMatch(e -> e instanceof ClusterEvent.UpgradeFailed f && f.node().equals(id("a-next")));
+      assertThat(cluster.events())
+          .anyMatch(
+              e -> e instanceof ClusterEvent.UpgradeFailed f && f.node().equals(id("a-next")));
       assertThat(cluster.host(id("a-next")).platform()).isEqualTo(OLD);
     }
 
@@ -614,7 +672,8 @@ class FakeClusterTest {
           .isInstanceOf(UnknownNodeException.class)
           .hasMessageContaining("unknown node 'A'")
           .hasMessageContaining("[a, b]");
-      assertThatThrownBy(() -> cluster.stopService("s", id("c"))).isInstanceOf(UnknownNodeException.class);
+      assertThatThrownBy(() -> cluster.stopService("s", id("c")))
+          .isInstanceOf(UnknownNodeException.class);
       assertThatThrownBy(() -> cluster.provision("p", id("c"), id("z"), OLD, TaskCap.ZERO))
           .isInstanceOf(UnknownNodeException.class);
       assertThat(cluster.events()).isEmpty();
@@ -622,7 +681,8 @@ class FakeClusterTest {
 
     @Test
     void refusesToProvisionOverAHostThatExists() {
-      OperationStatus status = cluster.poll(cluster.provision("p", id("b"), id("a"), OLD, TaskCap.ZERO));
+      OperationStatus status =
+          cluster.poll(cluster.provision("p", id("b"), id("a"), OLD, TaskCap.ZERO));
 
       assertThat(status.state()).isEqualTo(State.FAILED);
       assertThat(status.detail()).contains("a host named b already exists");
@@ -632,7 +692,8 @@ class FakeClusterTest {
     void refusesOperationsOnAHostStillBeingProvisioned() {
       cluster.provision("p", id("c"), id("a"), OLD, TaskCap.ZERO);
 
-      assertThat(cluster.poll(cluster.startService("s", id("c"))).detail()).contains("still being provisioned");
+      assertThat(cluster.poll(cluster.startService("s", id("c"))).detail())
+          .contains("still being provisioned");
     }
 
     @Test
@@ -656,7 +717,7 @@ class FakeClusterTest {
 
     @Test
     void returnsAtOnceIfTheClusterChangedSinceTheSnapshot() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> { }).build();
+      FakeCluster cluster = FakeCluster.builder().node("a", n -> {}).build();
       ClusterSnapshot before = cluster.observe();
       cluster.setTaskCap(id("a"), TaskCap.of(1));
 
@@ -666,8 +727,9 @@ class FakeClusterTest {
 
     @Test
     void returnsWhenTheClusterChangesAtTheInstantOfTheChange() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> n.runningTask(ofMinutes(3))).build();
-      cluster.clock().schedule(ofMinutes(1), () -> { });
+      FakeCluster cluster =
+          FakeCluster.builder().node("a", n -> n.runningTask(ofMinutes(3))).build();
+      cluster.clock().schedule(ofMinutes(1), () -> {});
 
       assertThat(cluster.awaitChange(cluster.observe(), ofMinutes(10))).isTrue();
       assertThat(cluster.clock().elapsed()).isEqualTo(ofMinutes(3));
@@ -675,8 +737,9 @@ class FakeClusterTest {
 
     @Test
     void timesOutAdvancingTheClockToTheDeadline() {
-      FakeCluster cluster = FakeCluster.builder().node("a", n -> n.runningTask(ofMinutes(30))).build();
-      cluster.clock().schedule(ofMinutes(1), () -> { });
+      FakeCluster cluster =
+          FakeCluster.builder().node("a", n -> n.runningTask(ofMinutes(30))).build();
+      cluster.clock().schedule(ofMinutes(1), () -> {});
 
       assertThat(cluster.awaitChange(cluster.observe(), ofMinutes(10))).isFalse();
       assertThat(cluster.clock().elapsed()).isEqualTo(ofMinutes(10));
@@ -687,11 +750,12 @@ class FakeClusterTest {
   class Determinism {
 
     private List<ClusterEvent> run(long seed) {
-      FakeCluster cluster = FakeCluster.builder()
-          .seed(seed)
-          .nodes("n", 10, n -> n.taskCap(3))
-          .workload(ofSeconds(20), ofMinutes(5))
-          .build();
+      FakeCluster cluster =
+          FakeCluster.builder()
+              .seed(seed)
+              .nodes("n", 10, n -> n.taskCap(3))
+              .workload(ofSeconds(20), ofMinutes(5))
+              .build();
       cluster.clock().sleep(ofMinutes(30));
       for (int i = 1; i <= 10; i++) {
         Script.upgradeInPlace(cluster, "n-" + i, TARGET);
@@ -714,17 +778,19 @@ class FakeClusterTest {
 
   @Test
   void runsAThousandNodeUpgradeUnderLoad() {
-    FakeCluster cluster = FakeCluster.builder()
-        .nodes("n", 1000, n -> n.taskCap(2))
-        .workload(ofSeconds(5), ofMinutes(5))
-        .duration(HostOperation.UPGRADE, ofMinutes(1))
-        .build();
+    FakeCluster cluster =
+        FakeCluster.builder()
+            .nodes("n", 1000, n -> n.taskCap(2))
+            .workload(ofSeconds(5), ofMinutes(5))
+            .duration(HostOperation.UPGRADE, ofMinutes(1))
+            .build();
 
     for (int i = 1; i <= 1000; i++) {
       Script.upgradeInPlace(cluster, "n-" + i, TARGET);
     }
 
-    assertThat(cluster.observe().nodes()).allMatch(n -> TARGET.isMetBy(n.platform()) && n.inService());
+    assertThat(cluster.observe().nodes())
+        .allMatch(n -> TARGET.isMetBy(n.platform()) && n.inService());
     assertThat(cluster.tasksCompleted()).isGreaterThan(20_000);
     assertThat(cluster.events()).hasSize(9 * 1000);
   }

@@ -30,17 +30,22 @@ class InvariantMonitorTest {
 
   private static final UpgradeTarget TARGET = UpgradeTarget.os("Windows Server 2022");
 
-  private final FakeCluster cluster = FakeCluster.builder()
-      .seed(7)
-      .constraints(Constraints.NONE.withQuorum(Role.of("server")))
-      .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false))
-      .nodes("client", 4, n -> n.role("client").taskCap(2))
-      .build();
+  private final FakeCluster cluster =
+      FakeCluster.builder()
+          .seed(7)
+          .constraints(Constraints.NONE.withQuorum(Role.of("server")))
+          .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false))
+          .nodes("client", 4, n -> n.role("client").taskCap(2))
+          .build();
   private final InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan(Policy.builder()));
 
   private UpgradePlan plan(Policy.Builder policy) {
     return UpgradePlanner.create(cluster.clock())
-        .plan(cluster, Strategy.inPlace(), TARGET, policy.drainDeadline(ofHours(1)).budget(Budget.ofNodes(2)).build());
+        .plan(
+            cluster,
+            Strategy.inPlace(),
+            TARGET,
+            policy.drainDeadline(ofHours(1)).budget(Budget.ofNodes(2)).build());
   }
 
   private void drain(String node) {
@@ -74,11 +79,17 @@ class InvariantMonitorTest {
       drain("client-2");
       drain("client-3");
 
-      assertThat(monitor.violations()).singleElement().satisfies(v -> {
-        assertThat(v.invariant()).isEqualTo("budget");
-        assertThat(v.detail()).contains("DrainStarted of client-3", "[client-1, client-2, client-3]",
-            "above the budget of 2");
-      });
+      assertThat(monitor.violations())
+          .singleElement()
+          .satisfies(
+              v -> {
+                assertThat(v.invariant()).isEqualTo("budget");
+                assertThat(v.detail())
+                    .contains(
+                        "DrainStarted of client-3",
+                        "[client-1, client-2, client-3]",
+                        "above the budget of 2");
+              });
     }
 
     @Test
@@ -102,8 +113,13 @@ class InvariantMonitorTest {
 
       stop(cluster, "client-4");
 
-      assertThat(of(monitor, "budget")).singleElement().satisfies(v -> assertThat(v.detail())
-          .contains("stop_service of client-4", "[client-1, client-2, client-3, client-4]"));
+      assertThat(of(monitor, "budget"))
+          .singleElement()
+          .satisfies(
+              v ->
+                  assertThat(v.detail())
+                      .contains(
+                          "stop_service of client-4", "[client-1, client-2, client-3, client-4]"));
     }
 
     @Test
@@ -113,7 +129,9 @@ class InvariantMonitorTest {
       cluster.inject(Fault.nodeLost(id("client-3"), Duration.ZERO));
       cluster.clock().sleep(ofMinutes(1));
 
-      assertThat(monitor.held()).as("the stop of client-2 was decided before client-3 was lost").isTrue();
+      assertThat(monitor.held())
+          .as("the stop of client-2 was decided before client-3 was lost")
+          .isTrue();
     }
 
     @Test
@@ -122,18 +140,30 @@ class InvariantMonitorTest {
       cluster.stopService("stop-2", id("client-2"));
       cluster.stopService("stop-3", id("client-3"));
 
-      assertThat(of(monitor, "budget")).singleElement().satisfies(v -> assertThat(v.detail())
-          .contains("stop_service of client-3", "[client-1, client-2, client-3]"));
+      assertThat(of(monitor, "budget"))
+          .singleElement()
+          .satisfies(
+              v ->
+                  assertThat(v.detail())
+                      .contains("stop_service of client-3", "[client-1, client-2, client-3]"));
     }
 
     @Test
     void doNotCountNodesTheOperatorDrainedBeforeTheRun() {
-      FakeCluster c = FakeCluster.builder()
-          .nodes("octo", 2, n -> n.taskCap(2))
-          .node("octo-3", n -> n.taskCap(2).drained(true))
-          .build();
-      InvariantMonitor m = InvariantMonitor.watch(c, UpgradePlanner.create(c.clock())
-          .plan(c, Strategy.inPlace(), TARGET, Policy.builder().drainDeadline(ofHours(1)).build()));
+      FakeCluster c =
+          FakeCluster.builder()
+              .nodes("octo", 2, n -> n.taskCap(2))
+              .node("octo-3", n -> n.taskCap(2).drained(true))
+              .build();
+      InvariantMonitor m =
+          InvariantMonitor.watch(
+              c,
+              UpgradePlanner.create(c.clock())
+                  .plan(
+                      c,
+                      Strategy.inPlace(),
+                      TARGET,
+                      Policy.builder().drainDeadline(ofHours(1)).build()));
 
       c.drain(id("octo-1"), c.clock().now().plus(ofHours(1)));
 
@@ -147,7 +177,8 @@ class InvariantMonitorTest {
 
       drain("server-2");
 
-      assertThat(of(clientsOnly, "budget")).singleElement()
+      assertThat(of(clientsOnly, "budget"))
+          .singleElement()
           .satisfies(v -> assertThat(v.detail()).contains("above the budget of 0"));
       assertThat(monitor.held()).isTrue();
     }
@@ -171,8 +202,13 @@ class InvariantMonitorTest {
       stop(cluster, "server-2");
       stop(cluster, "server-3");
 
-      assertThat(of(monitor, "quorum")).singleElement().satisfies(v -> assertThat(v.detail())
-          .contains("stop_service of voter server-3 left 1 of 3 server voters healthy, below the quorum of 2"));
+      assertThat(of(monitor, "quorum"))
+          .singleElement()
+          .satisfies(
+              v ->
+                  assertThat(v.detail())
+                      .contains(
+                          "stop_service of voter server-3 left 1 of 3 server voters healthy, below the quorum of 2"));
     }
 
     @Test
@@ -184,7 +220,8 @@ class InvariantMonitorTest {
 
       cluster.removeMember(id("server-3"));
 
-      assertThat(of(monitor, "quorum")).singleElement()
+      assertThat(of(monitor, "quorum"))
+          .singleElement()
           .satisfies(v -> assertThat(v.detail()).contains("Removed of voter server-3 left 1 of 2"));
     }
   }
@@ -196,10 +233,13 @@ class InvariantMonitorTest {
     void isBrokenByStoppingTheLeaderBeforeTheOtherVotersAreUpgraded() {
       stop(cluster, "server-1");
 
-      assertThat(monitor.violations()).singleElement().satisfies(v -> {
-        assertThat(v.invariant()).isEqualTo("leader-last");
-        assertThat(v.detail()).contains("leader server-1", "[server-2, server-3]");
-      });
+      assertThat(monitor.violations())
+          .singleElement()
+          .satisfies(
+              v -> {
+                assertThat(v.invariant()).isEqualTo("leader-last");
+                assertThat(v.detail()).contains("leader server-1", "[server-2, server-3]");
+              });
     }
 
     @Test
@@ -222,15 +262,19 @@ class InvariantMonitorTest {
 
       stop(cluster, "client-1");
 
-      assertThat(monitor.violations()).singleElement().satisfies(v -> {
-        assertThat(v.invariant()).isEqualTo("no-work-interrupted");
-        assertThat(v.detail()).isEqualTo("1 task(s) running on client-1 were interrupted");
-      });
+      assertThat(monitor.violations())
+          .singleElement()
+          .satisfies(
+              v -> {
+                assertThat(v.invariant()).isEqualTo("no-work-interrupted");
+                assertThat(v.detail()).isEqualTo("1 task(s) running on client-1 were interrupted");
+              });
     }
 
     @Test
     void areToleratedWhenAllowed() {
-      InvariantMonitor tolerant = InvariantMonitor.watch(cluster, plan(Policy.builder())).allowInterruptions();
+      InvariantMonitor tolerant =
+          InvariantMonitor.watch(cluster, plan(Policy.builder())).allowInterruptions();
       cluster.submitTask(ofHours(1));
 
       stop(cluster, "client-1");
@@ -246,7 +290,9 @@ class InvariantMonitorTest {
     @Test
     void passesWhenEveryNodeIsUpgradedAndBackAsItWas() {
       cluster.submitTask(ofMinutes(20));
-      for (String node : List.of("client-1", "client-2", "client-3", "client-4", "server-2", "server-3", "server-1")) {
+      for (String node :
+          List.of(
+              "client-1", "client-2", "client-3", "client-4", "server-2", "server-3", "server-1")) {
         upgradeInPlace(cluster, node, TARGET);
       }
 
@@ -264,17 +310,25 @@ class InvariantMonitorTest {
       monitor.checkFinal();
 
       assertThat(monitor.violations()).extracting(Violation::invariant).containsOnly("restored");
-      assertThat(monitor.violations()).extracting(Violation::detail).containsExactly(
-          "client-1 was left drained",
-          "client-2 was left at task cap 0 instead of 2",
-          "client-3 was left unreachable",
-          "cluster maintenance mode was left on");
+      assertThat(monitor.violations())
+          .extracting(Violation::detail)
+          .containsExactly(
+              "client-1 was left drained",
+              "client-2 was left at task cap 0 instead of 2",
+              "client-3 was left unreachable",
+              "cluster maintenance mode was left on");
     }
 
     @Test
     void acceptsOriginalNodesThatWereRemovedOrDecommissioned() {
-      await(cluster, cluster.provision("p", id("client-4-next"), id("client-4"), TARGET.applyTo(
-          cluster.host(id("client-4")).platform()), TaskCap.of(2)));
+      await(
+          cluster,
+          cluster.provision(
+              "p",
+              id("client-4-next"),
+              id("client-4"),
+              TARGET.applyTo(cluster.host(id("client-4")).platform()),
+              TaskCap.of(2)));
       start(cluster, "client-4-next");
       drain("client-4");
       cluster.removeMember(id("client-4"));
@@ -303,8 +357,8 @@ class InvariantMonitorTest {
     assertThat(monitor.checks()).isZero();
 
     cluster.setTaskCap(id("client-1"), TaskCap.of(3));
-    cluster.clock().schedule(ofSeconds(1), () -> { });
-    cluster.clock().schedule(ofSeconds(2), () -> { });
+    cluster.clock().schedule(ofSeconds(1), () -> {});
+    cluster.clock().schedule(ofSeconds(2), () -> {});
     cluster.clock().sleep(ofSeconds(2));
 
     assertThat(monitor.checks()).isEqualTo(3);

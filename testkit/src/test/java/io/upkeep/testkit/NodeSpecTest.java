@@ -13,15 +13,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link NodeSpec} can gain settings without breaking test suites built against it: a final class
- * without public constructors, built only through its builder, with value equality; and the
- * builder keeps its checks.
+ * without public constructors, built only through its builder, with value equality; and the builder
+ * keeps its checks.
  */
 class NodeSpecTest {
 
   private static NodeSpec everySettingChanged() {
-    return NodeSpec.builder("server-1").role("server").platform(Platform.of("ubuntu", "glibc 2.35", "1.7.7"))
-        .taskCap(TaskCap.UNLIMITED).leader(true).runsWork(false).drained(true)
-        .upgradeDuration(Duration.ofMinutes(3)).duration(HostOperation.STOP_SERVICE, Duration.ofSeconds(20)).build();
+    return NodeSpec.builder("server-1")
+        .role("server")
+        .platform(Platform.of("ubuntu", "glibc 2.35", "1.7.7"))
+        .taskCap(TaskCap.UNLIMITED)
+        .leader(true)
+        .runsWork(false)
+        .drained(true)
+        .upgradeDuration(Duration.ofMinutes(3))
+        .duration(HostOperation.STOP_SERVICE, Duration.ofSeconds(20))
+        .build();
   }
 
   @Test
@@ -38,17 +45,22 @@ class NodeSpecTest {
 
     assertThat(s.toBuilder().build()).isEqualTo(s).hasSameHashCodeAs(s).hasToString(s.toString());
     assertThat(worker.toBuilder().build()).isEqualTo(worker);
-    assertThat(worker.toBuilder().runningTask(Duration.ofMinutes(1)).build().runningTasks()).hasSize(2);
+    assertThat(worker.toBuilder().runningTask(Duration.ofMinutes(1)).build().runningTasks())
+        .hasSize(2);
     assertThat(worker.runningTasks()).hasSize(1);
   }
 
   @Test
   void isEqualWhenEverySettingIs() {
-    assertThat(everySettingChanged()).isEqualTo(everySettingChanged()).hasSameHashCodeAs(everySettingChanged())
+    assertThat(everySettingChanged())
+        .isEqualTo(everySettingChanged())
+        .hasSameHashCodeAs(everySettingChanged())
         .isNotEqualTo(everySettingChanged().toBuilder().drained(false).build())
-        .isNotEqualTo(everySettingChanged().toBuilder().upgradeDuration(Duration.ofMinutes(4)).build())
+        .isNotEqualTo(
+            everySettingChanged().toBuilder().upgradeDuration(Duration.ofMinutes(4)).build())
         .isNotEqualTo(null);
-    assertThat(everySettingChanged().toString()).startsWith("NodeSpec[id=server-1, role=server, platform=");
+    assertThat(everySettingChanged().toString())
+        .startsWith("NodeSpec[id=server-1, role=server, platform=");
   }
 
   @Test
@@ -63,7 +75,8 @@ class NodeSpecTest {
         .isThrownBy(() -> NodeSpec.builder("s").leader(true).voter(false).build())
         .withMessageContaining("leader but not a voter");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> NodeSpec.builder("s").runsWork(false).runningTask(Duration.ofMinutes(1)).build())
+        .isThrownBy(
+            () -> NodeSpec.builder("s").runsWork(false).runningTask(Duration.ofMinutes(1)).build())
         .withMessageContaining("runs no work");
     assertThatIllegalArgumentException()
         .isThrownBy(() -> NodeSpec.builder("s").runningTask(Duration.ofSeconds(-1)).build())

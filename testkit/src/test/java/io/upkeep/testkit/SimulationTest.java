@@ -15,14 +15,20 @@ class SimulationTest {
   @Test
   void theDefaultSimulationUpgradesEveryNodePrintingThePlanAndOneLinePerStateChange() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    Simulation.Outcome o = Simulation.run(24, 42, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    Simulation.Outcome o =
+        Simulation.run(24, 42, new PrintStream(bytes, true, StandardCharsets.UTF_8));
 
     assertThat(o.report().succeeded()).as(o.report().summary()).isTrue();
     assertThat(o.monitor().violations()).isEmpty();
     assertThat(o.monitor().checks()).isPositive();
     String out = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(out).contains("Upgrade plan plan-", "server-1 [server", "Progress (virtual time since start):",
-        "] server-1: upgraded in", "] run succeeded");
+    assertThat(out)
+        .contains(
+            "Upgrade plan plan-",
+            "server-1 [server",
+            "Progress (virtual time since start):",
+            "] server-1: upgraded in",
+            "] run succeeded");
     assertThat(out.lines().filter(l -> l.startsWith("[+"))).hasSizeGreaterThan(27 * 5);
   }
 
@@ -37,7 +43,9 @@ class SimulationTest {
     // batch-by-batch rollouts take several times that (ARCHITECTURE.md).
     Duration bound = Simulation.lowerBound(o);
     assertThat(o.report().duration().toMillis())
-        .as("makespan %s against a lower bound of %s", Durations.format(o.report().duration()), Durations.format(bound))
+        .as(
+            "makespan %s against a lower bound of %s",
+            Durations.format(o.report().duration()), Durations.format(bound))
         .isLessThanOrEqualTo((long) (bound.toMillis() * 1.15));
   }
 }

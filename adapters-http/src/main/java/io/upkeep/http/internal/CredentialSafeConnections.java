@@ -36,17 +36,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>HttpClient 5's own connection ({@code DefaultManagedHttpClientConnection}, final and not
  * public) writes every request and response header to {@value #HEADER_LOG}, and wraps its socket so
- * that every byte goes to {@value #WIRE_LOG}, whenever those loggers are at DEBUG; nothing turns that
- * off for one header. The connections made here are the same in every other way (HttpClient's lenient
- * response parser, the default writer, the same socket timeouts while pooled and when reused) but
- * write the headers to {@value #HEADER_LOG} with the value of each credential header, and any
- * credential a server echoes back, replaced by a mask; and they never write to {@value #WIRE_LOG},
- * whose bytes, cut wherever a buffer fills, could not be masked reliably.
+ * that every byte goes to {@value #WIRE_LOG}, whenever those loggers are at DEBUG; nothing turns
+ * that off for one header. The connections made here are the same in every other way (HttpClient's
+ * lenient response parser, the default writer, the same socket timeouts while pooled and when
+ * reused) but write the headers to {@value #HEADER_LOG} with the value of each credential header,
+ * and any credential a server echoes back, replaced by a mask; and they never write to {@value
+ * #WIRE_LOG}, whose bytes, cut wherever a buffer fills, could not be masked reliably.
  */
-public final class CredentialSafeConnections implements HttpConnectionFactory<ManagedHttpClientConnection> {
+public final class CredentialSafeConnections
+    implements HttpConnectionFactory<ManagedHttpClientConnection> {
 
   /** The logger HttpClient writes request and response headers to at DEBUG. */
   public static final String HEADER_LOG = "org.apache.hc.client5.http.headers";
+
   /** The logger HttpClient writes every byte sent and received to at DEBUG. */
   public static final String WIRE_LOG = "org.apache.hc.client5.http.wire";
 
@@ -61,7 +63,10 @@ public final class CredentialSafeConnections implements HttpConnectionFactory<Ma
    * case), and every such value an answer echoes, with {@code mask}.
    */
   public CredentialSafeConnections(Set<String> secretHeaderNames, String mask) {
-    this.secretNames = secretHeaderNames.stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    this.secretNames =
+        secretHeaderNames.stream()
+            .map(n -> n.toLowerCase(Locale.ROOT))
+            .collect(Collectors.toUnmodifiableSet());
     this.mask = mask;
   }
 
@@ -88,19 +93,32 @@ public final class CredentialSafeConnections implements HttpConnectionFactory<Ma
     return value;
   }
 
-  /** A connection as HttpClient's own, whose header log masks credentials and which has no wire log. */
-  private final class Connection extends DefaultBHttpClientConnection implements ManagedHttpClientConnection,
-      Identifiable {
+  /**
+   * A connection as HttpClient's own, whose header log masks credentials and which has no wire log.
+   */
+  private final class Connection extends DefaultBHttpClientConnection
+      implements ManagedHttpClientConnection, Identifiable {
 
     private final String id;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Timeout socketTimeout;
-    /** The credentials the last request on this connection carried, to mask where its answer echoes them. */
+
+    /**
+     * The credentials the last request on this connection carried, to mask where its answer echoes
+     * them.
+     */
     private volatile List<String> sent = List.of();
 
     Connection(String id) {
-      super(Http1Config.DEFAULT, null, null, null, null, NoResponseOutOfOrderStrategy.INSTANCE,
-          DefaultHttpRequestWriterFactory.INSTANCE, DefaultHttpResponseParserFactory.INSTANCE);
+      super(
+          Http1Config.DEFAULT,
+          null,
+          null,
+          null,
+          null,
+          NoResponseOutOfOrderStrategy.INSTANCE,
+          DefaultHttpRequestWriterFactory.INSTANCE,
+          DefaultHttpResponseParserFactory.INSTANCE);
       this.id = id;
     }
 
@@ -181,7 +199,11 @@ public final class CredentialSafeConnections implements HttpConnectionFactory<Ma
       if (HEADERS.isDebugEnabled()) {
         HEADERS.debug("{} >> {}", id, new RequestLine(request));
         for (Header header : request.getHeaders()) {
-          HEADERS.debug("{} >> {}: {}", id, header.getName(), secret(header) ? mask : masked(header.getValue(), sent));
+          HEADERS.debug(
+              "{} >> {}: {}",
+              id,
+              header.getName(),
+              secret(header) ? mask : masked(header.getValue(), sent));
         }
       }
     }

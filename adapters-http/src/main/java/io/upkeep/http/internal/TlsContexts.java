@@ -4,12 +4,12 @@ import io.upkeep.UpkeepException;
 import io.upkeep.http.Tls;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.net.Socket;
 import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
@@ -51,14 +51,22 @@ public final class TlsContexts {
    */
   public static SSLContext create(Tls tls, Runnable onClientCertificateRequest) {
     try {
-      TrustManager[] trust = tls.verify() ? trustManagers(tls) : new TrustManager[] {new TrustingEveryone()};
-      X509KeyManager keys = tls.clientCertificatePem().isPresent()
-          ? keyManager(tls.clientCertificatePem().get(), tls.clientKeyPem().orElseThrow()) : null;
+      TrustManager[] trust =
+          tls.verify() ? trustManagers(tls) : new TrustManager[] {new TrustingEveryone()};
+      X509KeyManager keys =
+          tls.clientCertificatePem().isPresent()
+              ? keyManager(tls.clientCertificatePem().get(), tls.clientKeyPem().orElseThrow())
+              : null;
       SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(new KeyManager[] {new Noticing(keys, onClientCertificateRequest)}, trust, new SecureRandom());
+      ctx.init(
+          new KeyManager[] {new Noticing(keys, onClientCertificateRequest)},
+          trust,
+          new SecureRandom());
       return ctx;
     } catch (GeneralSecurityException e) {
-      throw new UpkeepException("cannot set up TLS: " + e.getMessage() + "; check the certificate files and passwords", e);
+      throw new UpkeepException(
+          "cannot set up TLS: " + e.getMessage() + "; check the certificate files and passwords",
+          e);
     }
   }
 
@@ -80,8 +88,13 @@ public final class TlsContexts {
       try (InputStream in = Files.newInputStream(file)) {
         store.load(in, password);
       } catch (IOException e) {
-        throw new UpkeepException("cannot read the trust store " + file + ": " + e.getMessage()
-            + "; check the path, its type (.p12 or .jks) and its password", e);
+        throw new UpkeepException(
+            "cannot read the trust store "
+                + file
+                + ": "
+                + e.getMessage()
+                + "; check the path, its type (.p12 or .jks) and its password",
+            e);
       }
     } else if (tls.caCertificatePem().isPresent()) {
       store = emptyStore();
@@ -90,12 +103,14 @@ public final class TlsContexts {
         store.setCertificateEntry("ca-" + i++, c);
       }
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(store);
     return tmf.getTrustManagers();
   }
 
-  private static X509KeyManager keyManager(Path certPem, Path keyPem) throws GeneralSecurityException {
+  private static X509KeyManager keyManager(Path certPem, Path keyPem)
+      throws GeneralSecurityException {
     Collection<? extends Certificate> chain = certificates(certPem);
     PrivateKey key = privateKey(keyPem);
     KeyStore store = emptyStore();
@@ -121,15 +136,19 @@ public final class TlsContexts {
     return store;
   }
 
-  private static Collection<? extends Certificate> certificates(Path pem) throws GeneralSecurityException {
+  private static Collection<? extends Certificate> certificates(Path pem)
+      throws GeneralSecurityException {
     try (InputStream in = Files.newInputStream(pem)) {
-      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      Collection<? extends Certificate> certs =
+          CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (certs.isEmpty()) {
-        throw new UpkeepException("no certificate in " + pem + ": expected PEM blocks '-----BEGIN CERTIFICATE-----'");
+        throw new UpkeepException(
+            "no certificate in " + pem + ": expected PEM blocks '-----BEGIN CERTIFICATE-----'");
       }
       return certs;
     } catch (IOException e) {
-      throw new UpkeepException("cannot read the certificate file " + pem + ": " + e.getMessage(), e);
+      throw new UpkeepException(
+          "cannot read the certificate file " + pem + ": " + e.getMessage(), e);
     }
   }
 
@@ -138,11 +157,15 @@ public final class TlsContexts {
     try {
       text = Files.readString(pem, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      throw new UpkeepException("cannot read the private key file " + pem + ": " + e.getMessage(), e);
+      throw new UpkeepException(
+          "cannot read the private key file " + pem + ": " + e.getMessage(), e);
     }
     if (!text.contains("-----BEGIN PRIVATE KEY-----")) {
-      throw new UpkeepException("the private key " + pem + " is not an unencrypted PKCS#8 PEM key ('-----BEGIN PRIVATE KEY-----'); "
-          + "convert it with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem");
+      throw new UpkeepException(
+          "the private key "
+              + pem
+              + " is not an unencrypted PKCS#8 PEM key ('-----BEGIN PRIVATE KEY-----'); "
+              + "convert it with: openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-pkcs8.pem");
     }
     String base64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
     PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
@@ -223,7 +246,8 @@ public final class TlsContexts {
       try {
         check.verify(host, certificate);
       } catch (SSLPeerUnverifiedException e) {
-        SSLPeerUnverifiedException named = new SSLPeerUnverifiedException("it is for " + names(certificate));
+        SSLPeerUnverifiedException named =
+            new SSLPeerUnverifiedException("it is for " + names(certificate));
         named.initCause(e);
         throw named;
       }
@@ -241,14 +265,17 @@ public final class TlsContexts {
         Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
         for (List<?> name : alternatives == null ? List.<List<?>>of() : alternatives) {
           Object type = name.get(0);
-          if (Integer.valueOf(2).equals(type) || Integer.valueOf(7).equals(type)) { // dNSName, iPAddress
+          if (Integer.valueOf(2).equals(type)
+              || Integer.valueOf(7).equals(type)) { // dNSName, iPAddress
             names.add(String.valueOf(name.get(1)));
           }
         }
       } catch (CertificateParsingException unreadable) {
         // name the subject instead
       }
-      return names.isEmpty() ? "the subject " + certificate.getSubjectX500Principal().getName() : String.join(", ", names);
+      return names.isEmpty()
+          ? "the subject " + certificate.getSubjectX500Principal().getName()
+          : String.join(", ", names);
     }
   }
 

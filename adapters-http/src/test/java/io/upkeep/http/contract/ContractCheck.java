@@ -23,37 +23,52 @@ import java.util.regex.Pattern;
 public final class ContractCheck {
 
   /**
-   * A known way the real API differs from its spec, and so the adapter's or the fake's exchanges too.
+   * A known way the real API differs from its spec, and so the adapter's or the fake's exchanges
+   * too.
    *
    * @param why what differs and the source that says so
    * @param matches the findings it explains
    */
   public record Deviation(String why, Predicate<Finding> matches) {
 
-    /** @throws NullPointerException if an argument is null */
+    /**
+     * @throws NullPointerException if an argument is null
+     */
     public Deviation {
       Objects.requireNonNull(why, "why");
       Objects.requireNonNull(matches, "matches");
     }
 
     /**
-     * The findings of {@code kind} on {@code operation} (exactly as {@link Finding#operation()} reads)
-     * whose location matches {@code location}, a regular expression ({@code ""} for the whole value).
+     * The findings of {@code kind} on {@code operation} (exactly as {@link Finding#operation()}
+     * reads) whose location matches {@code location}, a regular expression ({@code ""} for the
+     * whole value).
      */
     public static Deviation of(Kind kind, String operation, String location, String why) {
       Pattern where = Pattern.compile(location);
-      return new Deviation(why, f -> f.kind() == kind && f.operation().equals(operation)
-          && where.matcher(f.location()).matches());
+      return new Deviation(
+          why,
+          f ->
+              f.kind() == kind
+                  && f.operation().equals(operation)
+                  && where.matcher(f.location()).matches());
     }
 
-    /** Findings of a {@code null} where the spec names a type without allowing null, in any answer. */
+    /**
+     * Findings of a {@code null} where the spec names a type without allowing null, in any answer.
+     */
     public static Deviation nullsInAnswers(String why) {
-      return new Deviation(why, f -> f.kind() == Kind.RESPONSE_BODY && f.keyword().equals("type")
-          && f.value().equals("null"));
+      return new Deviation(
+          why,
+          f ->
+              f.kind() == Kind.RESPONSE_BODY
+                  && f.keyword().equals("type")
+                  && f.value().equals("null"));
     }
   }
 
-  private static final Pattern CREDENTIAL = Pattern.compile("(?i)((?:^|&)[^=&]*(?:apikey|token)[^=&]*)=[^&]*");
+  private static final Pattern CREDENTIAL =
+      Pattern.compile("(?i)((?:^|&)[^=&]*(?:apikey|token)[^=&]*)=[^&]*");
 
   private final String vendor;
   private final ApiSpec spec;
@@ -75,20 +90,33 @@ public final class ContractCheck {
   }
 
   /** Checks one exchange: the request and its answer. */
-  public void check(String method, String path, String query, String requestBody, int status, String responseBody) {
+  public void check(
+      String method,
+      String path,
+      String query,
+      String requestBody,
+      int status,
+      String responseBody) {
     // A credential in the query (Octopus's ?apikey=) never reaches a failure message.
     String shown = CREDENTIAL.matcher(query).replaceAll("$1=<masked>");
     String line = method + " " + path + (query.isEmpty() ? "" : "?" + shown);
     requests++;
     spec.checkRequest(method, path, query, requestBody).forEach(f -> judge(f, line));
     responses++;
-    spec.checkResponse(method, path, status, responseBody).forEach(f -> judge(f, line + " -> " + status));
+    spec.checkResponse(method, path, status, responseBody)
+        .forEach(f -> judge(f, line + " -> " + status));
   }
 
   /** Checks what a {@link RecordingProxy} recorded, each path first rewritten by {@code path}. */
   public void check(List<RecordingProxy.Exchange> exchanges, UnaryOperator<String> path) {
     for (RecordingProxy.Exchange e : exchanges) {
-      check(e.method(), path.apply(e.path()), e.query(), e.requestBody(), e.status(), e.responseBody());
+      check(
+          e.method(),
+          path.apply(e.path()),
+          e.query(),
+          e.requestBody(),
+          e.status(),
+          e.responseBody());
     }
   }
 
@@ -98,35 +126,61 @@ public final class ContractCheck {
       seen.add(d);
       return;
     }
-    // One line per distinct disagreement (array indices folded), with the first exchange that showed it.
-    String key = f.kind() + " " + f.operation() + " " + f.location().replaceAll("/\\d+(?=/|$)", "/*") + " "
-        + f.keyword();
+    // One line per distinct disagreement (array indices folded), with the first exchange that
+    // showed it.
+    String key =
+        f.kind()
+            + " "
+            + f.operation()
+            + " "
+            + f.location().replaceAll("/\\d+(?=/|$)", "/*")
+            + " "
+            + f.keyword();
     unexplained.putIfAbsent(key, f + "\n      e.g. " + example);
   }
 
-  /** {@code octopus contract: 412 requests, 412 responses checked against <spec>, 4 known deviations seen}. */
+  /**
+   * {@code octopus contract: 412 requests, 412 responses checked against <spec>, 4 known deviations
+   * seen}.
+   */
   public String summary() {
-    return vendor + " contract: " + requests + " requests, " + responses + " responses checked against "
-        + spec.name() + ", " + seen.size() + " known deviations seen";
+    return vendor
+        + " contract: "
+        + requests
+        + " requests, "
+        + responses
+        + " responses checked against "
+        + spec.name()
+        + ", "
+        + seen.size()
+        + " known deviations seen";
   }
 
   /**
-   * Prints the summary and fails, listing them, on findings no deviation explains and on deviations no
-   * exchange showed.
+   * Prints the summary and fails, listing them, on findings no deviation explains and on deviations
+   * no exchange showed.
    *
    * @throws AssertionError if there are any
    */
   public void assertConforms() {
     System.out.println(summary());
     List<String> problems = new ArrayList<>(unexplained.values());
-    known.stream().filter(k -> !seen.contains(k))
-        .forEach(k -> problems.add("listed as a known deviation but not seen (remove it?): " + k.why()));
+    known.stream()
+        .filter(k -> !seen.contains(k))
+        .forEach(
+            k -> problems.add("listed as a known deviation but not seen (remove it?): " + k.why()));
     if (requests == 0) {
       problems.add("no exchange was checked");
     }
     if (!problems.isEmpty()) {
-      throw new AssertionError(vendor + ": " + problems.size() + " disagreements with " + spec.name() + ":\n  - "
-          + String.join("\n  - ", problems));
+      throw new AssertionError(
+          vendor
+              + ": "
+              + problems.size()
+              + " disagreements with "
+              + spec.name()
+              + ":\n  - "
+              + String.join("\n  - ", problems));
     }
   }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Nomad's JSON as the adapter reads it: only the fields it uses, Nomad's names, everything
- * nullable (Nomad writes nil maps, slices and pointers as {@code null} and may omit empty fields).
+ * Nomad's JSON as the adapter reads it: only the fields it uses, Nomad's names, everything nullable
+ * (Nomad writes nil maps, slices and pointers as {@code null} and may omit empty fields).
  */
 public final class Wire {
 
@@ -129,7 +129,10 @@ public final class Wire {
       @JsonProperty("StartedAt") String startedAt,
       @JsonProperty("UpdatedAt") String updatedAt) {}
 
-  /** One allocation of {@code GET /v1/node/:id/allocations} (full allocations; only these fields read). */
+  /**
+   * One allocation of {@code GET /v1/node/:id/allocations} (full allocations; only these fields
+   * read).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Allocation(
       @JsonProperty("ID") String id,
@@ -145,7 +148,10 @@ public final class Wire {
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Job(@JsonProperty("Type") String type) {}
 
-  /** {@code GET /v1/agent/self}: {@code config} kept as a tree (its {@code Version} is a string or an object). */
+  /**
+   * {@code GET /v1/agent/self}: {@code config} kept as a tree (its {@code Version} is a string or
+   * an object).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record AgentSelf(
       @JsonProperty("config") JsonNode config,
@@ -164,9 +170,9 @@ public final class Wire {
     }
 
     /**
-     * The agent's full version: today {@code config.Version} is an object
-     * ({@code Version}, {@code VersionPrerelease}, {@code VersionMetadata}); old agents wrote a string
-     * with {@code VersionPrerelease} beside it.
+     * The agent's full version: today {@code config.Version} is an object ({@code Version}, {@code
+     * VersionPrerelease}, {@code VersionMetadata}); old agents wrote a string with {@code
+     * VersionPrerelease} beside it.
      */
     public String version() {
       if (config == null) {
@@ -177,9 +183,11 @@ public final class Wire {
         return null;
       }
       if (v.isTextual()) {
-        return join(v.asText(), text(config.get("VersionPrerelease")), text(config.get("VersionMetadata")));
+        return join(
+            v.asText(), text(config.get("VersionPrerelease")), text(config.get("VersionMetadata")));
       }
-      return join(text(v.get("Version")), text(v.get("VersionPrerelease")), text(v.get("VersionMetadata")));
+      return join(
+          text(v.get("Version")), text(v.get("VersionPrerelease")), text(v.get("VersionMetadata")));
     }
 
     private static String text(JsonNode n) {

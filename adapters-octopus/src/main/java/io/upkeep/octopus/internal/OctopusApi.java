@@ -22,12 +22,14 @@ import java.util.Set;
 /**
  * The Octopus REST calls the adapter makes, over the shared transport, and the translation of every
  * non-2xx answer into an exception that names the request, says what Octopus said and what to do.
- * Paths are the documented system-level ones (the same the root document's links name). Thread-safe.
+ * Paths are the documented system-level ones (the same the root document's links name).
+ * Thread-safe.
  */
 public final class OctopusApi implements AutoCloseable {
 
   /** The header the API key travels in. */
   public static final String API_KEY_HEADER = "X-Octopus-ApiKey";
+
   /** The header naming the node that answered. */
   public static final String NODE_HEADER = "Octopus-Node";
 
@@ -35,7 +37,11 @@ public final class OctopusApi implements AutoCloseable {
   static final String SUMMARY = "/api/octopusservernodes/summary";
   static final String MAINTENANCE = "/api/maintenanceconfiguration";
   static final String TASKS = "/api/tasks";
-  /** About the process and machine of the node that answers: {@code OSVersion}, {@code ClrVersion}, ... */
+
+  /**
+   * About the process and machine of the node that answers: {@code OSVersion}, {@code ClrVersion},
+   * ...
+   */
   public static final String SYSTEM_INFO = "/api/serverstatus/system-info";
 
   private final OctopusConfig config;
@@ -43,8 +49,11 @@ public final class OctopusApi implements AutoCloseable {
 
   public OctopusApi(OctopusConfig config) {
     this.config = config;
-    this.transport = HttpTransport.create(config.http(), Map.of(API_KEY_HEADER, config.apiKey()),
-        HttpTransport.RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS);
+    this.transport =
+        HttpTransport.create(
+            config.http(),
+            Map.of(API_KEY_HEADER, config.apiKey()),
+            HttpTransport.RetryOn.SERVER_ERRORS_AND_TOO_MANY_REQUESTS);
   }
 
   /** Every node resource, following the collection's {@code Page.Next} links. */
@@ -63,7 +72,8 @@ public final class OctopusApi implements AutoCloseable {
         out.add(Wire.object(item, "an item of Items", request));
       }
       JsonNode links = page.get("Links");
-      String link = links == null || !links.isObject() ? null : Wire.optionalText(links, "Page.Next");
+      String link =
+          links == null || !links.isObject() ? null : Wire.optionalText(links, "Page.Next");
       next = link == null ? null : relative(link);
     }
     return out;
@@ -111,13 +121,22 @@ public final class OctopusApi implements AutoCloseable {
     expectOk(transport.delete(nodePath(id)), name);
   }
 
-  /** How many tasks are executing or cancelling on the node with Octopus id {@code id}, in the configured spaces and the system. */
+  /**
+   * How many tasks are executing or cancelling on the node with Octopus id {@code id}, in the
+   * configured spaces and the system.
+   */
   public int runningTasks(String id, NodeId name) {
-    String path = TASKS + "?node=" + encode(id) + "&states=Executing,Cancelling&spaces=" + encode(config.spaces())
-        + "&includeSystem=true&take=0";
+    String path =
+        TASKS
+            + "?node="
+            + encode(id)
+            + "&states=Executing,Cancelling&spaces="
+            + encode(config.spaces())
+            + "&includeSystem=true&take=0";
     HttpResponse r = expectOk(transport.get(path), name);
     String request = "GET " + r.path();
-    return Wire.count(Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
+    return Wire.count(
+        Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
   }
 
   /** The root document. */
@@ -126,7 +145,10 @@ public final class OctopusApi implements AutoCloseable {
     return Wire.object(r.json(), "the answer", "GET " + r.path());
   }
 
-  /** GETs an absolute URL (a node's own address) and returns the answer as it is, whatever its status. */
+  /**
+   * GETs an absolute URL (a node's own address) and returns the answer as it is, whatever its
+   * status.
+   */
   public HttpResponse getRaw(String url) {
     return transport.get(url);
   }
@@ -174,34 +196,79 @@ public final class OctopusApi implements AutoCloseable {
     OctopusError said = OctopusError.of(r);
     int s = r.status();
     if (s == 401) {
-      throw new OctopusCredentialException("Octopus rejected the API key (HTTP 401) on " + request
-          + said.suffix() + ": the API key (" + config.apiKey() + ") is missing, wrong, expired or revoked; create a new API key (Octopus: your profile > My API Keys) for a "
-          + "user with the System Administrator role and configure it", r.method(), r.path(),
-          OctopusCredentialException.Problem.INVALID_API_KEY, said.message(), said.errors());
+      throw new OctopusCredentialException(
+          "Octopus rejected the API key (HTTP 401) on "
+              + request
+              + said.suffix()
+              + ": the API key ("
+              + config.apiKey()
+              + ") is missing, wrong, expired or revoked; create a new API key (Octopus: your profile > My API Keys) for a "
+              + "user with the System Administrator role and configure it",
+          r.method(),
+          r.path(),
+          OctopusCredentialException.Problem.INVALID_API_KEY,
+          said.message(),
+          said.errors());
     }
     if (s == 403) {
-      throw new OctopusCredentialException("Octopus accepted the API key but refused " + request + " (HTTP 403)"
-          + said.suffix() + ": the key's user lacks a permission it needs; changing nodes and maintenance mode needs "
-          + "Administer System, so give that user (or its team) the System Administrator role, or use another user's key",
-          r.method(), r.path(), OctopusCredentialException.Problem.MISSING_PERMISSION, said.message(), said.errors());
+      throw new OctopusCredentialException(
+          "Octopus accepted the API key but refused "
+              + request
+              + " (HTTP 403)"
+              + said.suffix()
+              + ": the key's user lacks a permission it needs; changing nodes and maintenance mode needs "
+              + "Administer System, so give that user (or its team) the System Administrator role, or use another user's key",
+          r.method(),
+          r.path(),
+          OctopusCredentialException.Problem.MISSING_PERMISSION,
+          said.message(),
+          said.errors());
     }
     if (s == 404 && node != null) {
-      throw new UnknownNodeException(node, "Octopus answered 404 to " + request + said.suffix()
-          + ": the node record is gone (deleted, or replaced under a new id); observe the cluster again");
+      throw new UnknownNodeException(
+          node,
+          "Octopus answered 404 to "
+              + request
+              + said.suffix()
+              + ": the node record is gone (deleted, or replaced under a new id); observe the cluster again");
     }
     if (s == 404) {
-      throw new OctopusApiException("Octopus answered 404 to " + request + said.suffix()
-          + ": check that the base URL " + config.baseUrl() + " is the Octopus Server's address (without /api) "
-          + "and that the server is 2020.3 or newer", false, r.method(), r.path(), s, said.message(), said.errors());
+      throw new OctopusApiException(
+          "Octopus answered 404 to "
+              + request
+              + said.suffix()
+              + ": check that the base URL "
+              + config.baseUrl()
+              + " is the Octopus Server's address (without /api) "
+              + "and that the server is 2020.3 or newer",
+          false,
+          r.method(),
+          r.path(),
+          s,
+          said.message(),
+          said.errors());
     }
     boolean retryable = s >= 500 || s == 429;
-    throw new OctopusApiException("Octopus answered HTTP " + s + " to " + request + said.suffix()
-        + (retryable ? ": the server is failing or overloaded; the request was already retried, it will be tried again later"
-            : ": Octopus refused the request; correct it as the message says"), retryable, r.method(), r.path(), s,
-        said.message(), said.errors());
+    throw new OctopusApiException(
+        "Octopus answered HTTP "
+            + s
+            + " to "
+            + request
+            + said.suffix()
+            + (retryable
+                ? ": the server is failing or overloaded; the request was already retried, it will be tried again later"
+                : ": Octopus refused the request; correct it as the message says"),
+        retryable,
+        r.method(),
+        r.path(),
+        s,
+        said.message(),
+        said.errors());
   }
 
-  /** What an Octopus error body said: its {@code ErrorMessage} and {@code Errors}, or the raw body. */
+  /**
+   * What an Octopus error body said: its {@code ErrorMessage} and {@code Errors}, or the raw body.
+   */
   record OctopusError(String message, List<String> errors) {
 
     static OctopusError of(HttpResponse r) {
@@ -211,13 +278,16 @@ public final class OctopusApi implements AutoCloseable {
       try {
         JsonNode body = r.json();
         if (body.isObject()) {
-          String message = body.path("ErrorMessage").isTextual() ? body.get("ErrorMessage").asText() : "";
+          String message =
+              body.path("ErrorMessage").isTextual() ? body.get("ErrorMessage").asText() : "";
           List<String> errors = new ArrayList<>();
-          body.path("Errors").forEach(e -> {
-            if (e.isTextual() && !e.asText().isBlank()) {
-              errors.add(e.asText());
-            }
-          });
+          body.path("Errors")
+              .forEach(
+                  e -> {
+                    if (e.isTextual() && !e.asText().isBlank()) {
+                      errors.add(e.asText());
+                    }
+                  });
           return new OctopusError(message, errors);
         }
       } catch (ClusterOperationException notJson) {

@@ -5,8 +5,8 @@ import io.upkeep.octopus.OctopusApiException;
 import java.util.List;
 
 /**
- * Strict reading of Octopus JSON: a field that is missing or of the wrong type is a clear
- * {@link OctopusApiException} naming the request and the field, never a NullPointerException.
+ * Strict reading of Octopus JSON: a field that is missing or of the wrong type is a clear {@link
+ * OctopusApiException} naming the request and the field, never a NullPointerException.
  */
 public final class Wire {
 
@@ -33,7 +33,8 @@ public final class Wire {
   public static String text(JsonNode obj, String field, String where, String request) {
     JsonNode v = obj.get(field);
     if (v == null || !v.isTextual() || v.asText().isBlank()) {
-      throw malformed(request, where + "." + field + " is " + describe(v) + ", not a non-empty string");
+      throw malformed(
+          request, where + "." + field + " is " + describe(v) + ", not a non-empty string");
     }
     return v.asText();
   }
@@ -48,7 +49,9 @@ public final class Wire {
   public static int count(JsonNode obj, String field, String where, String request) {
     JsonNode v = obj.get(field);
     if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
-      throw malformed(request, where + "." + field + " is " + describe(v) + ", not a whole number of 0 or more");
+      throw malformed(
+          request,
+          where + "." + field + " is " + describe(v) + ", not a whole number of 0 or more");
     }
     return v.asInt();
   }
@@ -65,9 +68,18 @@ public final class Wire {
   /** An error for an answer that cannot be understood. */
   public static OctopusApiException malformed(String request, String what) {
     int space = request.indexOf(' ');
-    return new OctopusApiException("malformed answer to " + request + ": " + what
-        + "; is the base URL pointing at an Octopus Server (2020.3 or newer) and not at a proxy or login page?",
-        false, space < 0 ? "" : request.substring(0, space), request.substring(space + 1), 200, "", List.of());
+    return new OctopusApiException(
+        "malformed answer to "
+            + request
+            + ": "
+            + what
+            + "; is the base URL pointing at an Octopus Server (2020.3 or newer) and not at a proxy or login page?",
+        false,
+        space < 0 ? "" : request.substring(0, space),
+        request.substring(space + 1),
+        200,
+        "",
+        List.of());
   }
 
   private static String describe(JsonNode v) {

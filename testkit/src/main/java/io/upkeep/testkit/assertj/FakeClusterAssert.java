@@ -40,7 +40,9 @@ public final class FakeClusterAssert extends AbstractAssert<FakeClusterAssert, F
     isNotNull();
     Platform now = actual.host(NodeId.of(node)).platform();
     if (!now.equals(platform)) {
-      failWithMessage("expected %s to be on <%s> but it is on <%s> (seed %s)", node, platform, now, actual.seed());
+      failWithMessage(
+          "expected %s to be on <%s> but it is on <%s> (seed %s)",
+          node, platform, now, actual.seed());
     }
     return this;
   }
@@ -54,8 +56,11 @@ public final class FakeClusterAssert extends AbstractAssert<FakeClusterAssert, F
     isNotNull();
     Optional<Node> n = actual.node(NodeId.of(node));
     if (n.isEmpty() || !n.get().inService()) {
-      failWithMessage("expected %s to be in service but it is %s (seed %s)", node,
-          n.map(x -> x.health() + " and " + x.drainState()).orElse("not a member"), actual.seed());
+      failWithMessage(
+          "expected %s to be in service but it is %s (seed %s)",
+          node,
+          n.map(x -> x.health() + " and " + x.drainState()).orElse("not a member"),
+          actual.seed());
     }
     return this;
   }
@@ -63,10 +68,11 @@ public final class FakeClusterAssert extends AbstractAssert<FakeClusterAssert, F
   /** Verifies that no member is draining or drained. */
   public FakeClusterAssert hasNoNodeDrained() {
     isNotNull();
-    List<String> drained = actual.observe().nodes().stream()
-        .filter(n -> n.drainState() != DrainState.ACTIVE)
-        .map(n -> n.id() + " (" + n.drainState() + ")")
-        .toList();
+    List<String> drained =
+        actual.observe().nodes().stream()
+            .filter(n -> n.drainState() != DrainState.ACTIVE)
+            .map(n -> n.id() + " (" + n.drainState() + ")")
+            .toList();
     if (!drained.isEmpty()) {
       failWithMessage("expected no node drained but found %s (seed %s)", drained, actual.seed());
     }
@@ -78,7 +84,8 @@ public final class FakeClusterAssert extends AbstractAssert<FakeClusterAssert, F
     isNotNull();
     List<ClusterEvent> events = actual.events();
     if (events.stream().noneMatch(type::isInstance)) {
-      failWithMessage("expected a %s event among the %s recorded but there was none (seed %s)",
+      failWithMessage(
+          "expected a %s event among the %s recorded but there was none (seed %s)",
           type.getSimpleName(), events.size(), actual.seed());
     }
     return this;

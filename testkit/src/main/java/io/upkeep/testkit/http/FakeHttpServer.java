@@ -37,13 +37,13 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
 /**
- * The base of the testkit's fake HTTP servers (the Octopus and the Nomad fake, and any vendor
- * after them), what a developer who knows OkHttp's MockWebServer expects: a real HTTP (or HTTPS,
- * optionally mutual TLS) port on 127.0.0.1, every request recorded ({@link #takeRequest()},
- * {@link #takeRequest(Duration)}, {@link #requests()}) with its credentials masked, and
- * {@link HttpFault}s injected with {@link #inject}. A vendor fake extends it and supplies only what
- * is the vendor's: its routes ({@link #answer}), its error body ({@link #error}), who a request's
- * credential names ({@link #principal}) and which headers and query parameters carry one.
+ * The base of the testkit's fake HTTP servers (the Octopus and the Nomad fake, and any vendor after
+ * them), what a developer who knows OkHttp's MockWebServer expects: a real HTTP (or HTTPS,
+ * optionally mutual TLS) port on 127.0.0.1, every request recorded ({@link #takeRequest()}, {@link
+ * #takeRequest(Duration)}, {@link #requests()}) with its credentials masked, and {@link HttpFault}s
+ * injected with {@link #inject}. A vendor fake extends it and supplies only what is the vendor's:
+ * its routes ({@link #answer}), its error body ({@link #error}), who a request's credential names
+ * ({@link #principal}) and which headers and query parameters carry one.
  *
  * <pre>{@code
  * try (FakeNomadServer nomad = FakeNomadServer.builder(cluster).acl("root-token").start()) {
@@ -56,11 +56,12 @@ import javax.net.ssl.SSLParameters;
  * }</pre>
  *
  * <p><b>Serving.</b> Each request is handled on a daemon thread of the server's own pool: first a
- * queued fault that matches its path, if any (before authentication, as a proxy or a crashing server
- * would), else the vendor's answer. A vendor answer that throws is answered 500 with the vendor's
- * error body and the exception's message. Requests are recorded once their answer is decided, before
- * it is sent (a blocking query when it returns; a {@linkplain HttpFault#latency slow} answer before
- * its delay), so a request whose answer the client has seen, or given up waiting for, is there.
+ * queued fault that matches its path, if any (before authentication, as a proxy or a crashing
+ * server would), else the vendor's answer. A vendor answer that throws is answered 500 with the
+ * vendor's error body and the exception's message. Requests are recorded once their answer is
+ * decided, before it is sent (a blocking query when it returns; a {@linkplain HttpFault#latency
+ * slow} answer before its delay), so a request whose answer the client has seen, or given up
+ * waiting for, is there.
  *
  * <p>Thread-safe; single-use: start one per test and close it.
  */
@@ -103,47 +104,69 @@ public abstract class FakeHttpServer implements AutoCloseable {
    *     without {@code tls}
    * @throws UncheckedIOException if the port cannot be opened
    */
-  protected FakeHttpServer(String vendor, TimeSource time, int port, SSLContext tls, boolean verifyClient,
-      Set<String> credentialHeaders, Set<String> credentialQueryParameters) {
+  protected FakeHttpServer(
+      String vendor,
+      TimeSource time,
+      int port,
+      SSLContext tls,
+      boolean verifyClient,
+      Set<String> credentialHeaders,
+      Set<String> credentialQueryParameters) {
     this.vendor = Objects.requireNonNull(vendor, "vendor");
     this.time = Objects.requireNonNull(time, "time");
     checkPort(port);
     if (verifyClient && tls == null) {
-      throw new IllegalArgumentException("verifying client certificates needs TLS: give an SSLContext too, since a "
-          + "client certificate is checked only over HTTPS");
+      throw new IllegalArgumentException(
+          "verifying client certificates needs TLS: give an SSLContext too, since a "
+              + "client certificate is checked only over HTTPS");
     }
     this.credentialHeaders = lowerCase(credentialHeaders);
     this.credentialQueryParameters = lowerCase(credentialQueryParameters);
     try {
-      InetSocketAddress address = new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port);
+      InetSocketAddress address =
+          new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port);
       if (tls == null) {
         server = HttpServer.create(address, 0);
       } else {
         HttpsServer https = HttpsServer.create(address, 0);
-        https.setHttpsConfigurator(new HttpsConfigurator(tls) {
-          @Override
-          public void configure(HttpsParameters params) {
-            SSLParameters p = tls.getDefaultSSLParameters();
-            p.setNeedClientAuth(verifyClient);
-            params.setSSLParameters(p);
-          }
-        });
+        https.setHttpsConfigurator(
+            new HttpsConfigurator(tls) {
+              @Override
+              public void configure(HttpsParameters params) {
+                SSLParameters p = tls.getDefaultSSLParameters();
+                p.setNeedClientAuth(verifyClient);
+                params.setSSLParameters(p);
+              }
+            });
         server = https;
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open port " + port + " on 127.0.0.1 for the fake " + vendor + " server"
-          + (port == 0 ? "" : ": is it taken? use port 0 for any free one") + " (" + e.getMessage() + ")", e);
+      throw new UncheckedIOException(
+          "cannot open port "
+              + port
+              + " on 127.0.0.1 for the fake "
+              + vendor
+              + " server"
+              + (port == 0 ? "" : ": is it taken? use port 0 for any free one")
+              + " ("
+              + e.getMessage()
+              + ")",
+          e);
     }
     AtomicInteger threads = new AtomicInteger();
     String threadName = "fake-" + vendor.toLowerCase(Locale.ROOT) + "-http-";
-    executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, threadName + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, threadName + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     server.createContext("/", this::handle);
-    baseUrl = URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort());
+    baseUrl =
+        URI.create(
+            (tls == null ? "http" : "https") + "://127.0.0.1:" + server.getAddress().getPort());
   }
 
   /**
@@ -177,8 +200,13 @@ public abstract class FakeHttpServer implements AutoCloseable {
    * @param body the body, or empty
    * @return the answer, or {@link Response#dropped()}
    */
-  protected abstract Response answer(String method, String target, String path, String query,
-      Map<String, String> headers, String body);
+  protected abstract Response answer(
+      String method,
+      String target,
+      String path,
+      String query,
+      Map<String, String> headers,
+      String body);
 
   /**
    * The vendor's error answer with {@code message}, as its server writes errors (the Octopus fake:
@@ -189,22 +217,26 @@ public abstract class FakeHttpServer implements AutoCloseable {
   protected abstract Response error(int status, String message);
 
   /**
-   * Who the credential in {@code headers} or {@code query} names, for
-   * {@link RecordedRequest#principal()}: {@code anonymous} if none was sent, {@code unknown} if the
-   * server does not know it, else the credential's name. Never the secret.
+   * Who the credential in {@code headers} or {@code query} names, for {@link
+   * RecordedRequest#principal()}: {@code anonymous} if none was sent, {@code unknown} if the server
+   * does not know it, else the credential's name. Never the secret.
    */
   protected abstract String principal(Map<String, String> headers, String query);
 
   /**
    * Splits a request's raw path into its target and the path within it. A fake with more than one
-   * address on its port overrides it (the Octopus fake: each node's own {@code <base>/node/<name>});
-   * by default every request goes to the base URL: target empty, path unchanged.
+   * address on its port overrides it (the Octopus fake: each node's own {@code
+   * <base>/node/<name>}); by default every request goes to the base URL: target empty, path
+   * unchanged.
    */
   protected Target target(String rawPath) {
     return new Target("", rawPath);
   }
 
-  /** The query parameters of a raw query string: URL-decoded, the first value each, bare flags as empty strings. */
+  /**
+   * The query parameters of a raw query string: URL-decoded, the first value each, bare flags as
+   * empty strings.
+   */
   protected static Map<String, String> queryParameters(String rawQuery) {
     return Query.parse(rawQuery);
   }
@@ -224,7 +256,10 @@ public abstract class FakeHttpServer implements AutoCloseable {
     return baseUrl;
   }
 
-  /** Queues {@code fault}: it hits the next matching requests, after faults queued before it are used up. */
+  /**
+   * Queues {@code fault}: it hits the next matching requests, after faults queued before it are
+   * used up.
+   */
   public void inject(HttpFault fault) {
     Objects.requireNonNull(fault, "fault");
     synchronized (faults) {
@@ -241,8 +276,11 @@ public abstract class FakeHttpServer implements AutoCloseable {
   public RecordedRequest takeRequest() {
     synchronized (recorded) {
       if (taken >= recorded.size()) {
-        throw new NoSuchElementException("no request left to take: all " + recorded.size() + " were taken; "
-            + "use takeRequest(timeout) to wait for one");
+        throw new NoSuchElementException(
+            "no request left to take: all "
+                + recorded.size()
+                + " were taken; "
+                + "use takeRequest(timeout) to wait for one");
       }
       return recorded.get(taken++);
     }
@@ -250,8 +288,8 @@ public abstract class FakeHttpServer implements AutoCloseable {
 
   /**
    * The oldest request not yet taken, waiting for one up to {@code timeout} of real time, like
-   * MockWebServer's {@code takeRequest(timeout, unit)}: for a request the code under test sends from
-   * another thread. Empty if none came in time, or the server was closed meanwhile.
+   * MockWebServer's {@code takeRequest(timeout, unit)}: for a request the code under test sends
+   * from another thread. Empty if none came in time, or the server was closed meanwhile.
    *
    * @throws IllegalArgumentException if {@code timeout} is negative
    * @throws InterruptedException if the waiting thread is interrupted
@@ -259,10 +297,11 @@ public abstract class FakeHttpServer implements AutoCloseable {
   public Optional<RecordedRequest> takeRequest(Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     if (timeout.isNegative()) {
-      throw new IllegalArgumentException("a timeout must not be negative, got " + timeout
-          + ": use Duration.ZERO not to wait");
+      throw new IllegalArgumentException(
+          "a timeout must not be negative, got " + timeout + ": use Duration.ZERO not to wait");
     }
-    long nanos = timeout.compareTo(Duration.ofDays(1)) > 0 ? TimeUnit.DAYS.toNanos(1) : timeout.toNanos();
+    long nanos =
+        timeout.compareTo(Duration.ofDays(1)) > 0 ? TimeUnit.DAYS.toNanos(1) : timeout.toNanos();
     long deadline = System.nanoTime() + nanos;
     synchronized (recorded) {
       while (taken >= recorded.size() && !closed) {
@@ -283,11 +322,16 @@ public abstract class FakeHttpServer implements AutoCloseable {
     }
   }
 
-  /** The requests received so far with {@code method} and a path starting with {@code pathPrefix}, in order. */
+  /**
+   * The requests received so far with {@code method} and a path starting with {@code pathPrefix},
+   * in order.
+   */
   public List<RecordedRequest> requests(String method, String pathPrefix) {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(pathPrefix, "pathPrefix");
-    return requests().stream().filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix)).toList();
+    return requests().stream()
+        .filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix))
+        .toList();
   }
 
   /** How many requests were received so far. */
@@ -297,7 +341,10 @@ public abstract class FakeHttpServer implements AutoCloseable {
     }
   }
 
-  /** Stops listening at once; requests still being answered are cut off, and waits in {@link #takeRequest(Duration)} end. */
+  /**
+   * Stops listening at once; requests still being answered are cut off, and waits in {@link
+   * #takeRequest(Duration)} end.
+   */
   @Override
   public void close() {
     closed = true;
@@ -316,8 +363,11 @@ public abstract class FakeHttpServer implements AutoCloseable {
       Target t = target(ex.getRequestURI().getRawPath());
       String query = Objects.requireNonNullElse(ex.getRequestURI().getRawQuery(), "");
       Map<String, String> headers = new LinkedHashMap<>();
-      ex.getRequestHeaders().forEach((name, values) ->
-          headers.put(name.toLowerCase(Locale.ROOT), values.isEmpty() ? "" : values.get(0)));
+      ex.getRequestHeaders()
+          .forEach(
+              (name, values) ->
+                  headers.put(
+                      name.toLowerCase(Locale.ROOT), values.isEmpty() ? "" : values.get(0)));
       String body;
       try (InputStream in = ex.getRequestBody()) {
         body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -326,11 +376,20 @@ public abstract class FakeHttpServer implements AutoCloseable {
       String principal = principal(headers, query);
       HttpFault fault = nextFault(t.path());
       Response response = respond(fault, method, t, query, headers, body);
-      record(new RecordedRequest(method, t.name(), t.path(),
-          Query.mask(query, credentialQueryParameters, RecordedRequest.MASKED), masked(headers), body, principal,
-          response.status(), at));
+      record(
+          new RecordedRequest(
+              method,
+              t.name(),
+              t.path(),
+              Query.mask(query, credentialQueryParameters, RecordedRequest.MASKED),
+              masked(headers),
+              body,
+              principal,
+              response.status(),
+              at));
       if (fault instanceof HttpFault.Latency l) {
-        pause(l.delay()); // after recording: a client that gives up waiting finds its request recorded
+        pause(l.delay()); // after recording: a client that gives up waiting finds its request
+        // recorded
       }
       if (!response.isDropped()) {
         send(ex, response);
@@ -342,14 +401,20 @@ public abstract class FakeHttpServer implements AutoCloseable {
     }
   }
 
-  private Response respond(HttpFault fault, String method, Target t, String query, Map<String, String> headers,
+  private Response respond(
+      HttpFault fault,
+      String method,
+      Target t,
+      String query,
+      Map<String, String> headers,
       String body) {
     try {
       if (fault instanceof HttpFault.DropConnection) {
         return Response.dropped();
       }
       if (fault instanceof HttpFault.Status s) {
-        return s.body() == null ? error(s.status(), faultMessage(s.status()))
+        return s.body() == null
+            ? error(s.status(), faultMessage(s.status()))
             : error(s.status(), "").withBody(s.body());
       }
       return answer(method, t.name(), t.path(), query, headers, body);
@@ -359,7 +424,8 @@ public abstract class FakeHttpServer implements AutoCloseable {
   }
 
   private static String faultMessage(int status) {
-    return status >= 500 ? "The server could not process the request (injected fault, HTTP " + status + ")."
+    return status >= 500
+        ? "The server could not process the request (injected fault, HTTP " + status + ")."
         : "The request was refused (injected fault, HTTP " + status + ").";
   }
 
@@ -372,7 +438,8 @@ public abstract class FakeHttpServer implements AutoCloseable {
 
   private Map<String, String> masked(Map<String, String> headers) {
     Map<String, String> out = new LinkedHashMap<>(headers);
-    out.replaceAll((name, value) -> credentialHeaders.contains(name) ? RecordedRequest.MASKED : value);
+    out.replaceAll(
+        (name, value) -> credentialHeaders.contains(name) ? RecordedRequest.MASKED : value);
     return out;
   }
 
@@ -414,7 +481,9 @@ public abstract class FakeHttpServer implements AutoCloseable {
   }
 
   private static Set<String> lowerCase(Set<String> names) {
-    return names.stream().map(n -> n.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+    return names.stream()
+        .map(n -> n.toLowerCase(Locale.ROOT))
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   @Override
@@ -434,14 +503,16 @@ public abstract class FakeHttpServer implements AutoCloseable {
   }
 
   /**
-   * Where a request went: {@code name} is its target ({@link RecordedRequest#target()}, empty for the
-   * base URL), {@code path} the raw path within it.
+   * Where a request went: {@code name} is its target ({@link RecordedRequest#target()}, empty for
+   * the base URL), {@code path} the raw path within it.
    *
    * @param name the target, empty for the base URL
    * @param path the raw path within the target
    */
   protected record Target(String name, String path) {
-    /** @throws NullPointerException if a component is null */
+    /**
+     * @throws NullPointerException if a component is null
+     */
     public Target {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(path, "path");
@@ -457,11 +528,15 @@ public abstract class FakeHttpServer implements AutoCloseable {
    * @param body the body, or empty
    * @param headers further headers
    */
-  protected record Response(int status, String contentType, String body, Map<String, String> headers) {
-    /** @throws IllegalArgumentException if the status is neither 0 nor 100 to 599 */
+  protected record Response(
+      int status, String contentType, String body, Map<String, String> headers) {
+    /**
+     * @throws IllegalArgumentException if the status is neither 0 nor 100 to 599
+     */
     public Response {
       if (status != 0 && (status < 100 || status > 599)) {
-        throw new IllegalArgumentException("an HTTP status is 100 to 599 (0 to drop the connection), got " + status);
+        throw new IllegalArgumentException(
+            "an HTTP status is 100 to 599 (0 to drop the connection), got " + status);
       }
       Objects.requireNonNull(contentType, "contentType");
       Objects.requireNonNull(body, "body");

@@ -6,11 +6,11 @@ import java.util.Objects;
 /**
  * Something that goes wrong on the wire of any {@link FakeHttpServer} (the Octopus and the Nomad
  * fake alike), injected with {@link FakeHttpServer#inject}: the next {@code times} requests whose
- * path starts with {@code pathPrefix} (every request when it is empty) meet the fault instead of, or
- * before, the normal answer. Faults act before authentication, as a proxy or a crashing server
+ * path starts with {@code pathPrefix} (every request when it is empty) meet the fault instead of,
+ * or before, the normal answer. Faults act before authentication, as a proxy or a crashing server
  * would; a request meets at most one fault, the first queued that matches it. A closed set of
- * immutable, thread-safe records, made with the static factories and narrowed with
- * {@link #on(String)}.
+ * immutable, thread-safe records, made with the static factories and narrowed with {@link
+ * #on(String)}.
  *
  * <pre>{@code
  * octopus.inject(HttpFault.status(503, 2).on("/api/octopusservernodes/summary"));
@@ -30,8 +30,8 @@ public sealed interface HttpFault {
   String pathPrefix();
 
   /**
-   * The same fault, only for requests whose path starts with {@code prefix}, such as
-   * {@code /api/tasks} or {@code /v1/nodes}.
+   * The same fault, only for requests whose path starts with {@code prefix}, such as {@code
+   * /api/tasks} or {@code /v1/nodes}.
    *
    * @throws IllegalArgumentException if {@code prefix} is neither empty nor starts with {@code /}
    */
@@ -80,8 +80,8 @@ public sealed interface HttpFault {
 
   /**
    * The next {@code times} requests are answered normally, as at their arrival, but the answer is
-   * sent only after {@code delay} of real time: the one fault that costs wall-clock time, so keep it
-   * small (a client timeout shorter than it turns it into an IO error).
+   * sent only after {@code delay} of real time: the one fault that costs wall-clock time, so keep
+   * it small (a client timeout shorter than it turns it into an IO error).
    *
    * @throws IllegalArgumentException if {@code delay} is negative or longer than 10 seconds
    */
@@ -91,12 +91,16 @@ public sealed interface HttpFault {
 
   private static void check(int times, String pathPrefix) {
     if (times < 1) {
-      throw new IllegalArgumentException("a fault must hit at least one request, got times=" + times);
+      throw new IllegalArgumentException(
+          "a fault must hit at least one request, got times=" + times);
     }
     Objects.requireNonNull(pathPrefix, "pathPrefix");
     if (!pathPrefix.isEmpty() && !pathPrefix.startsWith("/")) {
-      throw new IllegalArgumentException("a fault's path prefix is empty (every request) or starts with '/', such as "
-          + "/api/tasks; got '" + pathPrefix + "'");
+      throw new IllegalArgumentException(
+          "a fault's path prefix is empty (every request) or starts with '/', such as "
+              + "/api/tasks; got '"
+              + pathPrefix
+              + "'");
     }
   }
 
@@ -133,7 +137,10 @@ public sealed interface HttpFault {
    * @param pathPrefix which requests it hits; empty for all
    */
   record DropConnection(int times, String pathPrefix) implements HttpFault {
-    /** @throws IllegalArgumentException if {@code times} is below 1 or the path prefix does not start with {@code /} */
+    /**
+     * @throws IllegalArgumentException if {@code times} is below 1 or the path prefix does not
+     *     start with {@code /}
+     */
     public DropConnection {
       check(times, pathPrefix);
     }
@@ -153,13 +160,14 @@ public sealed interface HttpFault {
    */
   record Latency(Duration delay, int times, String pathPrefix) implements HttpFault {
     /**
-     * @throws IllegalArgumentException if {@code delay} is negative or above 10 seconds, {@code times} below 1,
-     *     or the path prefix does not start with {@code /}
+     * @throws IllegalArgumentException if {@code delay} is negative or above 10 seconds, {@code
+     *     times} below 1, or the path prefix does not start with {@code /}
      */
     public Latency {
       Objects.requireNonNull(delay, "delay");
       if (delay.isNegative() || delay.compareTo(Duration.ofSeconds(10)) > 0) {
-        throw new IllegalArgumentException("a latency fault waits 0 to 10 seconds of real time, got " + delay);
+        throw new IllegalArgumentException(
+            "a latency fault waits 0 to 10 seconds of real time, got " + delay);
       }
       check(times, pathPrefix);
     }

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
 
-/** Query-string parsing and masking: the first value of each parameter, bare flags as empty strings. */
+/**
+ * Query-string parsing and masking: the first value of each parameter, bare flags as empty strings.
+ */
 final class Query {
 
   private Query() {}
@@ -31,8 +33,8 @@ final class Query {
   }
 
   /**
-   * {@code raw} with the value of every parameter named in {@code secrets} (lower case; names match in
-   * any case, encoded or not) replaced by {@code mask}; the rest as it was.
+   * {@code raw} with the value of every parameter named in {@code secrets} (lower case; names match
+   * in any case, encoded or not) replaced by {@code mask}; the rest as it was.
    */
   static String mask(String raw, Set<String> secrets, String mask) {
     if (raw.isEmpty() || secrets.isEmpty()) {
@@ -48,7 +50,9 @@ final class Query {
     return out.toString();
   }
 
-  /** @throws IllegalArgumentException if {@code s} has a malformed escape */
+  /**
+   * @throws IllegalArgumentException if {@code s} has a malformed escape
+   */
   private static String decode(String s) {
     return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }

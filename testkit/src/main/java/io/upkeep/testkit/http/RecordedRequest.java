@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * One request a {@link FakeHttpServer} received, as MockWebServer records them, with its
  * credentials masked: the vendor's credential headers and query parameters read {@value #MASKED}
- * (Octopus: {@code X-Octopus-ApiKey} and {@code apikey}; Nomad: {@code X-Nomad-Token} and
- * {@code Authorization}), and {@link #principal()} names the credential that was used instead. No
+ * (Octopus: {@code X-Octopus-ApiKey} and {@code apikey}; Nomad: {@code X-Nomad-Token} and {@code
+ * Authorization}), and {@link #principal()} names the credential that was used instead. No
  * component, nor {@link #toString()}, ever holds a secret. Immutable and thread-safe; the servers
  * make them, tests read them.
  *
@@ -27,13 +27,23 @@ import java.util.Optional;
  * @param status the status the server answered with, or 0 if it dropped the connection
  * @param at the virtual time (the fake cluster's clock) at which the request arrived
  */
-public record RecordedRequest(String method, String target, String path, String query, Map<String, String> headers,
-    String body, String principal, int status, Instant at) {
+public record RecordedRequest(
+    String method,
+    String target,
+    String path,
+    String query,
+    Map<String, String> headers,
+    String body,
+    String principal,
+    int status,
+    Instant at) {
 
   /** What a credential reads in {@link #headers()} and {@link #query()}. */
   public static final String MASKED = "<masked>";
 
-  /** @throws NullPointerException if a reference is null */
+  /**
+   * @throws NullPointerException if a reference is null
+   */
   public RecordedRequest {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(target, "target");
@@ -66,6 +76,12 @@ public record RecordedRequest(String method, String target, String path, String 
   /** Such as {@code [octo-2] GET /api/tasks -> 200 (api-key)}: no secret, ever. */
   @Override
   public String toString() {
-    return (target.isEmpty() ? "" : "[" + target + "] ") + requestLine() + " -> " + status + " (" + principal + ")";
+    return (target.isEmpty() ? "" : "[" + target + "] ")
+        + requestLine()
+        + " -> "
+        + status
+        + " ("
+        + principal
+        + ")";
   }
 }

@@ -11,8 +11,8 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Gives each test a fresh {@link FakeCluster}, with no nodes, as a parameter of the test method
- * (or of its {@code @BeforeEach} methods, which get the same one).
+ * Gives each test a fresh {@link FakeCluster}, with no nodes, as a parameter of the test method (or
+ * of its {@code @BeforeEach} methods, which get the same one).
  *
  * <pre>{@code
  * @EnableFakeCluster(seed = 7)

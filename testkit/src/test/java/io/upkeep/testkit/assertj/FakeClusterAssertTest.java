@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class FakeClusterAssertTest {
 
-  private final FakeCluster cluster = FakeCluster.builder().seed(5).nodes("n", 3, n -> n.taskCap(2)).build();
+  private final FakeCluster cluster =
+      FakeCluster.builder().seed(5).nodes("n", 3, n -> n.taskCap(2)).build();
 
   @Test
   void passesForAClusterAsExpected() {
@@ -37,7 +38,8 @@ class FakeClusterAssertTest {
   void failsNamingWhatIsWrongAndTheSeed() {
     cluster.drain(NodeId.of("n-2"), Instant.MAX);
 
-    assertThatThrownBy(() -> assertThat(cluster).hasNodeOnPlatform("n-1", Platform.of("Linux", "", "1.0")))
+    assertThatThrownBy(
+            () -> assertThat(cluster).hasNodeOnPlatform("n-1", Platform.of("Linux", "", "1.0")))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("expected n-1 to be on <Linux / 1.0>")
         .hasMessageContaining("seed 5");
@@ -51,9 +53,18 @@ class FakeClusterAssertTest {
 
   @Test
   void reportsTheViolationsOfAMonitor() {
-    InvariantMonitor monitor = InvariantMonitor.watch(cluster, UpgradePlanner.create(cluster.clock()).plan(
-        cluster, Strategy.inPlace(), UpgradeTarget.os("Windows Server 2022"),
-        Policy.builder().drainDeadline(Duration.ofHours(1)).budget(Budget.ofNodes(1)).build()));
+    InvariantMonitor monitor =
+        InvariantMonitor.watch(
+            cluster,
+            UpgradePlanner.create(cluster.clock())
+                .plan(
+                    cluster,
+                    Strategy.inPlace(),
+                    UpgradeTarget.os("Windows Server 2022"),
+                    Policy.builder()
+                        .drainDeadline(Duration.ofHours(1))
+                        .budget(Budget.ofNodes(1))
+                        .build()));
     assertThat(cluster).hasNoViolations(monitor);
 
     cluster.drain(NodeId.of("n-1"), Instant.MAX);

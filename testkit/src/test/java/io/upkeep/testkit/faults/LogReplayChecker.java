@@ -57,10 +57,16 @@ final class LogReplayChecker {
     boolean operatorWantsDrained;
     boolean neverReturns;
     boolean faulted;
-    /** Drained by the operator before the run: their capacity decision, not counted against the budget. */
+
+    /**
+     * Drained by the operator before the run: their capacity decision, not counted against the
+     * budget.
+     */
     boolean baseline;
+
     /** A stop or decommission was decided and has not landed yet. */
     boolean stopPending;
+
     boolean voter;
     TaskCap cap;
     Platform platform;
@@ -122,8 +128,14 @@ final class LogReplayChecker {
    * Replays {@code log} (the events recorded from the start of the run on; {@code firstIndex} is
    * the first one's index in the whole log) and returns every violation.
    */
-  static List<Finding> check(UpgradePlan plan, List<Node> initial, boolean maintenanceAtStart, List<ClusterEvent> log,
-      int firstIndex, List<FiredFault> faults, End end) {
+  static List<Finding> check(
+      UpgradePlan plan,
+      List<Node> initial,
+      boolean maintenanceAtStart,
+      List<ClusterEvent> log,
+      int firstIndex,
+      List<FiredFault> faults,
+      End end) {
     LogReplayChecker c = new LogReplayChecker(plan, initial, maintenanceAtStart);
     int f = 0;
     for (FiredFault ff : faults) {
@@ -149,12 +161,16 @@ final class LogReplayChecker {
 
   private void apply(Fault fault) {
     Model m = nodes.get(fault.node());
-    boolean excuses = fault instanceof Fault.NodeLost || fault instanceof Fault.NeverReturns
-        || fault instanceof Fault.OperationHangs || fault instanceof Fault.Vanishes;
+    boolean excuses =
+        fault instanceof Fault.NodeLost
+            || fault instanceof Fault.NeverReturns
+            || fault instanceof Fault.OperationHangs
+            || fault instanceof Fault.Vanishes;
     if (m == null) {
       // A fault on a node still to be provisioned takes effect when it is.
       if (fault instanceof Fault.NeverReturns || excuses) {
-        pendingNeverReturns.merge(fault.node(), fault instanceof Fault.NeverReturns, Boolean::logicalOr);
+        pendingNeverReturns.merge(
+            fault.node(), fault instanceof Fault.NeverReturns, Boolean::logicalOr);
       }
       return;
     }
@@ -200,7 +216,9 @@ final class LogReplayChecker {
       return;
     }
     if (m == null) {
-      findings.add(new Finding("replay", "model", e.at(), "event about a node the log never introduced: " + e));
+      findings.add(
+          new Finding(
+              "replay", "model", e.at(), "event about a node the log never introduced: " + e));
       return;
     }
     boolean wasOut = m.out();
@@ -262,8 +280,15 @@ final class LogReplayChecker {
       leaderGone(m);
     } else if (e instanceof ClusterEvent.WorkInterrupted w) {
       if (policy.onDrainTimeout() != Policy.DrainTimeoutAction.FORCE) {
-        findings.add(new Finding("replay", "no-work-interrupted", e.at(), w.tasks() + " task(s) on " + m.id
-            + " were interrupted by the run, whose policy never forces a drain"));
+        findings.add(
+            new Finding(
+                "replay",
+                "no-work-interrupted",
+                e.at(),
+                w.tasks()
+                    + " task(s) on "
+                    + m.id
+                    + " were interrupted by the run, whose policy never forces a drain"));
       }
     }
   }
@@ -272,13 +297,15 @@ final class LogReplayChecker {
    * A stop or decommission is judged when it is decided, counting those decided earlier that have
    * not landed as done: a fault while it runs is not the run's doing.
    */
-  private void requested(ClusterEvent.OperationRequested r, Model m, boolean wasOut, boolean wasHealthy) {
+  private void requested(
+      ClusterEvent.OperationRequested r, Model m, boolean wasOut, boolean wasHealthy) {
     if (r.operation() == HostOperation.START_SERVICE) {
       m.stopPending = false;
       return;
     }
     if ((r.operation() != HostOperation.STOP_SERVICE && r.operation() != HostOperation.DECOMMISSION)
-        || !m.member || !m.serviceRunning) {
+        || !m.member
+        || !m.serviceRunning) {
       return;
     }
     leaderLast(r, m);
@@ -293,7 +320,10 @@ final class LogReplayChecker {
     }
   }
 
-  /** Budget: an orchestrator action that takes an original node out must stay within its role's budget. */
+  /**
+   * Budget: an orchestrator action that takes an original node out must stay within its role's
+   * budget.
+   */
   private void disrupted(ClusterEvent e, Model m, boolean wasOut) {
     if (!m.original || wasOut || !m.out()) {
       return;
@@ -306,8 +336,22 @@ final class LogReplayChecker {
     }
     int budget = plan.budgets().getOrDefault(m.role, 0);
     if (out.size() > budget) {
-      findings.add(new Finding("replay", "budget", e.at(), name(e) + " of " + m.id + " made " + out.size() + " original "
-          + m.role + " node(s) out of service " + describe(out) + ", above the budget of " + budget));
+      findings.add(
+          new Finding(
+              "replay",
+              "budget",
+              e.at(),
+              name(e)
+                  + " of "
+                  + m.id
+                  + " made "
+                  + out.size()
+                  + " original "
+                  + m.role
+                  + " node(s) out of service "
+                  + describe(out)
+                  + ", above the budget of "
+                  + budget));
     }
   }
 
@@ -315,7 +359,8 @@ final class LogReplayChecker {
     List<String> parts = new ArrayList<>();
     for (NodeId id : out) {
       Model o = nodes.get(id);
-      parts.add(id + (o.vanished ? " vanished" : o.lost ? " lost" : !o.healthy() ? " down" : " drained"));
+      parts.add(
+          id + (o.vanished ? " vanished" : o.lost ? " lost" : !o.healthy() ? " down" : " drained"));
     }
     return parts.toString();
   }
@@ -335,29 +380,65 @@ final class LogReplayChecker {
     }
     int quorum = Constraints.quorum(voters);
     if (healthy < quorum) {
-      findings.add(new Finding("replay", "quorum", e.at(), name(e) + " of voter " + m.id + " left " + healthy + " of "
-          + voters + " " + m.role + " voters healthy, below the quorum of " + quorum));
+      findings.add(
+          new Finding(
+              "replay",
+              "quorum",
+              e.at(),
+              name(e)
+                  + " of voter "
+                  + m.id
+                  + " left "
+                  + healthy
+                  + " of "
+                  + voters
+                  + " "
+                  + m.role
+                  + " voters healthy, below the quorum of "
+                  + quorum));
     }
   }
 
-  /** Leader last: whoever leads when it is stopped must be the last original voter of its role still to upgrade. */
+  /**
+   * Leader last: whoever leads when it is stopped must be the last original voter of its role still
+   * to upgrade.
+   */
   private void leaderLast(ClusterEvent e, Model m) {
-    if (!plan.constraints().leaderLast() || !plan.constraints().quorumRoles().contains(m.role)
-        || !m.id.equals(leaders.get(m.role)) || !m.healthy()) {
+    if (!plan.constraints().leaderLast()
+        || !plan.constraints().quorumRoles().contains(m.role)
+        || !m.id.equals(leaders.get(m.role))
+        || !m.healthy()) {
       return;
     }
     List<NodeId> behind = new ArrayList<>();
     for (Model o : nodes.values()) {
       // Every original voter still behind counts, selected or not: upgrading only the leader is
       // itself what issue 7 asks the planner to refuse or warn about.
-      if (o.original && o.voter && o.role.equals(m.role) && !o.id.equals(m.id) && o.member && !o.retired
+      if (o.original
+          && o.voter
+          && o.role.equals(m.role)
+          && !o.id.equals(m.id)
+          && o.member
+          && !o.retired
           && !plan.target().isMetBy(o.platform)) {
         behind.add(o.id);
       }
     }
     if (!behind.isEmpty()) {
-      findings.add(new Finding("replay", "leader-last", e.at(), name(e) + " of " + m.id + " while it led " + m.role
-          + " and " + behind + " were not yet on " + plan.target()));
+      findings.add(
+          new Finding(
+              "replay",
+              "leader-last",
+              e.at(),
+              name(e)
+                  + " of "
+                  + m.id
+                  + " while it led "
+                  + m.role
+                  + " and "
+                  + behind
+                  + " were not yet on "
+                  + plan.target()));
     }
   }
 
@@ -365,45 +446,85 @@ final class LogReplayChecker {
 
   private void checkEnd(End end) {
     for (Model m : nodes.values()) {
-      if (!m.original || m.retired || m.faulted || end.inFlight().contains(m.id) || cloneBroken(m)) {
+      if (!m.original
+          || m.retired
+          || m.faulted
+          || end.inFlight().contains(m.id)
+          || cloneBroken(m)) {
         continue;
       }
       List<String> wrong = wrongs(m);
       if (!wrong.isEmpty()) {
-        findings.add(new Finding("replay", "final-state", null, m.id + " ended " + String.join(", ", wrong)));
+        findings.add(
+            new Finding(
+                "replay", "final-state", null, m.id + " ended " + String.join(", ", wrong)));
       }
     }
     if (maintenance) {
-      findings.add(new Finding("replay", "final-state", null, "cluster maintenance mode was left on"));
+      findings.add(
+          new Finding("replay", "final-state", null, "cluster maintenance mode was left on"));
     }
-    end.units().forEach((id, status) -> {
-      Model m = nodes.get(id);
-      if (status == UnitStatus.RESTORED) {
-        if (m.retired) {
-          findings.add(new Finding("replay", "honesty", null, id + " is reported RESTORED, but the run "
-              + (m.member ? "decommissioned" : "removed") + " it: it is past its point of no return"));
-        } else if (!m.faulted) {
-          List<String> wrong = wrongs(m);
-          if (!m.platform.equals(m.originalPlatform)) {
-            wrong.add("on " + m.platform + " instead of " + m.originalPlatform);
-          }
-          if (!wrong.isEmpty()) {
-            findings.add(new Finding("replay", "honesty", null, id + " is reported RESTORED, but it is "
-                + String.join(", ", wrong)));
-          }
-        }
-      } else if (status == UnitStatus.DONE) {
-        Model serving = nodes.get(servingNode(id));
-        if (serving == null) {
-          findings.add(new Finding("replay", "honesty", null, id + " is reported upgraded, but " + servingNode(id)
-              + " was never provisioned"));
-        } else if (!serving.faulted && !m.faulted
-            && (!serving.member || serving.retired || !plan.target().isMetBy(serving.platform))) {
-          findings.add(new Finding("replay", "honesty", null, id + " is reported upgraded, but " + serving.id + " is "
-              + (serving.member && !serving.retired ? "on " + serving.platform : "not a member")));
-        }
-      }
-    });
+    end.units()
+        .forEach(
+            (id, status) -> {
+              Model m = nodes.get(id);
+              if (status == UnitStatus.RESTORED) {
+                if (m.retired) {
+                  findings.add(
+                      new Finding(
+                          "replay",
+                          "honesty",
+                          null,
+                          id
+                              + " is reported RESTORED, but the run "
+                              + (m.member ? "decommissioned" : "removed")
+                              + " it: it is past its point of no return"));
+                } else if (!m.faulted) {
+                  List<String> wrong = wrongs(m);
+                  if (!m.platform.equals(m.originalPlatform)) {
+                    wrong.add("on " + m.platform + " instead of " + m.originalPlatform);
+                  }
+                  if (!wrong.isEmpty()) {
+                    findings.add(
+                        new Finding(
+                            "replay",
+                            "honesty",
+                            null,
+                            id + " is reported RESTORED, but it is " + String.join(", ", wrong)));
+                  }
+                }
+              } else if (status == UnitStatus.DONE) {
+                Model serving = nodes.get(servingNode(id));
+                if (serving == null) {
+                  findings.add(
+                      new Finding(
+                          "replay",
+                          "honesty",
+                          null,
+                          id
+                              + " is reported upgraded, but "
+                              + servingNode(id)
+                              + " was never provisioned"));
+                } else if (!serving.faulted
+                    && !m.faulted
+                    && (!serving.member
+                        || serving.retired
+                        || !plan.target().isMetBy(serving.platform))) {
+                  findings.add(
+                      new Finding(
+                          "replay",
+                          "honesty",
+                          null,
+                          id
+                              + " is reported upgraded, but "
+                              + serving.id
+                              + " is "
+                              + (serving.member && !serving.retired
+                                  ? "on " + serving.platform
+                                  : "not a member")));
+                }
+              }
+            });
   }
 
   /**
@@ -426,8 +547,10 @@ final class LogReplayChecker {
       wrong.add("unhealthy (service " + (m.serviceRunning ? "running" : "stopped") + ")");
     }
     if (m.drainRequested != m.operatorWantsDrained) {
-      wrong.add(m.drainRequested ? "drained, though the operator had it active"
-          : "active, though the operator had drained it (undo only what Upkeep did)");
+      wrong.add(
+          m.drainRequested
+              ? "drained, though the operator had it active"
+              : "active, though the operator had drained it (undo only what Upkeep did)");
     }
     if (!m.cap.equals(m.originalCap)) {
       wrong.add("at task cap " + m.cap + " instead of " + m.originalCap);
@@ -447,6 +570,8 @@ final class LogReplayChecker {
   }
 
   private static String name(ClusterEvent e) {
-    return e instanceof ClusterEvent.OperationRequested r ? "request of " + r.operation() : e.getClass().getSimpleName();
+    return e instanceof ClusterEvent.OperationRequested r
+        ? "request of " + r.operation()
+        : e.getClass().getSimpleName();
   }
 }

@@ -14,8 +14,8 @@ import io.upkeep.TaskCap;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.spi.ClusterPort;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.ForwardingClusterPort;
 import io.upkeep.testkit.Fault;
+import io.upkeep.testkit.ForwardingClusterPort;
 import io.upkeep.testkit.NodeSpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,30 +28,60 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Negative controls: deliberately wrong cluster ports around the fake make today's executor break
- * a property, and each time both checkers (the InvariantMonitor and the independent log replay)
- * must say so. The same scenario through the honest fake must not show that violation, so it is
- * the lie that is caught, not the scenario. This proves the checks can fail.
+ * Negative controls: deliberately wrong cluster ports around the fake make today's executor break a
+ * property, and each time both checkers (the InvariantMonitor and the independent log replay) must
+ * say so. The same scenario through the honest fake must not show that violation, so it is the lie
+ * that is caught, not the scenario. This proves the checks can fail.
  */
 class NegativeControlTest {
 
   static final Duration DRAIN = Duration.ofMinutes(30);
 
   static Policy.Builder policy() {
-    return Policy.builder().drainDeadline(DRAIN).canaries(0).canarySoak(Duration.ZERO).snapshots(true)
+    return Policy.builder()
+        .drainDeadline(DRAIN)
+        .canaries(0)
+        .canarySoak(Duration.ZERO)
+        .snapshots(true)
         .blockedTimeout(Duration.ofMinutes(20));
   }
 
-  static Schedule scenario(String shape, List<NodeSpec> nodes, Constraints constraints, boolean forces,
-      UpgradeTarget target, Policy policy, List<Schedule.Happening> beforeRun) {
-    return new Schedule(-1, shape, nodes, constraints, forces, null, null, Strategy.inPlace(), target, policy, true,
-        List.of(), beforeRun, List.of(), List.of(), Duration.ZERO, 0);
+  static Schedule scenario(
+      String shape,
+      List<NodeSpec> nodes,
+      Constraints constraints,
+      boolean forces,
+      UpgradeTarget target,
+      Policy policy,
+      List<Schedule.Happening> beforeRun) {
+    return new Schedule(
+        -1,
+        shape,
+        nodes,
+        constraints,
+        forces,
+        null,
+        null,
+        Strategy.inPlace(),
+        target,
+        policy,
+        true,
+        List.of(),
+        beforeRun,
+        List.of(),
+        List.of(),
+        Duration.ZERO,
+        0);
   }
 
   static List<NodeSpec> octopus(int n, Function<Integer, List<Duration>> tasks) {
     List<NodeSpec> out = new ArrayList<>();
     for (int i = 1; i <= n; i++) {
-      NodeSpec.Builder b = NodeSpec.builder("octo-" + i).role("octopus-node").platform(ScheduleGenerator.WIN2019).taskCap(5);
+      NodeSpec.Builder b =
+          NodeSpec.builder("octo-" + i)
+              .role("octopus-node")
+              .platform(ScheduleGenerator.WIN2019)
+              .taskCap(5);
       tasks.apply(i).forEach(b::runningTask);
       out.add(b.build());
     }
@@ -61,8 +91,15 @@ class NegativeControlTest {
   static List<NodeSpec> servers() {
     List<NodeSpec> out = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
-      out.add(NodeSpec.builder("server-" + i).role("server").platform(ScheduleGenerator.NOMAD_17)
-          .taskCap(TaskCap.UNLIMITED).voter(true).leader(i == 1).runsWork(false).build());
+      out.add(
+          NodeSpec.builder("server-" + i)
+              .role("server")
+              .platform(ScheduleGenerator.NOMAD_17)
+              .taskCap(TaskCap.UNLIMITED)
+              .voter(true)
+              .leader(i == 1)
+              .runsWork(false)
+              .build());
     }
     return out;
   }
@@ -73,22 +110,29 @@ class NegativeControlTest {
 
   static Set<String> categories(ScheduleRunner.Result r, String checker) {
     Set<String> out = new HashSet<>();
-    r.findings().stream().filter(f -> f.checker().equals(checker)).forEach(f -> out.add(f.invariant()));
+    r.findings().stream()
+        .filter(f -> f.checker().equals(checker))
+        .forEach(f -> out.add(f.invariant()));
     return out;
   }
 
-  static void assertBothCatch(Schedule s, Lie lie, String monitorInvariant, String replayInvariant) {
+  static void assertBothCatch(
+      Schedule s, Lie lie, String monitorInvariant, String replayInvariant) {
     ScheduleRunner.Result lied = ScheduleRunner.run(s, fake -> lie.around(fake));
     assertThat(lied.refused()).as(lied.refusal()).isFalse();
-    assertThat(categories(lied, "monitor")).as("the InvariantMonitor's findings: " + lied.findings())
+    assertThat(categories(lied, "monitor"))
+        .as("the InvariantMonitor's findings: " + lied.findings())
         .contains(monitorInvariant);
-    assertThat(categories(lied, "replay")).as("the log replay's findings: " + lied.findings())
+    assertThat(categories(lied, "replay"))
+        .as("the log replay's findings: " + lied.findings())
         .contains(replayInvariant);
 
     ScheduleRunner.Result honest = ScheduleRunner.run(s);
-    assertThat(categories(honest, "monitor")).as("the honest run's findings: " + honest.findings())
+    assertThat(categories(honest, "monitor"))
+        .as("the honest run's findings: " + honest.findings())
         .doesNotContain(monitorInvariant);
-    assertThat(categories(honest, "replay")).as("the honest run's findings: " + honest.findings())
+    assertThat(categories(honest, "replay"))
+        .as("the honest run's findings: " + honest.findings())
         .doesNotContain(replayInvariant);
   }
 
@@ -97,18 +141,36 @@ class NegativeControlTest {
 
     @Test
     void makesTheExecutorOvershootTheBudgetAndBothCheckersSayBudget() {
-      // octo-4 is lost before the run and not selected; budget 1: the honest run waits, the lied-to one does not.
-      Schedule s = scenario("octopus", octopus(4, i -> List.of()), Constraints.NONE, false, PATCHES,
-          policy().only("octo-1", "octo-2", "octo-3").build(),
-          List.of(new Schedule.InjectFault(Duration.ZERO, Fault.nodeLost(NodeId.of("octo-4"), Duration.ZERO))));
+      // octo-4 is lost before the run and not selected; budget 1: the honest run waits, the lied-to
+      // one does not.
+      Schedule s =
+          scenario(
+              "octopus",
+              octopus(4, i -> List.of()),
+              Constraints.NONE,
+              false,
+              PATCHES,
+              policy().only("octo-1", "octo-2", "octo-3").build(),
+              List.of(
+                  new Schedule.InjectFault(
+                      Duration.ZERO, Fault.nodeLost(NodeId.of("octo-4"), Duration.ZERO))));
       assertBothCatch(s, InService::new, "budget", "budget");
     }
 
     @Test
     void makesTheExecutorStopAVoterBelowQuorumAndBothCheckersSayQuorum() {
       // server-3 is lost before the run; stopping server-2 leaves only the leader healthy.
-      Schedule s = scenario("nomad", servers(), NOMAD, true, NOMAD_18, policy().only("server-2").build(),
-          List.of(new Schedule.InjectFault(Duration.ZERO, Fault.nodeLost(NodeId.of("server-3"), Duration.ZERO))));
+      Schedule s =
+          scenario(
+              "nomad",
+              servers(),
+              NOMAD,
+              true,
+              NOMAD_18,
+              policy().only("server-2").build(),
+              List.of(
+                  new Schedule.InjectFault(
+                      Duration.ZERO, Fault.nodeLost(NodeId.of("server-3"), Duration.ZERO))));
       assertBothCatch(s, InService::new, "quorum", "quorum");
     }
   }
@@ -118,8 +180,15 @@ class NegativeControlTest {
 
     @Test
     void leavesNodesDrainedAndBothCheckersSaySo() {
-      Schedule s = scenario("octopus", octopus(3, i -> List.of()), Constraints.NONE, false, PATCHES,
-          policy().build(), List.of());
+      Schedule s =
+          scenario(
+              "octopus",
+              octopus(3, i -> List.of()),
+              Constraints.NONE,
+              false,
+              PATCHES,
+              policy().build(),
+              List.of());
       assertBothCatch(s, UndrainIgnored::new, "restored", "final-state");
     }
   }
@@ -129,8 +198,15 @@ class NegativeControlTest {
 
     @Test
     void makesTheExecutorStopTheLeaderFirstAndBothCheckersSayLeaderLast() {
-      Schedule s = scenario("nomad", servers(), NOMAD, true, NOMAD_18,
-          policy().durationHint("server-1", Duration.ofHours(2)).build(), List.of());
+      Schedule s =
+          scenario(
+              "nomad",
+              servers(),
+              NOMAD,
+              true,
+              NOMAD_18,
+              policy().durationHint("server-1", Duration.ofHours(2)).build(),
+              List.of());
       assertBothCatch(s, LeaderHidden::new, "leader-last", "leader-last");
     }
   }
@@ -140,8 +216,15 @@ class NegativeControlTest {
 
     @Test
     void makesTheExecutorStopANodeUnderWorkAndBothCheckersSayNoWorkInterrupted() {
-      Schedule s = scenario("octopus", octopus(3, i -> i == 1 ? List.of(Duration.ofHours(3)) : List.of()),
-          Constraints.NONE, false, PATCHES, policy().durationHint("octo-1", Duration.ofHours(4)).build(), List.of());
+      Schedule s =
+          scenario(
+              "octopus",
+              octopus(3, i -> i == 1 ? List.of(Duration.ofHours(3)) : List.of()),
+              Constraints.NONE,
+              false,
+              PATCHES,
+              policy().durationHint("octo-1", Duration.ofHours(4)).build(),
+              List.of());
       assertBothCatch(s, DrainingIdle::new, "no-work-interrupted", "no-work-interrupted");
     }
   }
@@ -171,7 +254,9 @@ class NegativeControlTest {
     @Override
     public ClusterSnapshot observe() {
       lastReal = fake.observe();
-      return new ClusterSnapshot(lastReal.observedAt(), lastReal.nodes().stream().map(this::lie).toList(),
+      return new ClusterSnapshot(
+          lastReal.observedAt(),
+          lastReal.nodes().stream().map(this::lie).toList(),
           lastReal.maintenanceMode());
     }
 
@@ -191,7 +276,9 @@ class NegativeControlTest {
 
     @Override
     Node lie(Node n) {
-      return touched.contains(n.id()) ? n : n.withHealth(Health.HEALTHY).withDrainState(DrainState.ACTIVE);
+      return touched.contains(n.id())
+          ? n
+          : n.withHealth(Health.HEALTHY).withDrainState(DrainState.ACTIVE);
     }
 
     @Override
@@ -258,7 +345,9 @@ class NegativeControlTest {
 
     @Override
     Node lie(Node n) {
-      return n.drainState() == DrainState.DRAINING ? n.withDrainState(DrainState.DRAINED).withRunningWork(0) : n;
+      return n.drainState() == DrainState.DRAINING
+          ? n.withDrainState(DrainState.DRAINED).withRunningWork(0)
+          : n;
     }
 
     @Override

@@ -30,7 +30,10 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The testkit's changes from outside the run: joins, vanishing nodes, the operator's drains, a probe that heals. */
+/**
+ * The testkit's changes from outside the run: joins, vanishing nodes, the operator's drains, a
+ * probe that heals.
+ */
 class OutsideChangesTest {
 
   static NodeId id(String s) {
@@ -42,7 +45,9 @@ class OutsideChangesTest {
   }
 
   static FakeCluster servers() {
-    return FakeCluster.builder().nodes("server", 3, b -> b.role("server").voter(true).runsWork(false)).build();
+    return FakeCluster.builder()
+        .nodes("server", 3, b -> b.role("server").voter(true).runsWork(false))
+        .build();
   }
 
   static <T extends ClusterEvent> List<T> events(FakeCluster c, Class<T> type) {
@@ -62,12 +67,15 @@ class OutsideChangesTest {
       Node extra = c.node(id("extra")).orElseThrow();
       assertThat(extra.inService()).isTrue();
       assertThat(extra.runningWork()).isEqualTo(1);
-      assertThat(events(c, ClusterEvent.Appeared.class)).singleElement().satisfies(a -> {
-        assertThat(a.node()).isEqualTo(id("extra"));
-        assertThat(a.role()).isEqualTo(Role.of("octopus-node"));
-        assertThat(a.voter()).isFalse();
-        assertThat(a.drained()).isFalse();
-      });
+      assertThat(events(c, ClusterEvent.Appeared.class))
+          .singleElement()
+          .satisfies(
+              a -> {
+                assertThat(a.node()).isEqualTo(id("extra"));
+                assertThat(a.role()).isEqualTo(Role.of("octopus-node"));
+                assertThat(a.voter()).isFalse();
+                assertThat(a.drained()).isFalse();
+              });
       assertThat(events(c, ClusterEvent.Joined.class)).as("Joined is the orchestrator's").isEmpty();
     }
 
@@ -76,14 +84,17 @@ class OutsideChangesTest {
       FakeCluster c = servers();
       c.join(NodeSpec.builder("server-4").role("server").voter(true).runsWork(false).build());
       assertThat(c.observe().withRole(Role.of("server")).stream().filter(Node::voter)).hasSize(4);
-      assertThat(events(c, ClusterEvent.Appeared.class)).singleElement().satisfies(a -> assertThat(a.voter()).isTrue());
+      assertThat(events(c, ClusterEvent.Appeared.class))
+          .singleElement()
+          .satisfies(a -> assertThat(a.voter()).isTrue());
     }
 
     @Test
     void aNameThatIsTakenIsRefused() {
       FakeCluster c = octopus(1);
       assertThatThrownBy(() -> c.join(NodeSpec.builder("octo-1").build()))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("octo-1");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("octo-1");
     }
   }
 
@@ -92,14 +103,20 @@ class OutsideChangesTest {
 
     @Test
     void aVanishedNodeLeavesTheMembershipWithItsTasksAsVanishedNotRemoved() {
-      FakeCluster c = FakeCluster.builder().node("a", b -> b.runningTask(Duration.ofHours(1))).node("b", b -> { }).build();
+      FakeCluster c =
+          FakeCluster.builder()
+              .node("a", b -> b.runningTask(Duration.ofHours(1)))
+              .node("b", b -> {})
+              .build();
       c.inject(Fault.vanishes(id("a"), Duration.ofMinutes(5)));
       c.clock().sleep(Duration.ofMinutes(5));
 
       assertThat(c.node(id("a"))).isEmpty();
       assertThat(c.host(id("a")).member()).isFalse();
-      assertThat(events(c, ClusterEvent.Vanished.class)).containsExactly(
-          new ClusterEvent.Vanished(VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(5)), id("a"), 1));
+      assertThat(events(c, ClusterEvent.Vanished.class))
+          .containsExactly(
+              new ClusterEvent.Vanished(
+                  VirtualClock.DEFAULT_START.plus(Duration.ofMinutes(5)), id("a"), 1));
       assertThat(events(c, ClusterEvent.Removed.class)).isEmpty();
     }
 
@@ -133,9 +150,12 @@ class OutsideChangesTest {
 
       assertThat(c.node(id("octo-1")).orElseThrow().drainState()).isEqualTo(DrainState.DRAINED);
       assertThat(c.node(id("octo-1")).orElseThrow().runningWork()).isZero();
-      assertThat(events(c, ClusterEvent.OperatorDrained.class)).extracting(ClusterEvent.OperatorDrained::node)
+      assertThat(events(c, ClusterEvent.OperatorDrained.class))
+          .extracting(ClusterEvent.OperatorDrained::node)
           .containsExactly(id("octo-1"));
-      assertThat(events(c, ClusterEvent.DrainStarted.class)).as("DrainStarted is the orchestrator's").isEmpty();
+      assertThat(events(c, ClusterEvent.DrainStarted.class))
+          .as("DrainStarted is the orchestrator's")
+          .isEmpty();
     }
 
     @Test
@@ -160,20 +180,31 @@ class OutsideChangesTest {
     @Test
     void aNodeThatIsNotAMemberIsUnknown() {
       FakeCluster c = octopus(1);
-      assertThatThrownBy(() -> c.operatorDrain(id("nope"))).isInstanceOf(UnknownNodeException.class);
+      assertThatThrownBy(() -> c.operatorDrain(id("nope")))
+          .isInstanceOf(UnknownNodeException.class);
     }
 
     @Test
     void theMonitorCountsItAgainstTheBudgetButNotAsTheOrchestratorsBreach() {
       FakeCluster c = octopus(3);
-      UpgradePlan plan = UpgradePlanner.create(c.clock()).plan(c, Strategy.inPlace(), UpgradeTarget.os("Windows Server 2022"),
-          Policy.builder().drainDeadline(Duration.ofMinutes(30)).budget(Budget.ofNodes(1)).build());
+      UpgradePlan plan =
+          UpgradePlanner.create(c.clock())
+              .plan(
+                  c,
+                  Strategy.inPlace(),
+                  UpgradeTarget.os("Windows Server 2022"),
+                  Policy.builder()
+                      .drainDeadline(Duration.ofMinutes(30))
+                      .budget(Budget.ofNodes(1))
+                      .build());
       InvariantMonitor monitor = InvariantMonitor.watch(c, plan);
       c.operatorDrain(id("octo-1"));
       c.operatorDrain(id("octo-2"));
       assertThat(monitor.violations()).isEmpty();
       c.drain(id("octo-3"), c.clock().now().plus(Duration.ofMinutes(5)));
-      assertThat(monitor.violations()).singleElement().satisfies(v -> assertThat(v.invariant()).isEqualTo("budget"));
+      assertThat(monitor.violations())
+          .singleElement()
+          .satisfies(v -> assertThat(v.invariant()).isEqualTo("budget"));
     }
   }
 
@@ -186,8 +217,11 @@ class OutsideChangesTest {
 
     @Test
     void failsInsideItsWindowAndHealsAfterIt() {
-      ScriptedProbe p = ScriptedProbe.builder("smoke", clock)
-          .failsBetween(id("a"), start.plus(Duration.ofMinutes(10)), start.plus(Duration.ofMinutes(20))).build();
+      ScriptedProbe p =
+          ScriptedProbe.builder("smoke", clock)
+              .failsBetween(
+                  id("a"), start.plus(Duration.ofMinutes(10)), start.plus(Duration.ofMinutes(20)))
+              .build();
       assertThat(p.check(node).passed()).isTrue();
       clock.sleep(Duration.ofMinutes(10));
       HealthProbe.ProbeResult failing = p.check(node);
@@ -213,15 +247,20 @@ class OutsideChangesTest {
 
     @Test
     void refusesAWindowThatEndsBeforeItStarts() {
-      assertThatThrownBy(() -> ScriptedProbe.builder("smoke", clock).failsBetween(id("a"), start, start))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("end after it starts");
-      assertThatThrownBy(() -> ScriptedProbe.builder(" ", clock)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(
+              () -> ScriptedProbe.builder("smoke", clock).failsBetween(id("a"), start, start))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("end after it starts");
+      assertThatThrownBy(() -> ScriptedProbe.builder(" ", clock))
+          .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void healthIsNotItsBusiness() {
       ScriptedProbe p = ScriptedProbe.builder("smoke", clock).build();
-      assertThat(p.check(node.withHealth(Health.UNREACHABLE)).passed()).as("a probe follows its script only").isTrue();
+      assertThat(p.check(node.withHealth(Health.UNREACHABLE)).passed())
+          .as("a probe follows its script only")
+          .isTrue();
     }
   }
 }

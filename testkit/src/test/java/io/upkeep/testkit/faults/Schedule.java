@@ -29,13 +29,15 @@ import java.util.stream.Collectors;
  * @param strategy how nodes are moved
  * @param target where to
  * @param policy how cautiously
- * @param withTraffic whether the executor has a load balancer (without one, traffic steps are gates)
+ * @param withTraffic whether the executor has a load balancer (without one, traffic steps are
+ *     gates)
  * @param probeFailures when the scripted probe fails which node
  * @param beforeRun outside changes made before the plan is made
  * @param happenings outside changes during the run
  * @param controls the operator's controls during the run
  * @param thinkTime how long the operator takes to answer a gate or resume a paused run
- * @param declineApproval which approval request (1-based) the operator declines by aborting, 0 for none
+ * @param declineApproval which approval request (1-based) the operator declines by aborting, 0 for
+ *     none
  */
 record Schedule(
     long seed,
@@ -67,7 +69,10 @@ record Schedule(
     controls = List.copyOf(controls);
   }
 
-  /** The scripted probe fails {@code node} from {@code from} until {@code until} (null: never heals). */
+  /**
+   * The scripted probe fails {@code node} from {@code from} until {@code until} (null: never
+   * heals).
+   */
   record ProbeFailure(NodeId node, Duration from, Duration until) {}
 
   /** A change to the cluster that the run did not make, at {@code at} from the start of the run. */
@@ -78,7 +83,10 @@ record Schedule(
   /** A testkit fault. */
   record InjectFault(Duration at, Fault fault) implements Happening {}
 
-  /** Leadership of {@code role} moves to one of its healthy voters, picked by {@code pick} at that moment. */
+  /**
+   * Leadership of {@code role} moves to one of its healthy voters, picked by {@code pick} at that
+   * moment.
+   */
   record MoveLeadership(Duration at, Role role, int pick) implements Happening {}
 
   /** Someone adds a member. */
@@ -114,44 +122,100 @@ record Schedule(
   /** The schedule for people: what a replay prints. */
   String describe() {
     StringBuilder sb = new StringBuilder();
-    sb.append("schedule ").append(seed).append(" (").append(shape).append(", ").append(nodes.size()).append(" nodes)\n");
+    sb.append("schedule ")
+        .append(seed)
+        .append(" (")
+        .append(shape)
+        .append(", ")
+        .append(nodes.size())
+        .append(" nodes)\n");
     sb.append("  cluster:\n");
     for (NodeSpec n : nodes) {
       sb.append("    ").append(describe(n)).append('\n');
     }
-    sb.append("    constraints: budgets ").append(constraints.budgets()).append(", quorum roles ")
-        .append(constraints.quorumRoles()).append(", role order ").append(constraints.roleOrder())
-        .append(", leader last ").append(constraints.leaderLast())
-        .append(constraints.skew().maxMinorHops() == Integer.MAX_VALUE ? "" : ", skew " + constraints.skew().maxMinorHops())
-        .append(constraints.minimumCapacity() == 0 ? "" : ", minimum capacity " + constraints.minimumCapacity())
+    sb.append("    constraints: budgets ")
+        .append(constraints.budgets())
+        .append(", quorum roles ")
+        .append(constraints.quorumRoles())
+        .append(", role order ")
+        .append(constraints.roleOrder())
+        .append(", leader last ")
+        .append(constraints.leaderLast())
+        .append(
+            constraints.skew().maxMinorHops() == Integer.MAX_VALUE
+                ? ""
+                : ", skew " + constraints.skew().maxMinorHops())
+        .append(
+            constraints.minimumCapacity() == 0
+                ? ""
+                : ", minimum capacity " + constraints.minimumCapacity())
         .append('\n');
-    sb.append("    drains ").append(forcesDrainAtDeadline ? "forced at their deadline (Nomad)" : "wait for the work (Octopus)")
-        .append(workloadGap == null ? ", no workload" : ", a task every ~" + Durations.format(workloadGap) + " taking ~"
-            + Durations.format(workloadTask))
-        .append(withTraffic ? ", with a load balancer" : ", no load balancer (traffic steps are gates)").append('\n');
+    sb.append("    drains ")
+        .append(
+            forcesDrainAtDeadline
+                ? "forced at their deadline (Nomad)"
+                : "wait for the work (Octopus)")
+        .append(
+            workloadGap == null
+                ? ", no workload"
+                : ", a task every ~"
+                    + Durations.format(workloadGap)
+                    + " taking ~"
+                    + Durations.format(workloadTask))
+        .append(
+            withTraffic ? ", with a load balancer" : ", no load balancer (traffic steps are gates)")
+        .append('\n');
     sb.append("  upgrade: ").append(strategy).append(" to ").append(target).append('\n');
     sb.append("  policy: ").append(describe(policy)).append('\n');
     if (!probeFailures.isEmpty()) {
       sb.append("  probe '").append(PROBE).append("' fails:");
-      probeFailures.forEach(p -> sb.append(' ').append(p.node()).append(" from +").append(Durations.format(p.from()))
-          .append(p.until() == null ? " for good" : " until +" + Durations.format(p.until())).append(';'));
+      probeFailures.forEach(
+          p ->
+              sb.append(' ')
+                  .append(p.node())
+                  .append(" from +")
+                  .append(Durations.format(p.from()))
+                  .append(
+                      p.until() == null ? " for good" : " until +" + Durations.format(p.until()))
+                  .append(';'));
       sb.append('\n');
     }
     if (!beforeRun.isEmpty()) {
       sb.append("  before the plan:\n");
       beforeRun.forEach(h -> sb.append("    ").append(describe(h)).append('\n'));
     }
-    sb.append("  during the run:").append(happenings.isEmpty() ? " nothing goes wrong" : "").append('\n');
-    happenings.forEach(h -> sb.append("    +").append(Durations.format(h.at())).append(' ').append(describe(h)).append('\n'));
-    sb.append("  operator: thinks ").append(Durations.format(thinkTime)).append(" before answering a gate or resuming")
-        .append(declineApproval == 0 ? "" : "; declines approval request #" + declineApproval + " (aborts)").append('\n');
+    sb.append("  during the run:")
+        .append(happenings.isEmpty() ? " nothing goes wrong" : "")
+        .append('\n');
+    happenings.forEach(
+        h ->
+            sb.append("    +")
+                .append(Durations.format(h.at()))
+                .append(' ')
+                .append(describe(h))
+                .append('\n'));
+    sb.append("  operator: thinks ")
+        .append(Durations.format(thinkTime))
+        .append(" before answering a gate or resuming")
+        .append(
+            declineApproval == 0
+                ? ""
+                : "; declines approval request #" + declineApproval + " (aborts)")
+        .append('\n');
     controls.forEach(c -> sb.append("    ").append(describe(c)).append('\n'));
     return sb.toString();
   }
 
   private static String describe(NodeSpec n) {
-    StringBuilder sb = new StringBuilder().append(n.id()).append(" [").append(n.role()).append("] ").append(n.platform())
-        .append(", cap ").append(n.taskCap());
+    StringBuilder sb =
+        new StringBuilder()
+            .append(n.id())
+            .append(" [")
+            .append(n.role())
+            .append("] ")
+            .append(n.platform())
+            .append(", cap ")
+            .append(n.taskCap());
     if (n.leader()) {
       sb.append(", leader");
     } else if (n.voter()) {
@@ -164,7 +228,11 @@ record Schedule(
       sb.append(", DRAINED by the operator");
     }
     if (!n.runningTasks().isEmpty()) {
-      sb.append(", running ").append(n.runningTasks().stream().map(Durations::format).collect(Collectors.joining(" ", "[", "]")));
+      sb.append(", running ")
+          .append(
+              n.runningTasks().stream()
+                  .map(Durations::format)
+                  .collect(Collectors.joining(" ", "[", "]")));
     }
     Duration up = n.durations().get(HostOperation.UPGRADE);
     if (up != null) {
@@ -174,17 +242,41 @@ record Schedule(
   }
 
   private static String describe(Policy p) {
-    StringBuilder sb = new StringBuilder().append("budget ").append(p.budget()).append(", canaries ").append(p.canaries())
-        .append(" (soak ").append(Durations.format(p.canarySoak())).append(p.approveCanaries() ? ", approved" : "").append(')')
-        .append(", drain deadline ").append(Durations.format(p.drainDeadline())).append(" then ").append(p.onDrainTimeout())
-        .append(", settle ").append(Durations.format(p.settle())).append(", health deadline ")
-        .append(Durations.format(p.healthDeadline()));
+    StringBuilder sb =
+        new StringBuilder()
+            .append("budget ")
+            .append(p.budget())
+            .append(", canaries ")
+            .append(p.canaries())
+            .append(" (soak ")
+            .append(Durations.format(p.canarySoak()))
+            .append(p.approveCanaries() ? ", approved" : "")
+            .append(')')
+            .append(", drain deadline ")
+            .append(Durations.format(p.drainDeadline()))
+            .append(" then ")
+            .append(p.onDrainTimeout())
+            .append(", settle ")
+            .append(Durations.format(p.settle()))
+            .append(", health deadline ")
+            .append(Durations.format(p.healthDeadline()));
     if (!p.trafficRamp().isEmpty()) {
-      sb.append(", traffic ramp ").append(p.trafficRamp()).append(" soak ").append(Durations.format(p.rampSoak()));
+      sb.append(", traffic ramp ")
+          .append(p.trafficRamp())
+          .append(" soak ")
+          .append(Durations.format(p.rampSoak()));
     }
-    sb.append(", trial cap ").append(p.trialTaskCap()).append(p.exclusiveTrial() ? " exclusive" : "")
-        .append(", task ramp ").append(p.taskRamp()).append(", snapshots ").append(p.snapshots())
-        .append(", failure threshold ").append(p.failureThreshold()).append(" then ").append(p.onFailure());
+    sb.append(", trial cap ")
+        .append(p.trialTaskCap())
+        .append(p.exclusiveTrial() ? " exclusive" : "")
+        .append(", task ramp ")
+        .append(p.taskRamp())
+        .append(", snapshots ")
+        .append(p.snapshots())
+        .append(", failure threshold ")
+        .append(p.failureThreshold())
+        .append(" then ")
+        .append(p.onFailure());
     if (p.allowDowntime()) {
       sb.append(", downtime allowed");
     }
@@ -198,10 +290,15 @@ record Schedule(
       sb.append(", only ").append(p.only());
     }
     if (!p.durationHints().isEmpty()) {
-      sb.append(", hints ").append(p.durationHints().entrySet().stream()
-          .map(e -> e.getKey() + "=" + Durations.format(e.getValue())).collect(Collectors.joining(" ")));
+      sb.append(", hints ")
+          .append(
+              p.durationHints().entrySet().stream()
+                  .map(e -> e.getKey() + "=" + Durations.format(e.getValue()))
+                  .collect(Collectors.joining(" ")));
     }
-    sb.append(", poll ").append(Durations.format(p.pollInterval())).append(", blocked timeout ")
+    sb.append(", poll ")
+        .append(Durations.format(p.pollInterval()))
+        .append(", blocked timeout ")
         .append(Durations.format(p.blockedTimeout()));
     return sb.toString();
   }

@@ -34,8 +34,10 @@ final class ScheduleGenerator {
   static final Role BATCH = Role.of("batch");
 
   private static final HostOperation[] HANGABLE = {
-    HostOperation.UPGRADE, HostOperation.STOP_SERVICE, HostOperation.START_SERVICE, HostOperation.PROVISION,
-    HostOperation.SNAPSHOT, HostOperation.RESTORE, HostOperation.DECOMMISSION, HostOperation.COPY_FOLDERS
+    HostOperation.UPGRADE, HostOperation.STOP_SERVICE, HostOperation.START_SERVICE,
+        HostOperation.PROVISION,
+    HostOperation.SNAPSHOT, HostOperation.RESTORE, HostOperation.DECOMMISSION,
+        HostOperation.COPY_FOLDERS
   };
 
   private final SplittableRandom r;
@@ -64,14 +66,19 @@ final class ScheduleGenerator {
       constraints = Constraints.NONE;
       if (chance(0.15)) {
         int total = nodes.stream().mapToInt(n -> n.taskCap().value()).sum();
-        constraints = constraints.withMinimumCapacity(Math.max(1, total * (30 + r.nextInt(50)) / 100));
+        constraints =
+            constraints.withMinimumCapacity(Math.max(1, total * (30 + r.nextInt(50)) / 100));
       }
       if (chance(0.1)) {
         constraints = constraints.withBudget(OCTOPUS, Budget.ofNodes(1 + r.nextInt(2)));
       }
       forces = false;
-      target = pick(UpgradeTarget.os("Windows Server 2022"), UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"),
-          UpgradeTarget.os("Windows Server 2019 (2026-11 patches)"), UpgradeTarget.product("2024.2.0"));
+      target =
+          pick(
+              UpgradeTarget.os("Windows Server 2022"),
+              UpgradeTarget.os("Windows Server 2022").andRuntime(".NET 8.0"),
+              UpgradeTarget.os("Windows Server 2019 (2026-11 patches)"),
+              UpgradeTarget.product("2024.2.0"));
     } else if (kind < 8) {
       shape = "nomad";
       int servers = size >= 9 && chance(0.5) ? 5 : 3;
@@ -83,8 +90,12 @@ final class ScheduleGenerator {
       }
       forces = true;
       int t = r.nextInt(20);
-      target = t < 12 ? UpgradeTarget.product("1.8.0") : t < 17 ? UpgradeTarget.os("Ubuntu 24.04")
-          : t < 19 ? UpgradeTarget.product("1.9.0") : UpgradeTarget.product("1.7.4");
+      target =
+          t < 12
+              ? UpgradeTarget.product("1.8.0")
+              : t < 17
+                  ? UpgradeTarget.os("Ubuntu 24.04")
+                  : t < 19 ? UpgradeTarget.product("1.9.0") : UpgradeTarget.product("1.7.4");
     } else {
       shape = "mixed";
       servers(SERVER, 3);
@@ -98,7 +109,8 @@ final class ScheduleGenerator {
     }
     List<Schedule.Happening> beforeRun = new ArrayList<>();
     if (chance(0.06)) {
-      beforeRun.add(new Schedule.InjectFault(Duration.ZERO, Fault.nodeLost(anyNode(), Duration.ZERO)));
+      beforeRun.add(
+          new Schedule.InjectFault(Duration.ZERO, Fault.nodeLost(anyNode(), Duration.ZERO)));
     }
 
     Strategy strategy = strategy();
@@ -110,8 +122,9 @@ final class ScheduleGenerator {
       int n = r.nextInt(3);
       for (int i = 0; i < n; i++) {
         Duration from = at(horizon);
-        probeFailures.add(new Schedule.ProbeFailure(subject(strategy), from,
-            chance(0.2) ? null : from.plus(minutes(1, 30))));
+        probeFailures.add(
+            new Schedule.ProbeFailure(
+                subject(strategy), from, chance(0.2) ? null : from.plus(minutes(1, 30))));
       }
     }
     List<Schedule.Happening> happenings = new ArrayList<>();
@@ -133,8 +146,24 @@ final class ScheduleGenerator {
     }
     Duration think = chance(0.5) ? Duration.ZERO : minutes(1, 120);
     int decline = chance(0.1) ? 1 + r.nextInt(2) : 0;
-    return new Schedule(seed, shape, nodes, constraints, forces, workloadGap, workloadTask, strategy, target, policy,
-        withTraffic, probeFailures, beforeRun, happenings, controls, think, decline);
+    return new Schedule(
+        seed,
+        shape,
+        nodes,
+        constraints,
+        forces,
+        workloadGap,
+        workloadTask,
+        strategy,
+        target,
+        policy,
+        withTraffic,
+        probeFailures,
+        beforeRun,
+        happenings,
+        controls,
+        think,
+        decline);
   }
 
   // ---------------------------------------------------------------- cluster
@@ -157,8 +186,13 @@ final class ScheduleGenerator {
   private void octopus(Role role, int count, int typicalCap) {
     for (int i = 1; i <= count; i++) {
       int cap = chance(0.7) ? typicalCap : 1 + r.nextInt(10);
-      NodeSpec.Builder b = NodeSpec.builder(prefix(role) + "-" + i).role(role.name()).platform(WIN2019).taskCap(cap)
-          .upgradeDuration(minutes(3, 30)).drained(chance(0.05));
+      NodeSpec.Builder b =
+          NodeSpec.builder(prefix(role) + "-" + i)
+              .role(role.name())
+              .platform(WIN2019)
+              .taskCap(cap)
+              .upgradeDuration(minutes(3, 30))
+              .drained(chance(0.05));
       int tasks = r.nextInt(Math.min(cap, 3) + 1);
       for (int t = 0; t < tasks; t++) {
         b.runningTask(taskDuration());
@@ -170,15 +204,28 @@ final class ScheduleGenerator {
   private void servers(Role role, int count) {
     int leader = r.nextInt(count);
     for (int i = 1; i <= count; i++) {
-      nodes.add(NodeSpec.builder(prefix(role) + "-" + i).role(role.name()).platform(NOMAD_17).taskCap(TaskCap.UNLIMITED)
-          .voter(true).leader(i - 1 == leader).runsWork(false).upgradeDuration(minutes(2, 15)).build());
+      nodes.add(
+          NodeSpec.builder(prefix(role) + "-" + i)
+              .role(role.name())
+              .platform(NOMAD_17)
+              .taskCap(TaskCap.UNLIMITED)
+              .voter(true)
+              .leader(i - 1 == leader)
+              .runsWork(false)
+              .upgradeDuration(minutes(2, 15))
+              .build());
     }
   }
 
   private void clients(Role role, int count) {
     for (int i = 1; i <= count; i++) {
-      NodeSpec.Builder b = NodeSpec.builder(prefix(role) + "-" + i).role(role.name()).platform(NOMAD_17)
-          .taskCap(TaskCap.UNLIMITED).upgradeDuration(minutes(2, 20)).drained(chance(0.05));
+      NodeSpec.Builder b =
+          NodeSpec.builder(prefix(role) + "-" + i)
+              .role(role.name())
+              .platform(NOMAD_17)
+              .taskCap(TaskCap.UNLIMITED)
+              .upgradeDuration(minutes(2, 20))
+              .drained(chance(0.05));
       int tasks = r.nextInt(5);
       for (int t = 0; t < tasks; t++) {
         b.runningTask(taskDuration());
@@ -204,32 +251,56 @@ final class ScheduleGenerator {
     if (nodes.size() == 1) {
       return u < 70 ? Strategy.inPlace() : Strategy.cloneAndMigrate(chance(0.5));
     }
-    return u < 55 ? Strategy.inPlace() : u < 94 ? Strategy.rollingReplace() : Strategy.cloneAndMigrate(chance(0.5));
+    return u < 55
+        ? Strategy.inPlace()
+        : u < 94 ? Strategy.rollingReplace() : Strategy.cloneAndMigrate(chance(0.5));
   }
 
   private Policy policy(Strategy strategy, String shape) {
-    Budget budget = chance(0.7) ? Budget.ofNodes(1 + r.nextInt(3)) : Budget.ofPercent(10 + r.nextInt(41));
+    Budget budget =
+        chance(0.7) ? Budget.ofNodes(1 + r.nextInt(3)) : Budget.ofPercent(10 + r.nextInt(41));
     int canaries = r.nextInt(3);
-    Policy.Builder p = Policy.builder()
-        .budget(budget)
-        .canaries(canaries)
-        .canarySoak(pick(Duration.ZERO, Duration.ofMinutes(5), Duration.ofMinutes(10)))
-        .approveCanaries(chance(0.25) && canaries > 0)
-        .drainDeadline(pick(Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1)))
-        .onDrainTimeout(chance(0.3) ? Policy.DrainTimeoutAction.FORCE : Policy.DrainTimeoutAction.FAIL)
-        .settle(pick(Duration.ZERO, Duration.ofSeconds(10), Duration.ofSeconds(30)))
-        .healthDeadline(pick(Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10)))
-        .rampSoak(pick(Duration.ZERO, Duration.ofMinutes(2), Duration.ofMinutes(5)))
-        .trialTaskCap(chance(0.5) ? 0 : 5)
-        .exclusiveTrial(chance(0.5))
-        .snapshots(chance(0.7))
-        .failureThreshold(chance(0.7) ? 0 : 1 + r.nextInt(2))
-        .onFailure(chance(0.6) ? Policy.FailureAction.ROLLBACK : Policy.FailureAction.PAUSE)
-        .allowDowntime(nodes.size() == 1 || strategy instanceof Strategy.CloneAndMigrate ? chance(0.9) : chance(0.1))
-        .pollInterval(pick(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1)))
-        .blockedTimeout(pick(Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1)))
-        .operationDeadline(pick(Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Policy.DEFAULT_OPERATION_DEADLINE))
-        .outOfService(chance(0.3) ? Policy.OutOfServiceAction.SKIP : Policy.OutOfServiceAction.UPGRADE_AND_LEAVE_OUT);
+    Policy.Builder p =
+        Policy.builder()
+            .budget(budget)
+            .canaries(canaries)
+            .canarySoak(pick(Duration.ZERO, Duration.ofMinutes(5), Duration.ofMinutes(10)))
+            .approveCanaries(chance(0.25) && canaries > 0)
+            .drainDeadline(
+                pick(
+                    Duration.ofMinutes(5),
+                    Duration.ofMinutes(15),
+                    Duration.ofMinutes(30),
+                    Duration.ofHours(1)))
+            .onDrainTimeout(
+                chance(0.3) ? Policy.DrainTimeoutAction.FORCE : Policy.DrainTimeoutAction.FAIL)
+            .settle(pick(Duration.ZERO, Duration.ofSeconds(10), Duration.ofSeconds(30)))
+            .healthDeadline(
+                pick(Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10)))
+            .rampSoak(pick(Duration.ZERO, Duration.ofMinutes(2), Duration.ofMinutes(5)))
+            .trialTaskCap(chance(0.5) ? 0 : 5)
+            .exclusiveTrial(chance(0.5))
+            .snapshots(chance(0.7))
+            .failureThreshold(chance(0.7) ? 0 : 1 + r.nextInt(2))
+            .onFailure(chance(0.6) ? Policy.FailureAction.ROLLBACK : Policy.FailureAction.PAUSE)
+            .allowDowntime(
+                nodes.size() == 1 || strategy instanceof Strategy.CloneAndMigrate
+                    ? chance(0.9)
+                    : chance(0.1))
+            .pollInterval(
+                pick(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1)))
+            .blockedTimeout(
+                pick(Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofHours(1)))
+            .operationDeadline(
+                pick(
+                    Duration.ofMinutes(30),
+                    Duration.ofHours(1),
+                    Duration.ofHours(2),
+                    Policy.DEFAULT_OPERATION_DEADLINE))
+            .outOfService(
+                chance(0.3)
+                    ? Policy.OutOfServiceAction.SKIP
+                    : Policy.OutOfServiceAction.UPGRADE_AND_LEAVE_OUT);
     int ramp = r.nextInt(4);
     if (ramp == 1) {
       p.trafficRamp(10, 50, 100);
@@ -251,7 +322,8 @@ final class ScheduleGenerator {
     if (strategy instanceof Strategy.CloneAndMigrate && nodes.size() > 1) {
       p.only(anyNode().value());
     } else if (chance(0.1) && nodes.size() > 2) {
-      // A subset: in a quorum shape, clients only (or, rarely, just the leader: Policy.only of the leader).
+      // A subset: in a quorum shape, clients only (or, rarely, just the leader: Policy.only of the
+      // leader).
       List<NodeSpec> pool = nodes.stream().filter(n -> !n.voter()).toList();
       if (!shape.equals("octopus") && chance(0.1)) {
         nodes.stream().filter(NodeSpec::leader).findFirst().ifPresent(l -> p.only(l.id().value()));
@@ -276,7 +348,8 @@ final class ScheduleGenerator {
   private Duration horizon(Policy policy) {
     int width = Math.max(1, policy.budgetFor(nodes.size()));
     long perNode = 25 + policy.drainDeadline().toMinutes() / 3;
-    return Duration.ofMinutes(Math.min(24 * 60, 30 + perNode * ((nodes.size() + width - 1) / width)));
+    return Duration.ofMinutes(
+        Math.min(24 * 60, 30 + perNode * ((nodes.size() + width - 1) / width)));
   }
 
   // ---------------------------------------------------------------- what goes wrong
@@ -300,7 +373,8 @@ final class ScheduleGenerator {
       return new Schedule.InjectFault(at, Fault.neverReturns(subject(strategy)));
     }
     if (u < 58) {
-      return new Schedule.InjectFault(at, Fault.operationHangs(subject(strategy), HANGABLE[r.nextInt(HANGABLE.length)]));
+      return new Schedule.InjectFault(
+          at, Fault.operationHangs(subject(strategy), HANGABLE[r.nextInt(HANGABLE.length)]));
     }
     if (u < 64) {
       return new Schedule.InjectFault(at, Fault.vanishes(anyNode(), Duration.ZERO));
@@ -310,8 +384,13 @@ final class ScheduleGenerator {
     }
     if (u < 80) {
       NodeSpec like = nodes.get(r.nextInt(nodes.size()));
-      NodeSpec.Builder b = NodeSpec.builder("joined-" + (1 + r.nextInt(1000))).role(like.role().name())
-          .platform(like.platform()).taskCap(like.taskCap()).runsWork(like.runsWork()).voter(like.voter() && chance(0.5));
+      NodeSpec.Builder b =
+          NodeSpec.builder("joined-" + (1 + r.nextInt(1000)))
+              .role(like.role().name())
+              .platform(like.platform())
+              .taskCap(like.taskCap())
+              .runsWork(like.runsWork())
+              .voter(like.voter() && chance(0.5));
       if (like.runsWork() && chance(0.5)) {
         b.runningTask(taskDuration());
       }
@@ -321,7 +400,8 @@ final class ScheduleGenerator {
       return new Schedule.OperatorDrain(at, anyNode());
     }
     List<NodeSpec> drained = nodes.stream().filter(NodeSpec::drained).toList();
-    return new Schedule.OperatorUndrain(at, drained.isEmpty() ? anyNode() : drained.get(r.nextInt(drained.size())).id());
+    return new Schedule.OperatorUndrain(
+        at, drained.isEmpty() ? anyNode() : drained.get(r.nextInt(drained.size())).id());
   }
 
   private Schedule.Control control(Duration at) {

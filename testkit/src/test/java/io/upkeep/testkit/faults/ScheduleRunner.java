@@ -2,7 +2,6 @@ package io.upkeep.testkit.faults;
 
 import io.upkeep.Action;
 import io.upkeep.ClusterSnapshot;
-import io.upkeep.Constraints;
 import io.upkeep.DrainState;
 import io.upkeep.Durations;
 import io.upkeep.Health;
@@ -16,7 +15,6 @@ import io.upkeep.RunReport;
 import io.upkeep.RunState;
 import io.upkeep.RunState.UnitStatus;
 import io.upkeep.RunStatus;
-import io.upkeep.TaskCap;
 import io.upkeep.UpgradeExecutor;
 import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradePlanner;
@@ -49,19 +47,26 @@ import java.util.stream.Collectors;
  * Runs one {@link Schedule} the way an operator would: plans, starts the run, lets the faults and
  * controls happen at their virtual times, calls {@code execute()} again after pauses and gates
  * (resuming, approving, declining), resumes a new executor from the journal after a crash, and
- * stops a run that makes no progress. Then checks it twice, with the testkit's
- * {@link InvariantMonitor} and with the independent {@link LogReplayChecker}.
+ * stops a run that makes no progress. Then checks it twice, with the testkit's {@link
+ * InvariantMonitor} and with the independent {@link LogReplayChecker}.
  */
 final class ScheduleRunner {
 
   /** {@code execute()} calls allowed beyond one per gate, pause and crash of the schedule. */
   static final int SPARE_EXECUTE_CALLS = 10;
+
   /** The operator resumes a run the executor paused this many times, then leaves it paused. */
   static final int MAX_EXECUTOR_PAUSES = 2;
-  /** At most this many observations per schedule: a guard against a loop that never lets time pass. */
+
+  /**
+   * At most this many observations per schedule: a guard against a loop that never lets time pass.
+   */
   static final long MAX_OBSERVATIONS = 1_000_000;
 
-  /** The ports the executor and planner see: the fake itself, or a deliberately wrong wrapper (negative controls). */
+  /**
+   * The ports the executor and planner see: the fake itself, or a deliberately wrong wrapper
+   * (negative controls).
+   */
   interface Ports {
     /** What the run sees as its cluster port. */
     ClusterPort cluster(FakeCluster fake);
@@ -86,8 +91,14 @@ final class ScheduleRunner {
    * @param trace what the harness did and saw, for a replay
    * @param virtual how much virtual time passed
    */
-  record Result(Schedule schedule, String refusal, RunStatus status, String reason, List<Finding> findings,
-      List<String> trace, Duration virtual) {
+  record Result(
+      Schedule schedule,
+      String refusal,
+      RunStatus status,
+      String reason,
+      List<Finding> findings,
+      List<String> trace,
+      Duration virtual) {
     boolean refused() {
       return refusal != null;
     }
@@ -100,7 +111,10 @@ final class ScheduleRunner {
     }
   }
 
-  /** The run stopped making progress, or took longer than any correct run could: thrown out of execute(). */
+  /**
+   * The run stopped making progress, or took longer than any correct run could: thrown out of
+   * execute().
+   */
   static final class Stalled extends Error {
     Stalled(String why) {
       super(why, null, false, false);
@@ -137,8 +151,12 @@ final class ScheduleRunner {
     this.s = s;
     this.ports = ports;
     this.verbose = verbose;
-    FakeCluster.Builder b = FakeCluster.builder().clock(clock).seed(s.seed()).constraints(s.constraints())
-        .forcesDrainAtDeadline(s.forcesDrainAtDeadline());
+    FakeCluster.Builder b =
+        FakeCluster.builder()
+            .clock(clock)
+            .seed(s.seed())
+            .constraints(s.constraints())
+            .forcesDrainAtDeadline(s.forcesDrainAtDeadline());
     s.nodes().forEach(b::node);
     if (s.workloadGap() != null) {
       b.workload(s.workloadGap(), s.workloadTask());
@@ -168,7 +186,8 @@ final class ScheduleRunner {
     start = clock.now();
     ScriptedProbe.Builder pb = ScriptedProbe.builder(Schedule.PROBE, clock);
     for (Schedule.ProbeFailure f : s.probeFailures()) {
-      pb.failsBetween(f.node(), start.plus(f.from()), f.until() == null ? Instant.MAX : start.plus(f.until()));
+      pb.failsBetween(
+          f.node(), start.plus(f.from()), f.until() == null ? Instant.MAX : start.plus(f.until()));
     }
     probe = pb.build();
     Guarded port = new Guarded(ports.cluster(fake));
@@ -206,21 +225,38 @@ final class ScheduleRunner {
       monitor.checkFinal();
       Map<NodeId, UnitStatus> statuses = new LinkedHashMap<>();
       Set<NodeId> inFlight = new HashSet<>();
-      state.units().forEach((id, u) -> {
-        statuses.put(id, u.status());
-        if (u.status() == UnitStatus.RUNNING || u.status() == UnitStatus.RESTORING) {
-          inFlight.addAll(unitNodes.get(id));
-        }
-      });
+      state
+          .units()
+          .forEach(
+              (id, u) -> {
+                statuses.put(id, u.status());
+                if (u.status() == UnitStatus.RUNNING || u.status() == UnitStatus.RESTORING) {
+                  inFlight.addAll(unitNodes.get(id));
+                }
+              });
       end = new LogReplayChecker.End(statuses, inFlight);
     }
     for (InvariantMonitor.Violation v : monitor.violations()) {
       findings.add(new Finding("monitor", v.invariant(), v.at(), v.detail()));
     }
     List<ClusterEvent> log = fake.events();
-    findings.addAll(LogReplayChecker.check(plan, initial.nodes(), initial.maintenanceMode(),
-        log.subList(firstIndex, log.size()), firstIndex, fired, end));
-    return new Result(s, null, state.status(), state.reason(), findings, trace, Duration.between(start, clock.now()));
+    findings.addAll(
+        LogReplayChecker.check(
+            plan,
+            initial.nodes(),
+            initial.maintenanceMode(),
+            log.subList(firstIndex, log.size()),
+            firstIndex,
+            fired,
+            end));
+    return new Result(
+        s,
+        null,
+        state.status(),
+        state.reason(),
+        findings,
+        trace,
+        Duration.between(start, clock.now()));
   }
 
   /** Calls execute() as an operator would until the run ends; false if it never did. */
@@ -230,9 +266,17 @@ final class ScheduleRunner {
     int approvalRequests = 0;
     for (int calls = 1; ; calls++) {
       if (calls > callBound) {
-        findings.add(new Finding("driver", "liveness", clock.now(), "the run had not ended after " + callBound
-            + " execute() calls (two per gate of its plan, one per pause and crash, and " + SPARE_EXECUTE_CALLS
-            + " more); it is " + run.report().summary()));
+        findings.add(
+            new Finding(
+                "driver",
+                "liveness",
+                clock.now(),
+                "the run had not ended after "
+                    + callBound
+                    + " execute() calls (two per gate of its plan, one per pause and crash, and "
+                    + SPARE_EXECUTE_CALLS
+                    + " more); it is "
+                    + run.report().summary()));
         return false;
       }
       RunReport report;
@@ -242,11 +286,19 @@ final class ScheduleRunner {
       try {
         report = run.execute();
       } catch (SimulatedCrash crash) {
-        trace.add(at() + " the process crashes after run event #" + runEvents + "; a new one resumes from the journal");
+        trace.add(
+            at()
+                + " the process crashes after run event #"
+                + runEvents
+                + "; a new one resumes from the journal");
         try {
-          run = executor(port).resume(UpgradePlan.fromJson(plan.toJson()), RunState.fromJson(journal));
+          run =
+              executor(port)
+                  .resume(UpgradePlan.fromJson(plan.toJson()), RunState.fromJson(journal));
         } catch (RuntimeException e) {
-          findings.add(new Finding("driver", "crash-resume", clock.now(), "resuming from the journal failed: " + e));
+          findings.add(
+              new Finding(
+                  "driver", "crash-resume", clock.now(), "resuming from the journal failed: " + e));
           return false;
         }
         continue;
@@ -254,8 +306,17 @@ final class ScheduleRunner {
         findings.add(new Finding("driver", "liveness", clock.now(), stalled.getMessage()));
         return false;
       } catch (RuntimeException e) {
-        findings.add(new Finding("driver", "executor-threw", clock.now(), e + " at " + Arrays.stream(e.getStackTrace())
-            .limit(4).map(StackTraceElement::toString).collect(Collectors.joining(" < "))));
+        findings.add(
+            new Finding(
+                "driver",
+                "executor-threw",
+                clock.now(),
+                e
+                    + " at "
+                    + Arrays.stream(e.getStackTrace())
+                        .limit(4)
+                        .map(StackTraceElement::toString)
+                        .collect(Collectors.joining(" < "))));
         return false;
       } finally {
         executing = false;
@@ -280,7 +341,8 @@ final class ScheduleRunner {
       }
       if (report.status() == RunStatus.PAUSED) {
         if (report.reason().isBlank()) {
-          findings.add(new Finding("driver", "liveness", clock.now(), "the run paused without saying why"));
+          findings.add(
+              new Finding("driver", "liveness", clock.now(), "the run paused without saying why"));
         }
         if (ourPauses.contains(report.reason()) || executorPauses++ < MAX_EXECUTOR_PAUSES) {
           clock.sleep(s.thinkTime());
@@ -291,14 +353,20 @@ final class ScheduleRunner {
         trace.add(at() + " operator leaves the run paused: " + report.reason());
         return true;
       }
-      // AWAITING_APPROVAL of nothing, or an execute() that returned mid-run: call again, within the bound.
+      // AWAITING_APPROVAL of nothing, or an execute() that returned mid-run: call again, within the
+      // bound.
       clock.sleep(s.thinkTime());
     }
   }
 
   private UpgradeExecutor executor(Guarded port) {
-    UpgradeExecutor.Builder b = UpgradeExecutor.builder().cluster(port).host(ports.host(fake)).time(clock).probe(probe)
-        .listener(this::onEvent);
+    UpgradeExecutor.Builder b =
+        UpgradeExecutor.builder()
+            .cluster(port)
+            .host(ports.host(fake))
+            .time(clock)
+            .probe(probe)
+            .listener(this::onEvent);
     if (s.withTraffic()) {
       b.traffic(fake);
     }
@@ -323,13 +391,23 @@ final class ScheduleRunner {
       Duration quiet = Duration.between(lastProgress, now);
       Duration total = executed.plus(Duration.between(executingSince, now));
       if (quiet.compareTo(stallBound) > 0) {
-        throw new Stalled("the run made no progress (no run event) for " + Durations.format(quiet)
-            + ", longer than any deadline of its policy allows (" + Durations.format(stallBound) + "); it is "
-            + run.report().summary());
+        throw new Stalled(
+            "the run made no progress (no run event) for "
+                + Durations.format(quiet)
+                + ", longer than any deadline of its policy allows ("
+                + Durations.format(stallBound)
+                + "); it is "
+                + run.report().summary());
       }
       if (total.compareTo(totalBound) > 0) {
-        throw new Stalled("the run had not ended after " + Durations.format(total) + " of execution, the most "
-            + plan.units().size() + " unit(s) under this policy can take (" + Durations.format(totalBound) + ")");
+        throw new Stalled(
+            "the run had not ended after "
+                + Durations.format(total)
+                + " of execution, the most "
+                + plan.units().size()
+                + " unit(s) under this policy can take ("
+                + Durations.format(totalBound)
+                + ")");
       }
     }
     clock.schedule(stallBound.dividedBy(4), this::watchdog);
@@ -337,15 +415,20 @@ final class ScheduleRunner {
 
   /**
    * Stall bound: the longest any single wait of a correct run may last (a deadline, a soak, a host
-   * operation) plus a few polls. Total bound: every unit's deadlines one after the other, twice
-   * (a restore after a failure), plus the blocked timeouts of the pauses the operator resumes.
-   * Call bound: each gate of the plan may return from execute() twice (once more when undone),
-   * each pause and crash once.
+   * operation) plus a few polls. Total bound: every unit's deadlines one after the other, twice (a
+   * restore after a failure), plus the blocked timeouts of the pauses the operator resumes. Call
+   * bound: each gate of the plan may return from execute() twice (once more when undone), each
+   * pause and crash once.
    */
   private void bounds() {
     Policy p = plan.policy();
-    long gates = plan.steps().stream().filter(st -> st.action() instanceof Action.Approval
-        || (st.action() instanceof Action.SetTrafficWeight && !s.withTraffic())).count();
+    long gates =
+        plan.steps().stream()
+            .filter(
+                st ->
+                    st.action() instanceof Action.Approval
+                        || (st.action() instanceof Action.SetTrafficWeight && !s.withTraffic()))
+            .count();
     callBound = (int) (2 * gates) + s.controls().size() + MAX_EXECUTOR_PAUSES + SPARE_EXECUTE_CALLS;
     Duration longestOp = Duration.ZERO;
     for (HostOperation op : HostOperation.values()) {
@@ -356,15 +439,29 @@ final class ScheduleRunner {
         longestOp = max(longestOp, d);
       }
     }
-    Duration longestWait = max(max(max(p.drainDeadline(), p.healthDeadline()), p.operationDeadline()),
-        max(p.blockedTimeout(), max(p.canarySoak(), max(p.rampSoak(), p.settle()))));
-    stallBound = longestWait.plus(longestOp).plus(p.pollInterval().multipliedBy(3)).plus(Duration.ofMinutes(10));
-    Duration perUnit = p.drainDeadline().plus(p.blockedTimeout()).plus(p.healthDeadline().multipliedBy(4))
-        .plus(p.operationDeadline().multipliedBy(2))
-        .plus(p.canarySoak()).plus(p.rampSoak().multipliedBy(p.trafficRamp().size() + p.taskRamp().size() + 2))
-        .plus(p.settle().multipliedBy(2)).plus(Duration.ofHours(2));
-    totalBound = perUnit.multipliedBy(2L * Math.max(1, plan.units().size()))
-        .plus(p.blockedTimeout().multipliedBy(MAX_EXECUTOR_PAUSES + 1)).plus(Duration.ofHours(1));
+    Duration longestWait =
+        max(
+            max(max(p.drainDeadline(), p.healthDeadline()), p.operationDeadline()),
+            max(p.blockedTimeout(), max(p.canarySoak(), max(p.rampSoak(), p.settle()))));
+    stallBound =
+        longestWait
+            .plus(longestOp)
+            .plus(p.pollInterval().multipliedBy(3))
+            .plus(Duration.ofMinutes(10));
+    Duration perUnit =
+        p.drainDeadline()
+            .plus(p.blockedTimeout())
+            .plus(p.healthDeadline().multipliedBy(4))
+            .plus(p.operationDeadline().multipliedBy(2))
+            .plus(p.canarySoak())
+            .plus(p.rampSoak().multipliedBy(p.trafficRamp().size() + p.taskRamp().size() + 2))
+            .plus(p.settle().multipliedBy(2))
+            .plus(Duration.ofHours(2));
+    totalBound =
+        perUnit
+            .multipliedBy(2L * Math.max(1, plan.units().size()))
+            .plus(p.blockedTimeout().multipliedBy(MAX_EXECUTOR_PAUSES + 1))
+            .plus(Duration.ofHours(1));
   }
 
   private static Duration max(Duration a, Duration b) {
@@ -377,32 +474,46 @@ final class ScheduleRunner {
     if (c instanceof Schedule.Crash crash) {
       crashPoints.add(crash.afterEvents());
     } else if (c instanceof Schedule.Pause p) {
-      clock.schedule(p.at(), () -> {
-        String why = "operator pause at +" + Durations.format(p.at());
-        ourPauses.add(why);
-        trace.add(at() + " operator pauses");
-        run.pause(why);
-      });
+      clock.schedule(
+          p.at(),
+          () -> {
+            String why = "operator pause at +" + Durations.format(p.at());
+            ourPauses.add(why);
+            trace.add(at() + " operator pauses");
+            run.pause(why);
+          });
     } else if (c instanceof Schedule.Resume r) {
-      clock.schedule(r.at(), () -> {
-        trace.add(at() + " operator resumes (whether or not paused)");
-        run.resume();
-      });
+      clock.schedule(
+          r.at(),
+          () -> {
+            trace.add(at() + " operator resumes (whether or not paused)");
+            run.resume();
+          });
     } else if (c instanceof Schedule.Abort a) {
-      clock.schedule(a.at(), () -> {
-        trace.add(at() + " operator aborts");
-        run.abort("operator abort at +" + Durations.format(a.at()));
-      });
+      clock.schedule(
+          a.at(),
+          () -> {
+            trace.add(at() + " operator aborts");
+            run.abort("operator abort at +" + Durations.format(a.at()));
+          });
     } else if (c instanceof Schedule.Approve a) {
-      clock.schedule(a.at(), () -> {
-        try {
-          run.approve(a.gate());
-          trace.add(at() + " operator approves '" + a.gate() + "' ahead of time");
-        } catch (IllegalArgumentException e) {
-          // A gate the plan does not have: refused, and nothing changes (issue 7, behaviour 14).
-          trace.add(at() + " operator's approval of '" + a.gate() + "' is refused: " + e.getMessage());
-        }
-      });
+      clock.schedule(
+          a.at(),
+          () -> {
+            try {
+              run.approve(a.gate());
+              trace.add(at() + " operator approves '" + a.gate() + "' ahead of time");
+            } catch (IllegalArgumentException e) {
+              // A gate the plan does not have: refused, and nothing changes (issue 7, behaviour
+              // 14).
+              trace.add(
+                  at()
+                      + " operator's approval of '"
+                      + a.gate()
+                      + "' is refused: "
+                      + e.getMessage());
+            }
+          });
     }
   }
 
@@ -412,8 +523,10 @@ final class ScheduleRunner {
       fake.inject(f.fault());
       trace.add(at() + " " + Schedule.describe(h));
     } else if (h instanceof Schedule.MoveLeadership m) {
-      List<Node> voters = fake.observe().withRole(m.role()).stream()
-          .filter(n -> n.voter() && n.health() == Health.HEALTHY).toList();
+      List<Node> voters =
+          fake.observe().withRole(m.role()).stream()
+              .filter(n -> n.voter() && n.health() == Health.HEALTHY)
+              .toList();
       if (!voters.isEmpty()) {
         NodeId to = voters.get(m.pick() % voters.size()).id();
         fake.transferLeadership(to);
@@ -429,26 +542,39 @@ final class ScheduleRunner {
         }
       }
     } else if (h instanceof Schedule.OperatorDrain d) {
-      fake.node(d.node()).filter(n -> n.drainState() == DrainState.ACTIVE).ifPresent(n -> {
-        if (inRunsHands(d.node())) {
-          trace.add(at() + " operator would drain " + d.node() + " but the run has it in hand; skipped");
-        } else {
-          fake.operatorDrain(d.node());
-          drainedByOperator.add(d.node());
-          trace.add(at() + " operator drains " + d.node());
-        }
-      });
+      fake.node(d.node())
+          .filter(n -> n.drainState() == DrainState.ACTIVE)
+          .ifPresent(
+              n -> {
+                if (inRunsHands(d.node())) {
+                  trace.add(
+                      at()
+                          + " operator would drain "
+                          + d.node()
+                          + " but the run has it in hand; skipped");
+                } else {
+                  fake.operatorDrain(d.node());
+                  drainedByOperator.add(d.node());
+                  trace.add(at() + " operator drains " + d.node());
+                }
+              });
     } else if (h instanceof Schedule.OperatorUndrain u) {
-      fake.node(u.node()).filter(n -> n.drainState() != DrainState.ACTIVE && drainedByOperator.contains(u.node()))
-          .ifPresent(n -> {
-            if (inRunsHands(u.node())) {
-              trace.add(at() + " operator would undrain " + u.node() + " but the run has it in hand; skipped");
-            } else {
-              fake.operatorUndrain(u.node());
-              drainedByOperator.remove(u.node());
-              trace.add(at() + " operator undrains " + u.node());
-            }
-          });
+      fake.node(u.node())
+          .filter(n -> n.drainState() != DrainState.ACTIVE && drainedByOperator.contains(u.node()))
+          .ifPresent(
+              n -> {
+                if (inRunsHands(u.node())) {
+                  trace.add(
+                      at()
+                          + " operator would undrain "
+                          + u.node()
+                          + " but the run has it in hand; skipped");
+                } else {
+                  fake.operatorUndrain(u.node());
+                  drainedByOperator.remove(u.node());
+                  trace.add(at() + " operator undrains " + u.node());
+                }
+              });
     }
   }
 
@@ -462,7 +588,8 @@ final class ScheduleRunner {
     }
     for (Map.Entry<NodeId, RunState.UnitState> e : run.state().units().entrySet()) {
       UnitStatus st = e.getValue().status();
-      if ((st == UnitStatus.RUNNING || st == UnitStatus.RESTORING) && unitNodes.get(e.getKey()).contains(node)) {
+      if ((st == UnitStatus.RUNNING || st == UnitStatus.RESTORING)
+          && unitNodes.get(e.getKey()).contains(node)) {
         return true;
       }
     }
@@ -470,10 +597,14 @@ final class ScheduleRunner {
   }
 
   private String at() {
-    return "+" + Durations.format(Duration.between(start == null ? clock.now() : start, clock.now()));
+    return "+"
+        + Durations.format(Duration.between(start == null ? clock.now() : start, clock.now()));
   }
 
-  /** The run's cluster port, counting observations so that a loop that never lets time pass still ends. */
+  /**
+   * The run's cluster port, counting observations so that a loop that never lets time pass still
+   * ends.
+   */
   private final class Guarded extends ForwardingClusterPort {
     private long observations;
 
@@ -484,17 +615,10 @@ final class ScheduleRunner {
     @Override
     public ClusterSnapshot observe() {
       if (++observations > MAX_OBSERVATIONS && executing) {
-        throw new Stalled("the run observed the cluster " + MAX_OBSERVATIONS + " times without ending");
+        throw new Stalled(
+            "the run observed the cluster " + MAX_OBSERVATIONS + " times without ending");
       }
       return super.observe();
     }
-
-
-
-
-
-
-
-
   }
 }

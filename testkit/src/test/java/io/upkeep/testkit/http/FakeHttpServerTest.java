@@ -20,14 +20,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The shared base of the fake HTTP servers, through a tiny vendor of its own: what every vendor fake inherits. */
+/**
+ * The shared base of the fake HTTP servers, through a tiny vendor of its own: what every vendor
+ * fake inherits.
+ */
 class FakeHttpServerTest {
 
   static final String SECRET = "s3cret-0f-the-echo-vendor";
 
   /**
-   * A vendor in a dozen lines: {@code X-Echo-Key} or {@code key=} carries the credential, errors are
-   * {@code ERR <message>} in plain text, {@code /echo} answers the body back, {@code /boom} throws.
+   * A vendor in a dozen lines: {@code X-Echo-Key} or {@code key=} carries the credential, errors
+   * are {@code ERR <message>} in plain text, {@code /echo} answers the body back, {@code /boom}
+   * throws.
    */
   static final class EchoServer extends FakeHttpServer {
     EchoServer(VirtualClock clock, int port, SSLContext tls, boolean verifyClient) {
@@ -36,15 +40,22 @@ class FakeHttpServerTest {
     }
 
     @Override
-    protected Response answer(String method, String target, String path, String query, Map<String, String> headers,
+    protected Response answer(
+        String method,
+        String target,
+        String path,
+        String query,
+        Map<String, String> headers,
         String body) {
-      if (!SECRET.equals(headers.get("x-echo-key")) && !SECRET.equals(queryParameters(query).get("key"))) {
+      if (!SECRET.equals(headers.get("x-echo-key"))
+          && !SECRET.equals(queryParameters(query).get("key"))) {
         return error(401, "who are you?");
       }
       if (path.equals("/boom")) {
         throw new IllegalStateException("the echo vendor broke");
       }
-      return new Response(200, "application/json", body.isEmpty() ? "{}" : body, Map.of("X-Echo", "yes"));
+      return new Response(
+          200, "application/json", body.isEmpty() ? "{}" : body, Map.of("X-Echo", "yes"));
     }
 
     @Override
@@ -68,9 +79,15 @@ class FakeHttpServerTest {
     server.close();
   }
 
-  HttpResponse<String> send(String method, String pathAndQuery, String key, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server.baseUrl() + pathAndQuery))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> send(String method, String pathAndQuery, String key, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(server.baseUrl() + pathAndQuery))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       b.header("X-Echo-Key", key);
     }
@@ -107,7 +124,9 @@ class FakeHttpServerTest {
       send("PUT", "/echo/2", SECRET, "{}");
       send("GET", "/other", SECRET, null);
 
-      assertThat(server.requests("GET", "/echo")).extracting(RecordedRequest::path).containsExactly("/echo/1");
+      assertThat(server.requests("GET", "/echo"))
+          .extracting(RecordedRequest::path)
+          .containsExactly("/echo/1");
       assertThat(server.requests()).hasSize(3);
       assertThat(server.requestCount()).isEqualTo(3);
     }
@@ -121,8 +140,11 @@ class FakeHttpServerTest {
       assertThat(server.takeRequest().query()).isEqualTo("KEY=" + RecordedRequest.MASKED + "&x=1");
       assertThat(server.takeRequest().header("X-Echo-Key")).hasValue(RecordedRequest.MASKED);
       assertThat(server.takeRequest().principal()).isEqualTo("unknown");
-      assertThat(server.requests().toString() + server.requests().stream().map(RecordedRequest::headers).toList())
-          .doesNotContain(SECRET).doesNotContain("not-the-key");
+      assertThat(
+              server.requests().toString()
+                  + server.requests().stream().map(RecordedRequest::headers).toList())
+          .doesNotContain(SECRET)
+          .doesNotContain("not-the-key");
     }
   }
 
@@ -131,7 +153,8 @@ class FakeHttpServerTest {
 
     @Test
     void takeRequestWithoutATimeoutNeverWaits() {
-      assertThatThrownBy(server::takeRequest).isInstanceOf(NoSuchElementException.class)
+      assertThatThrownBy(server::takeRequest)
+          .isInstanceOf(NoSuchElementException.class)
           .hasMessageContaining("takeRequest(timeout)");
     }
 
@@ -143,15 +166,20 @@ class FakeHttpServerTest {
 
     @Test
     void takeRequestWithATimeoutWaitsForARequestSentFromAnotherThread() throws Exception {
-      CompletableFuture<HttpResponse<String>> sent = http.sendAsync(
-          HttpRequest.newBuilder(URI.create(server.baseUrl() + "/echo")).header("X-Echo-Key", SECRET).build(),
-          HttpResponse.BodyHandlers.ofString());
+      CompletableFuture<HttpResponse<String>> sent =
+          http.sendAsync(
+              HttpRequest.newBuilder(URI.create(server.baseUrl() + "/echo"))
+                  .header("X-Echo-Key", SECRET)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
 
       Optional<RecordedRequest> taken = server.takeRequest(Duration.ofSeconds(30));
 
       assertThat(taken).hasValueSatisfying(r -> assertThat(r.path()).isEqualTo("/echo"));
       assertThat(sent.get().statusCode()).isEqualTo(200);
-      assertThat(server.takeRequest(Duration.ofMillis(1))).as("each request is taken once").isEmpty();
+      assertThat(server.takeRequest(Duration.ofMillis(1)))
+          .as("each request is taken once")
+          .isEmpty();
     }
 
     @Test
@@ -162,7 +190,8 @@ class FakeHttpServerTest {
 
     @Test
     void aNegativeTimeoutIsRefused() {
-      assertThatThrownBy(() -> server.takeRequest(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> server.takeRequest(Duration.ofMillis(-1)))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("Duration.ZERO");
     }
   }
@@ -178,12 +207,17 @@ class FakeHttpServerTest {
       assertThat(first.statusCode()).isEqualTo(503);
       assertThat(first.body()).startsWith("ERR ").contains("injected fault, HTTP 503");
       assertThat(send("GET", "/echo", null, null).statusCode()).isEqualTo(503);
-      assertThat(send("GET", "/echo", null, null).statusCode()).as("used up: authentication again").isEqualTo(401);
-      assertThat(server.requests()).extracting(RecordedRequest::status).containsExactly(503, 503, 401);
+      assertThat(send("GET", "/echo", null, null).statusCode())
+          .as("used up: authentication again")
+          .isEqualTo(401);
+      assertThat(server.requests())
+          .extracting(RecordedRequest::status)
+          .containsExactly(503, 503, 401);
     }
 
     @Test
-    void respondAndMalformedJsonAnswerExactlyTheirBodyWithTheVendorsErrorContentType() throws Exception {
+    void respondAndMalformedJsonAnswerExactlyTheirBodyWithTheVendorsErrorContentType()
+        throws Exception {
       server.inject(HttpFault.respond(409, "{\"conflict\":true}", 1));
       server.inject(HttpFault.malformedJson(1));
 
@@ -211,7 +245,8 @@ class FakeHttpServerTest {
     void aDroppedConnectionIsRecordedWithStatusZero() throws Exception {
       server.inject(HttpFault.dropConnection(1));
 
-      // A POST, because the JDK client quietly retries an idempotent GET once on a dropped connection.
+      // A POST, because the JDK client quietly retries an idempotent GET once on a dropped
+      // connection.
       assertThatThrownBy(() -> send("POST", "/echo", SECRET, "{}")).isInstanceOf(IOException.class);
       assertThat(send("POST", "/echo", SECRET, "{}").statusCode()).isEqualTo(200);
       assertThat(server.requests()).extracting(RecordedRequest::status).containsExactly(0, 200);
@@ -235,13 +270,17 @@ class FakeHttpServerTest {
 
     @Test
     void badFaultsAreRefusedNamingTheFix() {
-      assertThatThrownBy(() -> HttpFault.status(600, 1)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> HttpFault.status(600, 1))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("100 to 599");
-      assertThatThrownBy(() -> HttpFault.dropConnection(0)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> HttpFault.dropConnection(0))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("times=0");
-      assertThatThrownBy(() -> HttpFault.latency(Duration.ofMinutes(1), 1)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> HttpFault.latency(Duration.ofMinutes(1), 1))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("0 to 10 seconds");
-      assertThatThrownBy(() -> HttpFault.status(503, 1).on("echo")).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> HttpFault.status(503, 1).on("echo"))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("starts with '/'");
     }
   }
@@ -260,9 +299,11 @@ class FakeHttpServerTest {
     @Test
     void refusesABadPortAndClientVerificationWithoutTls() {
       VirtualClock c = new VirtualClock();
-      assertThatThrownBy(() -> new EchoServer(c, 70_000, null, false)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> new EchoServer(c, 70_000, null, false))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("0 to 65535");
-      assertThatThrownBy(() -> new EchoServer(c, 0, null, true)).isInstanceOf(IllegalArgumentException.class)
+      assertThatThrownBy(() -> new EchoServer(c, 0, null, true))
+          .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("SSLContext");
     }
 
@@ -270,7 +311,8 @@ class FakeHttpServerTest {
     void aTakenPortIsAClearError() {
       int taken = server.baseUrl().getPort();
       assertThatThrownBy(() -> new EchoServer(new VirtualClock(), taken, null, false))
-          .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("port " + taken)
+          .isInstanceOf(java.io.UncheckedIOException.class)
+          .hasMessageContaining("port " + taken)
           .hasMessageContaining("use port 0");
     }
   }

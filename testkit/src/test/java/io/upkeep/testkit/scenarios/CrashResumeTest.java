@@ -27,8 +27,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Property 6: a crash of the process at any step, then a resume from the last saved
- * {@link RunState}, ends in the same state as no crash, and no host operation is done twice.
+ * Property 6: a crash of the process at any step, then a resume from the last saved {@link
+ * RunState}, ends in the same state as no crash, and no host operation is done twice.
  */
 class CrashResumeTest {
 
@@ -42,38 +42,70 @@ class CrashResumeTest {
   static final Platform FROM = Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.0");
 
   static FakeCluster cluster() {
-    return FakeCluster.builder().seed(5)
-        .nodes("octo", 6, n -> n.role("octopus-node").platform(FROM).taskCap(5).runningTask(Duration.ofMinutes(4)))
+    return FakeCluster.builder()
+        .seed(5)
+        .nodes(
+            "octo",
+            6,
+            n ->
+                n.role("octopus-node").platform(FROM).taskCap(5).runningTask(Duration.ofMinutes(4)))
         .workload(Duration.ofMinutes(1), Duration.ofMinutes(3))
         .build();
   }
 
   static UpgradePlan plan(FakeCluster c, Strategy strategy) {
-    return UpgradePlanner.create(c.clock()).plan(c, strategy, UpgradeTarget.os("Windows Server 2022"),
-        Policy.builder().drainDeadline(Duration.ofMinutes(30)).budget(Budget.ofNodes(2)).trafficRamp(50, 100).build());
+    return UpgradePlanner.create(c.clock())
+        .plan(
+            c,
+            strategy,
+            UpgradeTarget.os("Windows Server 2022"),
+            Policy.builder()
+                .drainDeadline(Duration.ofMinutes(30))
+                .budget(Budget.ofNodes(2))
+                .trafficRamp(50, 100)
+                .build());
   }
 
   static UpgradeExecutor.Builder executor(FakeCluster c) {
     return UpgradeExecutor.builder().cluster(c).host(c).traffic(c).time(c.clock());
   }
 
-  /** What matters of the end state: every member's platform, cap, drain, health, and every host's fate. */
+  /**
+   * What matters of the end state: every member's platform, cap, drain, health, and every host's
+   * fate.
+   */
   static Map<String, String> endState(FakeCluster c) {
     Map<String, String> out = new TreeMap<>();
     for (Node n : c.observe().nodes()) {
-      out.put(n.id().value(), n.platform() + " cap " + n.taskCap() + " " + n.drainState() + " " + n.health()
-          + " weight " + c.weight(n.id()));
+      out.put(
+          n.id().value(),
+          n.platform()
+              + " cap "
+              + n.taskCap()
+              + " "
+              + n.drainState()
+              + " "
+              + n.health()
+              + " weight "
+              + c.weight(n.id()));
     }
     return out;
   }
 
   static Map<String, Long> hostOperations(FakeCluster c) {
     return c.events().stream()
-        .filter(e -> e instanceof ClusterEvent.Upgraded || e instanceof ClusterEvent.Provisioned
-            || e instanceof ClusterEvent.Decommissioned || e instanceof ClusterEvent.SnapshotTaken
-            || e instanceof ClusterEvent.ServiceStopped)
-        .collect(Collectors.groupingBy(e -> e.getClass().getSimpleName() + " " + ((ClusterEvent.NodeEvent) e).node(),
-            TreeMap::new, Collectors.counting()));
+        .filter(
+            e ->
+                e instanceof ClusterEvent.Upgraded
+                    || e instanceof ClusterEvent.Provisioned
+                    || e instanceof ClusterEvent.Decommissioned
+                    || e instanceof ClusterEvent.SnapshotTaken
+                    || e instanceof ClusterEvent.ServiceStopped)
+        .collect(
+            Collectors.groupingBy(
+                e -> e.getClass().getSimpleName() + " " + ((ClusterEvent.NodeEvent) e).node(),
+                TreeMap::new,
+                Collectors.counting()));
   }
 
   @ParameterizedTest(name = "crash {0}% into the run")
@@ -91,8 +123,12 @@ class CrashResumeTest {
   private void crashAndResume(Strategy strategy, int percent) {
     FakeCluster reference = cluster();
     AtomicInteger events = new AtomicInteger();
-    RunReport clean = executor(reference).listener(e -> events.incrementAndGet()).build()
-        .start(plan(reference, strategy)).execute();
+    RunReport clean =
+        executor(reference)
+            .listener(e -> events.incrementAndGet())
+            .build()
+            .start(plan(reference, strategy))
+            .execute();
     assertThat(clean.succeeded()).as(clean.summary()).isTrue();
     int crashAt = Math.max(1, events.get() * percent / 100);
 
@@ -102,17 +138,24 @@ class CrashResumeTest {
     AtomicInteger seen = new AtomicInteger();
     String[] journal = new String[1];
     UpgradeRun[] first = new UpgradeRun[1];
-    first[0] = executor(crashed).listener(e -> {
-      journal[0] = first[0].state().toJson();   // what a journal would hold after this event
-      if (seen.incrementAndGet() == crashAt) {
-        throw new SimulatedCrash();
-      }
-    }).build().start(plan);
+    first[0] =
+        executor(crashed)
+            .listener(
+                e -> {
+                  journal[0] =
+                      first[0].state().toJson(); // what a journal would hold after this event
+                  if (seen.incrementAndGet() == crashAt) {
+                    throw new SimulatedCrash();
+                  }
+                })
+            .build()
+            .start(plan);
     assertThatThrownBy(() -> first[0].execute()).isInstanceOf(SimulatedCrash.class);
 
     // A new process: read the plan and the state back from their JSON and carry on.
     UpgradePlan planAgain = UpgradePlan.fromJson(plan.toJson());
-    RunReport resumed = executor(crashed).build().resume(planAgain, RunState.fromJson(journal[0])).execute();
+    RunReport resumed =
+        executor(crashed).build().resume(planAgain, RunState.fromJson(journal[0])).execute();
 
     assertThat(resumed.succeeded()).as(resumed.summary()).isTrue();
     monitor.assertRestored();

@@ -4,20 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.upkeep.ClusterOperationException;
 import io.upkeep.ClusterSnapshot;
-import io.upkeep.Constraints;
-import io.upkeep.NodeId;
 import io.upkeep.Policy;
 import io.upkeep.RunReport;
 import io.upkeep.RunStatus;
 import io.upkeep.Strategy;
-import io.upkeep.TaskCap;
 import io.upkeep.UpgradeExecutor;
 import io.upkeep.UpgradePlan;
 import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeRun;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.event.UpgradeEvent;
-import io.upkeep.spi.ClusterPort;
 import io.upkeep.testkit.FakeCluster;
 import io.upkeep.testkit.ForwardingClusterPort;
 import java.time.Duration;
@@ -45,37 +41,45 @@ class UnobservableClusterTest {
       }
       return fake.observe();
     }
-
-
-
-
-
-
-
-
   }
 
   @Test
   void aClusterThatCannotBeObservedPausesTheRunAfterTheBlockedTimeoutAndResumesLater() {
-    FakeCluster fake = FakeCluster.builder().nodes("octo", 3, n -> n.role("octopus-node").taskCap(5)).build();
+    FakeCluster fake =
+        FakeCluster.builder().nodes("octo", 3, n -> n.role("octopus-node").taskCap(5)).build();
     Flaky cluster = new Flaky(fake);
-    UpgradePlan plan = UpgradePlanner.create(fake.clock()).plan(cluster, Strategy.inPlace(),
-        UpgradeTarget.os("Windows Server 2022"), Policy.builder().drainDeadline(Duration.ofMinutes(30))
-            .blockedTimeout(Duration.ofMinutes(20)).build());
+    UpgradePlan plan =
+        UpgradePlanner.create(fake.clock())
+            .plan(
+                cluster,
+                Strategy.inPlace(),
+                UpgradeTarget.os("Windows Server 2022"),
+                Policy.builder()
+                    .drainDeadline(Duration.ofMinutes(30))
+                    .blockedTimeout(Duration.ofMinutes(20))
+                    .build());
     UpgradeRun[] run = new UpgradeRun[1];
-    run[0] = UpgradeExecutor.builder().cluster(cluster).host(fake).time(fake.clock())
-        .listener(e -> {
-          if (e instanceof UpgradeEvent.UnitCompleted && !cluster.wentDown) {
-            cluster.down = true;
-            cluster.wentDown = true;
-          }
-        }).build().start(plan);
+    run[0] =
+        UpgradeExecutor.builder()
+            .cluster(cluster)
+            .host(fake)
+            .time(fake.clock())
+            .listener(
+                e -> {
+                  if (e instanceof UpgradeEvent.UnitCompleted && !cluster.wentDown) {
+                    cluster.down = true;
+                    cluster.wentDown = true;
+                  }
+                })
+            .build()
+            .start(plan);
 
     Instant start = fake.clock().now();
     RunReport paused = run[0].execute();
 
     assertThat(paused.status()).isEqualTo(RunStatus.PAUSED);
-    assertThat(paused.reason()).contains("cannot observe the cluster for 20m", "connection refused");
+    assertThat(paused.reason())
+        .contains("cannot observe the cluster for 20m", "connection refused");
     assertThat(Duration.between(start, fake.clock().now())).isLessThan(Duration.ofHours(2));
 
     cluster.down = false;

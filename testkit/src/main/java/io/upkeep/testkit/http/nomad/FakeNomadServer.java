@@ -23,7 +23,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -36,8 +35,8 @@ import javax.net.ssl.SSLContext;
  * A Nomad region's HTTP API on localhost, backed by a {@link FakeCluster}: what the Nomad adapter
  * (or any Nomad tool) is tested against, end to end over real HTTP. Servers are the cluster's
  * voters of the server role ({@code server} by default), clients its members of the client role
- * ({@code client}). Like MockWebServer: start it, point the code under test at {@link #baseUrl()}, then
- * verify with {@link #takeRequest()} / {@link #requests()} and the cluster's own events.
+ * ({@code client}). Like MockWebServer: start it, point the code under test at {@link #baseUrl()},
+ * then verify with {@link #takeRequest()} / {@link #requests()} and the cluster's own events.
  *
  * <pre>{@code
  * FakeCluster cluster = FakeCluster.builder().forcesDrainAtDeadline(true)
@@ -52,23 +51,24 @@ import javax.net.ssl.SSLContext;
  * }</pre>
  *
  * <p>It speaks this subset of Nomad's API with Nomad's JSON (PascalCase, durations as integer
- * nanoseconds, plain-text errors): {@code /v1/agent/self|members|force-leave|health},
- * {@code /v1/status/leader|peers}, {@code /v1/regions}, {@code /v1/operator/raft/configuration},
- * {@code /v1/operator/raft/transfer-leadership}, {@code /v1/operator/autopilot/health|configuration},
- * {@code /v1/nodes}, {@code /v1/node/:id} and its
- * {@code allocations}, {@code drain}, {@code eligibility} and {@code purge}, {@code /v1/allocation/:id}.
- * It behaves as Nomad does where an orchestrator can tell:
+ * nanoseconds, plain-text errors): {@code /v1/agent/self|members|force-leave|health}, {@code
+ * /v1/status/leader|peers}, {@code /v1/regions}, {@code /v1/operator/raft/configuration}, {@code
+ * /v1/operator/raft/transfer-leadership}, {@code /v1/operator/autopilot/health|configuration},
+ * {@code /v1/nodes}, {@code /v1/node/:id} and its {@code allocations}, {@code drain}, {@code
+ * eligibility} and {@code purge}, {@code /v1/allocation/:id}. It behaves as Nomad does where an
+ * orchestrator can tell:
+ *
  * <ul>
  *   <li>names and attributes as real agents report them: serf members are {@code <node>.<region>}
- *       ({@code server-1.global}) while {@code ServerName} and {@code config.NodeName} are the bare node
- *       name; raft and node IDs are UUIDs; a client's {@code os.name} is gopsutil's lower-case platform
- *       ({@code ubuntu}, {@code os.version} {@code 22.04}, {@code kernel.name} {@code linux}), worked
- *       out from the cluster node's OS as a test writes it ({@code Ubuntu 22.04});
- *   <li>{@code /v1/status/leader}, {@code /v1/status/peers}, {@code /v1/regions} and
- *       {@code /v1/agent/health} need no token and ignore an unknown one, as Nomad's RPCs for them
- *       do; {@code /v1/agent/self|members|force-leave} and {@code /v1/regions} answer for the agent
- *       itself whatever {@code region} names, every other endpoint answers 500
- *       {@code No path to region} for a region it does not know;
+ *       ({@code server-1.global}) while {@code ServerName} and {@code config.NodeName} are the bare
+ *       node name; raft and node IDs are UUIDs; a client's {@code os.name} is gopsutil's lower-case
+ *       platform ({@code ubuntu}, {@code os.version} {@code 22.04}, {@code kernel.name} {@code
+ *       linux}), worked out from the cluster node's OS as a test writes it ({@code Ubuntu 22.04});
+ *   <li>{@code /v1/status/leader}, {@code /v1/status/peers}, {@code /v1/regions} and {@code
+ *       /v1/agent/health} need no token and ignore an unknown one, as Nomad's RPCs for them do;
+ *       {@code /v1/agent/self|members|force-leave} and {@code /v1/regions} answer for the agent
+ *       itself whatever {@code region} names, every other endpoint answers 500 {@code No path to
+ *       region} for a region it does not know;
  *   <li>real blocking queries on {@code /v1/nodes}, {@code /v1/node/:id} and its allocations: with
  *       {@code ?index=N} the answer waits (in real time, at most {@code wait}, default 5 minutes,
  *       capped at 300 s) until the index passes N. A change comes from this API, from calls on the
@@ -76,21 +76,20 @@ import javax.net.ssl.SSLContext;
  *       which the server follows through a hook on the {@link io.upkeep.testkit.VirtualClock};
  *       {@code X-Nomad-Index}, {@code X-Nomad-KnownLeader} and {@code X-Nomad-LastContact} are set;
  *   <li>drains: {@code DrainSpec.Deadline} (nanoseconds; negative forces at once, 0 means none)
- *       becomes the cluster's drain deadline; the strategy reads back as Nomad stores it
- *       ({@code ForceDeadline} set only for a positive deadline, the zero time otherwise;
- *       {@code StartedAt} kept when a drain is updated, and a sooner deadline forces sooner), so build the cluster with
- *       {@code forcesDrainAtDeadline(true)} for Nomad's forced migration at the deadline. Allocations
- *       (the cluster's tasks, one each) are marked for migration; when the node runs none, the drain
- *       strategy clears, {@code LastDrain.Status} becomes {@code complete}, the node stays
- *       {@code ineligible}, and a {@code Node drain complete} event is added;
+ *       becomes the cluster's drain deadline; the strategy reads back as Nomad stores it ({@code
+ *       ForceDeadline} set only for a positive deadline, the zero time otherwise; {@code StartedAt}
+ *       kept when a drain is updated, and a sooner deadline forces sooner), so build the cluster
+ *       with {@code forcesDrainAtDeadline(true)} for Nomad's forced migration at the deadline.
+ *       Allocations (the cluster's tasks, one each) are marked for migration; when the node runs
+ *       none, the drain strategy clears, {@code LastDrain.Status} becomes {@code complete}, the
+ *       node stays {@code ineligible}, and a {@code Node drain complete} event is added;
  *   <li>heartbeats: a client whose service stops stays {@code ready} until its heartbeat TTL and
- *       {@code heartbeat_grace} have passed in virtual time, then turns {@code down}; on return it is
- *       {@code initializing} for a moment, then {@code ready};
+ *       {@code heartbeat_grace} have passed in virtual time, then turns {@code down}; on return it
+ *       is {@code initializing} for a moment, then {@code ready};
  *   <li>raft and autopilot: the leader is the cluster's while a majority of the voters is healthy
- *       (none otherwise, as raft); a server that rejoins trails the leader's
- *       index and is unhealthy for {@link Builder#raftCatchUp}; autopilot health answers 429 with its
- *       JSON body while any server is unhealthy; {@code force-leave} on a failed server removes it
- *       from the cluster;
+ *       (none otherwise, as raft); a server that rejoins trails the leader's index and is unhealthy
+ *       for {@link Builder#raftCatchUp}; autopilot health answers 429 with its JSON body while any
+ *       server is unhealthy; {@code force-leave} on a failed server removes it from the cluster;
  *   <li>ACLs (when a token is configured): {@code X-Nomad-Token} or {@code Authorization: Bearer},
  *       403 {@code ACL token not found} or {@code Permission denied} by each endpoint's documented
  *       capability;
@@ -100,26 +99,29 @@ import javax.net.ssl.SSLContext;
  * </ul>
  *
  * <p>TLS: plain HTTP unless {@link Builder#tls} gives an {@link SSLContext}: then HTTPS with its
- * certificate, and {@link Builder#verifyHttpsClient} makes it require a client certificate its trust
- * managers accept (mutual TLS), as Nomad's {@code tls} block with {@code verify_https_client} does.
+ * certificate, and {@link Builder#verifyHttpsClient} makes it require a client certificate its
+ * trust managers accept (mutual TLS), as Nomad's {@code tls} block with {@code verify_https_client}
+ * does.
  *
- * <p>Faults: {@link HttpFault}s through {@link #inject} (as every {@link FakeHttpServer}; their error
- * bodies plain text, as Nomad's), and {@link #loseLeader}. Recorded requests
- * ({@link #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) have the
- * {@code X-Nomad-Token} and {@code Authorization} headers masked, and name the token's
- * {@linkplain RecordedRequest#principal() principal}.
- * Standalone: {@link #main} (see its description). Thread-safe; single-use: close it after each test.
+ * <p>Faults: {@link HttpFault}s through {@link #inject} (as every {@link FakeHttpServer}; their
+ * error bodies plain text, as Nomad's), and {@link #loseLeader}. Recorded requests ({@link
+ * #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) have the {@code
+ * X-Nomad-Token} and {@code Authorization} headers masked, and name the token's {@linkplain
+ * RecordedRequest#principal() principal}. Standalone: {@link #main} (see its description).
+ * Thread-safe; single-use: close it after each test.
  */
 public final class FakeNomadServer extends FakeHttpServer {
 
   /** Nomad's longest blocking wait; longer waits are capped to it. */
   public static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(5);
+
   /** The wait of a blocking query that names none. */
   public static final Duration DEFAULT_BLOCKING_WAIT = Duration.ofMinutes(5);
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOKEN_HEADER = "X-Nomad-Token";
   private static final String TEXT = "text/plain; charset=utf-8";
+
   /** How often a blocking query looks at the cluster again even when nothing signalled a change. */
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -132,10 +134,28 @@ public final class FakeNomadServer extends FakeHttpServer {
   private record Token(String name, String secret, Set<String> capabilities) {}
 
   private FakeNomadServer(Builder b) {
-    super("Nomad", b.cluster.clock(), b.port, b.tls, b.verifyHttpsClient, Set.of(TOKEN_HEADER, "Authorization"),
+    super(
+        "Nomad",
+        b.cluster.clock(),
+        b.port,
+        b.tls,
+        b.verifyHttpsClient,
+        Set.of(TOKEN_HEADER, "Authorization"),
         Set.of());
-    state = new NomadState(b.cluster, new NomadState.Settings(b.region, b.datacenter, b.serverRole, b.clientRole,
-        b.heartbeatTtl, b.heartbeatGrace, b.clientInitialization, b.raftCatchUp, b.followerLag, b.systemJobs));
+    state =
+        new NomadState(
+            b.cluster,
+            new NomadState.Settings(
+                b.region,
+                b.datacenter,
+                b.serverRole,
+                b.clientRole,
+                b.heartbeatTtl,
+                b.heartbeatGrace,
+                b.clientInitialization,
+                b.raftCatchUp,
+                b.followerLag,
+                b.systemJobs));
     tokens = new LinkedHashMap<>(b.tokens);
     acl = !tokens.isEmpty();
     views = new NomadViews(state, b.legacyAgentVersion, acl);
@@ -144,8 +164,8 @@ public final class FakeNomadServer extends FakeHttpServer {
   }
 
   /**
-   * A builder for a server in front of {@code cluster}, region {@code global}, datacenter
-   * {@code dc1}, ACLs off. Not thread-safe.
+   * A builder for a server in front of {@code cluster}, region {@code global}, datacenter {@code
+   * dc1}, ACLs off. Not thread-safe.
    */
   public static Builder builder(FakeCluster cluster) {
     return new Builder(Objects.requireNonNull(cluster, "cluster"));
@@ -169,13 +189,14 @@ public final class FakeNomadServer extends FakeHttpServer {
    * @throws UnknownNodeException if {@code node} is not a client the API lists
    */
   public String nodeId(NodeId node) {
-    return withState(() -> {
-      Client c = state.clients.get(node);
-      if (c == null) {
-        throw new UnknownNodeException(node, List.copyOf(state.clients.keySet()));
-      }
-      return c.uuid;
-    });
+    return withState(
+        () -> {
+          Client c = state.clients.get(node);
+          if (c == null) {
+            throw new UnknownNodeException(node, List.copyOf(state.clients.keySet()));
+          }
+          return c.uuid;
+        });
   }
 
   /** The raft log index the region is at: every change the API has seen took one. */
@@ -184,10 +205,11 @@ public final class FakeNomadServer extends FakeHttpServer {
   }
 
   /**
-   * Makes the region lose its leader for {@code duration} of the cluster's virtual time, as during an
-   * election: requests that need the leader (writes, operator endpoints, {@code /v1/status/leader},
-   * and reads without {@code stale}) answer 500 {@code No cluster leader}; stale reads answer with
-   * {@code X-Nomad-KnownLeader: false}. The cluster's own leader is not changed.
+   * Makes the region lose its leader for {@code duration} of the cluster's virtual time, as during
+   * an election: requests that need the leader (writes, operator endpoints, {@code
+   * /v1/status/leader}, and reads without {@code stale}) answer 500 {@code No cluster leader};
+   * stale reads answer with {@code X-Nomad-KnownLeader: false}. The cluster's own leader is not
+   * changed.
    *
    * @throws IllegalArgumentException if {@code duration} is not positive
    */
@@ -196,10 +218,11 @@ public final class FakeNomadServer extends FakeHttpServer {
     if (duration.isNegative() || duration.isZero()) {
       throw new IllegalArgumentException("duration must be longer than zero, got " + duration);
     }
-    withState(() -> {
-      state.loseLeader(duration);
-      return null;
-    });
+    withState(
+        () -> {
+          state.loseLeader(duration);
+          return null;
+        });
     return this;
   }
 
@@ -210,7 +233,13 @@ public final class FakeNomadServer extends FakeHttpServer {
 
   @Override
   public String toString() {
-    return "FakeNomadServer[" + baseUrl() + ", region " + region() + ", ACL " + (acl ? "on" : "off") + "]";
+    return "FakeNomadServer["
+        + baseUrl()
+        + ", region "
+        + region()
+        + ", ACL "
+        + (acl ? "on" : "off")
+        + "]";
   }
 
   // ------------------------------------------------------------------ serving
@@ -268,7 +297,12 @@ public final class FakeNomadServer extends FakeHttpServer {
   }
 
   @Override
-  protected Response answer(String method, String target, String path, String query, Map<String, String> headers,
+  protected Response answer(
+      String method,
+      String target,
+      String path,
+      String query,
+      Map<String, String> headers,
       String body) {
     String secret = token(headers);
     Token token = secret == null ? null : findToken(secret);
@@ -279,7 +313,14 @@ public final class FakeNomadServer extends FakeHttpServer {
       if (state.servers.values().stream().noneMatch(s -> s.status.equals("alive"))) {
         return Response.dropped(); // no server runs: nothing answers on the API's address
       }
-      a = route(method, path, queryParameters(query), body, token, acl && secret != null && token == null);
+      a =
+          route(
+              method,
+              path,
+              queryParameters(query),
+              body,
+              token,
+              acl && secret != null && token == null);
     } finally {
       state.lock.unlock();
     }
@@ -292,7 +333,10 @@ public final class FakeNomadServer extends FakeHttpServer {
     return new Response(status, TEXT, message, Map.of());
   }
 
-  /** The name of the ACL token sent: {@code anonymous} if none, {@code unknown} if the server does not know it. */
+  /**
+   * The name of the ACL token sent: {@code anonymous} if none, {@code unknown} if the server does
+   * not know it.
+   */
   @Override
   protected String principal(Map<String, String> headers, String query) {
     String secret = token(headers);
@@ -300,7 +344,9 @@ public final class FakeNomadServer extends FakeHttpServer {
     return secret == null ? "anonymous" : token == null ? "unknown" : token.name();
   }
 
-  /** The secret of {@code X-Nomad-Token}, else of {@code Authorization: Bearer}; null if neither. */
+  /**
+   * The secret of {@code X-Nomad-Token}, else of {@code Authorization: Bearer}; null if neither.
+   */
   private static String token(Map<String, String> headers) {
     String t = headers.get(TOKEN_HEADER.toLowerCase(Locale.ROOT));
     if (t != null && !t.isEmpty()) {
@@ -347,9 +393,9 @@ public final class FakeNomadServer extends FakeHttpServer {
 
   /**
    * Endpoints whose RPC ignores the token: Nomad authenticates the caller only to measure request
-   * rates and throws the error away ({@code nomad/status_endpoint.go} {@code Leader}, {@code Peers};
-   * {@code nomad/regions_endpoint.go} {@code List}; the agent's health check asks
-   * {@code Status.Leader}). The documentation's ACL column says {@code none} for each.
+   * rates and throws the error away ({@code nomad/status_endpoint.go} {@code Leader}, {@code
+   * Peers}; {@code nomad/regions_endpoint.go} {@code List}; the agent's health check asks {@code
+   * Status.Leader}). The documentation's ACL column says {@code none} for each.
    */
   private static final Set<String> TOKEN_FREE =
       Set.of("/v1/status/leader", "/v1/status/peers", "/v1/regions", "/v1/agent/health");
@@ -361,9 +407,19 @@ public final class FakeNomadServer extends FakeHttpServer {
    * fails with {@code No path to region} for a region nobody knows.
    */
   private static final Set<String> LOCAL =
-      Set.of("/v1/agent/self", "/v1/agent/members", "/v1/agent/force-leave", "/v1/regions", "/v1/agent/health");
+      Set.of(
+          "/v1/agent/self",
+          "/v1/agent/members",
+          "/v1/agent/force-leave",
+          "/v1/regions",
+          "/v1/agent/health");
 
-  private Answer route(String method, String path, Map<String, String> q, String body, Token token,
+  private Answer route(
+      String method,
+      String path,
+      Map<String, String> q,
+      String body,
+      Token token,
       boolean unknownToken) {
     List<String> seg = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
     if (seg.size() < 2 || !seg.get(0).equals("v1")) {
@@ -378,7 +434,9 @@ public final class FakeNomadServer extends FakeHttpServer {
     if (unknownToken && !TOKEN_FREE.contains(p)) {
       return Answer.text(403, "ACL token not found");
     }
-    if (q.containsKey("stale") && !q.get("stale").isEmpty() && !q.get("stale").equals("true")
+    if (q.containsKey("stale")
+        && !q.get("stale").isEmpty()
+        && !q.get("stale").equals("true")
         && !q.get("stale").equals("false")) {
       return Answer.text(400, "Expect `true` or `false` for `stale` query string parameter");
     }
@@ -441,7 +499,9 @@ public final class FakeNomadServer extends FakeHttpServer {
         if (d != null) {
           return d;
         }
-        return !state.hasLeader() && !allowStale ? noLeader() : Answer.json(200, views.raftConfiguration());
+        return !state.hasLeader() && !allowStale
+            ? noLeader()
+            : Answer.json(200, views.raftConfiguration());
       }
       case "/v1/operator/raft/transfer-leadership" -> {
         return transferLeadership(method, q, token);
@@ -460,7 +520,7 @@ public final class FakeNomadServer extends FakeHttpServer {
         Map<String, Object> health = views.autopilotHealth();
         Answer a = Answer.json(Boolean.TRUE.equals(health.get("Healthy")) ? 200 : 429, health);
         if (a.status == 429) {
-          a.contentType = TEXT;   // Nomad writes the 429 header before it sets the JSON content type
+          a.contentType = TEXT; // Nomad writes the 429 header before it sets the JSON content type
         }
         return a;
       }
@@ -472,7 +532,9 @@ public final class FakeNomadServer extends FakeHttpServer {
         if (d != null) {
           return d;
         }
-        return !state.hasLeader() ? noLeader() : Answer.json(200, NomadViews.autopilotConfiguration());
+        return !state.hasLeader()
+            ? noLeader()
+            : Answer.json(200, NomadViews.autopilotConfiguration());
       }
       case "/v1/nodes" -> {
         if (!method.equals("GET")) {
@@ -482,7 +544,11 @@ public final class FakeNomadServer extends FakeHttpServer {
         if (d != null) {
           return d;
         }
-        return blocking(q, allowStale, () -> state.nodesIndex, () -> Answer.json(200, views.nodes(q.get("prefix"))));
+        return blocking(
+            q,
+            allowStale,
+            () -> state.nodesIndex,
+            () -> Answer.json(200, views.nodes(q.get("prefix"))));
       }
       default -> {
         if (seg.size() >= 3 && seg.get(1).equals("node")) {
@@ -496,7 +562,12 @@ public final class FakeNomadServer extends FakeHttpServer {
     }
   }
 
-  private Answer nodeRoute(String method, List<String> seg, Map<String, String> q, String body, Token token,
+  private Answer nodeRoute(
+      String method,
+      List<String> seg,
+      Map<String, String> q,
+      String body,
+      Token token,
       boolean allowStale) {
     String id = seg.get(2);
     String sub = seg.size() > 3 ? seg.get(3) : "";
@@ -512,13 +583,19 @@ public final class FakeNomadServer extends FakeHttpServer {
         if (d != null) {
           return d;
         }
-        return blocking(q, allowStale, () -> {
-          Client c = state.clientByUuid(id);
-          return c == null ? state.nodesIndex : c.modifyIndex;
-        }, () -> {
-          Client c = state.clientByUuid(id);
-          return c == null ? Answer.text(404, "node not found") : Answer.json(200, views.node(c));
-        });
+        return blocking(
+            q,
+            allowStale,
+            () -> {
+              Client c = state.clientByUuid(id);
+              return c == null ? state.nodesIndex : c.modifyIndex;
+            },
+            () -> {
+              Client c = state.clientByUuid(id);
+              return c == null
+                  ? Answer.text(404, "node not found")
+                  : Answer.json(200, views.node(c));
+            });
       }
       case "allocations" -> {
         if (!method.equals("GET")) {
@@ -528,13 +605,17 @@ public final class FakeNomadServer extends FakeHttpServer {
         if (d != null) {
           return d;
         }
-        return blocking(q, allowStale, () -> {
-          Client c = state.clientByUuid(id);
-          return c == null ? state.allocsIndex : state.allocIndexOf(c);
-        }, () -> {
-          Client c = state.clientByUuid(id);
-          return Answer.json(200, c == null ? List.of() : views.allocations(c));
-        });
+        return blocking(
+            q,
+            allowStale,
+            () -> {
+              Client c = state.clientByUuid(id);
+              return c == null ? state.allocsIndex : state.allocIndexOf(c);
+            },
+            () -> {
+              Client c = state.clientByUuid(id);
+              return Answer.json(200, c == null ? List.of() : views.allocations(c));
+            });
       }
       case "drain", "eligibility", "purge" -> {
         if (!write(method)) {
@@ -567,10 +648,10 @@ public final class FakeNomadServer extends FakeHttpServer {
   }
 
   /**
-   * {@code GET /v1/agent/health} of this server-only agent, as {@code HealthRequest} answers it: the
-   * server is ok when {@code Status.Leader} names a leader; {@code ?type=client} asks for a client
-   * this agent does not run. 200 with the JSON when every part asked for is ok, else 500 with the
-   * same JSON as the (plain-text) error body.
+   * {@code GET /v1/agent/health} of this server-only agent, as {@code HealthRequest} answers it:
+   * the server is ok when {@code Status.Leader} names a leader; {@code ?type=client} asks for a
+   * client this agent does not run. 200 with the JSON when every part asked for is ok, else 500
+   * with the same JSON as the (plain-text) error body.
    */
   private Answer agentHealth(String type, boolean foreignRegion, boolean allowStale) {
     Map<String, Object> health = new LinkedHashMap<>();
@@ -578,27 +659,38 @@ public final class FakeNomadServer extends FakeHttpServer {
       health.put("client", NomadState.map("ok", false, "message", "client not enabled"));
     }
     if (type == null || "server".equals(type)) {
-      String problem = foreignRegion ? "No path to region"
-          : state.hasLeader() ? null
-          : allowStale ? "no leader" : "No cluster leader";
-      health.put("server", problem == null ? NomadState.map("ok", true, "message", "ok")
-          : NomadState.map("ok", false, "message", problem));
+      String problem =
+          foreignRegion
+              ? "No path to region"
+              : state.hasLeader() ? null : allowStale ? "no leader" : "No cluster leader";
+      health.put(
+          "server",
+          problem == null
+              ? NomadState.map("ok", true, "message", "ok")
+              : NomadState.map("ok", false, "message", problem));
     }
-    boolean ok = health.values().stream().allMatch(v -> Boolean.TRUE.equals(((Map<?, ?>) v).get("ok")));
+    boolean ok =
+        health.values().stream().allMatch(v -> Boolean.TRUE.equals(((Map<?, ?>) v).get("ok")));
     Answer a = Answer.json(ok ? 200 : 500, health);
     if (!ok) {
-      a.contentType = TEXT;   // Nomad returns the JSON as a coded error, which it writes as plain text
+      a.contentType =
+          TEXT; // Nomad returns the JSON as a coded error, which it writes as plain text
     }
     return a;
   }
 
-  /** {@code GET /v1/allocation/:id}: a full allocation, blocking on its modify index; 404 {@code alloc not found}. */
-  private Answer allocation(String method, List<String> seg, Map<String, String> q, Token token, boolean allowStale) {
+  /**
+   * {@code GET /v1/allocation/:id}: a full allocation, blocking on its modify index; 404 {@code
+   * alloc not found}.
+   */
+  private Answer allocation(
+      String method, List<String> seg, Map<String, String> q, Token token, boolean allowStale) {
     if (seg.size() > 4) {
       return Answer.text(404, "Resource not found");
     }
     if (seg.size() == 4) {
-      return seg.get(3).equals("stop") ? Answer.text(501, "the fake Nomad server does not stop allocations")
+      return seg.get(3).equals("stop")
+          ? Answer.text(501, "the fake Nomad server does not stop allocations")
           : Answer.text(404, "Resource not found");
     }
     if (!method.equals("GET")) {
@@ -609,13 +701,19 @@ public final class FakeNomadServer extends FakeHttpServer {
       return d;
     }
     String id = seg.get(2);
-    return blocking(q, allowStale, () -> {
-      NomadState.Placed p = state.allocById(id);
-      return p == null ? state.allocsIndex : p.alloc().modifyIndex;
-    }, () -> {
-      NomadState.Placed p = state.allocById(id);
-      return p == null ? Answer.text(404, "alloc not found") : Answer.json(200, views.allocation(p.client(), p.alloc()));
-    });
+    return blocking(
+        q,
+        allowStale,
+        () -> {
+          NomadState.Placed p = state.allocById(id);
+          return p == null ? state.allocsIndex : p.alloc().modifyIndex;
+        },
+        () -> {
+          NomadState.Placed p = state.allocById(id);
+          return p == null
+              ? Answer.text(404, "alloc not found")
+              : Answer.json(200, views.allocation(p.client(), p.alloc()));
+        });
   }
 
   private static Answer noLeader() {
@@ -626,7 +724,10 @@ public final class FakeNomadServer extends FakeHttpServer {
    * Serves a read that supports blocking: with {@code index} it waits (releasing the lock) until
    * {@code current} passes it or the wait ends; sets the query-meta headers.
    */
-  private Answer blocking(Map<String, String> q, boolean allowStale, LongSupplier current,
+  private Answer blocking(
+      Map<String, String> q,
+      boolean allowStale,
+      LongSupplier current,
       java.util.function.Supplier<Answer> render) {
     long index = 0;
     Duration wait = DEFAULT_BLOCKING_WAIT;
@@ -672,7 +773,10 @@ public final class FakeNomadServer extends FakeHttpServer {
     return a;
   }
 
-  /** Waits, with the state's lock released meanwhile, until {@code current} passes {@code index} or {@code deadline}. */
+  /**
+   * Waits, with the state's lock released meanwhile, until {@code current} passes {@code index} or
+   * {@code deadline}.
+   */
   private void waitFor(long index, long deadline, LongSupplier current) {
     while (current.getAsLong() <= index && !isClosed()) {
       long left = deadline - System.nanoTime();
@@ -698,7 +802,8 @@ public final class FakeNomadServer extends FakeHttpServer {
     }
     JsonNode spec = field(req, "DrainSpec");
     if (spec == null || spec.isNull()) {
-      state.cancelDrain(c, field(req, "MarkEligible") != null && field(req, "MarkEligible").asBoolean());
+      state.cancelDrain(
+          c, field(req, "MarkEligible") != null && field(req, "MarkEligible").asBoolean());
     } else {
       JsonNode deadline = field(spec, "Deadline");
       JsonNode ignore = field(spec, "IgnoreSystemJobs");
@@ -707,7 +812,8 @@ public final class FakeNomadServer extends FakeHttpServer {
       if (m != null && m.isObject()) {
         m.properties().forEach(e -> meta.put(e.getKey(), e.getValue().asText()));
       }
-      state.drain(c, deadline == null ? 0 : deadline.asLong(), ignore != null && ignore.asBoolean(), meta);
+      state.drain(
+          c, deadline == null ? 0 : deadline.asLong(), ignore != null && ignore.asBoolean(), meta);
     }
     return Answer.json(200, NomadViews.writeResult(c.modifyIndex)).index(c.modifyIndex);
   }
@@ -725,7 +831,8 @@ public final class FakeNomadServer extends FakeHttpServer {
       return Answer.text(500, "invalid scheduling eligibility \"" + value + "\"");
     }
     if (value.equals("eligible") && c.drain != null) {
-      return Answer.text(500, "can not set node's scheduling eligibility to eligible while it is draining");
+      return Answer.text(
+          500, "can not set node's scheduling eligibility to eligible while it is draining");
     }
     state.eligibility(c, value.equals("eligible"));
     return Answer.json(200, NomadViews.writeResult(c.modifyIndex)).index(c.modifyIndex);
@@ -757,11 +864,19 @@ public final class FakeNomadServer extends FakeHttpServer {
     if (!state.hasLeader()) {
       return noLeader();
     }
-    Server to = state.servers.values().stream()
-        .filter(s -> !s.status.equals("left") && (s.raftId.equals(id) || s.rpcAddress().equals(address)))
-        .findFirst().orElse(null);
+    Server to =
+        state.servers.values().stream()
+            .filter(
+                s ->
+                    !s.status.equals("left")
+                        && (s.raftId.equals(id) || s.rpcAddress().equals(address)))
+            .findFirst()
+            .orElse(null);
     if (to == null || !to.voter) {
-      return Answer.text(400, "cannot transfer leadership: no voter with " + (id != null ? "id " + id : "address " + address));
+      return Answer.text(
+          400,
+          "cannot transfer leadership: no voter with "
+              + (id != null ? "id " + id : "address " + address));
     }
     if (!state.healthy(to, state.clock.now())) {
       return Answer.text(500, "cannot transfer leadership to " + to.name + ": it is not healthy");
@@ -830,7 +945,8 @@ public final class FakeNomadServer extends FakeHttpServer {
    * </pre>
    *
    * Options: {@code --clients N} (default 5), {@code --speed X} virtual seconds per real second
-   * (default 1), {@code --port P} (default: any free port), {@code --token T} (default: a random UUID).
+   * (default 1), {@code --port P} (default: any free port), {@code --token T} (default: a random
+   * UUID).
    */
   public static void main(String[] args) throws InterruptedException {
     int clients = 5;
@@ -849,17 +965,29 @@ public final class FakeNomadServer extends FakeHttpServer {
         case "--port" -> port = Integer.parseInt(value);
         case "--token" -> token = value;
         default -> {
-          System.err.println("unknown option '" + args[i] + "': use --clients N, --speed X, --port P, --token T");
+          System.err.println(
+              "unknown option '" + args[i] + "': use --clients N, --speed X, --port P, --token T");
           System.exit(2);
         }
       }
     }
     Platform nomad = Platform.of("Ubuntu 22.04", "", "1.7.7");
-    FakeCluster cluster = FakeCluster.builder().forcesDrainAtDeadline(true)
-        .workload(Duration.ofSeconds(10), Duration.ofMinutes(2))
-        .nodes("server", 3, n -> n.role("server").voter(true).runsWork(false).taskCap(TaskCap.UNLIMITED).platform(nomad))
-        .nodes("client", clients, n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(nomad))
-        .build();
+    FakeCluster cluster =
+        FakeCluster.builder()
+            .forcesDrainAtDeadline(true)
+            .workload(Duration.ofSeconds(10), Duration.ofMinutes(2))
+            .nodes(
+                "server",
+                3,
+                n ->
+                    n.role("server")
+                        .voter(true)
+                        .runsWork(false)
+                        .taskCap(TaskCap.UNLIMITED)
+                        .platform(nomad))
+            .nodes(
+                "client", clients, n -> n.role("client").taskCap(TaskCap.UNLIMITED).platform(nomad))
+            .build();
     FakeNomadServer server;
     try {
       server = builder(cluster).port(port).acl(token).start();
@@ -868,8 +996,15 @@ public final class FakeNomadServer extends FakeHttpServer {
       System.exit(1);
       return;
     }
-    System.out.println("Fake Nomad region '" + server.region() + "': 3 servers, " + clients + " clients, Nomad 1.7.7"
-        + " (virtual time at " + speed + "x); Ctrl-C to stop");
+    System.out.println(
+        "Fake Nomad region '"
+            + server.region()
+            + "': 3 servers, "
+            + clients
+            + " clients, Nomad 1.7.7"
+            + " (virtual time at "
+            + speed
+            + "x); Ctrl-C to stop");
     System.out.println("NOMAD_ADDR=" + server.baseUrl());
     System.out.println("NOMAD_TOKEN=" + token);
     System.out.flush();
@@ -931,8 +1066,8 @@ public final class FakeNomadServer extends FakeHttpServer {
     }
 
     /**
-     * Turns ACLs on with a management token whose secret is {@code managementSecret}, named
-     * {@code management} in {@link RecordedRequest#principal()}.
+     * Turns ACLs on with a management token whose secret is {@code managementSecret}, named {@code
+     * management} in {@link RecordedRequest#principal()}.
      *
      * @throws IllegalArgumentException if blank
      */
@@ -942,9 +1077,9 @@ public final class FakeNomadServer extends FakeHttpServer {
 
     /**
      * Turns ACLs on and adds a token named {@code name} with {@code capabilities}, as Nomad's
-     * documentation names them per endpoint: {@code agent:read}, {@code agent:write},
-     * {@code node:read}, {@code node:write}, {@code operator:read}, {@code namespace:read-job},
-     * {@code management} (everything).
+     * documentation names them per endpoint: {@code agent:read}, {@code agent:write}, {@code
+     * node:read}, {@code node:write}, {@code operator:read}, {@code namespace:read-job}, {@code
+     * management} (everything).
      *
      * @throws IllegalArgumentException if a name or the secret is blank, or the name is taken
      */
@@ -954,7 +1089,8 @@ public final class FakeNomadServer extends FakeHttpServer {
       if (tokens.containsKey(name)) {
         throw new IllegalArgumentException("a token named '" + name + "' is already configured");
       }
-      tokens.put(name, new Token(name, secret, Set.copyOf(new LinkedHashSet<>(List.of(capabilities)))));
+      tokens.put(
+          name, new Token(name, secret, Set.copyOf(new LinkedHashSet<>(List.of(capabilities)))));
       return this;
     }
 
@@ -977,8 +1113,8 @@ public final class FakeNomadServer extends FakeHttpServer {
     }
 
     /**
-     * How long a server that (re)joins trails the leader's raft index and is unhealthy to autopilot;
-     * default 5 s of virtual time.
+     * How long a server that (re)joins trails the leader's raft index and is unhealthy to
+     * autopilot; default 5 s of virtual time.
      */
     public Builder raftCatchUp(Duration value) {
       raftCatchUp = notNegative(value, "raftCatchUp");
@@ -999,8 +1135,8 @@ public final class FakeNomadServer extends FakeHttpServer {
     }
 
     /**
-     * Whether every ready, eligible client also runs one allocation of a {@code system} job
-     * ({@code node-exporter}) that the cluster does not count as work: stopped when a drain completes
+     * Whether every ready, eligible client also runs one allocation of a {@code system} job ({@code
+     * node-exporter}) that the cluster does not count as work: stopped when a drain completes
      * unless the drain ignores system jobs, placed again once the node is eligible; default false.
      */
     public Builder systemJobs(boolean value) {
@@ -1017,7 +1153,10 @@ public final class FakeNomadServer extends FakeHttpServer {
       return this;
     }
 
-    /** The port on 127.0.0.1; default 0 (any free port). @throws IllegalArgumentException if out of range */
+    /**
+     * The port on 127.0.0.1; default 0 (any free port). @throws IllegalArgumentException if out of
+     * range
+     */
     public Builder port(int value) {
       port = checkPort(value);
       return this;
@@ -1025,8 +1164,8 @@ public final class FakeNomadServer extends FakeHttpServer {
 
     /**
      * Serves HTTPS instead of plain HTTP, presenting the certificate of {@code context}'s key
-     * manager: issue it for {@code 127.0.0.1}, the address {@link #baseUrl()} names, so that clients
-     * can verify the host name. Default none: plain HTTP.
+     * manager: issue it for {@code 127.0.0.1}, the address {@link #baseUrl()} names, so that
+     * clients can verify the host name. Default none: plain HTTP.
      */
     public Builder tls(SSLContext context) {
       tls = Objects.requireNonNull(context, "context");
@@ -1051,8 +1190,9 @@ public final class FakeNomadServer extends FakeHttpServer {
      */
     public FakeNomadServer start() {
       if (verifyHttpsClient && tls == null) {
-        throw new IllegalStateException("verifyHttpsClient(true) needs tls(sslContext): a client certificate is "
-            + "checked only over HTTPS");
+        throw new IllegalStateException(
+            "verifyHttpsClient(true) needs tls(sslContext): a client certificate is "
+                + "checked only over HTTPS");
       }
       return new FakeNomadServer(this);
     }

@@ -11,7 +11,10 @@ final class GoDuration {
 
   private GoDuration() {}
 
-  /** Parses {@code text}; a bare number is taken as nanoseconds, as Go's {@code time.ParseDuration} refuses it. */
+  /**
+   * Parses {@code text}; a bare number is taken as nanoseconds, as Go's {@code time.ParseDuration}
+   * refuses it.
+   */
   static Duration parse(String text) {
     if (text == null || text.isEmpty()) {
       throw new IllegalArgumentException("empty duration");
@@ -27,20 +30,25 @@ final class GoDuration {
         throw new IllegalArgumentException("not a Go duration: " + text);
       }
       double v = Double.parseDouble(m.group(1));
-      nanos += v * switch (m.group(2)) {
-        case "ns" -> 1;
-        case "us", "µs" -> 1e3;
-        case "ms" -> 1e6;
-        case "s" -> 1e9;
-        case "m" -> 60e9;
-        default -> 3600e9;
-      };
+      nanos +=
+          v
+              * switch (m.group(2)) {
+                case "ns" -> 1;
+                case "us", "µs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+              };
       at = m.end();
     }
     return Duration.ofNanos((long) nanos);
   }
 
-  /** Formats {@code d} as Go's {@code Duration.String()} does, e.g. {@code 1m30s}, {@code 12ms}, {@code 0s}. */
+  /**
+   * Formats {@code d} as Go's {@code Duration.String()} does, e.g. {@code 1m30s}, {@code 12ms},
+   * {@code 0s}.
+   */
   static String format(Duration d) {
     long nanos = d.toNanos();
     if (nanos == 0) {

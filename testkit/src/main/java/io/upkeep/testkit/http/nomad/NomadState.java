@@ -28,17 +28,20 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * What a Nomad region's servers would know about a {@link FakeCluster}: raft indexes, serf member
  * statuses, node records with drain strategies, eligibility and heartbeats, and allocations. It is
- * worked out again from the cluster on every request and after every clock event ({@link #refresh}),
- * and every observed change takes a new raft index, as a write to Nomad's state store would.
- * Guarded by {@link #lock}; {@link #changed} is signalled whenever an index moves.
+ * worked out again from the cluster on every request and after every clock event ({@link
+ * #refresh}), and every observed change takes a new raft index, as a write to Nomad's state store
+ * would. Guarded by {@link #lock}; {@link #changed} is signalled whenever an index moves.
  */
 final class NomadState {
 
   static final String ZERO_TIME = "0001-01-01T00:00:00Z";
+
   /** Nomad keeps the last 10 events of a node. */
   private static final int MAX_NODE_EVENTS = 10;
+
   /** How many finished allocations a node keeps listing before the fake "garbage collects" them. */
   private static final int MAX_TERMINAL_ALLOCS = 5;
+
   /** A drain without a deadline is given one this far away, which nothing ever reaches. */
   private static final Duration NEVER = Duration.ofDays(365L * 100);
 
@@ -55,8 +58,13 @@ final class NomadState {
   long term = 1;
   Instant noLeaderUntil;
   private NodeId lastLeader;
-  /** Leadership moved through the API: holds while the cluster's own leader stays the one it was moved from. */
+
+  /**
+   * Leadership moved through the API: holds while the cluster's own leader stays the one it was
+   * moved from.
+   */
   private NodeId transferredTo;
+
   private NodeId transferredFrom;
   private final Set<Instant> wakeups = new HashSet<>();
   final Map<NodeId, Server> servers = new LinkedHashMap<>();
@@ -65,8 +73,17 @@ final class NomadState {
   private int addressCounter;
 
   /** The fixed settings of one fake server. */
-  record Settings(String region, String datacenter, Role serverRole, Role clientRole, Duration heartbeatTtl,
-      Duration heartbeatGrace, Duration clientInitialization, Duration raftCatchUp, long followerLag, boolean systemJobs) {}
+  record Settings(
+      String region,
+      String datacenter,
+      Role serverRole,
+      Role clientRole,
+      Duration heartbeatTtl,
+      Duration heartbeatGrace,
+      Duration clientInitialization,
+      Duration raftCatchUp,
+      long followerLag,
+      boolean systemJobs) {}
 
   NomadState(FakeCluster cluster, Settings settings) {
     this.cluster = cluster;
@@ -111,10 +128,12 @@ final class NomadState {
 
   /**
    * A drain strategy as Nomad stores it: {@code forceDeadline} is null (Go's zero time) unless the
-   * deadline is positive, then the time of the request that set it (the first or an update) plus the
-   * deadline; a negative deadline forces at once, 0 never forces. {@code startedAt} is the first's.
+   * deadline is positive, then the time of the request that set it (the first or an update) plus
+   * the deadline; a negative deadline forces at once, 0 never forces. {@code startedAt} is the
+   * first's.
    */
-  record DrainSpec(long deadlineNanos, boolean ignoreSystemJobs, Instant startedAt, Instant forceDeadline) {}
+  record DrainSpec(
+      long deadlineNanos, boolean ignoreSystemJobs, Instant startedAt, Instant forceDeadline) {}
 
   static final class LastDrain {
     Instant startedAt;
@@ -141,7 +160,14 @@ final class NomadState {
     long modifyIndex;
     Instant modifyTime;
 
-    Alloc(String id, String evalId, String name, String jobId, String jobType, long index, Instant at) {
+    Alloc(
+        String id,
+        String evalId,
+        String name,
+        String jobId,
+        String jobType,
+        long index,
+        Instant at) {
       this.id = id;
       this.evalId = evalId;
       this.name = name;
@@ -256,17 +282,35 @@ final class NomadState {
       return null;
     }
     // Raft elects a leader only with a majority of its voters healthy.
-    long voters = snap.nodes().stream().filter(n -> n.role().equals(settings.serverRole()) && n.voter()).count();
-    long healthyVoters = snap.nodes().stream()
-        .filter(n -> n.role().equals(settings.serverRole()) && n.voter() && n.health() == Health.HEALTHY).count();
+    long voters =
+        snap.nodes().stream()
+            .filter(n -> n.role().equals(settings.serverRole()) && n.voter())
+            .count();
+    long healthyVoters =
+        snap.nodes().stream()
+            .filter(
+                n ->
+                    n.role().equals(settings.serverRole())
+                        && n.voter()
+                        && n.health() == Health.HEALTHY)
+            .count();
     if (healthyVoters < Constraints.quorum((int) voters)) {
       return null;
     }
-    NodeId clusters = snap.nodes().stream()
-        .filter(n -> n.role().equals(settings.serverRole()) && n.leader() && n.health() == Health.HEALTHY)
-        .map(Node::id).findFirst().orElse(null);
+    NodeId clusters =
+        snap.nodes().stream()
+            .filter(
+                n ->
+                    n.role().equals(settings.serverRole())
+                        && n.leader()
+                        && n.health() == Health.HEALTHY)
+            .map(Node::id)
+            .findFirst()
+            .orElse(null);
     if (transferredTo != null) {
-      boolean targetUp = snap.nodes().stream().anyMatch(n -> n.id().equals(transferredTo) && n.health() == Health.HEALTHY);
+      boolean targetUp =
+          snap.nodes().stream()
+              .anyMatch(n -> n.id().equals(transferredTo) && n.health() == Health.HEALTHY);
       if (targetUp && Objects.equals(clusters, transferredFrom)) {
         return transferredTo;
       }
@@ -277,13 +321,17 @@ final class NomadState {
   }
 
   /**
-   * Moves leadership to {@code to} (a healthy voter) as far as the API shows: the FakeCluster cannot
-   * move its own leader, so this holds until the cluster's leader changes.
+   * Moves leadership to {@code to} (a healthy voter) as far as the API shows: the FakeCluster
+   * cannot move its own leader, so this holds until the cluster's leader changes.
    */
   void transferLeadership(Server to) {
     ClusterSnapshot snap = cluster.observe();
-    transferredFrom = snap.nodes().stream()
-        .filter(n -> n.role().equals(settings.serverRole()) && n.leader()).map(Node::id).findFirst().orElse(null);
+    transferredFrom =
+        snap.nodes().stream()
+            .filter(n -> n.role().equals(settings.serverRole()) && n.leader())
+            .map(Node::id)
+            .findFirst()
+            .orElse(null);
     transferredTo = to.id;
     refresh();
   }
@@ -304,7 +352,7 @@ final class NomadState {
   private void wakeAt(Instant at) {
     Instant now = clock.now();
     if (at.isAfter(now) && wakeups.add(at)) {
-      clock.schedule(Duration.between(now, at), () -> { });
+      clock.schedule(Duration.between(now, at), () -> {});
     }
     wakeups.removeIf(t -> !t.isAfter(now));
   }
@@ -358,7 +406,8 @@ final class NomadState {
   }
 
   boolean caughtUp(Server s, Instant now) {
-    return s.upSince != null && (s.upSince.equals(Instant.MIN) || !now.isBefore(s.upSince.plus(settings.raftCatchUp())));
+    return s.upSince != null
+        && (s.upSince.equals(Instant.MIN) || !now.isBefore(s.upSince.plus(settings.raftCatchUp())));
   }
 
   /** Autopilot's verdict on one server: alive, caught up with the leader, and a leader exists. */
@@ -402,13 +451,16 @@ final class NomadState {
     }
     String status;
     if (!healthy) {
-      boolean missed = !now.isBefore(c.unhealthySince.plus(settings.heartbeatTtl()).plus(settings.heartbeatGrace()));
+      boolean missed =
+          !now.isBefore(
+              c.unhealthySince.plus(settings.heartbeatTtl()).plus(settings.heartbeatGrace()));
       status = missed ? "down" : c.status;
       if (missed && !c.wentDown) {
         c.wentDown = true;
         event(c, "Node heartbeat missed", "Heartbeat", now);
       }
-    } else if (c.wentDown && c.healthySince != null
+    } else if (c.wentDown
+        && c.healthySince != null
         && now.isBefore(c.healthySince.plus(settings.clientInitialization()))) {
       status = "initializing";
     } else {
@@ -470,9 +522,20 @@ final class NomadState {
   }
 
   private static String clientFingerprint(Client c) {
-    return c.status + "|" + c.eligibility + "|" + c.drain + "|"
-        + (c.lastDrain == null ? "" : c.lastDrain.status + c.lastDrain.updatedAt) + "|" + c.os + "|" + c.version
-        + "|" + c.events.size() + (c.events.isEmpty() ? "" : c.events.get(c.events.size() - 1).at());
+    return c.status
+        + "|"
+        + c.eligibility
+        + "|"
+        + c.drain
+        + "|"
+        + (c.lastDrain == null ? "" : c.lastDrain.status + c.lastDrain.updatedAt)
+        + "|"
+        + c.os
+        + "|"
+        + c.version
+        + "|"
+        + c.events.size()
+        + (c.events.isEmpty() ? "" : c.events.get(c.events.size() - 1).at());
   }
 
   /** Gives the node as many running allocations as the cluster says it runs tasks. */
@@ -482,7 +545,15 @@ final class NomadState {
     for (int i = have; i < want; i++) {
       int k = ++allocCounter;
       long index = bump();
-      Alloc a = new Alloc(uuid("alloc:" + k), uuid("eval:" + k), "web.web[" + k + "]", "web", "service", index, now);
+      Alloc a =
+          new Alloc(
+              uuid("alloc:" + k),
+              uuid("eval:" + k),
+              "web.web[" + k + "]",
+              "web",
+              "service",
+              index,
+              now);
       a.migrate = c.drain != null ? Boolean.TRUE : null;
       c.allocs.add(a);
       allocsIndex = index;
@@ -511,11 +582,20 @@ final class NomadState {
     if (sys != null && sys.live() && c.status.equals("down")) {
       endAlloc(sys, "lost", "stop", "alloc is lost since its node is down", null, now);
     }
-    if ((sys == null || !sys.live()) && c.status.equals("ready") && c.eligibility.equals("eligible")) {
+    if ((sys == null || !sys.live())
+        && c.status.equals("ready")
+        && c.eligibility.equals("eligible")) {
       int k = ++allocCounter;
       long index = bump();
-      Alloc a = new Alloc(uuid("alloc:" + k), uuid("eval:" + k), "node-exporter.node-exporter[0]", "node-exporter",
-          "system", index, now);
+      Alloc a =
+          new Alloc(
+              uuid("alloc:" + k),
+              uuid("eval:" + k),
+              "node-exporter.node-exporter[0]",
+              "node-exporter",
+              "system",
+              index,
+              now);
       c.allocs.add(a);
       c.systemAlloc = a;
       allocsIndex = index;
@@ -523,9 +603,16 @@ final class NomadState {
     gc(c);
   }
 
-  private void endAlloc(Alloc a, String clientStatus, String desiredStatus, String why, Boolean migrate, Instant now) {
+  private void endAlloc(
+      Alloc a,
+      String clientStatus,
+      String desiredStatus,
+      String why,
+      Boolean migrate,
+      Instant now) {
     a.clientStatus = clientStatus;
-    a.clientDescription = clientStatus.equals("lost") ? "alloc is lost" : "All tasks have completed";
+    a.clientDescription =
+        clientStatus.equals("lost") ? "alloc is lost" : "All tasks have completed";
     a.desiredStatus = desiredStatus;
     a.desiredDescription = why;
     if (migrate != null) {
@@ -538,7 +625,8 @@ final class NomadState {
 
   private static void gc(Client c) {
     long terminal = c.allocs.stream().filter(a -> !a.live()).count();
-    for (Iterator<Alloc> it = c.allocs.iterator(); it.hasNext() && terminal > MAX_TERMINAL_ALLOCS; ) {
+    for (Iterator<Alloc> it = c.allocs.iterator();
+        it.hasNext() && terminal > MAX_TERMINAL_ALLOCS; ) {
       if (!it.next().live()) {
         it.remove();
         terminal--;
@@ -556,26 +644,33 @@ final class NomadState {
   // ------------------------------------------------------------------ writes
 
   /**
-   * Starts (or updates) a drain through the API; {@code deadlineNanos} as Nomad's DrainSpec.Deadline.
-   * As Nomad's {@code Node.UpdateDrain}: {@code StartedAt} is set by the first drain and kept by
-   * updates, {@code ForceDeadline} is now plus the deadline only when it is positive (zero time
-   * otherwise: a negative deadline forces at once, 0 never forces).
+   * Starts (or updates) a drain through the API; {@code deadlineNanos} as Nomad's
+   * DrainSpec.Deadline. As Nomad's {@code Node.UpdateDrain}: {@code StartedAt} is set by the first
+   * drain and kept by updates, {@code ForceDeadline} is now plus the deadline only when it is
+   * positive (zero time otherwise: a negative deadline forces at once, 0 never forces).
    */
   void drain(Client c, long deadlineNanos, boolean ignoreSystemJobs, Map<String, String> meta) {
     Instant now = clock.now();
     Instant force = deadlineNanos > 0 ? now.plusNanos(deadlineNanos) : null;
-    // When the cluster behind forces what still runs: at ForceDeadline, at once, or (no deadline) never.
+    // When the cluster behind forces what still runs: at ForceDeadline, at once, or (no deadline)
+    // never.
     Instant clusterDeadline = deadlineNanos > 0 ? force : deadlineNanos < 0 ? now : now.plus(NEVER);
     boolean already = c.drain != null;
-    startDrain(c, new DrainSpec(deadlineNanos, ignoreSystemJobs, already ? c.drain.startedAt() : now, force), meta, now);
+    startDrain(
+        c,
+        new DrainSpec(deadlineNanos, ignoreSystemJobs, already ? c.drain.startedAt() : now, force),
+        meta,
+        now);
     if (!c.clusterDrain) {
       cluster.drain(c.id, clusterDeadline);
     } else if (c.markedIneligible) {
-      // Ineligible but not draining (an operator's choice, or a finished drain): drain again, with this deadline.
+      // Ineligible but not draining (an operator's choice, or a finished drain): drain again, with
+      // this deadline.
       cluster.undrain(c.id);
       cluster.drain(c.id, clusterDeadline);
     } else if (deadlineNanos != 0) {
-      // An update of a running drain (or one the operator started without a deadline): a sooner deadline
+      // An update of a running drain (or one the operator started without a deadline): a sooner
+      // deadline
       // brings the forced migration forward.
       cluster.drain(c.id, clusterDeadline);
     }
@@ -620,7 +715,8 @@ final class NomadState {
       c.markedIneligible = false;
       cluster.undrain(c.id);
     } else if (c.clusterDrain) {
-      // Nomad stops draining but leaves the node ineligible: what runs there stays, nothing is forced.
+      // Nomad stops draining but leaves the node ineligible: what runs there stays, nothing is
+      // forced.
       c.markedIneligible = true;
       cluster.undrain(c.id);
       cluster.drain(c.id, now.plus(NEVER));
@@ -662,7 +758,10 @@ final class NomadState {
   /** An allocation and the client it is placed on. */
   record Placed(Client client, Alloc alloc) {}
 
-  /** The allocation whose ID is {@code id} (the full UUID, as Nomad's {@code Alloc.GetAlloc} wants), or null. */
+  /**
+   * The allocation whose ID is {@code id} (the full UUID, as Nomad's {@code Alloc.GetAlloc} wants),
+   * or null.
+   */
   Placed allocById(String id) {
     for (Client c : clients.values()) {
       for (Alloc a : c.allocs) {

@@ -56,8 +56,29 @@ final class NomadViews {
     tags.put("rpc_addr", s.ip);
     tags.put("port", "4647");
     tags.put("expect", Integer.toString(Math.max(1, state.voters().size())));
-    return map("Name", s.name, "Addr", s.ip, "Port", 4648, "Status", s.status, "Tags", tags,
-        "ProtocolMin", 1, "ProtocolMax", 5, "ProtocolCur", 2, "DelegateMin", 2, "DelegateMax", 5, "DelegateCur", 4);
+    return map(
+        "Name",
+        s.name,
+        "Addr",
+        s.ip,
+        "Port",
+        4648,
+        "Status",
+        s.status,
+        "Tags",
+        tags,
+        "ProtocolMin",
+        1,
+        "ProtocolMax",
+        5,
+        "ProtocolCur",
+        2,
+        "DelegateMin",
+        2,
+        "DelegateMax",
+        5,
+        "DelegateCur",
+        4);
   }
 
   Map<String, Object> members() {
@@ -65,8 +86,15 @@ final class NomadViews {
     state.servers.values().forEach(s -> out.add(member(s)));
     Server agent = agent();
     // ServerName is the agent's node name; only serf member names carry the ".<region>" suffix.
-    return map("ServerName", agent == null ? "" : agent.id.value(), "ServerRegion", region(), "ServerDC", dc(),
-        "Members", out);
+    return map(
+        "ServerName",
+        agent == null ? "" : agent.id.value(),
+        "ServerRegion",
+        region(),
+        "ServerDC",
+        dc(),
+        "Members",
+        out);
   }
 
   /** The server that answers agent endpoints: the leader, else the first alive server. */
@@ -75,24 +103,41 @@ final class NomadViews {
     if (leader != null) {
       return leader;
     }
-    return state.servers.values().stream().filter(s -> s.status.equals("alive")).findFirst().orElse(null);
+    return state.servers.values().stream()
+        .filter(s -> s.status.equals("alive"))
+        .findFirst()
+        .orElse(null);
   }
 
   Map<String, Object> agentSelf() {
     Server s = agent();
     Instant now = state.clock.now();
     Server leader = state.leaderServer();
-    Map<String, Object> version = legacyAgentVersion ? null
-        : map("BuildDate", "2026-01-01T00:00:00Z", "Revision", "f0e1d2c3b4a5", "Version", versionCore(s.build),
-            "VersionPrerelease", prerelease(s.build), "VersionMetadata", metadata(s.build));
+    Map<String, Object> version =
+        legacyAgentVersion
+            ? null
+            : map(
+                "BuildDate",
+                "2026-01-01T00:00:00Z",
+                "Revision",
+                "f0e1d2c3b4a5",
+                "Version",
+                versionCore(s.build),
+                "VersionPrerelease",
+                prerelease(s.build),
+                "VersionMetadata",
+                metadata(s.build));
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("Region", region());
     config.put("Datacenter", dc());
     config.put("NodeName", s.id.value());
     config.put("DataDir", "/opt/nomad/data");
-    config.put("Server", map("Enabled", true, "BootstrapExpect", state.voters().size(), "EncryptKey", "<redacted>"));
+    config.put(
+        "Server",
+        map("Enabled", true, "BootstrapExpect", state.voters().size(), "EncryptKey", "<redacted>"));
     config.put("Client", map("Enabled", false));
-    config.put("ACL", map("Enabled", aclEnabled, "ReplicationToken", aclEnabled ? "<redacted>" : ""));
+    config.put(
+        "ACL", map("Enabled", aclEnabled, "ReplicationToken", aclEnabled ? "<redacted>" : ""));
     config.put("Ports", map("HTTP", 4646, "RPC", 4647, "Serf", 4648));
     if (legacyAgentVersion) {
       config.put("Version", versionCore(s.build));
@@ -102,8 +147,13 @@ final class NomadViews {
     }
     StringBuilder latest = new StringBuilder("[");
     for (Server v : state.voters()) {
-      latest.append(latest.length() > 1 ? " " : "").append("{Suffrage:Voter ID:").append(v.raftId)
-          .append(" Address:").append(v.rpcAddress()).append('}');
+      latest
+          .append(latest.length() > 1 ? " " : "")
+          .append("{Suffrage:Voter ID:")
+          .append(v.raftId)
+          .append(" Address:")
+          .append(v.rpcAddress())
+          .append('}');
     }
     latest.append(']');
     Map<String, String> raft = new LinkedHashMap<>();
@@ -125,16 +175,53 @@ final class NomadViews {
     raft.put("latest_configuration", latest.toString());
     raft.put("last_contact", s.leader ? "0" : leader == null ? "never" : "12.5ms");
     raft.put("num_peers", Integer.toString(Math.max(0, state.voters().size() - 1)));
-    Map<String, Object> stats = map(
-        "nomad", map("server", "true", "leader", Boolean.toString(s.leader),
-            "leader_addr", leader == null ? "" : leader.rpcAddress(), "bootstrap", "false", "known_regions", "1"),
-        "raft", raft,
-        "serf", map("members", Integer.toString(state.servers.size()), "failed",
-            Long.toString(state.servers.values().stream().filter(x -> x.status.equals("failed")).count()),
-            "left", Long.toString(state.servers.values().stream().filter(x -> x.status.equals("left")).count()),
-            "health_score", "0", "encrypted", "false"),
-        "runtime", map("arch", "amd64", "cpu_count", "4", "goroutines", "131", "kernel.name", "linux",
-            "max_procs", "4", "version", "go1.22.5"));
+    Map<String, Object> stats =
+        map(
+            "nomad",
+                map(
+                    "server",
+                    "true",
+                    "leader",
+                    Boolean.toString(s.leader),
+                    "leader_addr",
+                    leader == null ? "" : leader.rpcAddress(),
+                    "bootstrap",
+                    "false",
+                    "known_regions",
+                    "1"),
+            "raft", raft,
+            "serf",
+                map(
+                    "members",
+                    Integer.toString(state.servers.size()),
+                    "failed",
+                    Long.toString(
+                        state.servers.values().stream()
+                            .filter(x -> x.status.equals("failed"))
+                            .count()),
+                    "left",
+                    Long.toString(
+                        state.servers.values().stream()
+                            .filter(x -> x.status.equals("left"))
+                            .count()),
+                    "health_score",
+                    "0",
+                    "encrypted",
+                    "false"),
+            "runtime",
+                map(
+                    "arch",
+                    "amd64",
+                    "cpu_count",
+                    "4",
+                    "goroutines",
+                    "131",
+                    "kernel.name",
+                    "linux",
+                    "max_procs",
+                    "4",
+                    "version",
+                    "go1.22.5"));
     return map("config", config, "member", member(s), "stats", stats);
   }
 
@@ -159,8 +246,20 @@ final class NomadViews {
       if (s.status.equals("left")) {
         continue;
       }
-      out.add(map("ID", s.raftId, "Node", s.name, "Address", s.rpcAddress(), "Leader", s.leader, "Voter", s.voter,
-          "RaftProtocol", "3"));
+      out.add(
+          map(
+              "ID",
+              s.raftId,
+              "Node",
+              s.name,
+              "Address",
+              s.rpcAddress(),
+              "Leader",
+              s.leader,
+              "Voter",
+              s.voter,
+              "RaftProtocol",
+              "3"));
     }
     return map("Index", 0, "Servers", out);
   }
@@ -180,20 +279,70 @@ final class NomadViews {
       if (s.voter) {
         voters.add(s.raftId);
       }
-      servers.add(map("ID", s.raftId, "Name", s.name, "Address", s.rpcAddress(), "SerfStatus", s.status,
-          "Version", s.build, "Leader", s.leader, "LastContact", s.leader ? "0s" : s.status.equals("alive") ? "12.5ms" : "1m0s",
-          "LastTerm", state.lastTerm(s, now), "LastIndex", state.lastIndex(s, now), "Healthy", healthy, "Voter", s.voter,
-          "StableSince", s.stableSince == null ? NomadState.ZERO_TIME
-              : s.stableSince.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()));
+      servers.add(
+          map(
+              "ID",
+              s.raftId,
+              "Name",
+              s.name,
+              "Address",
+              s.rpcAddress(),
+              "SerfStatus",
+              s.status,
+              "Version",
+              s.build,
+              "Leader",
+              s.leader,
+              "LastContact",
+              s.leader ? "0s" : s.status.equals("alive") ? "12.5ms" : "1m0s",
+              "LastTerm",
+              state.lastTerm(s, now),
+              "LastIndex",
+              state.lastIndex(s, now),
+              "Healthy",
+              healthy,
+              "Voter",
+              s.voter,
+              "StableSince",
+              s.stableSince == null
+                  ? NomadState.ZERO_TIME
+                  : s.stableSince.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()));
     }
-    return map("Healthy", all, "FailureTolerance", state.failureTolerance(now), "Leader", leader == null ? "" : leader.raftId,
-        "Voters", voters, "Servers", servers);
+    return map(
+        "Healthy",
+        all,
+        "FailureTolerance",
+        state.failureTolerance(now),
+        "Leader",
+        leader == null ? "" : leader.raftId,
+        "Voters",
+        voters,
+        "Servers",
+        servers);
   }
 
   static Map<String, Object> autopilotConfiguration() {
-    return map("CleanupDeadServers", true, "LastContactThreshold", "200ms", "MaxTrailingLogs", 250, "MinQuorum", 0,
-        "ServerStabilizationTime", "10s", "EnableRedundancyZones", false, "DisableUpgradeMigration", false,
-        "EnableCustomUpgrades", false, "CreateIndex", 4, "ModifyIndex", 4);
+    return map(
+        "CleanupDeadServers",
+        true,
+        "LastContactThreshold",
+        "200ms",
+        "MaxTrailingLogs",
+        250,
+        "MinQuorum",
+        0,
+        "ServerStabilizationTime",
+        "10s",
+        "EnableRedundancyZones",
+        false,
+        "DisableUpgradeMigration",
+        false,
+        "EnableCustomUpgrades",
+        false,
+        "CreateIndex",
+        4,
+        "ModifyIndex",
+        4);
   }
 
   // ------------------------------------------------------------------ clients
@@ -202,25 +351,74 @@ final class NomadViews {
     if (c.drain == null) {
       return null;
     }
-    return map("Deadline", c.drain.deadlineNanos(), "IgnoreSystemJobs", c.drain.ignoreSystemJobs(),
-        "ForceDeadline", time(c.drain.forceDeadline()), "StartedAt", time(c.drain.startedAt()));
+    return map(
+        "Deadline",
+        c.drain.deadlineNanos(),
+        "IgnoreSystemJobs",
+        c.drain.ignoreSystemJobs(),
+        "ForceDeadline",
+        time(c.drain.forceDeadline()),
+        "StartedAt",
+        time(c.drain.startedAt()));
   }
 
   private Map<String, Object> lastDrain(Client c) {
     if (c.lastDrain == null) {
       return null;
     }
-    return map("StartedAt", time(c.lastDrain.startedAt), "UpdatedAt", time(c.lastDrain.updatedAt),
-        "Status", c.lastDrain.status, "AccessorID", "", "Meta", c.lastDrain.meta);
+    return map(
+        "StartedAt",
+        time(c.lastDrain.startedAt),
+        "UpdatedAt",
+        time(c.lastDrain.updatedAt),
+        "Status",
+        c.lastDrain.status,
+        "AccessorID",
+        "",
+        "Meta",
+        c.lastDrain.meta);
   }
 
   Map<String, Object> nodeStub(Client c) {
-    return map("Address", c.ip, "ID", c.uuid, "Attributes", null, "Datacenter", dc(), "Name", c.id.value(),
-        "NodeClass", "", "NodePool", "default", "Version", c.version, "Drain", c.drain != null,
-        "SchedulingEligibility", c.eligibility, "Status", c.status, "StatusDescription", "",
-        "Drivers", map("docker", map("Detected", true, "Healthy", true)), "HostVolumes", null,
-        "NodeResources", null, "ReservedResources", null, "LastDrain", lastDrain(c),
-        "CreateIndex", c.createIndex, "ModifyIndex", c.modifyIndex);
+    return map(
+        "Address",
+        c.ip,
+        "ID",
+        c.uuid,
+        "Attributes",
+        null,
+        "Datacenter",
+        dc(),
+        "Name",
+        c.id.value(),
+        "NodeClass",
+        "",
+        "NodePool",
+        "default",
+        "Version",
+        c.version,
+        "Drain",
+        c.drain != null,
+        "SchedulingEligibility",
+        c.eligibility,
+        "Status",
+        c.status,
+        "StatusDescription",
+        "",
+        "Drivers",
+        map("docker", map("Detected", true, "Healthy", true)),
+        "HostVolumes",
+        null,
+        "NodeResources",
+        null,
+        "ReservedResources",
+        null,
+        "LastDrain",
+        lastDrain(c),
+        "CreateIndex",
+        c.createIndex,
+        "ModifyIndex",
+        c.modifyIndex);
   }
 
   List<Object> nodes(String prefix) {
@@ -234,15 +432,26 @@ final class NomadViews {
   }
 
   Map<String, Object> node(Client c) {
-    // Attributes as a real client fingerprints them: os.name is gopsutil's lower-case platform (ubuntu).
+    // Attributes as a real client fingerprints them: os.name is gopsutil's lower-case platform
+    // (ubuntu).
     Map<String, String> attributes = new java.util.TreeMap<>(HostAttributes.of(c.os, c.id.value()));
     attributes.put("nomad.advertise.address", c.ip + ":4646");
     attributes.put("nomad.revision", "f0e1d2c3b4a5");
     attributes.put("nomad.version", c.version);
     List<Object> events = new ArrayList<>();
     for (NodeEvent e : c.events) {
-      events.add(map("Message", e.message(), "Subsystem", e.subsystem(), "Details", null,
-          "Timestamp", time(e.at()), "CreateIndex", e.createIndex()));
+      events.add(
+          map(
+              "Message",
+              e.message(),
+              "Subsystem",
+              e.subsystem(),
+              "Details",
+              null,
+              "Timestamp",
+              time(e.at()),
+              "CreateIndex",
+              e.createIndex()));
     }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("ID", c.uuid);
@@ -265,7 +474,9 @@ final class NomadViews {
     m.put("StatusDescription", "");
     m.put("StatusUpdatedAt", c.statusUpdatedAt.getEpochSecond());
     m.put("Events", events);
-    m.put("Drivers", map("docker", map("Detected", true, "Healthy", true, "HealthDescription", "Healthy")));
+    m.put(
+        "Drivers",
+        map("docker", map("Detected", true, "Healthy", true, "HealthDescription", "Healthy")));
     m.put("CSIControllerPlugins", null);
     m.put("CSINodePlugins", null);
     m.put("HostVolumes", null);
@@ -287,8 +498,24 @@ final class NomadViews {
   }
 
   Map<String, Object> allocation(Client c, Alloc a) {
-    Map<String, Object> job = map("ID", a.jobId, "Name", a.jobId, "Type", a.jobType, "Namespace", "default",
-        "Region", region(), "Datacenters", List.of(dc()), "Status", "running", "Priority", 50);
+    Map<String, Object> job =
+        map(
+            "ID",
+            a.jobId,
+            "Name",
+            a.jobId,
+            "Type",
+            a.jobType,
+            "Namespace",
+            "default",
+            "Region",
+            region(),
+            "Datacenters",
+            List.of(dc()),
+            "Status",
+            "running",
+            "Priority",
+            50);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("ID", a.id);
     m.put("Namespace", "default");
@@ -301,8 +528,19 @@ final class NomadViews {
     m.put("TaskGroup", a.jobId);
     m.put("DesiredStatus", a.desiredStatus);
     m.put("DesiredDescription", a.desiredDescription);
-    m.put("DesiredTransition", map("Migrate", a.migrate, "Reschedule", null, "ForceReschedule", null,
-        "NoShutdownDelay", null, "MigrateDisablePlacement", null));
+    m.put(
+        "DesiredTransition",
+        map(
+            "Migrate",
+            a.migrate,
+            "Reschedule",
+            null,
+            "ForceReschedule",
+            null,
+            "NoShutdownDelay",
+            null,
+            "MigrateDisablePlacement",
+            null));
     m.put("ClientStatus", a.clientStatus);
     m.put("ClientDescription", a.clientDescription);
     m.put("DeploymentStatus", null);

@@ -27,40 +27,41 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 /**
- * A fake Octopus Deploy Server HA cluster on a real HTTP port of 127.0.0.1, backed by a
- * {@link FakeCluster}: point an Octopus client (the Upkeep adapter, a script, another language's
- * tool) at {@link #baseUrl()} and it speaks this subset of the Octopus REST API, with the vendor's
- * JSON field names, casing, paging envelope and error shape:
+ * A fake Octopus Deploy Server HA cluster on a real HTTP port of 127.0.0.1, backed by a {@link
+ * FakeCluster}: point an Octopus client (the Upkeep adapter, a script, another language's tool) at
+ * {@link #baseUrl()} and it speaks this subset of the Octopus REST API, with the vendor's JSON
+ * field names, casing, paging envelope and error shape:
  *
  * <ul>
  *   <li>{@code GET /api} (root document, anonymous), {@code GET /api/octopusservernodes/ping}
  *       (anonymous; 200, or 418 when the answering node is drained);
- *   <li>{@code GET /api/octopusservernodes} (paged: {@code skip}, {@code take}, {@code ids},
- *       {@code partialName}), {@code /all}, {@code /summary}, {@code GET|PUT|DELETE
+ *   <li>{@code GET /api/octopusservernodes} (paged: {@code skip}, {@code take}, {@code ids}, {@code
+ *       partialName}), {@code /all}, {@code /summary}, {@code GET|PUT|DELETE
  *       /api/octopusservernodes/{id}}, {@code GET .../{id}/details};
  *   <li>{@code GET|PUT /api/maintenanceconfiguration};
  *   <li>{@code GET /api/tasks}, {@code /api/{spaceId}/tasks}, {@code /api/spaces/{spaceId}/tasks}
- *       ({@code node}, {@code states}, {@code running}, {@code active}, {@code ids}, {@code spaces},
- *       {@code includeSystem}, {@code skip}, {@code take}; newest first), {@code GET .../tasks/{id}},
- *       {@code POST .../tasks/{id}/cancel};
+ *       ({@code node}, {@code states}, {@code running}, {@code active}, {@code ids}, {@code
+ *       spaces}, {@code includeSystem}, {@code skip}, {@code take}; newest first), {@code GET
+ *       .../tasks/{id}}, {@code POST .../tasks/{id}/cancel};
  *   <li>{@code GET /api/spaces} (paged), {@code /api/spaces/all}, {@code /api/spaces/{id}};
  *   <li>{@code GET /api/serverstatus}, {@code /api/serverstatus/health} (418 when every node is
  *       drained), {@code /api/serverstatus/system-info} (the answering node's {@code OSVersion},
  *       {@code ClrVersion}, {@code Version}, {@code Uptime}, ...).
  * </ul>
  *
- * <p>As on the real server, routes, query parameter names, state values and JSON property names
- * are matched case-insensitively ({@code /API/OctopusServerNodes}, {@code {"isInMaintenanceMode": true}}).
+ * <p>As on the real server, routes, query parameter names, state values and JSON property names are
+ * matched case-insensitively ({@code /API/OctopusServerNodes}, {@code {"isInMaintenanceMode":
+ * true}}).
  *
  * <p><b>The cluster behind it.</b> Nodes are the cluster's members, named by their node ids, with
  * Octopus ids {@code OctopusServerNodes-1}, {@code -2}, ... given in the order they are first seen
- * and never reused. {@code MaxConcurrentTasks} is the task cap and a node's
- * {@code IsInMaintenanceMode} is its drain; a PUT applies both to the cluster (a field missing from
- * the body takes its default, 0 or false, as the real server's model binding does). Global
- * maintenance mode is the cluster's, with Octopus's meaning: the task queue still runs, users cannot
- * queue tasks ({@link FakeCluster#maintenanceModeRunsQueue}). A node that joins registers with
- * Octopus's default task cap of {@value #DEFAULT_NEW_NODE_TASK_CAP} unless
- * {@link Builder#installerSetsTaskCap} says its installer set one.
+ * and never reused. {@code MaxConcurrentTasks} is the task cap and a node's {@code
+ * IsInMaintenanceMode} is its drain; a PUT applies both to the cluster (a field missing from the
+ * body takes its default, 0 or false, as the real server's model binding does). Global maintenance
+ * mode is the cluster's, with Octopus's meaning: the task queue still runs, users cannot queue
+ * tasks ({@link FakeCluster#maintenanceModeRunsQueue}). A node that joins registers with Octopus's
+ * default task cap of {@value #DEFAULT_NEW_NODE_TASK_CAP} unless {@link
+ * Builder#installerSetsTaskCap} says its installer set one.
  *
  * <p><b>Tasks</b> follow the cluster's simulated work: each task the cluster queues is a server
  * task {@code ServerTasks-N} ({@code Queued}, no {@code ServerNode}), {@code Executing} on the node
@@ -68,38 +69,38 @@ import javax.net.ssl.SSLContext;
  * was {@linkplain #failNextTasks made to fail} ({@link #failTasks} for a seeded share). Cancelling
  * a queued task cancels it at once; an executing one is {@code Cancelling} until its node acts on
  * it, a second later, then {@code Canceled}; a completed one is refused with 400. Tasks are spread
- * over {@code Spaces-1}, {@code Spaces-2} and system tasks, so that only
- * {@code spaces=all&includeSystem=true} counts all of them. A node is offline
- * ({@code IsOffline}) while its service is not running. DELETE removes the member, and is refused
- * (400) where the cluster refuses it: a node still in service.
+ * over {@code Spaces-1}, {@code Spaces-2} and system tasks, so that only {@code
+ * spaces=all&includeSystem=true} counts all of them. A node is offline ({@code IsOffline}) while
+ * its service is not running. DELETE removes the member, and is refused (400) where the cluster
+ * refuses it: a node still in service.
  *
  * <p><b>Addresses.</b> The base URL is the load balancer: it is answered by the first healthy
  * member whose traffic weight is above 0 (else by any healthy member; with none, the load balancer
  * answers 503). Each node also has its own address on the same port, {@link #nodeUrl(String)} =
  * {@code <base>/node/<name>}, answered by that node alone; while its service is stopped nothing
- * listens there and the connection is dropped. Every answer a node gives carries the
- * {@code Octopus-Node} header naming it (the JDK server writes header names as {@code Octopus-node};
- * HTTP header names are case-insensitive).
+ * listens there and the connection is dropped. Every answer a node gives carries the {@code
+ * Octopus-Node} header naming it (the JDK server writes header names as {@code Octopus-node}; HTTP
+ * header names are case-insensitive).
  *
- * <p><b>Credentials.</b> Everything but the root document and ping needs the
- * {@code X-Octopus-ApiKey} header or the {@code apikey} query parameter (recorded masked): a
- * missing or wrong key gets 401, the
- * {@linkplain Builder#readOnlyApiKey read-only key} may read but gets 403 on changes; both with
- * the Octopus error JSON. Unknown ids get 404, bad bodies 400, other methods 405, all with it too.
+ * <p><b>Credentials.</b> Everything but the root document and ping needs the {@code
+ * X-Octopus-ApiKey} header or the {@code apikey} query parameter (recorded masked): a missing or
+ * wrong key gets 401, the {@linkplain Builder#readOnlyApiKey read-only key} may read but gets 403
+ * on changes; both with the Octopus error JSON. Unknown ids get 404, bad bodies 400, other methods
+ * 405, all with it too.
  *
- * <p><b>TLS.</b> Plain HTTP unless {@link Builder#tls} gives an {@link SSLContext}: then HTTPS
- * with that context's certificate, and every URL it gives starts with {@code https}.
+ * <p><b>TLS.</b> Plain HTTP unless {@link Builder#tls} gives an {@link SSLContext}: then HTTPS with
+ * that context's certificate, and every URL it gives starts with {@code https}.
  *
  * <p><b>Time.</b> Requests are answered from the cluster's state at its current virtual time; the
  * server never moves the clock. Tests drive time through the cluster's {@code VirtualClock}. The
  * standalone program ({@link #main}) runs the clock at real speed instead.
  *
- * <p><b>Verification.</b> As every {@link FakeHttpServer}: every request is recorded
- * ({@link #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) with the API key
- * masked, in the {@code X-Octopus-ApiKey} header and the {@code apikey} query parameter alike, and
- * its {@link RecordedRequest#target() target} naming the node whose own address was called;
- * {@link HttpFault}s are injected with {@link #inject}, their error bodies the Octopus error JSON.
- * Thread-safe; single-use: start one per test and close it.
+ * <p><b>Verification.</b> As every {@link FakeHttpServer}: every request is recorded ({@link
+ * #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) with the API key masked, in
+ * the {@code X-Octopus-ApiKey} header and the {@code apikey} query parameter alike, and its {@link
+ * RecordedRequest#target() target} naming the node whose own address was called; {@link HttpFault}s
+ * are injected with {@link #inject}, their error bodies the Octopus error JSON. Thread-safe;
+ * single-use: start one per test and close it.
  *
  * <pre>{@code
  * FakeCluster cluster = FakeCluster.builder().nodes("octo", 3, n -> n.role("octopus-node")).build();
@@ -113,9 +114,16 @@ public final class FakeOctopusServer extends FakeHttpServer {
 
   /** The API key a server accepts unless told otherwise. */
   public static final String DEFAULT_API_KEY = "API-UPKEEPFAKE0CT0PUS0000000001";
-  /** The query parameter that, as Octopus documents, may carry the API key instead of the header. */
+
+  /**
+   * The query parameter that, as Octopus documents, may carry the API key instead of the header.
+   */
   public static final String API_KEY_PARAMETER = "apikey";
-  /** The task cap a new node registers with unless {@link Builder#installerSetsTaskCap}: Octopus's default. */
+
+  /**
+   * The task cap a new node registers with unless {@link Builder#installerSetsTaskCap}: Octopus's
+   * default.
+   */
   public static final int DEFAULT_NEW_NODE_TASK_CAP = 5;
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -126,7 +134,13 @@ public final class FakeOctopusServer extends FakeHttpServer {
   private final OctopusRoutes routes;
 
   private FakeOctopusServer(Builder b) {
-    super("Octopus", b.cluster.clock(), b.port, b.tls, false, Set.of(OctopusRoutes.API_KEY_HEADER),
+    super(
+        "Octopus",
+        b.cluster.clock(),
+        b.port,
+        b.tls,
+        false,
+        Set.of(OctopusRoutes.API_KEY_HEADER),
         Set.of(API_KEY_PARAMETER));
     this.cluster = b.cluster;
     this.apiKey = b.apiKey;
@@ -145,10 +159,14 @@ public final class FakeOctopusServer extends FakeHttpServer {
     return new Builder(Objects.requireNonNull(cluster, "cluster"));
   }
 
-  /** The own address of the node named {@code name}: {@code <base>/node/<name>}, whether or not it exists. */
+  /**
+   * The own address of the node named {@code name}: {@code <base>/node/<name>}, whether or not it
+   * exists.
+   */
   public URI nodeUrl(String name) {
     Objects.requireNonNull(name, "name");
-    return URI.create(baseUrl() + "/node/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+    return URI.create(
+        baseUrl() + "/node/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
   }
 
   /** Every node's own address as a template with {@code {name}} for the node's name. */
@@ -164,7 +182,8 @@ public final class FakeOctopusServer extends FakeHttpServer {
   /** The Octopus id ({@code OctopusServerNodes-N}) of the member named {@code name}. */
   public String nodeId(String name) {
     if (cluster.node(NodeId.of(name)).isEmpty()) {
-      throw new NoSuchElementException(name + " is not a member of the cluster, so it has no Octopus id");
+      throw new NoSuchElementException(
+          name + " is not a member of the cluster, so it has no Octopus id");
     }
     return routes.idOf(name);
   }
@@ -183,23 +202,38 @@ public final class FakeOctopusServer extends FakeHttpServer {
     }
     String rest = rawPath.substring("/node/".length());
     int slash = rest.indexOf('/');
-    return new Target(OctopusRoutes.decode(slash < 0 ? rest : rest.substring(0, slash)),
+    return new Target(
+        OctopusRoutes.decode(slash < 0 ? rest : rest.substring(0, slash)),
         slash < 0 ? "/" : rest.substring(slash));
   }
 
   @Override
-  protected Response answer(String method, String target, String path, String query, Map<String, String> headers,
+  protected Response answer(
+      String method,
+      String target,
+      String path,
+      String query,
+      Map<String, String> headers,
       String body) {
-    OctopusRoutes.Answer a = routes.answer(method.toUpperCase(Locale.ROOT), target, path, query, headers, body);
-    return a.drop() ? Response.dropped() : new Response(a.status(), a.contentType(), a.body(), a.headers());
+    OctopusRoutes.Answer a =
+        routes.answer(method.toUpperCase(Locale.ROOT), target, path, query, headers, body);
+    return a.drop()
+        ? Response.dropped()
+        : new Response(a.status(), a.contentType(), a.body(), a.headers());
   }
 
-  /** The Octopus error JSON ({@code ErrorMessage}, empty {@code Errors}); a 429 carries {@code Retry-After: 1}. */
+  /**
+   * The Octopus error JSON ({@code ErrorMessage}, empty {@code Errors}); a 429 carries {@code
+   * Retry-After: 1}.
+   */
   @Override
   protected Response error(int status, String message) {
     try {
       String body = MAPPER.writeValueAsString(OctopusRoutes.errorJson(MAPPER, message, List.of()));
-      return new Response(status, "application/json; charset=utf-8", body,
+      return new Response(
+          status,
+          "application/json; charset=utf-8",
+          body,
           status == 429 ? Map.of("Retry-After", "1") : Map.of());
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the Octopus error JSON", e);
@@ -226,9 +260,9 @@ public final class FakeOctopusServer extends FakeHttpServer {
   }
 
   /**
-   * Makes each task that ends on the node named {@code node} (after those of
-   * {@link #failNextTasks}) fail with probability {@code share}, drawn from the cluster's seed so a
-   * run replays; 0 stops it.
+   * Makes each task that ends on the node named {@code node} (after those of {@link
+   * #failNextTasks}) fail with probability {@code share}, drawn from the cluster's seed so a run
+   * replays; 0 stops it.
    *
    * @throws IllegalArgumentException if {@code share} is not between 0 and 1
    */
@@ -243,36 +277,43 @@ public final class FakeOctopusServer extends FakeHttpServer {
   }
 
   /**
-   * {@code api-key} or {@code read-only-api-key} for the builder's keys, sent in the
-   * {@code X-Octopus-ApiKey} header or else the {@code apikey} query parameter; {@code anonymous}
-   * without either, {@code unknown} for another key.
+   * {@code api-key} or {@code read-only-api-key} for the builder's keys, sent in the {@code
+   * X-Octopus-ApiKey} header or else the {@code apikey} query parameter; {@code anonymous} without
+   * either, {@code unknown} for another key.
    */
   @Override
   protected String principal(Map<String, String> headers, String query) {
     String key = headers.get(OctopusRoutes.API_KEY_HEADER.toLowerCase(Locale.ROOT));
     if (key == null) {
-      key = queryParameters(query).entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(API_KEY_PARAMETER))
-          .map(Map.Entry::getValue).findFirst().orElse(null);
+      key =
+          queryParameters(query).entrySet().stream()
+              .filter(e -> e.getKey().equalsIgnoreCase(API_KEY_PARAMETER))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElse(null);
     }
-    return key == null ? "anonymous" : key.equals(apiKey) ? "api-key"
-        : key.equals(readOnlyApiKey) ? "read-only-api-key" : "unknown";
+    return key == null
+        ? "anonymous"
+        : key.equals(apiKey)
+            ? "api-key"
+            : key.equals(readOnlyApiKey) ? "read-only-api-key" : "unknown";
   }
 
   // ------------------------------------------------------------------ standalone
 
   /**
    * Runs a fake Octopus HA cluster until the process is stopped, so that tools in any language can
-   * be tested against it: three nodes {@code octo-1..3} (or {@code --nodes N}) running tasks, virtual
-   * time running at real speed. Prints the base URL, the API key and the node addresses. From the
-   * repository root:
+   * be tested against it: three nodes {@code octo-1..3} (or {@code --nodes N}) running tasks,
+   * virtual time running at real speed. Prints the base URL, the API key and the node addresses.
+   * From the repository root:
    *
    * <pre>
    * mvn -q compile exec:java -Dupkeep.main=io.upkeep.testkit.http.octopus.FakeOctopusServer \
    *     -Dexec.args="--port 8065 --nodes 3"
    * </pre>
    *
-   * Options: {@code --port N} (default 0: any free port), {@code --nodes N} (default 3),
-   * {@code --api-key KEY} (default {@link #DEFAULT_API_KEY}).
+   * Options: {@code --port N} (default 0: any free port), {@code --nodes N} (default 3), {@code
+   * --api-key KEY} (default {@link #DEFAULT_API_KEY}).
    *
    * @throws IllegalArgumentException if an option is unknown or its value is not valid
    */
@@ -286,26 +327,33 @@ public final class FakeOctopusServer extends FakeHttpServer {
         case "--port" -> port = Integer.parseInt(require(value, "--port"));
         case "--nodes" -> nodes = Integer.parseInt(require(value, "--nodes"));
         case "--api-key" -> key = require(value, "--api-key");
-        default -> throw new IllegalArgumentException("unknown option '" + args[i]
-            + "': use --port N, --nodes N or --api-key KEY");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown option '" + args[i] + "': use --port N, --nodes N or --api-key KEY");
       }
     }
     FakeCluster cluster = demoCluster(nodes);
     FakeOctopusServer server = builder(cluster).apiKey(key).port(port).start();
-    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fake-octopus-clock");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fake-octopus-clock");
+              t.setDaemon(true);
+              return t;
+            });
     // Nothing waits on it: it runs until the shutdown hook stops the ticker.
     ScheduledFuture<?> unused =
-        ticker.scheduleAtFixedRate(() -> cluster.clock().sleep(Duration.ofMillis(250)), 250, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(
+            () -> cluster.clock().sleep(Duration.ofMillis(250)), 250, 250, TimeUnit.MILLISECONDS);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      ticker.shutdownNow();
-      server.close();
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  ticker.shutdownNow();
+                  server.close();
+                  stopped.countDown();
+                }));
     System.out.println(server.banner());
     stopped.await();
   }
@@ -314,10 +362,22 @@ public final class FakeOctopusServer extends FakeHttpServer {
   String banner() {
     List<String> names = cluster.observe().nodes().stream().map(n -> n.id().value()).toList();
     return "Fake Octopus Server (Upkeep testkit) is listening\n"
-        + "  base URL:   " + baseUrl() + "\n"
-        + "  API key:    " + apiKey + "   (header X-Octopus-ApiKey)\n"
-        + "  node URLs:  " + nodeUrlTemplate() + "   for " + names + "\n"
-        + "  try:        curl -H 'X-Octopus-ApiKey: " + apiKey + "' " + baseUrl() + "/api/octopusservernodes/summary\n"
+        + "  base URL:   "
+        + baseUrl()
+        + "\n"
+        + "  API key:    "
+        + apiKey
+        + "   (header X-Octopus-ApiKey)\n"
+        + "  node URLs:  "
+        + nodeUrlTemplate()
+        + "   for "
+        + names
+        + "\n"
+        + "  try:        curl -H 'X-Octopus-ApiKey: "
+        + apiKey
+        + "' "
+        + baseUrl()
+        + "/api/octopusservernodes/summary\n"
         + "Virtual time runs at real speed. Stop with Ctrl+C.";
   }
 
@@ -326,10 +386,16 @@ public final class FakeOctopusServer extends FakeHttpServer {
     if (nodes < 1) {
       throw new IllegalArgumentException("--nodes must be 1 or more, got " + nodes);
     }
-    return FakeCluster.builder().seed(7)
-        .nodes("octo", nodes, n -> n.role("octopus-node").taskCap(5)
-            .platform(Platform.of("Windows Server 2022", ".NET 8.0", "2024.1.10309"))
-            .runningTask(Duration.ofMinutes(2)))
+    return FakeCluster.builder()
+        .seed(7)
+        .nodes(
+            "octo",
+            nodes,
+            n ->
+                n.role("octopus-node")
+                    .taskCap(5)
+                    .platform(Platform.of("Windows Server 2022", ".NET 8.0", "2024.1.10309"))
+                    .runningTask(Duration.ofMinutes(2)))
         .workload(Duration.ofSeconds(20), Duration.ofMinutes(2))
         .build();
   }
@@ -365,8 +431,8 @@ public final class FakeOctopusServer extends FakeHttpServer {
     }
 
     /**
-     * A second key, valid but without the permissions to change anything: it reads, and gets 403
-     * on every PUT, POST and DELETE. Default none.
+     * A second key, valid but without the permissions to change anything: it reads, and gets 403 on
+     * every PUT, POST and DELETE. Default none.
      *
      * @throws IllegalArgumentException if blank
      */
@@ -397,10 +463,10 @@ public final class FakeOctopusServer extends FakeHttpServer {
 
     /**
      * Whether the installer of a new node sets its task cap: then a node joins with the cap its
-     * host was {@linkplain io.upkeep.spi.HostPort#provision provisioned} with (as after
-     * {@code octopus.server node --taskCap=0}). Default false: as a real server does for a node
-     * whose installer set none, it registers with Octopus's default of 5 tasks
-     * ({@link #DEFAULT_NEW_NODE_TASK_CAP}), so the window before an orchestrator caps it is rehearsed.
+     * host was {@linkplain io.upkeep.spi.HostPort#provision provisioned} with (as after {@code
+     * octopus.server node --taskCap=0}). Default false: as a real server does for a node whose
+     * installer set none, it registers with Octopus's default of 5 tasks ({@link
+     * #DEFAULT_NEW_NODE_TASK_CAP}), so the window before an orchestrator caps it is rehearsed.
      */
     public Builder installerSetsTaskCap(boolean value) {
       installerSetsTaskCap = value;

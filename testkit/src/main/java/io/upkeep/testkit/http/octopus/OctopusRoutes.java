@@ -9,7 +9,6 @@ import io.upkeep.ClusterOperationException;
 import io.upkeep.DrainState;
 import io.upkeep.Health;
 import io.upkeep.Node;
-import io.upkeep.NodeId;
 import io.upkeep.TaskCap;
 import io.upkeep.UnknownNodeException;
 import io.upkeep.testkit.ClusterEvent;
@@ -38,8 +37,8 @@ import java.util.regex.Pattern;
 
 /**
  * The subset of the Octopus Server REST API the fake speaks, answered from a {@link FakeCluster}'s
- * state in the vendor's JSON (PascalCase names, the {@code ResourceCollection} envelope, the
- * {@code Error} shape). Every answer is worked out under the cluster's lock, so it is one consistent
+ * state in the vendor's JSON (PascalCase names, the {@code ResourceCollection} envelope, the {@code
+ * Error} shape). Every answer is worked out under the cluster's lock, so it is one consistent
  * observation, and changes (task cap, drain, maintenance mode, removal) apply to the cluster.
  */
 final class OctopusRoutes {
@@ -52,40 +51,58 @@ final class OctopusRoutes {
   private static final String MODIFIED_BY = "admin";
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxxx").withZone(ZoneOffset.UTC);
-  /** The query parameter the API key may travel in instead of the header (DOCS-REST: {@code ?apikey=}). */
+
+  /**
+   * The query parameter the API key may travel in instead of the header (DOCS-REST: {@code
+   * ?apikey=}).
+   */
   static final String API_KEY_QUERY = "apikey";
-  /** The task cap a node registers with unless its installer sets one (DOCS-HOW-HA: "five (5) tasks"). */
+
+  /**
+   * The task cap a node registers with unless its installer sets one (DOCS-HOW-HA: "five (5)
+   * tasks").
+   */
   static final TaskCap DEFAULT_TASK_CAP = TaskCap.of(FakeOctopusServer.DEFAULT_NEW_NODE_TASK_CAP);
+
   // Routes match case-insensitively, as the real server's (ASP.NET) do.
   private static final Pattern NODE =
       Pattern.compile("/api/octopusservernodes/([^/]+)(/details)?", Pattern.CASE_INSENSITIVE);
   private static final Pattern SPACE_TASKS =
-      Pattern.compile("/api/(?:spaces/)?(spaces-\\d+)/tasks(?:/([^/]+)(/cancel)?)?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern TASK = Pattern.compile("/api/tasks/([^/]+)(/cancel)?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern SPACE = Pattern.compile("/api/spaces/([^/]+)", Pattern.CASE_INSENSITIVE);
+      Pattern.compile(
+          "/api/(?:spaces/)?(spaces-\\d+)/tasks(?:/([^/]+)(/cancel)?)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern TASK =
+      Pattern.compile("/api/tasks/([^/]+)(/cancel)?", Pattern.CASE_INSENSITIVE);
+  private static final Pattern SPACE =
+      Pattern.compile("/api/spaces/([^/]+)", Pattern.CASE_INSENSITIVE);
   private static final List<String> SPACES = List.of(DEFAULT_SPACE, OctopusTasks.SECOND_SPACE);
-  private static final String TASKS_TEMPLATE = "/api/tasks{/id}{?skip,active,environment,tenant,runbook,project,name,"
-      + "node,running,states,hasPendingInterruptions,hasWarningsOrErrors,take,ids,partialName,spaces,includeSystem,"
-      + "description,fromCompletedDate,toCompletedDate,fromQueueDate,toQueueDate,fromStartDate,toStartDate}";
+  private static final String TASKS_TEMPLATE =
+      "/api/tasks{/id}{?skip,active,environment,tenant,runbook,project,name,"
+          + "node,running,states,hasPendingInterruptions,hasWarningsOrErrors,take,ids,partialName,spaces,includeSystem,"
+          + "description,fromCompletedDate,toCompletedDate,fromQueueDate,toQueueDate,fromStartDate,toStartDate}";
 
   private final FakeCluster cluster;
   private final ObjectMapper mapper = new ObjectMapper();
   private final String apiKey;
   private final String readOnlyApiKey;
   private final String installationId;
+
   /** Octopus ids by node name, assigned the first time a member is seen; never reused. */
   private final Map<String, String> ids = new LinkedHashMap<>();
+
   private final Map<String, Instant> lastSeen = new HashMap<>();
   private final Map<String, Instant> lastModified = new HashMap<>();
+
   /** When each node's service was last seen starting, for its {@code Uptime}. */
   private final Map<String, Instant> startedAt = new HashMap<>();
+
   private final OctopusTasks tasks;
   private final Instant serverStarted;
   private Instant maintenanceModified;
   private int nextId = 1;
 
   /** An answer: a status, a body and headers; or, with {@code drop}, no answer at all. */
-  record Answer(int status, String body, String contentType, Map<String, String> headers, boolean drop) {
+  record Answer(
+      int status, String body, String contentType, Map<String, String> headers, boolean drop) {
     static Answer dropped() {
       return new Answer(0, "", "", Map.of(), true);
     }
@@ -97,7 +114,8 @@ final class OctopusRoutes {
    * sets none leaves the server's default (DOCS-HOW-HA; Issues#5934: "replaced nodes fell back to
    * default 5").
    */
-  OctopusRoutes(FakeCluster cluster, String apiKey, String readOnlyApiKey, boolean installerSetsTaskCap) {
+  OctopusRoutes(
+      FakeCluster cluster, String apiKey, String readOnlyApiKey, boolean installerSetsTaskCap) {
     this.cluster = cluster;
     this.apiKey = apiKey;
     this.readOnlyApiKey = readOnlyApiKey;
@@ -114,18 +132,19 @@ final class OctopusRoutes {
       // Maintenance mode as Octopus has it: the queue still runs, users cannot queue tasks.
       cluster.maintenanceModeRunsQueue(true);
       tasks = new OctopusTasks(cluster);
-      cluster.watchEvents(e -> {
-        if (e instanceof ClusterEvent.ServiceStarted started) {
-          startedAt.put(started.node().value(), started.at());
-        }
-        if (e instanceof ClusterEvent.Joined joined) {
-          idOf(joined.node().value());
-          lastModified.put(joined.node().value(), joined.at());
-          if (!installerSetsTaskCap && !joined.cap().equals(DEFAULT_TASK_CAP)) {
-            cluster.setTaskCap(joined.node(), DEFAULT_TASK_CAP);
-          }
-        }
-      });
+      cluster.watchEvents(
+          e -> {
+            if (e instanceof ClusterEvent.ServiceStarted started) {
+              startedAt.put(started.node().value(), started.at());
+            }
+            if (e instanceof ClusterEvent.Joined joined) {
+              idOf(joined.node().value());
+              lastModified.put(joined.node().value(), joined.at());
+              if (!installerSetsTaskCap && !joined.cap().equals(DEFAULT_TASK_CAP)) {
+                cluster.setTaskCap(joined.node(), DEFAULT_TASK_CAP);
+              }
+            }
+          });
     }
   }
 
@@ -143,7 +162,13 @@ final class OctopusRoutes {
    * Answers one request. {@code target} is the node whose own address was called, or empty for the
    * load balancer.
    */
-  Answer answer(String method, String target, String path, String rawQuery, Map<String, String> headers, String body) {
+  Answer answer(
+      String method,
+      String target,
+      String path,
+      String rawQuery,
+      Map<String, String> headers,
+      String body) {
     synchronized (cluster) {
       List<Node> members = cluster.observe().nodes();
       Optional<Node> served = serving(members, target);
@@ -151,8 +176,12 @@ final class OctopusRoutes {
         if (!target.isEmpty()) {
           return Answer.dropped(); // nothing listens on a stopped node's own address
         }
-        return new Answer(503, "503 Service Unavailable: no healthy Octopus Server node behind the load balancer",
-            "text/plain; charset=utf-8", Map.of(), false);
+        return new Answer(
+            503,
+            "503 Service Unavailable: no healthy Octopus Server node behind the load balancer",
+            "text/plain; charset=utf-8",
+            Map.of(),
+            false);
       }
       Node self = served.get();
       Map<String, String> nodeHeader = Map.of(NODE_HEADER, self.id().value());
@@ -165,9 +194,16 @@ final class OctopusRoutes {
 
   // ------------------------------------------------------------------ routing
 
-  private Answer route(String method, String path, Map<String, String> q, Map<String, String> headers, String body,
-      Node self, List<Node> members) {
-    String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  private Answer route(
+      String method,
+      String path,
+      Map<String, String> q,
+      Map<String, String> headers,
+      String body,
+      Node self,
+      List<Node> members) {
+    String p =
+        path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     String lower = p.toLowerCase(Locale.ROOT);
     // Anonymous: the root document and the load balancer's health check.
     if (lower.equals("/api")) {
@@ -187,15 +223,23 @@ final class OctopusRoutes {
     }
     boolean readOnly = key != null && readOnlyApiKey != null && key.equals(readOnlyApiKey);
     if (key == null || !(key.equals(apiKey) || readOnly)) {
-      return error(401, "You must be logged in to perform this action. Please provide a valid API key or log in again.",
+      return error(
+          401,
+          "You must be logged in to perform this action. Please provide a valid API key or log in again.",
           List.of());
     }
     boolean writes = !method.equals("GET");
     if (writes && readOnly) {
-      String permission = lower.startsWith("/api/maintenanceconfiguration") ? "AdministerSystem"
-          : lower.contains("/tasks/") ? "TaskCancel" : "ConfigureServer";
-      return error(403, "You do not have permission to perform this action. Please contact your Octopus administrator. "
-          + "Missing permission: " + permission, List.of());
+      String permission =
+          lower.startsWith("/api/maintenanceconfiguration")
+              ? "AdministerSystem"
+              : lower.contains("/tasks/") ? "TaskCancel" : "ConfigureServer";
+      return error(
+          403,
+          "You do not have permission to perform this action. Please contact your Octopus administrator. "
+              + "Missing permission: "
+              + permission,
+          List.of());
     }
     try {
       switch (lower) {
@@ -262,13 +306,18 @@ final class OctopusRoutes {
         }
         return method.equals("GET") ? json(200, spaceJson(space)) : notAllowed(method, p);
       }
-      return error(404, "The resource you requested was not found.", List.of("No route matches " + method + " " + p));
+      return error(
+          404,
+          "The resource you requested was not found.",
+          List.of("No route matches " + method + " " + p));
     } catch (BadRequest e) {
       return error(400, "There was a problem with your request.", List.of(e.getMessage()));
     }
   }
 
-  /** The canonical id of the space {@code id} names (case-insensitively), or null if there is none. */
+  /**
+   * The canonical id of the space {@code id} names (case-insensitively), or null if there is none.
+   */
   private static String space(String id) {
     return SPACES.stream().filter(s -> s.equalsIgnoreCase(id)).findFirst().orElse(null);
   }
@@ -279,10 +328,14 @@ final class OctopusRoutes {
 
   private Optional<Node> serving(List<Node> members, String target) {
     if (!target.isEmpty()) {
-      return members.stream().filter(n -> n.id().value().equals(target) && n.health() == Health.HEALTHY).findFirst();
+      return members.stream()
+          .filter(n -> n.id().value().equals(target) && n.health() == Health.HEALTHY)
+          .findFirst();
     }
     // The load balancer: the first healthy member it sends requests to, else any healthy one.
-    return members.stream().filter(n -> n.health() == Health.HEALTHY && cluster.weight(n.id()) > 0).findFirst()
+    return members.stream()
+        .filter(n -> n.health() == Health.HEALTHY && cluster.weight(n.id()) > 0)
+        .findFirst()
         .or(() -> members.stream().filter(n -> n.health() == Health.HEALTHY).findFirst());
   }
 
@@ -302,8 +355,17 @@ final class OctopusRoutes {
     }
     ArrayNode items = mapper.createArrayNode();
     matching.stream().skip(skip).limit(take).forEach(n -> items.add(nodeJson(n, Shape.RESOURCE)));
-    return json(200, collection("OctopusServerNode", "/api/octopusservernodes",
-        "/api/octopusservernodes{?skip,take,ids,partialName}", items, matching.size(), skip, take, null));
+    return json(
+        200,
+        collection(
+            "OctopusServerNode",
+            "/api/octopusservernodes",
+            "/api/octopusservernodes{?skip,take,ids,partialName}",
+            items,
+            matching.size(),
+            skip,
+            take,
+            null));
   }
 
   private Answer summary(List<Node> members) {
@@ -315,9 +377,12 @@ final class OctopusRoutes {
   }
 
   private Answer node(String method, String id, boolean details, String body, List<Node> members) {
-    Optional<Node> found = members.stream().filter(n -> idOf(n.id().value()).equalsIgnoreCase(id)).findFirst();
+    Optional<Node> found =
+        members.stream().filter(n -> idOf(n.id().value()).equalsIgnoreCase(id)).findFirst();
     if (found.isEmpty()) {
-      return error(404, "The resource you requested was not found.",
+      return error(
+          404,
+          "The resource you requested was not found.",
           List.of("The OctopusServerNode with Id '" + id + "' could not be found."));
     }
     Node n = found.get();
@@ -356,14 +421,15 @@ final class OctopusRoutes {
 
   /**
    * PUT of the whole resource. A writable field missing from the body takes its default (0, false),
-   * as the server's model binding does: a client that omits {@code MaxConcurrentTasks} sets the task
-   * cap to 0.
+   * as the server's model binding does: a client that omits {@code MaxConcurrentTasks} sets the
+   * task cap to 0.
    */
   private Answer modifyNode(Node n, String id, String body) {
     JsonNode in = readObject(body);
     JsonNode bodyId = field(in, "Id");
     if (bodyId != null && !bodyId.isNull() && !bodyId.asText().equalsIgnoreCase(id)) {
-      throw new BadRequest("the body's Id '" + bodyId.asText() + "' does not match the URL's '" + id + "'");
+      throw new BadRequest(
+          "the body's Id '" + bodyId.asText() + "' does not match the URL's '" + id + "'");
     }
     JsonNode capNode = field(in, "MaxConcurrentTasks");
     if (capNode != null && !capNode.isNull() && !capNode.canConvertToInt()) {
@@ -396,7 +462,11 @@ final class OctopusRoutes {
   }
 
   /** The three shapes a node takes: the resource, a summary entry, the ping body. */
-  private enum Shape { RESOURCE, SUMMARY, PING }
+  private enum Shape {
+    RESOURCE,
+    SUMMARY,
+    PING
+  }
 
   private ObjectNode nodeJson(Node n, Shape shape) {
     String name = n.id().value();
@@ -408,7 +478,8 @@ final class OctopusRoutes {
     ObjectNode o = mapper.createObjectNode();
     o.put("Id", id);
     o.put("Name", name);
-    o.put("MaxConcurrentTasks", n.taskCap().isUnlimited() ? Integer.MAX_VALUE : n.taskCap().value());
+    o.put(
+        "MaxConcurrentTasks", n.taskCap().isUnlimited() ? Integer.MAX_VALUE : n.taskCap().value());
     o.put("IsInMaintenanceMode", n.drainState() != DrainState.ACTIVE);
     if (shape != Shape.RESOURCE) {
       o.put("IsOffline", offline);
@@ -454,19 +525,22 @@ final class OctopusRoutes {
 
   /**
    * A task listing: {@code /api/tasks} (the {@code spaces} given, else the default space, as legacy
-   * unscoped routes do; system tasks only with {@code includeSystem=true}) or a space's own
-   * ({@code routeSpace}, no system tasks). Filters: {@code states} (comma-separated, any case),
-   * {@code active=true} (not completed), {@code running=true} (Executing or Cancelling),
-   * {@code node} (the node a task runs or ran on), {@code ids}; newest first, paged by
-   * {@code skip} and {@code take} (default 30). {@code TotalCounts} counts every state of the
-   * listing before the {@code states} filter [inferred: the UI's per-state tabs].
+   * unscoped routes do; system tasks only with {@code includeSystem=true}) or a space's own ({@code
+   * routeSpace}, no system tasks). Filters: {@code states} (comma-separated, any case), {@code
+   * active=true} (not completed), {@code running=true} (Executing or Cancelling), {@code node} (the
+   * node a task runs or ran on), {@code ids}; newest first, paged by {@code skip} and {@code take}
+   * (default 30). {@code TotalCounts} counts every state of the listing before the {@code states}
+   * filter [inferred: the UI's per-state tabs].
    */
   private Answer tasks(Map<String, String> q, String routeSpace) {
     List<String> spaces;
     if (routeSpace != null) {
       spaces = List.of(routeSpace);
     } else if (q.containsKey("spaces")) {
-      spaces = q.get("spaces").equalsIgnoreCase(ALL_SPACES) ? null : Arrays.asList(q.get("spaces").split(","));
+      spaces =
+          q.get("spaces").equalsIgnoreCase(ALL_SPACES)
+              ? null
+              : Arrays.asList(q.get("spaces").split(","));
     } else {
       spaces = List.of(DEFAULT_SPACE); // legacy unscoped routes target the default space
     }
@@ -479,20 +553,36 @@ final class OctopusRoutes {
           continue; // a documented filter value no task of this server is ever in
         }
         final String text = name;
-        states.add(OctopusTasks.State.parse(name).orElseThrow(() -> new BadRequest("'" + text.trim()
-            + "' is not a task state: use New, Queued, Executing, Cancelling, Success, Failed, Canceled or TimedOut")));
+        states.add(
+            OctopusTasks.State.parse(name)
+                .orElseThrow(
+                    () ->
+                        new BadRequest(
+                            "'"
+                                + text.trim()
+                                + "' is not a task state: use New, Queued, Executing, Cancelling, Success, Failed, Canceled or TimedOut")));
       }
     }
     boolean active = "true".equalsIgnoreCase(q.get("active"));
     boolean running = "true".equalsIgnoreCase(q.get("running"));
     String node = q.get("node");
-    List<String> ids = q.containsKey("ids") ? Arrays.asList(q.get("ids").toLowerCase(Locale.ROOT).split(",")) : null;
-    List<OctopusTasks.ServerTask> listed = tasks.list(t ->
-        (t.system() ? system : spaces == null || spaces.stream().anyMatch(t.spaceId::equalsIgnoreCase))
-            && (!active || !t.state.completed())
-            && (!running || t.state == OctopusTasks.State.Executing || t.state == OctopusTasks.State.Cancelling)
-            && (node == null || (t.node != null && idOf(t.node.value()).equalsIgnoreCase(node)))
-            && (ids == null || ids.contains(t.id.toLowerCase(Locale.ROOT))));
+    List<String> ids =
+        q.containsKey("ids")
+            ? Arrays.asList(q.get("ids").toLowerCase(Locale.ROOT).split(","))
+            : null;
+    List<OctopusTasks.ServerTask> listed =
+        tasks.list(
+            t ->
+                (t.system()
+                        ? system
+                        : spaces == null || spaces.stream().anyMatch(t.spaceId::equalsIgnoreCase))
+                    && (!active || !t.state.completed())
+                    && (!running
+                        || t.state == OctopusTasks.State.Executing
+                        || t.state == OctopusTasks.State.Cancelling)
+                    && (node == null
+                        || (t.node != null && idOf(t.node.value()).equalsIgnoreCase(node)))
+                    && (ids == null || ids.contains(t.id.toLowerCase(Locale.ROOT))));
     ObjectNode counts = mapper.createObjectNode();
     for (OctopusTasks.State st : OctopusTasks.State.values()) {
       counts.put(st.name(), listed.stream().filter(t -> t.state == st).count());
@@ -505,7 +595,8 @@ final class OctopusRoutes {
     ArrayNode items = mapper.createArrayNode();
     matching.stream().skip(skip).limit(take).forEach(t -> items.add(taskJson(t)));
     String self = routeSpace == null ? "/api/tasks" : "/api/" + routeSpace + "/tasks";
-    return json(200, collection("Task", self, TASKS_TEMPLATE, items, matching.size(), skip, take, counts));
+    return json(
+        200, collection("Task", self, TASKS_TEMPLATE, items, matching.size(), skip, take, counts));
   }
 
   /**
@@ -514,8 +605,8 @@ final class OctopusRoutes {
    * swagger file documents only 200 and 400 for it].
    */
   private Answer task(String method, String id, boolean cancel, String routeSpace) {
-    Optional<OctopusTasks.ServerTask> found = tasks.get(id)
-        .filter(t -> routeSpace == null || routeSpace.equals(t.spaceId));
+    Optional<OctopusTasks.ServerTask> found =
+        tasks.get(id).filter(t -> routeSpace == null || routeSpace.equals(t.spaceId));
     if (found.isEmpty()) {
       return notFound("The Task with Id '" + id + "' could not be found.");
     }
@@ -527,8 +618,15 @@ final class OctopusRoutes {
       return notAllowed(method, "/api/tasks/" + id + "/cancel");
     }
     if (!tasks.cancel(t)) {
-      return error(400, "There was a problem with your request.",
-          List.of("The task " + t.id + " has already completed (" + t.state + ") and cannot be canceled."));
+      return error(
+          400,
+          "There was a problem with your request.",
+          List.of(
+              "The task "
+                  + t.id
+                  + " has already completed ("
+                  + t.state
+                  + ") and cannot be canceled."));
     }
     return json(200, taskJson(t));
   }
@@ -550,7 +648,9 @@ final class OctopusRoutes {
     putDate(o, "CompletedTime", t.completedTime);
     o.put("ServerNode", t.node == null ? null : idOf(t.node.value()));
     Instant from = t.startTime != null ? t.startTime : t.queueTime;
-    o.put("Duration", humanDuration(Duration.between(from, t.completedTime != null ? t.completedTime : now)));
+    o.put(
+        "Duration",
+        humanDuration(Duration.between(from, t.completedTime != null ? t.completedTime : now)));
     o.put("ErrorMessage", t.errorMessage);
     o.put("HasBeenPickedUpByProcessor", t.startTime != null);
     o.put("IsCompleted", t.state.completed());
@@ -597,8 +697,11 @@ final class OctopusRoutes {
 
   /** {@code /api/spaces} (paged, sorted by name) or {@code /api/spaces/all} (a plain array). */
   private Answer spaces(Map<String, String> q, boolean all) {
-    List<ObjectNode> sorted = SPACES.stream().map(this::spaceJson)
-        .sorted(Comparator.comparing(o -> o.get("Name").asText())).toList();
+    List<ObjectNode> sorted =
+        SPACES.stream()
+            .map(this::spaceJson)
+            .sorted(Comparator.comparing(o -> o.get("Name").asText()))
+            .toList();
     ArrayNode items = mapper.createArrayNode();
     if (all) {
       sorted.forEach(items::add);
@@ -607,8 +710,17 @@ final class OctopusRoutes {
     int skip = intParam(q, "skip", 0);
     int take = intParam(q, "take", 30);
     sorted.stream().skip(skip).limit(take).forEach(items::add);
-    return json(200, collection("Space", "/api/spaces", "/api/spaces{/id}{?skip,ids,take,partialName}", items,
-        sorted.size(), skip, take, null));
+    return json(
+        200,
+        collection(
+            "Space",
+            "/api/spaces",
+            "/api/spaces{/id}{?skip,ids,take,partialName}",
+            items,
+            sorted.size(),
+            skip,
+            take,
+            null));
   }
 
   private ObjectNode spaceJson(String id) {
@@ -658,7 +770,9 @@ final class OctopusRoutes {
     ObjectNode o = mapper.createObjectNode();
     o.put("Id", "health");
     o.put("IsOperatingNormally", !allDrained);
-    o.put("Description", allDrained ? "Every node of the cluster is draining tasks." : "Operating normally.");
+    o.put(
+        "Description",
+        allDrained ? "Every node of the cluster is draining tasks." : "Operating normally.");
     o.put("IsEntireClusterReadOnly", false);
     o.put("IsEntireClusterDrainingTasks", allDrained);
     o.put("IsCompliantWithLicense", true);
@@ -672,8 +786,8 @@ final class OctopusRoutes {
    * {@code /api/serverstatus/system-info}: about the process and machine of the node that answers
    * (swagger: "the Octopus Server process and the machine on which it is running"), the fields
    * DOCS-API-STATUS lists. The swagger file gives it no schema and the value formats are not
-   * documented: the fake reports the node's OS and runtime as the cluster names them
-   * ({@code Windows Server 2022}, {@code .NET 8.0}) [inferred].
+   * documented: the fake reports the node's OS and runtime as the cluster names them ({@code
+   * Windows Server 2022}, {@code .NET 8.0}) [inferred].
    */
   private Answer systemInfo(Node self) {
     String name = self.id().value();
@@ -684,8 +798,15 @@ final class OctopusRoutes {
     o.put("Version", self.platform().product().text());
     o.put("OSVersion", self.platform().os());
     o.put("ClrVersion", self.platform().runtime());
-    o.put("Uptime", String.format(Locale.ROOT, "%d.%02d:%02d:%02d", up.toDays(), up.toHoursPart(), up.toMinutesPart(),
-        up.toSecondsPart()));
+    o.put(
+        "Uptime",
+        String.format(
+            Locale.ROOT,
+            "%d.%02d:%02d:%02d",
+            up.toDays(),
+            up.toHoursPart(),
+            up.toMinutesPart(),
+            up.toSecondsPart()));
     o.put("ThreadCount", 64);
     o.put("WorkingSetBytes", 512L * 1024 * 1024);
     o.put("LastModifiedOn", DATE.format(since));
@@ -717,8 +838,15 @@ final class OctopusRoutes {
   }
 
   /** The {@code ResourceCollection} paging envelope. */
-  private ObjectNode collection(String itemType, String self, String template, ArrayNode items, int total, int skip,
-      int take, ObjectNode totalCounts) {
+  private ObjectNode collection(
+      String itemType,
+      String self,
+      String template,
+      ArrayNode items,
+      int total,
+      int skip,
+      int take,
+      ObjectNode totalCounts) {
     ObjectNode o = mapper.createObjectNode();
     o.put("ItemType", itemType);
     o.put("TotalResults", total);
@@ -767,7 +895,12 @@ final class OctopusRoutes {
 
   private Answer json(int status, JsonNode body) {
     try {
-      return new Answer(status, mapper.writeValueAsString(body), "application/json; charset=utf-8", Map.of(), false);
+      return new Answer(
+          status,
+          mapper.writeValueAsString(body),
+          "application/json; charset=utf-8",
+          Map.of(),
+          false);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON", e);
     }
@@ -806,13 +939,19 @@ final class OctopusRoutes {
     return null;
   }
 
-  /** The boolean property {@code name} (any case) of {@code in}; false if missing, as model binding defaults it. */
+  /**
+   * The boolean property {@code name} (any case) of {@code in}; false if missing, as model binding
+   * defaults it.
+   */
   private static boolean flag(JsonNode in, String name) {
     JsonNode v = field(in, name);
     return v != null && v.asBoolean(false);
   }
 
-  /** {@code raw} with the value of every {@code apikey} parameter (any case) replaced by {@code mask}. */
+  /**
+   * {@code raw} with the value of every {@code apikey} parameter (any case) replaced by {@code
+   * mask}.
+   */
   static String maskApiKey(String raw, String mask) {
     if (raw == null || raw.isEmpty()) {
       return raw;
@@ -821,7 +960,10 @@ final class OctopusRoutes {
     for (String pair : raw.split("&", -1)) {
       int eq = pair.indexOf('=');
       String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      out.add(eq >= 0 && name.equalsIgnoreCase(API_KEY_QUERY) ? pair.substring(0, eq + 1) + mask : pair);
+      out.add(
+          eq >= 0 && name.equalsIgnoreCase(API_KEY_QUERY)
+              ? pair.substring(0, eq + 1) + mask
+              : pair);
     }
     return String.join("&", out);
   }
@@ -842,7 +984,10 @@ final class OctopusRoutes {
     }
   }
 
-  /** The query's parameters, their names matched case-insensitively as the server's model binding does. */
+  /**
+   * The query's parameters, their names matched case-insensitively as the server's model binding
+   * does.
+   */
   static Map<String, String> query(String raw) {
     Map<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     if (raw == null || raw.isEmpty()) {

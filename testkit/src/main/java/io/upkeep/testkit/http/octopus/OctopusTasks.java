@@ -31,20 +31,34 @@ import java.util.function.Predicate;
  */
 final class OctopusTasks {
 
-  /** How long the node running a task takes to act on its cancellation; not documented, a short poll [inferred]. */
+  /**
+   * How long the node running a task takes to act on its cancellation; not documented, a short poll
+   * [inferred].
+   */
   static final Duration CANCEL_PICKUP = Duration.ofSeconds(1);
+
   static final String SECOND_SPACE = "Spaces-2";
 
   /** The states of {@code TaskState} in the swagger file, spelled as on the wire. */
   enum State {
-    Queued, Executing, Failed, Canceled, TimedOut, Success, Cancelling;
+    Queued,
+    Executing,
+    Failed,
+    Canceled,
+    TimedOut,
+    Success,
+    Cancelling;
 
-    /** Whether the task has ended ({@code IsCompleted}): all but Queued, Executing and Cancelling. */
+    /**
+     * Whether the task has ended ({@code IsCompleted}): all but Queued, Executing and Cancelling.
+     */
     boolean completed() {
       return this != Queued && this != Executing && this != Cancelling;
     }
 
-    /** The state named {@code text}, matched case-insensitively as the server's model binding does. */
+    /**
+     * The state named {@code text}, matched case-insensitively as the server's model binding does.
+     */
     static Optional<State> parse(String text) {
       for (State s : values()) {
         if (s.name().equalsIgnoreCase(text.trim())) {
@@ -59,8 +73,10 @@ final class OctopusTasks {
   static final class ServerTask {
     final String id;
     final long clusterTask;
+
     /** The space, or null for a system task. */
     final String spaceId;
+
     final String name;
     final String description;
     State state = State.Queued;
@@ -68,8 +84,10 @@ final class OctopusTasks {
     Instant startTime;
     Instant completedTime;
     Instant lastUpdated;
+
     /** The node that runs or ran it; null while queued. */
     NodeId node;
+
     String errorMessage = "";
 
     ServerTask(String id, long clusterTask, String spaceId, Instant queueTime) {
@@ -77,7 +95,8 @@ final class OctopusTasks {
       this.clusterTask = clusterTask;
       this.spaceId = spaceId;
       this.name = spaceId == null ? "Health" : "Deploy";
-      this.description = spaceId == null ? "Check deployment target health" : "Deploy to Production";
+      this.description =
+          spaceId == null ? "Check deployment target health" : "Deploy to Production";
       this.queueTime = queueTime;
       this.lastUpdated = queueTime;
     }
@@ -89,12 +108,16 @@ final class OctopusTasks {
 
   private final FakeCluster cluster;
   private final SplittableRandom random;
+
   /** Every task, oldest first. */
   private final List<ServerTask> tasks = new ArrayList<>();
+
   private final Map<Long, ServerTask> byClusterTask = new HashMap<>();
   private final Map<String, ServerTask> byId = new HashMap<>();
+
   /** How many of the next tasks to end on a node fail, by node name. */
   private final Map<String, Integer> failNext = new LinkedHashMap<>();
+
   /** The share of the tasks ending on a node that fail, by node name. */
   private final Map<String, Double> failShare = new LinkedHashMap<>();
 
@@ -131,13 +154,23 @@ final class OctopusTasks {
         t.startTime = c.at();
         t.node = c.node();
       }
-      case COMPLETED -> end(t, t.state == State.Cancelling ? State.Canceled : fails(c.node()) ? State.Failed
-          : State.Success, c.at(), "The task failed (made to fail by the fake Octopus server).");
+      case COMPLETED ->
+          end(
+              t,
+              t.state == State.Cancelling
+                  ? State.Canceled
+                  : fails(c.node()) ? State.Failed : State.Success,
+              c.at(),
+              "The task failed (made to fail by the fake Octopus server).");
       // Documented: a node restarted under its tasks makes them fail (how-high-availability-works).
       // The real server shows them Executing until the node is back or an hour passes; the fake
       // cluster frees their slots at once, so they fail at once here.
-      case INTERRUPTED -> end(t, State.Failed, c.at(),
-          "The Octopus Server node running this task stopped before the task completed.");
+      case INTERRUPTED ->
+          end(
+              t,
+              State.Failed,
+              c.at(),
+              "The Octopus Server node running this task stopped before the task completed.");
       case CANCELED -> end(t, State.Canceled, c.at(), "The task was canceled.");
       default -> throw new IllegalStateException("unknown task change " + c.kind());
     }
@@ -164,12 +197,18 @@ final class OctopusTasks {
     return share != null && random.nextDouble() < share;
   }
 
-  /** Makes the next {@code count} tasks to end on the node named {@code node} fail, on top of any asked before. */
+  /**
+   * Makes the next {@code count} tasks to end on the node named {@code node} fail, on top of any
+   * asked before.
+   */
   void failNext(String node, int count) {
     failNext.merge(node, count, Integer::sum);
   }
 
-  /** Makes each task ending on the node named {@code node} fail with probability {@code share}, drawn from the seed. */
+  /**
+   * Makes each task ending on the node named {@code node} fail with probability {@code share},
+   * drawn from the seed.
+   */
   void failShare(String node, double share) {
     if (share == 0) {
       failShare.remove(node);
@@ -195,8 +234,8 @@ final class OctopusTasks {
   }
 
   /**
-   * Asks to cancel {@code t}: a queued task is canceled at once; an executing one is
-   * {@code Cancelling} until its node acts; a cancelling one stays so.
+   * Asks to cancel {@code t}: a queued task is canceled at once; an executing one is {@code
+   * Cancelling} until its node acts; a cancelling one stays so.
    *
    * @return false if it has already completed
    */
@@ -209,13 +248,17 @@ final class OctopusTasks {
       case Executing -> {
         t.state = State.Cancelling;
         t.lastUpdated = cluster.clock().now();
-        cluster.clock().schedule(CANCEL_PICKUP, () -> {
-          synchronized (cluster) {
-            if (t.state == State.Cancelling) {
-              cluster.cancelTask(t.clusterTask);
-            }
-          }
-        });
+        cluster
+            .clock()
+            .schedule(
+                CANCEL_PICKUP,
+                () -> {
+                  synchronized (cluster) {
+                    if (t.state == State.Cancelling) {
+                      cluster.cancelTask(t.clusterTask);
+                    }
+                  }
+                });
         return true;
       }
       case Cancelling -> {

@@ -27,14 +27,19 @@ public final class FakeClusterExtension implements ParameterResolver {
   /** The context's cluster, made on first use with the seed of the nearest annotation. */
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return context.getStore(NAMESPACE).getOrComputeIfAbsent(
-        FakeCluster.class, key -> FakeCluster.builder().seed(seed(context)).build(), FakeCluster.class);
+    return context
+        .getStore(NAMESPACE)
+        .getOrComputeIfAbsent(
+            FakeCluster.class,
+            key -> FakeCluster.builder().seed(seed(context)).build(),
+            FakeCluster.class);
   }
 
   /** The seed of the innermost annotation: on the method, its class, or an enclosing class. */
   private static long seed(ExtensionContext context) {
     for (ExtensionContext c = context; c != null; c = c.getParent().orElse(null)) {
-      Optional<EnableFakeCluster> found = AnnotationSupport.findAnnotation(c.getElement(), EnableFakeCluster.class);
+      Optional<EnableFakeCluster> found =
+          AnnotationSupport.findAnnotation(c.getElement(), EnableFakeCluster.class);
       if (found.isPresent()) {
         return found.get().seed();
       }

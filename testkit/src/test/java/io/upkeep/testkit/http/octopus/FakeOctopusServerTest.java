@@ -25,18 +25,31 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The fake Octopus Server, driven by the JDK's own HTTP client: an independent client, no adapter code. */
+/**
+ * The fake Octopus Server, driven by the JDK's own HTTP client: an independent client, no adapter
+ * code.
+ */
 class FakeOctopusServerTest {
 
   static final Platform WIN2019 = Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.10309");
   static final String READ_ONLY = "API-READONLY000000000000000001";
   static final ObjectMapper JSON = new ObjectMapper();
 
-  final FakeCluster cluster = FakeCluster.builder()
-      .nodes("octo", 3, n -> n.role("octopus-node").platform(WIN2019).taskCap(5)
-          .runningTask(Duration.ofMinutes(3)).runningTask(Duration.ofMinutes(4)).runningTask(Duration.ofMinutes(5)))
-      .build();
-  final FakeOctopusServer octopus = FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY).start();
+  final FakeCluster cluster =
+      FakeCluster.builder()
+          .nodes(
+              "octo",
+              3,
+              n ->
+                  n.role("octopus-node")
+                      .platform(WIN2019)
+                      .taskCap(5)
+                      .runningTask(Duration.ofMinutes(3))
+                      .runningTask(Duration.ofMinutes(4))
+                      .runningTask(Duration.ofMinutes(5)))
+          .build();
+  final FakeOctopusServer octopus =
+      FakeOctopusServer.builder(cluster).readOnlyApiKey(READ_ONLY).start();
   final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
@@ -44,9 +57,15 @@ class FakeOctopusServerTest {
     octopus.close();
   }
 
-  HttpResponse<String> call(String method, String url, String key, String body) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url.startsWith("http") ? url : octopus.baseUrl() + url))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> call(String method, String url, String key, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url.startsWith("http") ? url : octopus.baseUrl() + url))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (key != null) {
       b.header("X-Octopus-ApiKey", key);
     }
@@ -79,7 +98,8 @@ class FakeOctopusServerTest {
       JsonNode page = json(r);
 
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+      assertThat(r.headers().firstValue("Content-Type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
       assertThat(page.get("ItemType").asText()).isEqualTo("OctopusServerNode");
       assertThat(page.get("TotalResults").asInt()).isEqualTo(3);
       assertThat(page.get("ItemsPerPage").asInt()).isEqualTo(30);
@@ -91,7 +111,8 @@ class FakeOctopusServerTest {
       assertThat(first.get("Name").asText()).isEqualTo("octo-1");
       assertThat(first.get("MaxConcurrentTasks").asInt()).isEqualTo(5);
       assertThat(first.get("IsInMaintenanceMode").asBoolean()).isFalse();
-      assertThat(first.get("Links").get("Self").asText()).isEqualTo("/api/octopusservernodes/OctopusServerNodes-1");
+      assertThat(first.get("Links").get("Self").asText())
+          .isEqualTo("/api/octopusservernodes/OctopusServerNodes-1");
       assertThat(first.has("LastModifiedOn")).isTrue();
     }
 
@@ -104,7 +125,9 @@ class FakeOctopusServerTest {
       assertThat(next).isEqualTo("/api/octopusservernodes?skip=2&take=2");
 
       JsonNode second = json(get(next));
-      assertThat(second.get("Items")).extracting(n -> n.get("Name").asText()).containsExactly("octo-3");
+      assertThat(second.get("Items"))
+          .extracting(n -> n.get("Name").asText())
+          .containsExactly("octo-3");
       assertThat(second.get("Links").has("Page.Next")).isFalse();
       assertThat(json(get("/api/octopusservernodes/all"))).hasSize(3);
     }
@@ -120,16 +143,24 @@ class FakeOctopusServerTest {
       assertThat(nodes.get(0).get("Version").asText()).isEqualTo("2024.1.10309");
       assertThat(nodes.get(2).get("IsOffline").asBoolean()).isTrue();
       assertThat(nodes.get(2).get("RunningTaskCount").asInt()).isZero();
-      assertThat(json(get("/api/octopusservernodes/OctopusServerNodes-1/details")).get("RunningTasks").asInt()).isEqualTo(3);
+      assertThat(
+              json(get("/api/octopusservernodes/OctopusServerNodes-1/details"))
+                  .get("RunningTasks")
+                  .asInt())
+          .isEqualTo(3);
     }
 
     @Test
     void aPutOfTheWholeResourceSetsTheTaskCapAndDrainsTheNodeInTheCluster() throws Exception {
       JsonNode node = json(get("/api/octopusservernodes/OctopusServerNodes-2"));
-      String body = ((com.fasterxml.jackson.databind.node.ObjectNode) node)
-          .put("MaxConcurrentTasks", 0).put("IsInMaintenanceMode", true).toString();
+      String body =
+          ((com.fasterxml.jackson.databind.node.ObjectNode) node)
+              .put("MaxConcurrentTasks", 0)
+              .put("IsInMaintenanceMode", true)
+              .toString();
 
-      HttpResponse<String> r = call("PUT", "/api/octopusservernodes/OctopusServerNodes-2", octopus.apiKey(), body);
+      HttpResponse<String> r =
+          call("PUT", "/api/octopusservernodes/OctopusServerNodes-2", octopus.apiKey(), body);
 
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(json(r).get("MaxConcurrentTasks").asInt()).isZero();
@@ -137,13 +168,19 @@ class FakeOctopusServerTest {
       assertThat(octo2.taskCap()).isEqualTo(TaskCap.ZERO);
       assertThat(octo2.drainState()).isEqualTo(DrainState.DRAINING);
       cluster.clock().sleep(Duration.ofMinutes(10));
-      assertThat(cluster.node(id("octo-2")).orElseThrow().drainState()).isEqualTo(DrainState.DRAINED);
+      assertThat(cluster.node(id("octo-2")).orElseThrow().drainState())
+          .isEqualTo(DrainState.DRAINED);
     }
 
     @Test
-    void aPutWithoutMaxConcurrentTasksSetsTheCapToZeroAsTheServersModelBindingDoes() throws Exception {
-      HttpResponse<String> r = call("PUT", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(),
-          "{\"Id\":\"OctopusServerNodes-1\",\"IsInMaintenanceMode\":true}");
+    void aPutWithoutMaxConcurrentTasksSetsTheCapToZeroAsTheServersModelBindingDoes()
+        throws Exception {
+      HttpResponse<String> r =
+          call(
+              "PUT",
+              "/api/octopusservernodes/OctopusServerNodes-1",
+              octopus.apiKey(),
+              "{\"Id\":\"OctopusServerNodes-1\",\"IsInMaintenanceMode\":true}");
 
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(cluster.node(id("octo-1")).orElseThrow().taskCap()).isEqualTo(TaskCap.ZERO);
@@ -151,7 +188,8 @@ class FakeOctopusServerTest {
 
     @Test
     void aPutThatIsNotAJsonObjectIsABadRequestWithTheReasonInErrors() throws Exception {
-      HttpResponse<String> r = call("PUT", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(), "[1]");
+      HttpResponse<String> r =
+          call("PUT", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(), "[1]");
 
       assertThat(r.statusCode()).isEqualTo(400);
       assertThat(json(r).get("Errors").get(0).asText()).contains("JSON object");
@@ -160,12 +198,14 @@ class FakeOctopusServerTest {
 
     @Test
     void deleteRemovesAStoppedNodeAndRefusesOneStillInService() throws Exception {
-      HttpResponse<String> refused = call("DELETE", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(), null);
+      HttpResponse<String> refused =
+          call("DELETE", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(), null);
       assertThat(refused.statusCode()).isEqualTo(400);
       assertThat(json(refused).get("Errors").get(0).asText()).contains("still in service");
 
       stop("octo-1");
-      HttpResponse<String> deleted = call("DELETE", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(), null);
+      HttpResponse<String> deleted =
+          call("DELETE", "/api/octopusservernodes/OctopusServerNodes-1", octopus.apiKey(), null);
       assertThat(deleted.statusCode()).isEqualTo(200);
       assertThat(deleted.body()).isEqualTo("{}");
       assertThat(cluster.node(id("octo-1"))).isEmpty();
@@ -178,7 +218,8 @@ class FakeOctopusServerTest {
       JsonNode error = json(r);
 
       assertThat(r.statusCode()).isEqualTo(404);
-      assertThat(error.get("ErrorMessage").asText()).isEqualTo("The resource you requested was not found.");
+      assertThat(error.get("ErrorMessage").asText())
+          .isEqualTo("The resource you requested was not found.");
       assertThat(error.get("Errors").get(0).asText()).contains("OctopusServerNodes-99");
       assertThat(error.has("FullException")).isTrue();
       assertThat(error.has("HelpText")).isTrue();
@@ -194,8 +235,12 @@ class FakeOctopusServerTest {
       cluster.clock().sleep(Duration.ofMinutes(1));
 
       JsonNode items = json(get("/api/octopusservernodes")).get("Items");
-      assertThat(items).extracting(n -> n.get("Id").asText() + "=" + n.get("Name").asText())
-          .containsExactly("OctopusServerNodes-1=octo-1", "OctopusServerNodes-2=octo-2", "OctopusServerNodes-4=octo-4");
+      assertThat(items)
+          .extracting(n -> n.get("Id").asText() + "=" + n.get("Name").asText())
+          .containsExactly(
+              "OctopusServerNodes-1=octo-1",
+              "OctopusServerNodes-2=octo-2",
+              "OctopusServerNodes-4=octo-4");
       assertThat(octopus.nodeId("octo-4")).isEqualTo("OctopusServerNodes-4");
     }
   }
@@ -214,12 +259,15 @@ class FakeOctopusServerTest {
 
     @Test
     void theReadOnlyKeyReadsButIsAnswered403OnChangesAndNothingChanges() throws Exception {
-      assertThat(call("GET", "/api/octopusservernodes", READ_ONLY, null).statusCode()).isEqualTo(200);
+      assertThat(call("GET", "/api/octopusservernodes", READ_ONLY, null).statusCode())
+          .isEqualTo(200);
 
-      HttpResponse<String> r = call("PUT", "/api/maintenanceconfiguration", READ_ONLY, "{\"IsInMaintenanceMode\":true}");
+      HttpResponse<String> r =
+          call("PUT", "/api/maintenanceconfiguration", READ_ONLY, "{\"IsInMaintenanceMode\":true}");
 
       assertThat(r.statusCode()).isEqualTo(403);
-      assertThat(json(r).get("ErrorMessage").asText()).contains("Missing permission: AdministerSystem");
+      assertThat(json(r).get("ErrorMessage").asText())
+          .contains("Missing permission: AdministerSystem");
       assertThat(cluster.observe().maintenanceMode()).isFalse();
     }
 
@@ -231,7 +279,8 @@ class FakeOctopusServerTest {
       assertThat(json(root).get("Version").asText()).isEqualTo("2024.1.10309");
       assertThat(json(root).get("Links").get("OctopusServerClusterSummary").asText())
           .isEqualTo("/api/octopusservernodes/summary");
-      assertThat(call("GET", "/api/octopusservernodes/ping", null, null).statusCode()).isEqualTo(200);
+      assertThat(call("GET", "/api/octopusservernodes/ping", null, null).statusCode())
+          .isEqualTo(200);
     }
   }
 
@@ -241,13 +290,15 @@ class FakeOctopusServerTest {
     @Test
     void eachNodeAnswersOnItsOwnAddressAndNamesItselfInTheOctopusNodeHeader() throws Exception {
       for (String name : List.of("octo-1", "octo-2", "octo-3")) {
-        HttpResponse<String> ping = call("GET", octopus.nodeUrl(name) + "/api/octopusservernodes/ping", null, null);
+        HttpResponse<String> ping =
+            call("GET", octopus.nodeUrl(name) + "/api/octopusservernodes/ping", null, null);
         assertThat(ping.statusCode()).isEqualTo(200);
         assertThat(ping.headers().firstValue("Octopus-Node")).hasValue(name);
         assertThat(json(ping).get("Name").asText()).isEqualTo(name);
         assertThat(json(ping).has("RunningTaskCount")).as("ping has no task count").isFalse();
       }
-      assertThat(get("/api/octopusservernodes").headers().firstValue("Octopus-Node")).hasValue("octo-1");
+      assertThat(get("/api/octopusservernodes").headers().firstValue("Octopus-Node"))
+          .hasValue("octo-1");
     }
 
     @Test
@@ -255,17 +306,23 @@ class FakeOctopusServerTest {
       cluster.drain(id("octo-1"), cluster.clock().now().plus(Duration.ofHours(1)));
       cluster.setTaskCap(id("octo-2"), TaskCap.ZERO);
 
-      assertThat(call("GET", octopus.nodeUrl("octo-1") + "/api/octopusservernodes/ping", null, null).statusCode())
+      assertThat(
+              call("GET", octopus.nodeUrl("octo-1") + "/api/octopusservernodes/ping", null, null)
+                  .statusCode())
           .isEqualTo(418);
-      assertThat(call("GET", octopus.nodeUrl("octo-2") + "/api/octopusservernodes/ping", null, null).statusCode())
+      assertThat(
+              call("GET", octopus.nodeUrl("octo-2") + "/api/octopusservernodes/ping", null, null)
+                  .statusCode())
           .isEqualTo(200);
     }
 
     @Test
-    void nothingAnswersOnAStoppedNodesAddressAndTheLoadBalancerSendsToAnotherNode() throws Exception {
+    void nothingAnswersOnAStoppedNodesAddressAndTheLoadBalancerSendsToAnotherNode()
+        throws Exception {
       stop("octo-1");
 
-      assertThatThrownBy(() -> call("GET", octopus.nodeUrl("octo-1") + "/api", null, null)).isInstanceOf(IOException.class);
+      assertThatThrownBy(() -> call("GET", octopus.nodeUrl("octo-1") + "/api", null, null))
+          .isInstanceOf(IOException.class);
       assertThat(get("/api").headers().firstValue("Octopus-Node")).hasValue("octo-2");
     }
 
@@ -294,7 +351,10 @@ class FakeOctopusServerTest {
     @Test
     void onlySpacesAllWithSystemTasksCountsEveryTaskANodeRuns() throws Exception {
       String node = octopus.nodeId("octo-1");
-      String all = "/api/tasks?node=" + node + "&states=Executing,Cancelling&spaces=all&includeSystem=true&take=0";
+      String all =
+          "/api/tasks?node="
+              + node
+              + "&states=Executing,Cancelling&spaces=all&includeSystem=true&take=0";
       String defaultSpace = "/api/tasks?node=" + node + "&states=Executing,Cancelling";
 
       JsonNode every = json(get(all));
@@ -302,7 +362,8 @@ class FakeOctopusServerTest {
       assertThat(every.get("Items")).isEmpty();
       assertThat(every.get("TotalCounts").get("Executing").asInt()).isEqualTo(3);
       assertThat(json(get(defaultSpace)).get("TotalResults").asInt()).isEqualTo(1);
-      assertThat(json(get("/api/Spaces-2/tasks?node=" + node)).get("TotalResults").asInt()).isEqualTo(1);
+      assertThat(json(get("/api/Spaces-2/tasks?node=" + node)).get("TotalResults").asInt())
+          .isEqualTo(1);
     }
 
     @Test
@@ -311,20 +372,33 @@ class FakeOctopusServerTest {
 
       assertThat(items).hasSize(9);
       assertThat(items.get(0).get("State").asText()).isEqualTo("Executing");
-      assertThat(items).extracting(t -> t.get("ServerNode").asText())
+      assertThat(items)
+          .extracting(t -> t.get("ServerNode").asText())
           .contains("OctopusServerNodes-1", "OctopusServerNodes-2", "OctopusServerNodes-3");
       assertThat(items.get(0).get("IsCompleted").asBoolean()).isFalse();
-      assertThat(items).extracting(t -> t.get("SpaceId").isNull() ? "system" : t.get("SpaceId").asText())
+      assertThat(items)
+          .extracting(t -> t.get("SpaceId").isNull() ? "system" : t.get("SpaceId").asText())
           .contains("Spaces-1", "Spaces-2", "system");
-      assertThat(json(get("/api/tasks?spaces=all&includeSystem=true&states=Success")).get("TotalResults").asInt()).isZero();
+      assertThat(
+              json(get("/api/tasks?spaces=all&includeSystem=true&states=Success"))
+                  .get("TotalResults")
+                  .asInt())
+          .isZero();
     }
 
     @Test
     void tasksEndAsTheClusterRunsThem() throws Exception {
       cluster.clock().sleep(Duration.ofMinutes(10));
 
-      assertThat(json(get("/api/tasks?spaces=all&includeSystem=true&active=true")).get("TotalResults").asInt()).isZero();
-      assertThat(json(get("/api/tasks?spaces=all&includeSystem=true&states=Success")).get("TotalResults").asInt())
+      assertThat(
+              json(get("/api/tasks?spaces=all&includeSystem=true&active=true"))
+                  .get("TotalResults")
+                  .asInt())
+          .isZero();
+      assertThat(
+              json(get("/api/tasks?spaces=all&includeSystem=true&states=Success"))
+                  .get("TotalResults")
+                  .asInt())
           .isEqualTo(9);
     }
   }
@@ -334,13 +408,23 @@ class FakeOctopusServerTest {
 
     @Test
     void aPutTurnsTheClustersMaintenanceModeOnAndOff() throws Exception {
-      HttpResponse<String> on = call("PUT", "/api/maintenanceconfiguration", octopus.apiKey(), "{\"IsInMaintenanceMode\":true}");
+      HttpResponse<String> on =
+          call(
+              "PUT",
+              "/api/maintenanceconfiguration",
+              octopus.apiKey(),
+              "{\"IsInMaintenanceMode\":true}");
       assertThat(on.statusCode()).isEqualTo(200);
       assertThat(json(on).get("IsInMaintenanceMode").asBoolean()).isTrue();
       assertThat(cluster.observe().maintenanceMode()).isTrue();
 
-      call("PUT", "/api/maintenanceconfiguration", octopus.apiKey(), "{\"IsInMaintenanceMode\":false}");
-      assertThat(json(get("/api/maintenanceconfiguration")).get("IsInMaintenanceMode").asBoolean()).isFalse();
+      call(
+          "PUT",
+          "/api/maintenanceconfiguration",
+          octopus.apiKey(),
+          "{\"IsInMaintenanceMode\":false}");
+      assertThat(json(get("/api/maintenanceconfiguration")).get("IsInMaintenanceMode").asBoolean())
+          .isFalse();
       assertThat(cluster.observe().maintenanceMode()).isFalse();
     }
   }
@@ -373,7 +457,8 @@ class FakeOctopusServerTest {
     void aDroppedConnectionGivesTheClientNoAnswerOnce() throws Exception {
       octopus.inject(HttpFault.dropConnection(1));
 
-      // A POST, because the JDK client quietly retries an idempotent GET once on a dropped connection.
+      // A POST, because the JDK client quietly retries an idempotent GET once on a dropped
+      // connection.
       assertThatThrownBy(() -> call("POST", "/api/octopusservernodes", octopus.apiKey(), "{}"))
           .isInstanceOf(IOException.class);
       assertThat(get("/api/octopusservernodes").statusCode()).isEqualTo(200);
@@ -388,7 +473,8 @@ class FakeOctopusServerTest {
       HttpResponse<String> malformed = get("/api/octopusservernodes");
       assertThat(malformed.statusCode()).isEqualTo(200);
       assertThatThrownBy(() -> JSON.readTree(malformed.body())).isInstanceOf(IOException.class);
-      assertThat(get("/api/octopusservernodes").body()).isEqualTo("{\"ErrorMessage\":\"boom\",\"Errors\":[\"e1\"]}");
+      assertThat(get("/api/octopusservernodes").body())
+          .isEqualTo("{\"ErrorMessage\":\"boom\",\"Errors\":[\"e1\"]}");
     }
 
     @Test
@@ -400,9 +486,12 @@ class FakeOctopusServerTest {
 
     @Test
     void faultsAreValidated() {
-      assertThatThrownBy(() -> HttpFault.status(600, 1)).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> HttpFault.dropConnection(0)).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> HttpFault.latency(Duration.ofMinutes(1), 1)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> HttpFault.status(600, 1))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> HttpFault.dropConnection(0))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> HttpFault.latency(Duration.ofMinutes(1), 1))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -412,7 +501,11 @@ class FakeOctopusServerTest {
     @Test
     void recordsEveryRequestInOrderWithTheApiKeyMasked() throws Exception {
       get("/api/octopusservernodes?take=1");
-      call("PUT", octopus.nodeUrl("octo-2") + "/api/maintenanceconfiguration", octopus.apiKey(), "{\"IsInMaintenanceMode\":false}");
+      call(
+          "PUT",
+          octopus.nodeUrl("octo-2") + "/api/maintenanceconfiguration",
+          octopus.apiKey(),
+          "{\"IsInMaintenanceMode\":false}");
 
       RecordedRequest first = octopus.takeRequest();
       assertThat(first.requestLine()).isEqualTo("GET /api/octopusservernodes?take=1");
@@ -429,7 +522,11 @@ class FakeOctopusServerTest {
 
     @Test
     void namesWhichKeyWasUsedAndMasksTheApikeyQueryParameterToo() throws Exception {
-      call("GET", "/api/octopusservernodes/summary?ApiKey=" + octopus.apiKey() + "&take=1", null, null);
+      call(
+          "GET",
+          "/api/octopusservernodes/summary?ApiKey=" + octopus.apiKey() + "&take=1",
+          null,
+          null);
       get("/api/octopusservernodes/summary");
       call("GET", "/api/octopusservernodes/summary", READ_ONLY, null);
       call("GET", "/api/octopusservernodes/summary", "API-WRONG", null);
@@ -438,10 +535,15 @@ class FakeOctopusServerTest {
       RecordedRequest byQuery = octopus.takeRequest();
       assertThat(byQuery.query()).isEqualTo("ApiKey=" + RecordedRequest.MASKED + "&take=1");
       assertThat(byQuery.queryParameter("ApiKey")).hasValue(RecordedRequest.MASKED);
-      assertThat(octopus.requests()).extracting(RecordedRequest::principal)
+      assertThat(octopus.requests())
+          .extracting(RecordedRequest::principal)
           .containsExactly("api-key", "api-key", "read-only-api-key", "unknown", "anonymous");
-      assertThat(octopus.requests().toString() + octopus.requests().stream().map(RecordedRequest::headers).toList())
-          .doesNotContain(octopus.apiKey()).doesNotContain(READ_ONLY).doesNotContain("API-WRONG");
+      assertThat(
+              octopus.requests().toString()
+                  + octopus.requests().stream().map(RecordedRequest::headers).toList())
+          .doesNotContain(octopus.apiKey())
+          .doesNotContain(READ_ONLY)
+          .doesNotContain("API-WRONG");
     }
   }
 
@@ -452,8 +554,11 @@ class FakeOctopusServerTest {
     void theBannerSaysWhereToConnectAndWithWhichKey() {
       String banner = octopus.banner();
 
-      assertThat(banner).contains(octopus.baseUrl().toString()).contains(octopus.apiKey())
-          .contains(octopus.nodeUrlTemplate()).contains("[octo-1, octo-2, octo-3]");
+      assertThat(banner)
+          .contains(octopus.baseUrl().toString())
+          .contains(octopus.apiKey())
+          .contains(octopus.nodeUrlTemplate())
+          .contains("[octo-1, octo-2, octo-3]");
     }
 
     @Test
@@ -461,9 +566,11 @@ class FakeOctopusServerTest {
       FakeCluster demo = FakeOctopusServer.demoCluster(2);
 
       assertThat(demo.observe().nodes()).hasSize(2).allMatch(n -> n.runningWork() == 1);
-      assertThatThrownBy(() -> FakeOctopusServer.demoCluster(0)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> FakeOctopusServer.demoCluster(0))
+          .isInstanceOf(IllegalArgumentException.class);
       assertThatThrownBy(() -> FakeOctopusServer.main(new String[] {"--bogus"}))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--port");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("--port");
     }
   }
 
