@@ -1276,8 +1276,8 @@ class UpgradePlannerTest {
           .containsExactly(
               tuple(next, new Provision(a, WIN2022, TaskCap.ZERO)),
               tuple(next, new StartService()),
-              tuple(next, new AwaitHealthy(WIN2022)),
               tuple(next, new SetTaskCap(TaskCap.ZERO)),
+              tuple(next, new AwaitHealthy(WIN2022)),
               tuple(next, new Verify(List.of("api-up"))),
               // traffic ramp
               tuple(next, new SetTrafficWeight(10)),
@@ -1327,8 +1327,8 @@ class UpgradePlannerTest {
           .containsExactly(
               tuple(next, new Provision(b, WIN2022, TaskCap.ZERO)),
               tuple(next, new StartService()),
-              tuple(next, new AwaitHealthy(WIN2022)),
               tuple(next, new SetTaskCap(TaskCap.ZERO)),
+              tuple(next, new AwaitHealthy(WIN2022)),
               tuple(next, new Verify(List.of("api-up"))),
               tuple(next, new SetTrafficWeight(10)),
               tuple(next, new Soak(FIVE_MINUTES)),

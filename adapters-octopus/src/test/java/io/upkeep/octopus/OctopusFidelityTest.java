@@ -470,6 +470,18 @@ class OctopusFidelityTest {
         assertThat(cappedAt)
             .as(next + " capped before it was verified")
             .isBeforeOrEqualTo(verifiedAt);
+        Instant settledAt =
+            r.events(UpgradeEvent.StepCompleted.class).stream()
+                .filter(
+                    s ->
+                        s.step().node().equals(next)
+                            && s.step().action() instanceof Action.AwaitHealthy)
+                .map(UpgradeEvent::at)
+                .findFirst()
+                .orElseThrow();
+        assertThat(cappedAt)
+            .as(next + " capped the moment it joined, not once healthy and settled")
+            .isBefore(settledAt);
         Instant raised =
             log.stream()
                 .skip(capped + 1)
@@ -482,8 +494,8 @@ class OctopusFidelityTest {
                 .findFirst()
                 .orElseThrow();
         assertThat(raised).isAfterOrEqualTo(verifiedAt);
-        // What the seed describes: the node may take tasks between joining and being capped, never
-        // after, until its trial. (The window lasts the preset's settle time: see the README.)
+        // What the seed describes: the node may take tasks between joining and being capped (at
+        // most one observation later), never after, until its trial.
         List<JsonNode> ran =
             items(
                 "/api/tasks?node="

@@ -686,10 +686,15 @@ public final class PlanBuilder {
             + old.id()
             + (capped ? "; it joins taking no tasks" : ""));
     s.add(next, new Action.StartService(), "start it so it joins the cluster");
-    s.add(next, new Action.AwaitHealthy(expected), "it must join healthy on the new platform");
     if (capped) {
-      s.add(next, new Action.SetTaskCap(TaskCap.ZERO), "no tasks until it has been verified");
+      // Before the health wait and its settle time: a node registers with whatever cap its
+      // installer gave it (Octopus's default is 5), and would take tasks while it settles.
+      s.add(
+          next,
+          new Action.SetTaskCap(TaskCap.ZERO),
+          "no tasks until it has been verified: capped the moment it joins");
     }
+    s.add(next, new Action.AwaitHealthy(expected), "it must join healthy on the new platform");
     verify(s, next);
     List<Integer> ramp = policy.trafficRamp();
     if (ramp.isEmpty()) {
