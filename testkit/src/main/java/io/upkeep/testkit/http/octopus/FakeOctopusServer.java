@@ -240,6 +240,11 @@ public final class FakeOctopusServer extends FakeHttpServer {
     }
   }
 
+  /** The shared parsing of a raw query string, for the routes. */
+  static Map<String, String> parameters(String rawQuery) {
+    return queryParameters(rawQuery);
+  }
+
   // ------------------------------------------------------------------ task failures
 
   /**

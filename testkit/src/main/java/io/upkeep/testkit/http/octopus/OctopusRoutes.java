@@ -53,12 +53,6 @@ final class OctopusRoutes {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSxxx").withZone(ZoneOffset.UTC);
 
   /**
-   * The query parameter the API key may travel in instead of the header (DOCS-REST: {@code
-   * ?apikey=}).
-   */
-  static final String API_KEY_QUERY = "apikey";
-
-  /**
    * The task cap a node registers with unless its installer sets one (DOCS-HOW-HA: "five (5)
    * tasks").
    */
@@ -219,7 +213,7 @@ final class OctopusRoutes {
     // The header, else the documented query parameter (DOCS-REST; the swagger file's "ApiKey").
     String key = headers.get(API_KEY_HEADER.toLowerCase(Locale.ROOT));
     if (key == null) {
-      key = q.get(API_KEY_QUERY);
+      key = q.get(FakeOctopusServer.API_KEY_PARAMETER);
     }
     boolean readOnly = key != null && readOnlyApiKey != null && key.equals(readOnlyApiKey);
     if (key == null || !(key.equals(apiKey) || readOnly)) {
@@ -948,26 +942,6 @@ final class OctopusRoutes {
     return v != null && v.asBoolean(false);
   }
 
-  /**
-   * {@code raw} with the value of every {@code apikey} parameter (any case) replaced by {@code
-   * mask}.
-   */
-  static String maskApiKey(String raw, String mask) {
-    if (raw == null || raw.isEmpty()) {
-      return raw;
-    }
-    List<String> out = new ArrayList<>();
-    for (String pair : raw.split("&", -1)) {
-      int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      out.add(
-          eq >= 0 && name.equalsIgnoreCase(API_KEY_QUERY)
-              ? pair.substring(0, eq + 1) + mask
-              : pair);
-    }
-    return String.join("&", out);
-  }
-
   private static int intParam(Map<String, String> q, String name, int fallback) {
     String v = q.get(name);
     if (v == null || v.isEmpty()) {
@@ -990,18 +964,7 @@ final class OctopusRoutes {
    */
   static Map<String, String> query(String raw) {
     Map<String, String> out = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&", -1)) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String k = decode(eq < 0 ? pair : pair.substring(0, eq));
-      String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
-      out.putIfAbsent(k, v);
-    }
+    FakeOctopusServer.parameters(raw).forEach(out::putIfAbsent);
     return out;
   }
 
