@@ -274,32 +274,27 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   /**
    * The OS and runtime of the node named {@code name}: the configured lookup's answer if it has one
    * (an override), else the node's configured value, else what the node itself reports on its own
-   * address in {@code /api/serverstatus/system-info} ({@code OSVersion}, {@code ClrVersion}) while
-   * it is online (while it is offline or does not answer, what it reported last: a lag, not a
-   * guess), else the configured default.
+   * address in {@code /api/serverstatus/system-info} ({@code OSVersion}, {@code ClrVersion}), read
+   * when it is first seen online and again each time it is back online after being seen offline (an
+   * OS or .NET changes only while its node is down; meanwhile, and while it does not answer, what
+   * it reported last: a lag, not a guess), else the configured default.
    */
   private HostPlatform hostPlatform(String name, boolean online) {
-    if (config.hostPlatformLookup().isPresent()) {
-      Optional<HostPlatform> live;
-      try {
-        live = config.hostPlatformLookup().get().platformOf(name);
-      } catch (RuntimeException e) {
-        throw new ClusterOperationException(
-            "the host platform lookup failed for node "
-                + name
-                + ": "
-                + e
-                + "; fix the HostPlatformLookup given to OctopusConfig",
-            true,
-            e);
-      }
-      if (live != null && live.isPresent()) {
-        return live.get();
-      }
+    Optional<HostPlatform> given;
+    try {
+      given = config.givenHostPlatformOf(name);
+    } catch (RuntimeException e) {
+      throw new ClusterOperationException(
+          "the host platform lookup failed for node "
+              + name
+              + ": "
+              + e
+              + "; fix the HostPlatformLookup given to OctopusConfig",
+          true,
+          e);
     }
-    HostPlatform configured = config.hostPlatforms().get(name);
-    if (configured != null) {
-      return configured;
+    if (given.isPresent()) {
+      return given.get();
     }
     Optional<URI> own = online ? config.nodeUrl(name) : Optional.empty();
     Optional<HostPlatform> now = own.flatMap(url -> reported(name, url));

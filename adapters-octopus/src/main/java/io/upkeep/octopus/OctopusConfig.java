@@ -262,14 +262,22 @@ public final class OctopusConfig {
    * the node's configured value, else the default.
    */
   public HostPlatform hostPlatformOf(String nodeName) {
+    return givenHostPlatformOf(nodeName).orElse(defaultHostPlatform);
+  }
+
+  /**
+   * What the user says the node named {@code nodeName} runs on: the lookup's answer if it has one,
+   * else the node's configured value; empty if neither names it (the default is not counted).
+   */
+  Optional<HostPlatform> givenHostPlatformOf(String nodeName) {
     Objects.requireNonNull(nodeName, "nodeName");
     if (hostPlatformLookup.isPresent()) {
       Optional<HostPlatform> live = hostPlatformLookup.get().platformOf(nodeName);
       if (live != null && live.isPresent()) {
-        return live.get();
+        return live;
       }
     }
-    return hostPlatforms.getOrDefault(nodeName, defaultHostPlatform);
+    return Optional.ofNullable(hostPlatforms.get(nodeName));
   }
 
   private static void requireHttpUrl(String node, URI url) {
