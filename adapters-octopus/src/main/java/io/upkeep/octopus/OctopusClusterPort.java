@@ -56,7 +56,11 @@ import org.slf4j.LoggerFactory;
  *       document's); the OS and .NET runtime are what each online node reports on its own address
  *       ({@link OctopusConfig#nodeUrl(String)}) in {@code /api/serverstatus/system-info} ({@code
  *       OSVersion}, {@code ClrVersion}), unless {@link OctopusConfig}'s lookup or per-node values
- *       say otherwise; without an own address, its default;
+ *       say otherwise; without an own address, its default. It is read when a node is first seen
+ *       online, again each time it is back after being seen offline or after the cluster could not
+ *       be observed, and otherwise at most every {@link #PLATFORM_REFRESH}: an OS or .NET changes
+ *       only across a restart, so a node answering every poll costs three requests a poll, not
+ *       four;
  *   <li><b>cluster maintenance mode</b>: {@code /api/maintenanceconfiguration};
  *   <li><b>remove member</b>: {@code DELETE /api/octopusservernodes/{id}}, refused unless the node
  *       is offline, or drained and idle;
@@ -87,8 +91,20 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   /** Octopus ids by node name, from the latest listing. */
   private final Map<String, String> ids = new ConcurrentHashMap<>();
 
+  /**
+   * How long what a node reported about its OS and runtime is used without asking again, while it
+   * answers every poll: a restart too quick for any poll to see offline is noticed within this.
+   */
+  public static final Duration PLATFORM_REFRESH = Duration.ofMinutes(1);
+
   /** What each node last reported about its OS and runtime, by name. */
   private final Map<String, HostPlatform> reportedPlatforms = new ConcurrentHashMap<>();
+
+  /**
+   * When each node last answered about its OS and runtime, by name; forgotten when it is seen
+   * offline or the cluster cannot be observed, so that it is asked again when it is back.
+   */
+  private final Map<String, Instant> platformReadAt = new ConcurrentHashMap<>();
 
   /**
    * Nodes this port deleted, so that removing them again is the no-op the port contract asks for.
@@ -192,11 +208,21 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
 
   private ClusterSnapshot fetch() {
     Instant at = time.now();
-    List<JsonNode> listed = api.listNodes();
-    Map<String, JsonNode> summary = api.summary();
+    List<JsonNode> listed;
+    Map<String, JsonNode> summary;
+    JsonNode maintenanceConfiguration;
+    try {
+      listed = api.listNodes();
+      summary = api.summary();
+      maintenanceConfiguration = api.maintenance();
+    } catch (ClusterOperationException e) {
+      // Nothing answers: every node may be restarting, unseen; ask each again when it is back.
+      platformReadAt.clear();
+      throw e;
+    }
     boolean maintenance =
         Wire.bool(
-            api.maintenance(),
+            maintenanceConfiguration,
             "IsInMaintenanceMode",
             "the answer",
             "GET /api/maintenanceconfiguration");
@@ -244,7 +270,7 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
         }
         versionText = rootVersion;
       }
-      HostPlatform host = hostPlatform(name, !offline);
+      HostPlatform host = hostPlatform(name, !offline, at);
       DrainState drainState =
           !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
       nodes.add(
@@ -263,6 +289,7 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     ids.keySet().retainAll(names.keySet());
     ids.putAll(names);
     reportedPlatforms.keySet().retainAll(names.keySet());
+    platformReadAt.keySet().retainAll(names.keySet());
     ClusterSnapshot snapshot = new ClusterSnapshot(at, nodes, maintenance);
     synchronized (handoffLock) {
       lastGood = snapshot;
@@ -275,11 +302,11 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
    * The OS and runtime of the node named {@code name}: the configured lookup's answer if it has one
    * (an override), else the node's configured value, else what the node itself reports on its own
    * address in {@code /api/serverstatus/system-info} ({@code OSVersion}, {@code ClrVersion}), read
-   * when it is first seen online and again each time it is back online after being seen offline (an
-   * OS or .NET changes only while its node is down; meanwhile, and while it does not answer, what
-   * it reported last: a lag, not a guess), else the configured default.
+   * as the class documentation says (an OS or .NET changes only while its node is down; meanwhile,
+   * and while it does not answer, what it reported last: a lag, not a guess), else the configured
+   * default.
    */
-  private HostPlatform hostPlatform(String name, boolean online) {
+  private HostPlatform hostPlatform(String name, boolean online, Instant at) {
     Optional<HostPlatform> given;
     try {
       given = config.givenHostPlatformOf(name);
@@ -296,9 +323,18 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     if (given.isPresent()) {
       return given.get();
     }
-    Optional<URI> own = online ? config.nodeUrl(name) : Optional.empty();
+    if (!online) {
+      platformReadAt.remove(name);
+    }
+    Instant readAt = platformReadAt.get(name);
+    boolean fresh = readAt != null && at.isBefore(readAt.plus(PLATFORM_REFRESH));
+    Optional<URI> own = online && !fresh ? config.nodeUrl(name) : Optional.empty();
     Optional<HostPlatform> now = own.flatMap(url -> reported(name, url));
-    now.ifPresent(p -> reportedPlatforms.put(name, p));
+    now.ifPresent(
+        p -> {
+          reportedPlatforms.put(name, p);
+          platformReadAt.put(name, at);
+        });
     return now.orElseGet(() -> reportedPlatforms.getOrDefault(name, config.defaultHostPlatform()));
   }
 

@@ -653,6 +653,27 @@ class OctopusFidelityTest {
     }
 
     @Test
+    void aNodeThatAnswersEveryPollIsAskedAboutItsMachineAgainOnlyAfterTheRefreshInterval() {
+      FakeCluster cluster = idle(2, 5);
+      start(cluster);
+      octopus.port.observe();
+      octopus.port.observe();
+      advance(OctopusClusterPort.PLATFORM_REFRESH.minusSeconds(1));
+      octopus.port.observe();
+      assertThat(systemInfoRequests()).as("once per node within the interval").isEqualTo(2);
+
+      advance(Duration.ofSeconds(1));
+      octopus.port.observe();
+      assertThat(systemInfoRequests()).as("again once it has passed").isEqualTo(4);
+    }
+
+    long systemInfoRequests() {
+      return octopus.server.requests().stream()
+          .filter(q -> q.path().endsWith("/api/serverstatus/system-info"))
+          .count();
+    }
+
+    @Test
     void aConfiguredLookupStillOverridesWhatTheNodesReport() {
       FakeCluster cluster = idle(1, 5);
       octopus =

@@ -1106,7 +1106,9 @@ public final class Reconciler {
       return pu.expected();
     }
     int work = snap.find(pu.node()).map(Node::runningWork).orElse(0);
-    return doneTotal.dividedBy(doneCount).plus(PlanBuilder.PER_RUNNING_TASK.multipliedBy(work));
+    // Whole milliseconds: Duration.dividedBy goes through BigDecimal, a cost on every turn.
+    return Duration.ofMillis(doneTotal.toMillis() / doneCount)
+        .plus(PlanBuilder.PER_RUNNING_TASK.multipliedBy(work));
   }
 
   private boolean checkBlocked(Instant now) {
