@@ -42,7 +42,9 @@ class ArchitectureTest {
           .importPackages("io.upkeep");
 
   private static final String INTERNAL = "io.upkeep.internal..";
-  private static final String[] PUBLIC_PACKAGES = {"io.upkeep", "io.upkeep.spi", "io.upkeep.event"};
+  private static final String[] PUBLIC_PACKAGES = {
+    "io.upkeep", "io.upkeep.spi", "io.upkeep.event", "io.upkeep.journal"
+  };
 
   /** The public classes that are the sanctioned way into io.upkeep.internal. */
   private static final Set<String> ENTRY_CLASSES =
@@ -52,7 +54,9 @@ class ArchitectureTest {
           "io.upkeep.UpgradeRun",
           "io.upkeep.UpgradePlan",
           "io.upkeep.RunState",
-          "io.upkeep.spi.TimeSource");
+          "io.upkeep.spi.TimeSource",
+          "io.upkeep.journal.FileJournalStore",
+          "io.upkeep.journal.InMemoryJournalStore");
 
   /** An entry class, or a class nested in one (a builder, a record component type). */
   private static final DescribedPredicate<JavaClass> ENTRY_CLASS =

@@ -38,6 +38,25 @@ public final class Json {
     }
   }
 
+  /** {@code value} as JSON on one line (a journal record). */
+  public static String compact(Object value) {
+    try {
+      return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new UpkeepException(
+          "cannot write "
+              + value.getClass().getSimpleName()
+              + " as JSON: "
+              + e.getOriginalMessage(),
+          e);
+    }
+  }
+
+  /** The mapper, for readers and writers of JSON trees (the file journal's lines). */
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
   /** Reads {@code json} as a {@code type}, with an error naming what is wrong. */
   public static <T> T read(String json, Class<T> type) {
     try {
