@@ -54,6 +54,7 @@ class ArchitectureTest {
           "io.upkeep.UpgradeRun",
           "io.upkeep.UpgradePlan",
           "io.upkeep.RunState",
+          "io.upkeep.RunControl",
           "io.upkeep.spi.TimeSource",
           "io.upkeep.journal.FileJournalStore",
           "io.upkeep.journal.InMemoryJournalStore");

@@ -76,9 +76,9 @@ public final class Reconciler {
   private final Set<NodeId> notBudgeted = new HashSet<>();
 
   private final Set<String> gates = new TreeSet<>();
-  private final Map<NodeId, UnitState> units = new LinkedHashMap<>();
-  private final Map<String, StepState> steps = new HashMap<>();
-  private final Map<NodeId, NodeOrigin> origins = new HashMap<>();
+  private final TrackedMap<NodeId, UnitState> units = new TrackedMap<>();
+  private final TrackedMap<String, StepState> steps = new TrackedMap<>();
+  private final TrackedMap<NodeId, NodeOrigin> origins = new TrackedMap<>();
   private final Set<String> approvals = ConcurrentHashMap.newKeySet();
   private final Set<NodeId> active = new LinkedHashSet<>();
   private final Set<String> announced = new HashSet<>();
@@ -104,13 +104,11 @@ public final class Reconciler {
   private Set<String> blocked = new LinkedHashSet<>();
   private List<String> blockedAnnounced = List.of();
 
-  // Control requests, applied at the start of a turn.
-  private final Object control = new Object();
-  private String pauseRequest;
-  private boolean resumeRequest;
-  private String abortRequest;
-  private final List<String> newApprovals = new ArrayList<>();
-  private final Map<String, String> declines = new LinkedHashMap<>();
+  /** The run's journal: every change is written to it before the run moves on. */
+  private final RunJournal journal;
+
+  /** An abort given to this runner and not yet applied, shown by {@link #state()} at once. */
+  private volatile String abortRequest;
 
   public Reconciler(
       UpgradePlan plan,
@@ -122,8 +120,12 @@ public final class Reconciler {
       TimeSource time,
       Map<String, HealthProbe> probes,
       Map<String, NodeHook> hooks,
-      List<UpgradeListener> listeners) {
-    StepDriver.checkPrerequisites(plan, host, probes, hooks);
+      List<UpgradeListener> listeners,
+      RunJournal journal,
+      boolean journaled) {
+    check(plan, host, probes, hooks);
+    this.journal = journal;
+    journal.coverWaitsOf(plan.policy().pollInterval());
     this.plan = plan;
     this.policy = plan.policy();
     this.runId = runId;
@@ -143,7 +145,8 @@ public final class Reconciler {
             steps,
             approvals,
             origins,
-            this::leaderMustWait);
+            this::leaderMustWait,
+            () -> checkpoint(time.now()));
     int i = 0;
     for (PlanUnit u : plan.units()) {
       planUnits.put(u.node(), u);
@@ -171,11 +174,28 @@ public final class Reconciler {
                     && n.drainState() != io.upkeep.DrainState.ACTIVE)
         .forEach(n -> notBudgeted.add(n.id()));
     if (state != null) {
-      restore(state);
+      restore(state, journaled);
     }
   }
 
-  private void restore(RunState state) {
+  /**
+   * Checks that the executor has every port, probe and hook {@code plan} needs.
+   *
+   * @throws io.upkeep.UpkeepException naming what is missing
+   */
+  public static void check(
+      UpgradePlan plan,
+      HostPort host,
+      Map<String, HealthProbe> probes,
+      Map<String, NodeHook> hooks) {
+    StepDriver.checkPrerequisites(plan, host, probes, hooks);
+  }
+
+  /**
+   * Takes over {@code state}; {@code journaled}: it came from the journal, so it is not a change to
+   * write there again.
+   */
+  private void restore(RunState state, boolean journaled) {
     status = state.status() == RunStatus.AWAITING_APPROVAL ? RunStatus.RUNNING : state.status();
     reason = state.reason();
     startedAt = state.startedAt();
@@ -193,42 +213,59 @@ public final class Reconciler {
             recordDuration(Duration.between(u.startedAt(), u.finishedAt()));
           }
         });
+    if (journaled) {
+      // What the journal already holds is not a change.
+      units.drainChanges();
+      steps.drainChanges();
+      origins.drainChanges();
+      journal.journaledRun(status, reason, startedAt, failuresSinceResume, approvals);
+    }
+  }
+
+  /** Journals what changed since the last checkpoint; fenced by the runner's lease. */
+  private synchronized void checkpoint(Instant now) {
+    journal.progress(
+        now,
+        status,
+        reason,
+        startedAt,
+        failuresSinceResume,
+        units,
+        steps,
+        origins,
+        approvals,
+        this::state,
+        () -> plan);
   }
 
   // ---- control, from any thread ----
 
+  // Every command goes through the journal, whichever process gives it, and takes effect when the
+  // runner reads it back at its next turn.
+
   public void pause(String why) {
-    synchronized (control) {
-      pauseRequest = why == null ? "" : why;
-    }
+    journal.control("pause", "", why == null ? "" : why);
   }
 
   public void resume() {
-    synchronized (control) {
-      resumeRequest = true;
-      pauseRequest = null;
-    }
+    journal.control("resume", "", "");
   }
 
   public void abort(String why) {
-    synchronized (control) {
-      abortRequest = why == null ? "" : why;
-    }
+    String reason = why == null ? "" : why;
+    journal.control("abort", "", reason);
+    abortRequest = reason;
   }
 
   public void approve(String gate) {
     checkGate(gate);
-    synchronized (control) {
-      newApprovals.add(gate);
-    }
+    journal.control("approve", gate, "");
     approvals.add(gate);
   }
 
   public void decline(String gate, String why) {
     checkGate(gate);
-    synchronized (control) {
-      declines.put(gate, why == null ? "" : why);
-    }
+    journal.control("decline", gate, why == null ? "" : why);
   }
 
   private void checkGate(String gate) {
@@ -249,22 +286,35 @@ public final class Reconciler {
   }
 
   private void applyControls(Instant now) {
-    String pauseWhy;
-    boolean resumeNow;
-    String abortWhy;
-    List<String> approved;
-    Map<String, String> declined;
-    synchronized (control) {
-      pauseWhy = pauseRequest;
-      resumeNow = resumeRequest;
-      abortWhy = abortRequest;
-      approved = new ArrayList<>(newApprovals);
-      declined = new LinkedHashMap<>(declines);
-      pauseRequest = null;
-      resumeRequest = false;
+    String pauseWhy = null;
+    boolean resumeNow = false;
+    String abortWhy = null;
+    List<String> approved = new ArrayList<>();
+    Map<String, String> declined = new LinkedHashMap<>();
+    for (RunJournal.Control c : journal.newControls()) {
+      switch (c.command()) {
+        case "pause" -> pauseWhy = c.reason();
+        case "resume" -> {
+          resumeNow = true;
+          pauseWhy = null;
+        }
+        case "abort" -> abortWhy = c.reason();
+        case "approve" -> {
+          if (gates.contains(c.gate())) {
+            approved.add(c.gate());
+            approvals.add(c.gate());
+          }
+        }
+        case "decline" -> {
+          if (gates.contains(c.gate())) {
+            declined.put(c.gate(), c.reason());
+          }
+        }
+        default -> LOG.warn("ignoring an unknown command in the journal: {}", c.command());
+      }
+    }
+    if (abortWhy != null) {
       abortRequest = null;
-      newApprovals.clear();
-      declines.clear();
     }
     for (String gate : approved) {
       emit(new UpgradeEvent.Approved(now, gate));
@@ -323,6 +373,7 @@ public final class Reconciler {
       if (status.terminal()) {
         return report();
       }
+      journal.reclaim(now);
       if (startedAt == null) {
         startedAt = now;
       }
@@ -345,19 +396,21 @@ public final class Reconciler {
       Duration wait;
       synchronized (this) {
         Instant now = time.now();
+        journal.checkLease(now);
         applyControls(now);
         if (snap == null) {
           if (unobservable(now, unobservable)) {
-            return report();
+            return returning(now);
           }
           wait = policy.pollInterval();
         } else {
           unobservedSince = null;
           wait = afterObserving(snap, now);
           if (wait == null) {
-            return report();
+            return returning(now);
           }
         }
+        checkpoint(now);
       }
       if (snap == null) {
         time.sleep(wait);
@@ -369,6 +422,15 @@ public final class Reconciler {
         }
       }
     }
+  }
+
+  /** Journals the turn and, once the run is over, lets go of the lease; then the report. */
+  private RunReport returning(Instant now) {
+    checkpoint(now);
+    if (status.terminal()) {
+      journal.release();
+    }
+    return report();
   }
 
   /** Handles a failed observation; true if {@code execute()} should return now. */
@@ -1165,7 +1227,9 @@ public final class Reconciler {
   }
 
   private void emit(UpgradeEvent e) {
-    LOG.info("{}", e.describe());
+    String description = e.describe();
+    LOG.info("{}", description);
+    journal.event(description);
     for (UpgradeListener l : listeners) {
       try {
         l.onEvent(e);
@@ -1184,11 +1248,10 @@ public final class Reconciler {
     Instant now = time.now();
     RunStatus shown = status;
     String why = reason;
-    synchronized (control) {
-      if (abortRequest != null && !status.terminal() && !stopping()) {
-        shown = RunStatus.ABORTING;
-        why = "aborted by operator" + (abortRequest.isEmpty() ? "" : ": " + abortRequest);
-      }
+    String abort = abortRequest;
+    if (abort != null && !status.terminal() && !stopping()) {
+      shown = RunStatus.ABORTING;
+      why = "aborted by operator" + (abort.isEmpty() ? "" : ": " + abort);
     }
     return new RunState(
         runId,

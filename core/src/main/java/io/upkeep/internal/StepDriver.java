@@ -55,6 +55,12 @@ final class StepDriver {
   /** Why the node that leads its role now must not be stopped yet, or null. */
   private final Function<NodeId, String> leaderMustWait;
 
+  /**
+   * Writes what changed to the journal: called after recording an action's intent and before the
+   * call, and after recording what the call returned.
+   */
+  private final Runnable checkpoint;
+
   StepDriver(
       UpgradePlan plan,
       String runId,
@@ -66,7 +72,8 @@ final class StepDriver {
       Map<String, StepState> steps,
       Set<String> approvals,
       Map<NodeId, NodeOrigin> origins,
-      Function<NodeId, String> leaderMustWait) {
+      Function<NodeId, String> leaderMustWait,
+      Runnable checkpoint) {
     this.plan = plan;
     this.policy = plan.policy();
     this.runId = runId;
@@ -79,6 +86,13 @@ final class StepDriver {
     this.approvals = approvals;
     this.origins = origins;
     this.leaderMustWait = leaderMustWait;
+    this.checkpoint = checkpoint;
+  }
+
+  /** Records that {@code step} acts now and journals it, before the call that acts. */
+  private void intend(PlanStep step, StepState st, Instant now) {
+    steps.put(step.id(), st.issued(now));
+    checkpoint.run();
   }
 
   /**
@@ -154,8 +168,8 @@ final class StepDriver {
                 + w.weight()
                 + "% of an equal share by hand");
       }
+      intend(step, st, now);
       traffic.setWeight(step.node(), w.weight());
-      steps.put(step.id(), st.issued(now));
       return Outcome.done("");
     }
     if (a instanceof Action.EnterMaintenance) {
@@ -283,9 +297,9 @@ final class StepDriver {
     }
     if (st.actingSince() == null) {
       Instant deadline = now.plus(policy.drainDeadline());
+      intend(step, st, now);
       cluster.drain(n.id(), deadline);
       guard.disrupted(n);
-      steps.put(step.id(), st.issued(now));
       return Outcome.sent();
     }
     return untilDeadline(n, now, st.actingSince().plus(policy.drainDeadline()));
@@ -295,6 +309,7 @@ final class StepDriver {
   private Outcome hook(PlanStep step, StepState st, Instant now, Action.RunHook h) {
     StepState acting = st.actingSince() == null ? st.issued(now) : st;
     steps.put(step.id(), acting);
+    checkpoint.run();
     OperationStatus s;
     try {
       s = hooks.get(h.hook()).run(runId + "/" + step.id(), step.node());
@@ -380,8 +395,8 @@ final class StepDriver {
     if (st.issuedAt() != null && now.isBefore(st.issuedAt().plus(policy.pollInterval()))) {
       return Outcome.waitUntil(st.issuedAt().plus(policy.pollInterval()));
     }
+    intend(step, st, now);
     command.run();
-    steps.put(step.id(), st.issued(now));
     return Outcome.sent();
   }
 
@@ -477,8 +492,12 @@ final class StepDriver {
         }
         guard.disrupted(n.get());
       }
+      // The intent first: a run resumed after a crash during the call asks again with the same
+      // request id, and the port answers with the operation it already started.
+      intend(step, st, now);
       OperationHandle h = submit(step, unitSteps);
-      steps.put(step.id(), st.operating(h, now));
+      steps.put(step.id(), steps.get(step.id()).operating(h, now));
+      checkpoint.run();
       st = steps.get(step.id());
     }
     OperationStatus s = host.poll(st.operation());

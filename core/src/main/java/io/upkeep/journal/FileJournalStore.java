@@ -90,7 +90,12 @@ public final class FileJournalStore implements JournalStore {
     Objects.requireNonNull(dir, "dir");
     try {
       FileJournalStore store = new FileJournalStore(dir);
-      store.locked(() -> null);
+      try {
+        store.locked(() -> null);
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
       return store;
     } catch (IOException | UncheckedIOException e) {
       throw new UpkeepException(
