@@ -34,6 +34,7 @@ public final class ModuleRules {
           "io.upkeep.octopus",
           "io.upkeep.nomad",
           "io.upkeep.http",
+          "io.upkeep.jdbc",
           "io.upkeep");
 
   /**

@@ -1,0 +1,2 @@
+/** A journal store on a SQL database over JDBC. */
+package io.upkeep.jdbc;
