@@ -127,6 +127,7 @@ public final class FakeNomadServer extends FakeHttpServer {
 
   private final NomadState state;
   private final NomadViews views;
+  private final NomadVariables variables;
   private final Map<String, Token> tokens;
   private final boolean acl;
   private final AtomicInteger blocked = new AtomicInteger();
@@ -159,6 +160,7 @@ public final class FakeNomadServer extends FakeHttpServer {
     tokens = new LinkedHashMap<>(b.tokens);
     acl = !tokens.isEmpty();
     views = new NomadViews(state, b.legacyAgentVersion, acl);
+    variables = new NomadVariables(state.clock::now, state::nextIndex);
     b.cluster.clock().afterEachEvent(this::afterClockEvent);
     serve();
   }
@@ -441,6 +443,9 @@ public final class FakeNomadServer extends FakeHttpServer {
       return Answer.text(400, "Expect `true` or `false` for `stale` query string parameter");
     }
     boolean allowStale = q.containsKey("stale") && !"false".equals(q.get("stale"));
+    if (seg.get(1).equals("var") || p.equals("/v1/vars")) {
+      return variables(method, seg, q, body, token);
+    }
     switch (p) {
       case "/v1/agent/self" -> {
         if (!method.equals("GET")) {
@@ -560,6 +565,102 @@ public final class FakeNomadServer extends FakeHttpServer {
         return Answer.text(404, "Invalid URL path");
       }
     }
+  }
+
+  /**
+   * {@code /v1/var/:path} and {@code /v1/vars}: Nomad Variables, by {@link NomadVariables}; a wrong
+   * method is 400 {@code Invalid method} here, as Nomad's variable handler answers.
+   */
+  private Answer variables(
+      String method, List<String> seg, Map<String, String> q, String body, Token token) {
+    String namespace = q.getOrDefault("namespace", "");
+    if (namespace.isEmpty()) {
+      namespace = NomadVariables.DEFAULT_NAMESPACE;
+    }
+    NomadVariables.Access access = access(token);
+    NomadVariables.Reply r;
+    if (seg.get(1).equals("vars")) {
+      if (!method.equals("GET")) {
+        return Answer.text(405, "Invalid method");
+      }
+      r = variables.list(namespace, q.get("prefix"), access);
+    } else {
+      String path = String.join("/", seg.subList(2, seg.size()));
+      if (path.isEmpty()) {
+        return Answer.text(400, "missing variable path");
+      }
+      if (!q.containsKey("namespace") && body != null && !body.isBlank()) {
+        try {
+          JsonNode ns = JSON.readTree(body).path("Namespace");
+          if (ns.isTextual() && !ns.asText().isEmpty()) {
+            namespace = ns.asText();
+          }
+        } catch (JsonProcessingException e) {
+          // the variables model answers 400 for a body that is not JSON
+        }
+      }
+      r =
+          switch (method) {
+            case "GET" -> variables.read(namespace, path, access);
+            case "PUT", "POST" -> variables.write(namespace, path, q, body, access);
+            case "DELETE" -> variables.delete(namespace, path, q, access);
+            default -> NomadVariables.Reply.text(400, "Invalid method");
+          };
+    }
+    Answer a =
+        r.text() != null ? Answer.text(r.status(), r.text()) : Answer.json(r.status(), r.json());
+    if (r.status() == 204) {
+      a.body = "";
+    }
+    return r.index() > 0 ? a.index(r.index()) : a;
+  }
+
+  /**
+   * What {@code token} may do with variables: everything with ACLs off or a management token;
+   * otherwise what its {@code variables:<capability>} (any path) and {@code
+   * variables:<capability>:<path glob>} capabilities grant, a {@code *} in the glob matching any
+   * characters, as the {@code path} blocks of a Nomad policy's {@code variables} block.
+   */
+  private NomadVariables.Access access(Token token) {
+    boolean all = !acl || (token != null && token.capabilities().contains("management"));
+    return new NomadVariables.Access() {
+      @Override
+      public boolean may(String capability, String namespace, String path) {
+        if (all) {
+          return true;
+        }
+        if (token == null) {
+          return false;
+        }
+        String exact = "variables:" + capability;
+        for (String c : token.capabilities()) {
+          if (c.equals(exact)) {
+            return true;
+          }
+          if (c.startsWith(exact + ":") && glob(c.substring(exact.length() + 1), path)) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      @Override
+      public boolean management() {
+        return all;
+      }
+    };
+  }
+
+  private static boolean glob(String pattern, String path) {
+    StringBuilder re = new StringBuilder();
+    String[] parts = pattern.split("\\*", -1);
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        re.append(".*");
+      }
+      re.append(java.util.regex.Pattern.quote(parts[i]));
+    }
+    return path.matches(re.toString());
   }
 
   private Answer nodeRoute(
