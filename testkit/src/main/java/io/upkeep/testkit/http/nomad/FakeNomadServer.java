@@ -55,8 +55,10 @@ import javax.net.ssl.SSLContext;
  * /v1/status/leader|peers}, {@code /v1/regions}, {@code /v1/operator/raft/configuration}, {@code
  * /v1/operator/raft/transfer-leadership}, {@code /v1/operator/autopilot/health|configuration},
  * {@code /v1/nodes}, {@code /v1/node/:id} and its {@code allocations}, {@code drain}, {@code
- * eligibility} and {@code purge}, {@code /v1/allocation/:id}. It behaves as Nomad does where an
- * orchestrator can tell:
+ * eligibility} and {@code purge}, {@code /v1/allocation/:id}, and Nomad Variables: {@code
+ * /v1/var/:path} (GET, PUT/POST with {@code cas}, {@code lock-acquire}, {@code lock-renew} and
+ * {@code lock-release}, DELETE with {@code cas}) and {@code /v1/vars?prefix=}. It behaves as Nomad
+ * does where an orchestrator can tell:
  *
  * <ul>
  *   <li>names and attributes as real agents report them: serf members are {@code <node>.<region>}
@@ -93,6 +95,12 @@ import javax.net.ssl.SSLContext;
  *   <li>ACLs (when a token is configured): {@code X-Nomad-Token} or {@code Authorization: Bearer},
  *       403 {@code ACL token not found} or {@code Permission denied} by each endpoint's documented
  *       capability;
+ *   <li>variables as Nomad's variables and locks API pages document them: 409 with the conflicting
+ *       variable for a stale {@code cas} and for a write, delete, renew or acquire of a locked
+ *       variable without its lock ID; items at most 64 KiB; a lock's TTL and delay between 10 s and
+ *       24 h, its TTL running on the cluster's virtual clock, and after it lapses the variable
+ *       cannot be locked for the lock delay; reads show the lock only to a management token; each
+ *       call needs its {@code variables} capability for the path;
  *   <li>errors in plain text: 404/500 {@code node not found}, 500 {@code No cluster leader}, 400
  *       {@code Request body is empty}, 405 {@code Invalid method}. With no server alive, every
  *       connection is dropped, as an unreachable API.
@@ -1180,7 +1188,10 @@ public final class FakeNomadServer extends FakeHttpServer {
      * Turns ACLs on and adds a token named {@code name} with {@code capabilities}, as Nomad's
      * documentation names them per endpoint: {@code agent:read}, {@code agent:write}, {@code
      * node:read}, {@code node:write}, {@code operator:read}, {@code namespace:read-job}, {@code
-     * management} (everything).
+     * management} (everything); for Nomad Variables {@code variables:<capability>} (any path) or
+     * {@code variables:<capability>:<path glob>} (as a policy's {@code path} block, {@code *}
+     * matching any characters), the capability one of {@code read}, {@code write}, {@code list},
+     * {@code destroy}.
      *
      * @throws IllegalArgumentException if a name or the secret is blank, or the name is taken
      */
