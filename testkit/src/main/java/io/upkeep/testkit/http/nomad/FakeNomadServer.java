@@ -55,8 +55,10 @@ import javax.net.ssl.SSLContext;
  * /v1/status/leader|peers}, {@code /v1/regions}, {@code /v1/operator/raft/configuration}, {@code
  * /v1/operator/raft/transfer-leadership}, {@code /v1/operator/autopilot/health|configuration},
  * {@code /v1/nodes}, {@code /v1/node/:id} and its {@code allocations}, {@code drain}, {@code
- * eligibility} and {@code purge}, {@code /v1/allocation/:id}. It behaves as Nomad does where an
- * orchestrator can tell:
+ * eligibility} and {@code purge}, {@code /v1/allocation/:id}, and Nomad Variables: {@code
+ * /v1/var/:path} (GET, PUT/POST with {@code cas}, {@code lock-acquire}, {@code lock-renew} and
+ * {@code lock-release}, DELETE with {@code cas}) and {@code /v1/vars?prefix=}. It behaves as Nomad
+ * does where an orchestrator can tell:
  *
  * <ul>
  *   <li>names and attributes as real agents report them: serf members are {@code <node>.<region>}
@@ -93,6 +95,12 @@ import javax.net.ssl.SSLContext;
  *   <li>ACLs (when a token is configured): {@code X-Nomad-Token} or {@code Authorization: Bearer},
  *       403 {@code ACL token not found} or {@code Permission denied} by each endpoint's documented
  *       capability;
+ *   <li>variables as Nomad's variables and locks API pages document them: 409 with the conflicting
+ *       variable for a stale {@code cas} and for a write, delete, renew or acquire of a locked
+ *       variable without its lock ID; items at most 64 KiB; a lock's TTL and delay between 10 s and
+ *       24 h, its TTL running on the cluster's virtual clock, and after it lapses the variable
+ *       cannot be locked for the lock delay; reads show the lock only to a management token; each
+ *       call needs its {@code variables} capability for the path;
  *   <li>errors in plain text: 404/500 {@code node not found}, 500 {@code No cluster leader}, 400
  *       {@code Request body is empty}, 405 {@code Invalid method}. With no server alive, every
  *       connection is dropped, as an unreachable API.
@@ -127,6 +135,7 @@ public final class FakeNomadServer extends FakeHttpServer {
 
   private final NomadState state;
   private final NomadViews views;
+  private final NomadVariables variables;
   private final Map<String, Token> tokens;
   private final boolean acl;
   private final AtomicInteger blocked = new AtomicInteger();
@@ -159,6 +168,7 @@ public final class FakeNomadServer extends FakeHttpServer {
     tokens = new LinkedHashMap<>(b.tokens);
     acl = !tokens.isEmpty();
     views = new NomadViews(state, b.legacyAgentVersion, acl);
+    variables = new NomadVariables(state.clock::now, state::nextIndex);
     b.cluster.clock().afterEachEvent(this::afterClockEvent);
     serve();
   }
@@ -441,6 +451,9 @@ public final class FakeNomadServer extends FakeHttpServer {
       return Answer.text(400, "Expect `true` or `false` for `stale` query string parameter");
     }
     boolean allowStale = q.containsKey("stale") && !"false".equals(q.get("stale"));
+    if (seg.get(1).equals("var") || p.equals("/v1/vars")) {
+      return variables(method, seg, q, body, token);
+    }
     switch (p) {
       case "/v1/agent/self" -> {
         if (!method.equals("GET")) {
@@ -560,6 +573,102 @@ public final class FakeNomadServer extends FakeHttpServer {
         return Answer.text(404, "Invalid URL path");
       }
     }
+  }
+
+  /**
+   * {@code /v1/var/:path} and {@code /v1/vars}: Nomad Variables, by {@link NomadVariables}; a wrong
+   * method is 400 {@code Invalid method} here, as Nomad's variable handler answers.
+   */
+  private Answer variables(
+      String method, List<String> seg, Map<String, String> q, String body, Token token) {
+    String namespace = q.getOrDefault("namespace", "");
+    if (namespace.isEmpty()) {
+      namespace = NomadVariables.DEFAULT_NAMESPACE;
+    }
+    NomadVariables.Access access = access(token);
+    NomadVariables.Reply r;
+    if (seg.get(1).equals("vars")) {
+      if (!method.equals("GET")) {
+        return Answer.text(405, "Invalid method");
+      }
+      r = variables.list(namespace, q.get("prefix"), access);
+    } else {
+      String path = String.join("/", seg.subList(2, seg.size()));
+      if (path.isEmpty()) {
+        return Answer.text(400, "missing variable path");
+      }
+      if (!q.containsKey("namespace") && body != null && !body.isBlank()) {
+        try {
+          JsonNode ns = JSON.readTree(body).path("Namespace");
+          if (ns.isTextual() && !ns.asText().isEmpty()) {
+            namespace = ns.asText();
+          }
+        } catch (JsonProcessingException e) {
+          // the variables model answers 400 for a body that is not JSON
+        }
+      }
+      r =
+          switch (method) {
+            case "GET" -> variables.read(namespace, path, access);
+            case "PUT", "POST" -> variables.write(namespace, path, q, body, access);
+            case "DELETE" -> variables.delete(namespace, path, q, access);
+            default -> NomadVariables.Reply.text(400, "Invalid method");
+          };
+    }
+    Answer a =
+        r.text() != null ? Answer.text(r.status(), r.text()) : Answer.json(r.status(), r.json());
+    if (r.status() == 204) {
+      a.body = "";
+    }
+    return r.index() > 0 ? a.index(r.index()) : a;
+  }
+
+  /**
+   * What {@code token} may do with variables: everything with ACLs off or a management token;
+   * otherwise what its {@code variables:<capability>} (any path) and {@code
+   * variables:<capability>:<path glob>} capabilities grant, a {@code *} in the glob matching any
+   * characters, as the {@code path} blocks of a Nomad policy's {@code variables} block.
+   */
+  private NomadVariables.Access access(Token token) {
+    boolean all = !acl || (token != null && token.capabilities().contains("management"));
+    return new NomadVariables.Access() {
+      @Override
+      public boolean may(String capability, String namespace, String path) {
+        if (all) {
+          return true;
+        }
+        if (token == null) {
+          return false;
+        }
+        String exact = "variables:" + capability;
+        for (String c : token.capabilities()) {
+          if (c.equals(exact)) {
+            return true;
+          }
+          if (c.startsWith(exact + ":") && glob(c.substring(exact.length() + 1), path)) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      @Override
+      public boolean management() {
+        return all;
+      }
+    };
+  }
+
+  private static boolean glob(String pattern, String path) {
+    StringBuilder re = new StringBuilder();
+    String[] parts = pattern.split("\\*", -1);
+    for (int i = 0; i < parts.length; i++) {
+      if (i > 0) {
+        re.append(".*");
+      }
+      re.append(java.util.regex.Pattern.quote(parts[i]));
+    }
+    return path.matches(re.toString());
   }
 
   private Answer nodeRoute(
@@ -1079,7 +1188,10 @@ public final class FakeNomadServer extends FakeHttpServer {
      * Turns ACLs on and adds a token named {@code name} with {@code capabilities}, as Nomad's
      * documentation names them per endpoint: {@code agent:read}, {@code agent:write}, {@code
      * node:read}, {@code node:write}, {@code operator:read}, {@code namespace:read-job}, {@code
-     * management} (everything).
+     * management} (everything); for Nomad Variables {@code variables:<capability>} (any path) or
+     * {@code variables:<capability>:<path glob>} (as a policy's {@code path} block, {@code *}
+     * matching any characters), the capability one of {@code read}, {@code write}, {@code list},
+     * {@code destroy}.
      *
      * @throws IllegalArgumentException if a name or the secret is blank, or the name is taken
      */

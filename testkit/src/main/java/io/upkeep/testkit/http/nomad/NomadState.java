@@ -349,6 +349,11 @@ final class NomadState {
     return ++raftIndex;
   }
 
+  /** The next raft index, for a write outside the node model (a variable). */
+  long nextIndex() {
+    return bump();
+  }
+
   private void wakeAt(Instant at) {
     Instant now = clock.now();
     if (at.isAfter(now) && wakeups.add(at)) {
