@@ -29,6 +29,11 @@ class NomadJournalStoreContractTest extends JournalStoreContract {
     return NomadJournalStore.open(nomad().config().build(), "contract");
   }
 
+  @Override
+  protected void elapse(java.time.Duration d) {
+    nomad().cluster.clock().sleep(d);
+  }
+
   @AfterEach
   void stopNomad() {
     if (nomad != null) {

@@ -3,10 +3,23 @@ package io.upkeep.testkit.junit5;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.upkeep.LeaseHeldException;
 import io.upkeep.LeaseLostException;
+import io.upkeep.Platform;
+import io.upkeep.Policy;
+import io.upkeep.RunReport;
+import io.upkeep.Strategy;
+import io.upkeep.UpgradeExecutor;
+import io.upkeep.UpgradePlan;
+import io.upkeep.UpgradePlanner;
+import io.upkeep.UpgradeRun;
+import io.upkeep.UpgradeTarget;
 import io.upkeep.spi.JournalEntry;
 import io.upkeep.spi.JournalStore;
 import io.upkeep.spi.Lease;
+import io.upkeep.testkit.ClusterEvent;
+import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.InvariantMonitor;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,15 +30,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The {@link JournalStore} contract as tests: extend it with a store of your own and every test
- * here runs against it. {@link #open()} gives a handle on one journal, empty at the start of each
- * test; {@link #openAgain()} a second, independent handle on the same journal, as another process
- * or machine would have (a new file handle, a new connection, a new HTTP client).
+ * here runs against it, down to a standby runner taking over a dead runner's upgrade through it.
+ * {@link #open()} gives a handle on one journal, empty at the start of each test; {@link
+ * #openAgain()} a second, independent handle on the same journal, as another process or machine
+ * would have (a new file handle, a new connection, a new HTTP client).
  */
 public abstract class JournalStoreContract {
 
@@ -42,6 +57,12 @@ public abstract class JournalStoreContract {
 
   /** Another handle on the journal {@link #open()} gives, as a second process has it. */
   protected abstract JournalStore openAgain() throws Exception;
+
+  /**
+   * Lets {@code d} pass on the store's own clock too, for a store whose server keeps time (a lock
+   * TTL): the takeover scenario calls it when its runners' clock moves on. Default: nothing.
+   */
+  protected void elapse(Duration d) {}
 
   private JournalStore a;
   private JournalStore b;
@@ -224,6 +245,74 @@ public abstract class JournalStoreContract {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("time to live");
     assertThat(a.lease()).isEmpty();
+  }
+
+  /** Stands for a runner's process dying: an Error, so nothing in the executor catches it. */
+  private static final class RunnerDied extends Error {
+    RunnerDied() {
+      super("the runner died", null, false, false);
+    }
+  }
+
+  @Test
+  void aStandbyTakesOverADeadRunnersUpgradeAndFinishesIt() {
+    Platform from = Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.0");
+    FakeCluster cluster =
+        FakeCluster.builder()
+            .seed(3)
+            .nodes("octo", 3, n -> n.role("octopus-node").platform(from).taskCap(5))
+            .build();
+    UpgradePlan plan =
+        UpgradePlanner.create(cluster.clock())
+            .plan(
+                cluster,
+                Strategy.inPlace(),
+                UpgradeTarget.os("Windows Server 2022"),
+                Policy.builder().drainDeadline(Duration.ofMinutes(30)).build());
+    InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan);
+    AtomicInteger events = new AtomicInteger();
+    UpgradeRun first =
+        UpgradeExecutor.builder()
+            .cluster(cluster)
+            .host(cluster)
+            .journal(a)
+            .runner("primary")
+            .listener(
+                e -> {
+                  if (events.incrementAndGet() == 25) {
+                    throw new RunnerDied();
+                  }
+                })
+            .build()
+            .start(plan);
+    assertThatThrownBy(first::execute).isInstanceOf(RunnerDied.class);
+
+    UpgradeExecutor standby =
+        UpgradeExecutor.builder()
+            .cluster(cluster)
+            .host(cluster)
+            .journal(b)
+            .runner("standby")
+            .build();
+    assertThatThrownBy(standby::resume).isInstanceOf(LeaseHeldException.class);
+    // The dead runner's lease lapses (and a store's own lock delay, such as Nomad's, passes).
+    Duration dead = UpgradeExecutor.DEFAULT_LEASE_TTL.plusSeconds(30);
+    cluster.clock().sleep(dead);
+    elapse(dead);
+    RunReport done = standby.resume().execute();
+
+    assertThat(done.succeeded()).as(done.summary()).isTrue();
+    monitor.assertRestored();
+    assertThat(cluster.observe().nodes())
+        .allMatch(n -> n.platform().os().equals("Windows Server 2022"));
+    assertThat(
+            cluster.events().stream()
+                .filter(e -> e instanceof ClusterEvent.Upgraded)
+                .map(e -> ((ClusterEvent.NodeEvent) e).node())
+                .toList())
+        .as("each node upgraded once")
+        .doesNotHaveDuplicates()
+        .hasSize(3);
   }
 
   private static List<JournalEntry> concat(List<JournalEntry> x, List<JournalEntry> y) {
