@@ -326,8 +326,10 @@ public final class MaintenanceWindow {
   }
 
   /**
-   * When the window next closes: the end of the opening {@code at} is in (later, if the next
-   * opening starts exactly then), or {@code at} itself if the window is closed then.
+   * When the window next closes: the end of the opening {@code at} is in, or {@code at} itself if
+   * the window is closed then. Openings that follow each other without a gap (a length equal to the
+   * time between them, such as {@code 0 0 0 ? * MON-FRI} for a day) count as one; at most a
+   * thousand are joined.
    *
    * @throws NullPointerException if {@code at} is null
    */

@@ -273,6 +273,47 @@ class MaintenanceWindowsTest {
   }
 
   @Nested
+  class ControlsWhileWaitingForAWindow {
+
+    @Test
+    void aPauseGivenWhileTheRunSleepsIsAppliedAtTheOpeningBeforeAnythingStarts() {
+      FakeCluster fake = cluster();
+      UpgradePlan plan =
+          UpgradePlanner.create(fake.clock())
+              .plan(fake, Strategy.inPlace(), WIN2022, policy().windows(EVENINGS).build());
+      List<UpgradeEvent> events = new ArrayList<>();
+      io.upkeep.UpgradeRun run =
+          UpgradeExecutor.builder()
+              .cluster(fake)
+              .host(fake)
+              .time(fake.clock())
+              .listener(events::add)
+              .build()
+              .start(plan);
+      // Wednesday 09:00Z: nothing in flight, the run asleep until 21:00Z.
+      Instant freeze = Instant.parse("2026-12-02T09:00:00Z");
+      fake.clock().schedule(Duration.between(START, freeze), () -> run.pause("change freeze"));
+
+      RunReport paused = run.execute();
+
+      assertThat(paused.status()).isEqualTo(RunStatus.PAUSED);
+      assertThat(paused.upgraded()).hasSize(2);
+      assertThat(paused.reason()).isEqualTo("change freeze");
+      assertThat(fake.clock().now()).isEqualTo(WEDNESDAY_OPENS);
+      assertThat(events)
+          .filteredOn(UpgradeEvent.UnitStarted.class::isInstance)
+          .hasSize(2)
+          .allMatch(e -> e.at().isBefore(TUESDAY_CLOSES));
+
+      run.resume();
+      RunReport done = run.execute();
+
+      assertThat(done.status()).isEqualTo(RunStatus.SUCCEEDED);
+      assertThat(done.upgraded()).hasSize(3);
+    }
+  }
+
+  @Nested
   class WithoutWindows {
 
     @Test
