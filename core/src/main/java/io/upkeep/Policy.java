@@ -351,9 +351,9 @@ public final class Policy {
   }
 
   /**
-   * When new nodes may start: while any of these windows is open; empty (the default) for at any
-   * time. Outside every window no new node starts, and a node in flight finishes its steps; the run
-   * waits for the next opening, reported as blocked but never paused for it.
+   * When new nodes may start: while any of these windows is open, or at any time if there are none
+   * (the default). Outside every window no new node starts, and a node in flight finishes its
+   * steps; the run waits for the next opening, reported as blocked but never paused for it.
    */
   public List<MaintenanceWindow> windows() {
     return windows;
@@ -870,9 +870,10 @@ public final class Policy {
     }
 
     /**
-     * Start new nodes only while one of these windows is open (replacing any set before); none
-     * given, the default, for at any time. Nodes in flight when the last open window closes finish
-     * their steps; the run then waits for the next opening without counting it as blocked.
+     * Start new nodes only while one of these windows is open, replacing any set before; with none
+     * (the default), at any time. Nodes in flight when the last open window closes finish their
+     * steps; the run then waits for the next opening without counting it toward {@link
+     * #blockedTimeout}.
      *
      * @throws NullPointerException if a window is null
      * @throws IllegalArgumentException if a window is given twice
