@@ -2,6 +2,7 @@ package io.upkeep;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonPOJOBuilder;
@@ -173,6 +174,10 @@ public final class Policy {
   private final OutOfServiceAction outOfService;
   private final List<Hook> hooks;
 
+  // Left out of the JSON when empty, so a plan without windows reads and writes as before.
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private final List<MaintenanceWindow> windows;
+
   private Policy(Builder b) {
     budget = b.budget;
     canaries = b.canaries;
@@ -200,6 +205,7 @@ public final class Policy {
     operationDeadline = b.operationDeadline;
     outOfService = b.outOfService;
     hooks = List.copyOf(b.hooks);
+    windows = List.copyOf(b.windows);
   }
 
   /** Nodes of one role out of service at once (the sliding window's width). */
@@ -307,7 +313,10 @@ public final class Policy {
     return durationHints;
   }
 
-  /** The longest the executor waits between observations. */
+  /**
+   * The longest the executor waits between observations; with nothing in flight and every {@link
+   * #windows() maintenance window} closed, it sleeps until the next opens instead.
+   */
   public Duration pollInterval() {
     return pollInterval;
   }
@@ -339,6 +348,15 @@ public final class Policy {
   /** The node hooks each unit runs, where, and for which roles. */
   public List<Hook> hooks() {
     return hooks;
+  }
+
+  /**
+   * When new nodes may start: while any of these windows is open, or at any time if there are none
+   * (the default). Outside every window no new node starts, and a node in flight finishes its
+   * steps; the run waits for the next opening, reported as blocked but never paused for it.
+   */
+  public List<MaintenanceWindow> windows() {
+    return windows;
   }
 
   /** Equal to another policy with the same settings. */
@@ -375,7 +393,8 @@ public final class Policy {
         && blockedTimeout.equals(p.blockedTimeout)
         && operationDeadline.equals(p.operationDeadline)
         && outOfService == p.outOfService
-        && hooks.equals(p.hooks);
+        && hooks.equals(p.hooks)
+        && windows.equals(p.windows);
   }
 
   /** A hash of every setting. */
@@ -407,7 +426,8 @@ public final class Policy {
         blockedTimeout,
         operationDeadline,
         outOfService,
-        hooks);
+        hooks,
+        windows);
   }
 
   /** Every setting, by name. */
@@ -466,6 +486,8 @@ public final class Policy {
         + outOfService
         + ", hooks="
         + hooks
+        + ", windows="
+        + windows
         + "]";
   }
 
@@ -538,6 +560,7 @@ public final class Policy {
     private Duration operationDeadline = DEFAULT_OPERATION_DEADLINE;
     private OutOfServiceAction outOfService = DEFAULT_OUT_OF_SERVICE;
     private final List<Hook> hooks = new java.util.ArrayList<>();
+    private List<MaintenanceWindow> windows = List.of();
 
     private Builder() {}
 
@@ -568,6 +591,7 @@ public final class Policy {
       operationDeadline = p.operationDeadline;
       outOfService = p.outOfService;
       hooks.addAll(p.hooks);
+      windows = p.windows;
     }
 
     /** Nodes of one role out of service at once; default {@link #DEFAULT_BUDGET}. */
@@ -842,6 +866,25 @@ public final class Policy {
       placed.forEach(
           h ->
               hook(h.name(), h.point(), h.roles().stream().map(Role::name).toArray(String[]::new)));
+      return this;
+    }
+
+    /**
+     * Start new nodes only while one of these windows is open, replacing any set before; with none
+     * (the default), at any time. Nodes in flight when the last open window closes finish their
+     * steps; the run then waits for the next opening without counting it toward {@link
+     * #blockedTimeout}.
+     *
+     * @throws NullPointerException if a window is null
+     * @throws IllegalArgumentException if a window is given twice
+     */
+    public Builder windows(MaintenanceWindow... value) {
+      List<MaintenanceWindow> list = List.of(value);
+      if (new java.util.HashSet<>(list).size() != list.size()) {
+        throw new IllegalArgumentException(
+            "windows(...) names a window twice " + list + ": name each once");
+      }
+      windows = list;
       return this;
     }
 

@@ -22,7 +22,7 @@ import java.util.Objects;
  * @param notStarted units that never started
  * @param awaitingApproval gates waiting for {@link UpgradeRun#approve(String)}
  * @param blocked why nothing more can start or go on right now (budget, quorum, leader, a node out
- *     of service outside the run), empty when nothing is blocked
+ *     of service outside the run, every maintenance window closed), empty when nothing is blocked
  * @param notes what an operator should know that is not a failure: nodes left alone as the operator
  *     had them, traffic weights to set by hand
  */

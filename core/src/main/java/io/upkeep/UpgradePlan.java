@@ -1,7 +1,9 @@
 package io.upkeep;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.upkeep.internal.FinishEstimate;
 import io.upkeep.internal.Json;
+import io.upkeep.internal.Windows;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +79,26 @@ public record UpgradePlan(
             () -> new UnknownNodeException(node, units.stream().map(PlanUnit::node).toList()));
   }
 
+  /**
+   * When the run is expected to finish if it starts at {@code start}: a simulation of the units at
+   * their {@linkplain PlanUnit#expected() expected} durations, as many at once as each role's
+   * budget allows, the executor's order among those ready (canaries, nodes already out of service,
+   * then longest first; the leader of a quorum role last), and new units started only while one of
+   * the policy's {@linkplain Policy#windows() maintenance windows} is open. As in a run, a unit in
+   * flight when a window closes carries on past its end. Assumed: every unit takes its expected
+   * time, nothing fails, gates and approvals pass at once, and the minimum task capacity holds no
+   * unit back; so the estimate is as good as the expected durations (give hints with {@link
+   * Policy.Builder#durationHint}). Deterministic: the same plan and start give the same instant.
+   *
+   * @param start when the run starts
+   * @return when its last unit is expected to finish; {@code start} for a plan with no units
+   * @throws NullPointerException if {@code start} is null
+   */
+  public Instant estimatedFinish(Instant start) {
+    Objects.requireNonNull(start, "start");
+    return FinishEstimate.of(this, start);
+  }
+
   /** The plan as JSON, for machines and journals. */
   public String toJson() {
     return Json.write(this);
@@ -92,7 +114,9 @@ public record UpgradePlan(
   }
 
   /**
-   * The plan as text for a person: the rules, any warnings, then every unit's steps with reasons.
+   * The plan as text for a person: the rules, the maintenance windows (if the policy has any) with
+   * each one's next opening and the {@linkplain #estimatedFinish estimated finish} of a run started
+   * when the plan was made, any warnings, then every unit's steps with reasons.
    */
   public String toText() {
     StringBuilder sb = new StringBuilder();
@@ -116,6 +140,9 @@ public record UpgradePlan(
         .append(", settle ")
         .append(Durations.format(policy.settle()))
         .append('\n');
+    if (!policy.windows().isEmpty()) {
+      windowsText(sb);
+    }
     for (String w : warnings) {
       sb.append("  WARNING: ").append(w).append('\n');
     }
@@ -141,6 +168,23 @@ public record UpgradePlan(
       }
     }
     return sb.toString();
+  }
+
+  private void windowsText(StringBuilder sb) {
+    sb.append("  maintenance windows: new nodes start only while one is open; ")
+        .append("a node in flight when it closes finishes its steps\n");
+    for (MaintenanceWindow w : policy.windows()) {
+      sb.append("    ")
+          .append(w)
+          .append("; next opens ")
+          .append(new Windows(List.of(w)).nextOpening(createdAt))
+          .append('\n');
+    }
+    sb.append("  estimated finish ")
+        .append(estimatedFinish(createdAt).atZone(policy.windows().get(0).zone()))
+        .append(" if started when planned (")
+        .append(createdAt)
+        .append("), each node taking its expected time\n");
   }
 
   private String strategyName() {

@@ -18,7 +18,9 @@ public final class UpgradeRun {
   /**
    * Works until the run is over ({@link RunStatus#terminal()}), paused with nothing in flight, or
    * waiting for an approval that nothing else can progress without. Call again after {@link
-   * #resume()} or {@link #approve(String)}.
+   * #resume()} or {@link #approve(String)}. Outside the policy's {@linkplain Policy#windows()
+   * maintenance windows} it does not return: it waits for the next opening, with nothing in flight
+   * by sleeping until then (or until the cluster changes), so controls given meanwhile apply then.
    *
    * @return where the run stands
    */

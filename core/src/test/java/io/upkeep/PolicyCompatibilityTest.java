@@ -106,6 +106,46 @@ class PolicyCompatibilityTest {
         .isEqualTo(Fixtures.policy().build());
   }
 
+  /** The defaults, plus two maintenance windows: a monthly one and a weekly one over midnight. */
+  static Policy withWindows() {
+    return Fixtures.policy()
+        .windows(
+            MaintenanceWindow.cron(
+                "0 0 22 ? * TUE#2", Duration.ofHours(4), java.time.ZoneId.of("Europe/Berlin")),
+            MaintenanceWindow.weekly(
+                java.time.ZoneId.of("America/New_York"),
+                java.time.LocalTime.of(23, 30),
+                java.time.LocalTime.of(1, 0),
+                java.time.DayOfWeek.SATURDAY,
+                java.time.DayOfWeek.SUNDAY))
+        .build();
+  }
+
+  @Test
+  void writesNoWindowsFieldWithoutWindows() {
+    assertThat(Json.write(Fixtures.policy().build())).doesNotContain("windows");
+    assertThat(Json.write(everySettingChanged())).doesNotContain("windows");
+  }
+
+  @Test
+  void writesAndReadsAPolicyWithWindowsAsTheirZoneCronAndLength() throws IOException {
+    assertThat(Json.write(withWindows())).isEqualTo(resource("policy-windows.json"));
+    assertThat(Json.read(resource("policy-windows.json"), Policy.class)).isEqualTo(withWindows());
+  }
+
+  @Test
+  void windowsTakePartInEqualityAndToString() {
+    Policy p = withWindows();
+
+    assertThat(p.toBuilder().build()).isEqualTo(p).hasSameHashCodeAs(p);
+    assertThat(p).isNotEqualTo(p.toBuilder().windows().build());
+    assertThat(p.toBuilder().windows().build()).isEqualTo(Fixtures.policy().build());
+    assertThat(p.toString())
+        .endsWith(
+            ", windows=[\"0 0 22 ? * TUE#2\" for 4h 00m, Europe/Berlin, "
+                + "\"0 30 23 ? * SAT,SUN\" for 1h 30m, America/New_York]]");
+  }
+
   private static String resource(String name) throws IOException {
     try (InputStream in = PolicyCompatibilityTest.class.getResourceAsStream(name)) {
       assertThat(in).as(name).isNotNull();

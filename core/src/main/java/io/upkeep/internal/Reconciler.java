@@ -84,6 +84,10 @@ public final class Reconciler {
   private final Set<String> announced = new HashSet<>();
   private final Set<String> notes = new LinkedHashSet<>();
   private final Set<NodeId> hinted;
+  private final Windows windows;
+
+  /** When a maintenance window next opens, if none was open when this turn had units to start. */
+  private Instant windowOpens;
 
   /**
    * Pending units free to start, or null when a unit's status changed and it must be worked out
@@ -133,6 +137,7 @@ public final class Reconciler {
     this.time = time;
     this.listeners = listeners;
     this.hinted = new HashSet<>(policy.durationHints().keySet());
+    this.windows = new Windows(policy.windows());
     this.driver =
         new StepDriver(
             plan,
@@ -497,7 +502,9 @@ public final class Reconciler {
     }
     Instant wake = turn.wake == null ? now.plus(policy.pollInterval()) : turn.wake;
     Duration wait = Duration.between(now, wake);
-    if (wait.compareTo(policy.pollInterval()) > 0) {
+    // Nothing in flight, only a closed window to wait for: sleep until it opens, not poll.
+    boolean untilWindow = active.isEmpty() && wake.equals(windowOpens);
+    if (!untilWindow && wait.compareTo(policy.pollInterval()) > 0) {
       wait = policy.pollInterval();
     }
     return wait.isNegative() ? Duration.ZERO : wait;
@@ -531,6 +538,7 @@ public final class Reconciler {
     if (status == RunStatus.RUNNING) {
       turn.started = startUnits(snap, now, blockedNow);
       turn.progressed |= turn.started;
+      turn.wakeAt(windowOpens);
     }
     blocked = blockedNow;
     List<String> reasons = List.copyOf(blockedNow);
@@ -986,6 +994,16 @@ public final class Reconciler {
       }
     }
     List<PlanUnit> ready = readyUnits(now);
+    windowOpens = null;
+    if (!ready.isEmpty() && !windows.isOpen(now)) {
+      // Units in flight carry on; none starts. Waiting for a window is normal, not stuck, so it
+      // does not count toward blockedTimeout.
+      java.time.ZonedDateTime opens = windows.nextOpening(now);
+      windowOpens = opens.toInstant();
+      blockedNow.add("outside the maintenance windows; the next opens at " + opens);
+      blockedSince = null;
+      return false;
+    }
     boolean noneReady = ready.isEmpty();
     Map<NodeId, Duration> estimates = new HashMap<>();
     ready.forEach(pu -> estimates.put(pu.node(), estimate(pu, snap)));
