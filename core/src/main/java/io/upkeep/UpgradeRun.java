@@ -20,7 +20,8 @@ public final class UpgradeRun {
    * waiting for an approval that nothing else can progress without. Call again after {@link
    * #resume()} or {@link #approve(String)}. Outside the policy's {@linkplain Policy#windows()
    * maintenance windows} it does not return: it waits for the next opening, with nothing in flight
-   * by sleeping until then (or until the cluster changes), so controls given meanwhile apply then.
+   * by turning hourly (or when the cluster changes), so controls given meanwhile apply within the
+   * hour.
    *
    * @return where the run stands
    */

@@ -58,6 +58,9 @@ public final class Reconciler {
 
   private static final Logger LOG = LoggerFactory.getLogger("io.upkeep.run");
 
+  /** The longest sleep while nothing is in flight and the run waits for a maintenance window. */
+  static final Duration WINDOW_WAIT = Duration.ofHours(1);
+
   private final UpgradePlan plan;
   private final Policy policy;
   private final String runId;
@@ -416,6 +419,7 @@ public final class Reconciler {
           }
         }
         checkpoint(now);
+        journal.holdThrough(now, wait);
       }
       if (snap == null) {
         time.sleep(wait);
@@ -502,10 +506,12 @@ public final class Reconciler {
     }
     Instant wake = turn.wake == null ? now.plus(policy.pollInterval()) : turn.wake;
     Duration wait = Duration.between(now, wake);
-    // Nothing in flight, only a closed window to wait for: sleep until it opens, not poll.
+    // Nothing in flight, only a closed window to wait for: sleep until it opens, not poll; but
+    // turn at least hourly, so that a pause or abort given meanwhile takes effect within the hour.
     boolean untilWindow = active.isEmpty() && wake.equals(windowOpens);
-    if (!untilWindow && wait.compareTo(policy.pollInterval()) > 0) {
-      wait = policy.pollInterval();
+    Duration longest = untilWindow ? WINDOW_WAIT : policy.pollInterval();
+    if (wait.compareTo(longest) > 0) {
+      wait = longest;
     }
     return wait.isNegative() ? Duration.ZERO : wait;
   }

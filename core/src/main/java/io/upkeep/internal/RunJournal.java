@@ -461,6 +461,17 @@ public final class RunJournal {
   }
 
   /**
+   * Before the run sleeps for {@code wait}: if that is longer than half the lease's time, extends
+   * the lease past the sleep, so that it does not lapse while the runner waits (for a maintenance
+   * window); a runner that dies meanwhile is taken over once the extended lease lapses.
+   */
+  void holdThrough(Instant now, Duration wait) {
+    if (wait.compareTo(ttl.dividedBy(2)) > 0) {
+      lease = store.renew(lease, wait.plus(ttl), now);
+    }
+  }
+
+  /**
    * Takes the lease again if it lapsed while the run was idle (paused, waiting for an approval
    * between two calls of execute), provided nobody else took it or drove the run meanwhile.
    *

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.upkeep.Budget;
+import io.upkeep.ClusterSnapshot;
 import io.upkeep.LeaseHeldException;
 import io.upkeep.LeaseLostException;
+import io.upkeep.MaintenanceWindow;
 import io.upkeep.Node;
 import io.upkeep.Platform;
 import io.upkeep.Policy;
@@ -19,6 +21,7 @@ import io.upkeep.UpgradePlanner;
 import io.upkeep.UpgradeRun;
 import io.upkeep.UpgradeTarget;
 import io.upkeep.UpkeepException;
+import io.upkeep.event.UpgradeEvent;
 import io.upkeep.journal.FileJournalStore;
 import io.upkeep.journal.InMemoryJournalStore;
 import io.upkeep.spi.ClusterPort;
@@ -28,6 +31,7 @@ import io.upkeep.spi.JournalStore;
 import io.upkeep.spi.TrafficPort;
 import io.upkeep.testkit.ClusterEvent;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.ForwardingClusterPort;
 import io.upkeep.testkit.InvariantMonitor;
 import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
@@ -37,7 +41,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -516,6 +524,100 @@ class JournaledRunTest {
       RunControl.of(journal, c.clock()).resume();
       assertThat(again.execute().succeeded()).isTrue();
     }
+  }
+
+  @Test
+  void aThreeWeekSoakWithWindowsACrashAndAnApprovalGivenWhileTheRunnerIsDownEndsOnTime() {
+    FakeCluster c = cluster();
+    MaintenanceWindow nights =
+        MaintenanceWindow.weekly(
+            ZoneId.of("Europe/Berlin"),
+            LocalTime.of(22, 0),
+            LocalTime.of(4, 0),
+            DayOfWeek.TUESDAY,
+            DayOfWeek.THURSDAY);
+    Duration soak = Duration.ofDays(21);
+    UpgradePlan plan =
+        plan(
+            c,
+            Strategy.inPlace(),
+            policy()
+                .windows(nights)
+                .canarySoak(soak)
+                .approveCanaries(true)
+                .pollInterval(Duration.ofMinutes(5)));
+    InMemoryJournalStore journal = new InMemoryJournalStore();
+    List<UpgradeEvent> events = new ArrayList<>();
+    Instant[] crashAt = new Instant[1];
+    // The process dies ten days into the soak.
+    ClusterPort dying =
+        new ForwardingClusterPort(c) {
+          @Override
+          public ClusterSnapshot observe() {
+            Instant soakStarted = soakStart(events);
+            if (crashAt[0] == null
+                && soakStarted != null
+                && !c.clock().now().isBefore(soakStarted.plus(Duration.ofDays(10)))) {
+              crashAt[0] = c.clock().now();
+              throw new SimulatedCrash();
+            }
+            return super.observe();
+          }
+        };
+    UpgradeRun first =
+        UpgradeExecutor.builder()
+            .cluster(dying)
+            .host(c)
+            .traffic(c)
+            .journal(journal)
+            .listener(events::add)
+            .build()
+            .start(plan);
+    assertThatThrownBy(first::execute).isInstanceOf(SimulatedCrash.class);
+
+    c.clock().sleep(Duration.ofDays(2)); // down for two days
+    UpgradeExecutor again =
+        UpgradeExecutor.builder()
+            .cluster(c)
+            .host(c)
+            .traffic(c)
+            .journal(journal)
+            .listener(events::add)
+            .build();
+    RunReport waiting = again.resume().execute();
+    assertThat(waiting.status()).isEqualTo(RunStatus.AWAITING_APPROVAL);
+    Instant asked =
+        events.stream()
+            .filter(UpgradeEvent.ApprovalRequested.class::isInstance)
+            .map(UpgradeEvent::at)
+            .findFirst()
+            .orElseThrow();
+    assertThat(Duration.between(soakStart(events), asked))
+        .as("the soak counts from the journal's time, not from the restart")
+        .isBetween(soak, soak.plusMinutes(10));
+
+    // The runner is down again; an operator approves from elsewhere; a week later it resumes.
+    RunControl.of(journal, c.clock()).approve("canary:octo-1");
+    c.clock().sleep(Duration.ofDays(7));
+    RunReport done = again.resume().execute();
+
+    assertThat(done.succeeded()).as(done.summary()).isTrue();
+    assertThat(events)
+        .filteredOn(UpgradeEvent.UnitStarted.class::isInstance)
+        .extracting(UpgradeEvent::at)
+        .as("every node started inside a window")
+        .allMatch(nights::isOpen);
+  }
+
+  static Instant soakStart(List<UpgradeEvent> events) {
+    return events.stream()
+        .filter(
+            e ->
+                e instanceof UpgradeEvent.StepStarted s
+                    && s.step().action() instanceof io.upkeep.Action.Soak)
+        .map(UpgradeEvent::at)
+        .findFirst()
+        .orElse(null);
   }
 
   @Nested
