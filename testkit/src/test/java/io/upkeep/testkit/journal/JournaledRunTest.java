@@ -641,6 +641,30 @@ class JournaledRunTest {
     }
 
     @Test
+    void anOperatorWhoOptsInCarriesTheRunIntoTheChangedPlan() {
+      FakeCluster c = cluster();
+      InMemoryJournalStore journal = new InMemoryJournalStore();
+      UpgradePlan plan = plan(c, Strategy.inPlace(), policy().approveCanaries(true));
+      executor(c, c, journal).start(plan).execute();
+      c.clock().sleep(UpgradeExecutor.DEFAULT_LEASE_TTL);
+      // Another policy (so another plan id) that leaves the in-place steps as they were: every unit
+      // keeps its progress, the canary waiting at its gate included.
+      UpgradePlan changed =
+          plan(
+              c,
+              Strategy.inPlace(),
+              policy().approveCanaries(true).rampSoak(Duration.ofMinutes(9)));
+
+      UpgradeRun carried = executor(c, c, journal).resume(changed, true);
+      assertThat(carried.state().planId()).isEqualTo(changed.id());
+      RunReport done = toTheEnd(carried);
+
+      assertThat(done.succeeded()).as(done.summary()).isTrue();
+      assertThat(RunControl.of(journal, c.clock()).status().planId()).isEqualTo(changed.id());
+      assertThat(hostOperations(c).values()).allMatch(count -> count == 1L);
+    }
+
+    @Test
     void startingANewRunOverAnUnfinishedOneIsRefused() {
       FakeCluster c = cluster();
       InMemoryJournalStore journal = new InMemoryJournalStore();
