@@ -87,7 +87,7 @@ public final class RunControl {
    */
   public Status status() {
     RunJournal.Replayed r = latest();
-    return Status.of(r.plan(), r.state(), store.lease().orElse(null), time.now());
+    return Status.of(r.plan(), r.state(), r.blocked(), store.lease().orElse(null), time.now());
   }
 
   private void command(String command, String gate, String reason) {
@@ -145,6 +145,8 @@ public final class RunControl {
    * @param nodes per node (sorted by id), one line: done, in flight (step, since when), waiting
    *     (which gate), failed (why), pending
    * @param counts how many nodes are in each state
+   * @param blocked why no further node can start now (a closed maintenance window, a budget or a
+   *     safety rule), as the runner last said; empty if nothing holds it
    * @param estimatedFinish when the run should end at this pace, or null if it cannot say
    */
   public record Status(
@@ -156,15 +158,18 @@ public final class RunControl {
       Instant leaseUntil,
       Map<String, String> nodes,
       Map<String, Integer> counts,
+      List<String> blocked,
       Instant estimatedFinish) {
 
     /** Copies the maps. */
     public Status {
       nodes = Map.copyOf(nodes);
       counts = Map.copyOf(counts);
+      blocked = List.copyOf(blocked);
     }
 
-    static Status of(UpgradePlan plan, RunState state, Lease lease, Instant now) {
+    static Status of(
+        UpgradePlan plan, RunState state, List<String> blocked, Lease lease, Instant now) {
       Map<String, String> nodes = new TreeMap<>();
       Map<String, Integer> counts = new TreeMap<>();
       Duration left = Duration.ZERO;
@@ -179,7 +184,8 @@ public final class RunControl {
           }
           case PENDING -> {
             kind = "pending";
-            line = "pending";
+            line =
+                blocked.isEmpty() ? "pending" : "pending, blocked: " + String.join("; ", blocked);
             left = left.plus(u.expected());
           }
           case RUNNING, RESTORING -> {
@@ -221,6 +227,7 @@ public final class RunControl {
           lease != null && lease.heldAt(now) ? lease.expiresAt() : null,
           nodes,
           counts,
+          blocked,
           finish);
     }
 
@@ -244,6 +251,9 @@ public final class RunControl {
         b.append("; estimated finish ").append(estimatedFinish);
       }
       b.append('\n');
+      if (!blocked.isEmpty()) {
+        b.append("blocked: ").append(String.join("; ", blocked)).append('\n');
+      }
       new TreeMap<>(nodes)
           .forEach((n, line) -> b.append("  ").append(n).append(": ").append(line).append('\n'));
       return b.toString();

@@ -242,6 +242,7 @@ public final class Reconciler {
         steps,
         origins,
         approvals,
+        blocked,
         this::state,
         () -> plan);
   }

@@ -50,10 +50,11 @@ public final class RunJournal {
       Map<NodeId, NodeOrigin> origins,
       Set<String> approvals,
       long controlsThrough,
-      List<String> events) {}
+      List<String> events,
+      List<String> blocked) {}
 
   /** The whole state, with the plan, replacing the run's earlier records. */
-  record Snapshot(RunState state, long controlsThrough, JsonNode plan) {}
+  record Snapshot(RunState state, long controlsThrough, JsonNode plan, List<String> blocked) {}
 
   /**
    * An operator's command: pause, resume, abort, approve or decline; gate and reason may be empty.
@@ -65,7 +66,8 @@ public final class RunJournal {
   }
 
   /** A run as its journal tells it. */
-  public record Replayed(UpgradePlan plan, RunState state, long controlsThrough) {}
+  public record Replayed(
+      UpgradePlan plan, RunState state, long controlsThrough, List<String> blocked) {}
 
   private final JournalStore store;
   private final TimeSource time;
@@ -237,7 +239,7 @@ public final class RunJournal {
   /** Notes the run's fields as the journal holds them, so they are not written again unchanged. */
   void journaledRun(
       RunStatus status, String reason, Instant startedAt, int failures, Set<String> approvals) {
-    runJournaled = status + "|" + reason + "|" + startedAt + "|" + failures;
+    runJournaled = status + "|" + reason + "|" + startedAt + "|" + failures + "|[]";
     approvalsJournaled = Set.copyOf(approvals);
   }
 
@@ -312,6 +314,7 @@ public final class RunJournal {
     UpgradePlan plan;
     RunState state;
     long controls;
+    List<String> blocked = List.of();
     if (base.kind().equals(JournalEntry.START)) {
       Start s = Json.read(base.body(), Start.class);
       plan = UpgradePlan.fromJson(s.plan().toString());
@@ -334,6 +337,7 @@ public final class RunJournal {
       plan = UpgradePlan.fromJson(s.plan().toString());
       state = s.state();
       controls = s.controlsThrough();
+      blocked = s.blocked() == null ? List.of() : s.blocked();
     }
     Map<NodeId, UnitState> units = new LinkedHashMap<>(state.units());
     Map<String, StepState> steps = new LinkedHashMap<>(state.steps());
@@ -359,6 +363,7 @@ public final class RunJournal {
         startedAt = p.startedAt() == null ? startedAt : p.startedAt();
         failures = p.failuresSinceResume();
         controls = Math.max(controls, p.controlsThrough());
+        blocked = p.blocked() == null ? List.of() : p.blocked();
         updatedAt = e.at();
       }
     }
@@ -375,7 +380,7 @@ public final class RunJournal {
             origins,
             approvals,
             failures);
-    return Optional.of(new Replayed(plan, replayed, controls));
+    return Optional.of(new Replayed(plan, replayed, controls, blocked));
   }
 
   private static <K, V> void apply(Map<K, V> into, Map<K, V> changes) {
@@ -521,6 +526,7 @@ public final class RunJournal {
       TrackedMap<String, StepState> steps,
       TrackedMap<NodeId, NodeOrigin> origins,
       Set<String> approvals,
+      Set<String> blocked,
       Supplier<RunState> whole,
       Supplier<UpgradePlan> plan) {
     boolean approvalsChanged = approvals.size() != approvalsJournaled.size();
@@ -531,7 +537,7 @@ public final class RunJournal {
       events.clear();
       return;
     }
-    String run = status + "|" + reason + "|" + startedAt + "|" + failures;
+    String run = status + "|" + reason + "|" + startedAt + "|" + failures + "|" + blocked;
     if (run.equals(runJournaled)
         && !units.dirty()
         && !steps.dirty()
@@ -553,7 +559,8 @@ public final class RunJournal {
             origins.drainChanges(),
             approved,
             controlsThrough,
-            List.copyOf(events));
+            List.copyOf(events),
+            List.copyOf(blocked));
     events.clear();
     runJournaled = run;
     approvalsJournaled = approvalsChanged ? approved : approvalsJournaled;
@@ -562,7 +569,7 @@ public final class RunJournal {
       sinceSnapshot = 0;
       try {
         JsonNode planTree = Json.mapper().readTree(plan.get().toJson());
-        Snapshot s = new Snapshot(whole.get(), controlsThrough, planTree);
+        Snapshot s = new Snapshot(whole.get(), controlsThrough, planTree, List.copyOf(blocked));
         store.compact(
             new JournalEntry(written.seq(), runId, now, JournalEntry.SNAPSHOT, Json.compact(s)),
             lease,

@@ -609,6 +609,46 @@ class JournaledRunTest {
         .allMatch(nights::isOpen);
   }
 
+  @Test
+  void theStatusSaysWhenTheRunWaitsForAWindow() {
+    FakeCluster c = cluster();
+    // Sundays only: the run starts on a Thursday and waits.
+    MaintenanceWindow sundays =
+        MaintenanceWindow.weekly(
+            ZoneId.of("UTC"), LocalTime.of(1, 0), LocalTime.of(5, 0), DayOfWeek.SUNDAY);
+    UpgradePlan plan = plan(c, Strategy.inPlace(), policy().windows(sundays));
+    InMemoryJournalStore journal = new InMemoryJournalStore();
+    AtomicInteger turns = new AtomicInteger();
+    ClusterPort dying =
+        new ForwardingClusterPort(c) {
+          @Override
+          public ClusterSnapshot observe() {
+            if (turns.incrementAndGet() == 3) {
+              throw new SimulatedCrash();
+            }
+            return super.observe();
+          }
+        };
+    UpgradeRun run =
+        UpgradeExecutor.builder()
+            .cluster(dying)
+            .host(c)
+            .traffic(c)
+            .journal(journal)
+            .build()
+            .start(plan);
+    assertThatThrownBy(run::execute).isInstanceOf(SimulatedCrash.class);
+
+    RunControl.Status status = RunControl.of(journal, c.clock()).status();
+    assertThat(status.blocked())
+        .singleElement()
+        .asString()
+        .startsWith("outside the maintenance windows");
+    assertThat(status.nodes().get("octo-1"))
+        .startsWith("pending, blocked: outside the maintenance");
+    assertThat(status.toText()).contains("blocked: outside the maintenance windows");
+  }
+
   static Instant soakStart(List<UpgradeEvent> events) {
     return events.stream()
         .filter(
