@@ -61,6 +61,14 @@ public final class RunControl {
   }
 
   /**
+   * Stops the run for good without rollback: nodes in flight finish, none starts (see {@link
+   * UpgradeRun#abortWithoutRollback}).
+   */
+  public void abortWithoutRollback(String reason) {
+    command("abort-forward", "", reason);
+  }
+
+  /**
    * Approves the gate named {@code gate}.
    *
    * @throws IllegalArgumentException if the run's plan has no such gate, listing those it has

@@ -14,6 +14,11 @@ public enum RunStatus {
   ROLLING_BACK,
   /** Restoring the nodes in flight after an operator's abort; ends {@link #ABORTED}. */
   ABORTING,
+  /**
+   * Aborted by an operator without rollback: the nodes in flight finish their steps, no other node
+   * starts; ends {@link #ABORTED}.
+   */
+  FINISHING,
   /** Every unit finished; see the report for units that failed within the threshold. */
   SUCCEEDED,
   /** Stopped for failures; touched nodes were restored. */

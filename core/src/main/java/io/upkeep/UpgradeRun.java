@@ -54,6 +54,16 @@ public final class UpgradeRun {
   }
 
   /**
+   * Stops the run for good without rollback: the nodes in flight finish their steps (forward), no
+   * other node starts, and the run ends {@link RunStatus#ABORTED} with the rest skipped; nothing
+   * that was done is undone. Use it when the nodes in flight should rather be finished than put
+   * back; {@link #abort} restores them. A later {@link #abort} still restores what is in flight.
+   */
+  public void abortWithoutRollback(String reason) {
+    reconciler.abortWithoutRollback(reason);
+  }
+
+  /**
    * Approves the gate named {@code gate}, as an {@code ApprovalRequested} event named it; approving
    * a gate again is harmless.
    *

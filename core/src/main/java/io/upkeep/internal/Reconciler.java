@@ -266,6 +266,10 @@ public final class Reconciler {
     abortRequest = reason;
   }
 
+  public void abortWithoutRollback(String why) {
+    journal.control("abort-forward", "", why == null ? "" : why);
+  }
+
   public void approve(String gate) {
     checkGate(gate);
     journal.control("approve", gate, "");
@@ -290,7 +294,13 @@ public final class Reconciler {
     }
   }
 
+  /** Whether the run stops for good: it never moves forward again, whatever it is told. */
   private boolean stopping() {
+    return restoring() || status == RunStatus.FINISHING;
+  }
+
+  /** Whether the run stops for good and restores the nodes in flight. */
+  private boolean restoring() {
     return status == RunStatus.ABORTING || status == RunStatus.ROLLING_BACK;
   }
 
@@ -298,6 +308,7 @@ public final class Reconciler {
     String pauseWhy = null;
     boolean resumeNow = false;
     String abortWhy = null;
+    String finishWhy = null;
     List<String> approved = new ArrayList<>();
     Map<String, String> declined = new LinkedHashMap<>();
     for (RunJournal.Control c : journal.newControls()) {
@@ -308,6 +319,7 @@ public final class Reconciler {
           pauseWhy = null;
         }
         case "abort" -> abortWhy = c.reason();
+        case "abort-forward" -> finishWhy = c.reason();
         case "approve" -> {
           if (gates.contains(c.gate())) {
             approved.add(c.gate());
@@ -336,11 +348,20 @@ public final class Reconciler {
     if (status.terminal()) {
       return;
     }
-    if (abortWhy != null && !stopping()) {
+    if (abortWhy != null && !restoring()) {
       stopAndRestore(
           now,
           RunStatus.ABORTING,
           "aborted by operator" + (abortWhy.isEmpty() ? "" : ": " + abortWhy));
+      return;
+    }
+    if (finishWhy != null && !stopping()) {
+      setStatus(
+          now,
+          RunStatus.FINISHING,
+          "aborted by operator without rollback"
+              + (finishWhy.isEmpty() ? "" : ": " + finishWhy)
+              + "; the nodes in flight finish, no other starts");
       return;
     }
     if (resumeNow && status == RunStatus.PAUSED) {
@@ -495,6 +516,9 @@ public final class Reconciler {
     if (awaiting.stream().anyMatch(approvals::contains)) {
       return Duration.ZERO;
     }
+    if (status == RunStatus.FINISHING && onlyApprovals) {
+      return null; // what is left in flight waits for a person: approve or decline, then execute
+    }
     if (status == RunStatus.RUNNING && onlyApprovals && !turn.started) {
       setStatus(now, RunStatus.AWAITING_APPROVAL, "waiting for " + awaiting);
       return null;
@@ -534,7 +558,7 @@ public final class Reconciler {
     Turn turn = new Turn();
     awaiting.clear();
     Set<String> blockedNow = new LinkedHashSet<>();
-    if (stopping()) {
+    if (restoring()) {
       stopAndRestore(now, status, reason);
     }
     Guard guard = guard(snap);
@@ -1222,7 +1246,8 @@ public final class Reconciler {
     }
     if (stopping()) {
       skipPending(now);
-      setStatus(now, status == RunStatus.ABORTING ? RunStatus.ABORTED : RunStatus.FAILED, reason);
+      setStatus(
+          now, status == RunStatus.ROLLING_BACK ? RunStatus.FAILED : RunStatus.ABORTED, reason);
       return true;
     }
     if (units.values().stream().anyMatch(u -> u.status() == UnitStatus.PENDING)) {

@@ -59,11 +59,7 @@ public final class RunJournal {
   /**
    * An operator's command: pause, resume, abort, approve or decline; gate and reason may be empty.
    */
-  public record Control(String command, String gate, String reason) {
-    /** The commands. */
-    public static final List<String> COMMANDS =
-        List.of("pause", "resume", "abort", "approve", "decline");
-  }
+  public record Control(String command, String gate, String reason) {}
 
   /** A run as its journal tells it. */
   public record Replayed(

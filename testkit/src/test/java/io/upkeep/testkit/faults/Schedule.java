@@ -107,8 +107,8 @@ record Schedule(
   /** A resume at {@code at}, whether or not the run is paused. */
   record Resume(Duration at) implements Control {}
 
-  /** Abort at {@code at}. */
-  record Abort(Duration at) implements Control {}
+  /** Abort at {@code at}, restoring the nodes in flight ({@code rollback}) or finishing them. */
+  record Abort(Duration at, boolean rollback) implements Control {}
 
   /** Approve {@code gate} at {@code at}, possibly before it is requested. */
   record Approve(Duration at, String gate) implements Control {}
@@ -349,7 +349,7 @@ record Schedule(
       return "+" + Durations.format(r.at()) + " resume";
     }
     if (c instanceof Abort a) {
-      return "+" + Durations.format(a.at()) + " abort";
+      return "+" + Durations.format(a.at()) + (a.rollback() ? " abort" : " abort without rollback");
     }
     if (c instanceof Approve a) {
       return "+" + Durations.format(a.at()) + " approve '" + a.gate() + "'";

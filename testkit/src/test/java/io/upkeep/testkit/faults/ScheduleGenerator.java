@@ -413,7 +413,7 @@ final class ScheduleGenerator {
       return new Schedule.Resume(at);
     }
     if (u < 48) {
-      return new Schedule.Abort(at);
+      return new Schedule.Abort(at, chance(0.7));
     }
     if (u < 58) {
       NodeSpec n = nodes.get(r.nextInt(nodes.size()));

@@ -493,8 +493,13 @@ final class ScheduleRunner {
       clock.schedule(
           a.at(),
           () -> {
-            trace.add(at() + " operator aborts");
-            run.abort("operator abort at +" + Durations.format(a.at()));
+            if (a.rollback()) {
+              trace.add(at() + " operator aborts");
+              run.abort("operator abort at +" + Durations.format(a.at()));
+            } else {
+              trace.add(at() + " operator aborts without rollback");
+              run.abortWithoutRollback("operator abort at +" + Durations.format(a.at()));
+            }
           });
     } else if (c instanceof Schedule.Approve a) {
       clock.schedule(

@@ -505,6 +505,72 @@ class JournaledRunTest {
     }
 
     @Test
+    void anAbortWithoutRollbackFinishesTheNodeInFlightStartsNoOtherAndStaysAborted() {
+      FakeCluster c = cluster();
+      InMemoryJournalStore journal = new InMemoryJournalStore();
+      UpgradePlan plan = plan(c, Strategy.inPlace(), policy());
+      InvariantMonitor monitor = InvariantMonitor.watch(c, plan);
+      UpgradeRun[] run = new UpgradeRun[1];
+      run[0] =
+          UpgradeExecutor.builder()
+              .cluster(c)
+              .host(c)
+              .traffic(c)
+              .journal(journal)
+              .listener(
+                  e -> {
+                    // The second node has just started: abort it forward, from another process.
+                    if (e instanceof UpgradeEvent.UnitStarted s
+                        && s.unit().value().equals("octo-2")) {
+                      RunControl.of(journal, c.clock()).abortWithoutRollback("enough for tonight");
+                    }
+                  })
+              .build()
+              .start(plan);
+
+      RunReport ended = run[0].execute();
+
+      assertThat(ended.status()).isEqualTo(RunStatus.ABORTED);
+      assertThat(ended.reason()).contains("without rollback: enough for tonight");
+      assertThat(ended.upgraded()).extracting(n -> n.value()).containsExactly("octo-1", "octo-2");
+      assertThat(ended.restored()).isEmpty();
+      assertThat(c.observe().node(io.upkeep.NodeId.of("octo-3")).platform()).isEqualTo(FROM);
+      monitor.assertRestored();
+      run[0].resume();
+      assertThat(run[0].execute().status())
+          .as("an aborted run never moves on")
+          .isEqualTo(RunStatus.ABORTED);
+    }
+
+    @Test
+    void anAbortWithRollbackRestoresTheNodeInFlight() {
+      FakeCluster c = cluster();
+      InMemoryJournalStore journal = new InMemoryJournalStore();
+      UpgradePlan plan = plan(c, Strategy.inPlace(), policy());
+      UpgradeRun run =
+          UpgradeExecutor.builder()
+              .cluster(c)
+              .host(c)
+              .traffic(c)
+              .journal(journal)
+              .listener(
+                  e -> {
+                    if (e instanceof UpgradeEvent.UnitStarted s
+                        && s.unit().value().equals("octo-2")) {
+                      RunControl.of(journal, c.clock()).abort("changed my mind");
+                    }
+                  })
+              .build()
+              .start(plan);
+
+      RunReport ended = run.execute();
+
+      assertThat(ended.status()).isEqualTo(RunStatus.ABORTED);
+      assertThat(ended.upgraded()).extracting(n -> n.value()).containsExactly("octo-1");
+      assertThat(ended.restored()).extracting(n -> n.value()).containsExactly("octo-2");
+    }
+
+    @Test
     void aPauseGivenFromAnotherProcessStopsTheRunAndSurvivesItsRestart() {
       FakeCluster c = cluster();
       InMemoryJournalStore journal = new InMemoryJournalStore();
