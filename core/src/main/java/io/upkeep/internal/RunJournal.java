@@ -246,17 +246,17 @@ public final class RunJournal {
    * @throws UpkeepException if a unit in flight has other steps in {@code to}, naming it
    */
   public static RunState carryInto(RunState state, UpgradePlan from, UpgradePlan to) {
-    Map<NodeId, List<io.upkeep.PlanStep>> before = new LinkedHashMap<>();
-    from.units().forEach(u -> before.put(u.node(), u.steps()));
+    Map<NodeId, List<io.upkeep.PlanStep>> after = new LinkedHashMap<>();
+    to.units().forEach(u -> after.put(u.node(), u.steps()));
     Map<NodeId, UnitState> units = new LinkedHashMap<>();
     Map<String, StepState> steps = new LinkedHashMap<>();
     List<String> refused = new ArrayList<>();
-    for (io.upkeep.PlanUnit u : to.units()) {
+    for (io.upkeep.PlanUnit u : from.units()) {
       UnitState was = state.units().get(u.node());
       if (was == null) {
         continue;
       }
-      if (u.steps().equals(before.get(u.node()))) {
+      if (u.steps().equals(after.get(u.node()))) {
         units.put(u.node(), was);
         u.steps()
             .forEach(
@@ -267,6 +267,7 @@ public final class RunJournal {
                   }
                 });
       } else if (!was.finished() && was.status() != RunState.UnitStatus.PENDING) {
+        // In flight, and the new plan has other steps for it, or none: it cannot be carried on.
         refused.add(u.node().toString());
       }
     }
@@ -278,7 +279,8 @@ public final class RunJournal {
               + to.id()
               + ": the steps of "
               + refused
-              + ", in flight, changed; let the run finish or abort it under its own plan first");
+              + ", in flight, changed (or the new plan has none for them); let the run finish or"
+              + " abort it under its own plan first");
     }
     Set<String> approvals = new TreeSet<>(state.approvals());
     return new RunState(

@@ -750,24 +750,42 @@ class JournaledRunTest {
     void anOperatorWhoOptsInCarriesTheRunIntoTheChangedPlan() {
       FakeCluster c = cluster();
       InMemoryJournalStore journal = new InMemoryJournalStore();
-      UpgradePlan plan = plan(c, Strategy.inPlace(), policy().approveCanaries(true));
-      executor(c, c, journal).start(plan).execute();
+      UpgradePlan plan = plan(c, Strategy.inPlace(), policy());
+      UpgradeRun first = executor(c, c, journal).start(plan);
+      RunControl.of(journal, c.clock()).pause("a longer drain deadline first");
+      assertThat(first.execute().status()).isEqualTo(RunStatus.PAUSED);
       c.clock().sleep(UpgradeExecutor.DEFAULT_LEASE_TTL);
-      // Another policy (so another plan id) that leaves the in-place steps as they were: every unit
-      // keeps its progress, the canary waiting at its gate included.
       UpgradePlan changed =
-          plan(
-              c,
-              Strategy.inPlace(),
-              policy().approveCanaries(true).rampSoak(Duration.ofMinutes(9)));
+          plan(c, Strategy.inPlace(), policy().drainDeadline(Duration.ofMinutes(45)));
 
       UpgradeRun carried = executor(c, c, journal).resume(changed, true);
       assertThat(carried.state().planId()).isEqualTo(changed.id());
+      carried.resume();
       RunReport done = toTheEnd(carried);
 
       assertThat(done.succeeded()).as(done.summary()).isTrue();
       assertThat(RunControl.of(journal, c.clock()).status().planId()).isEqualTo(changed.id());
       assertThat(hostOperations(c).values()).allMatch(count -> count == 1L);
+    }
+
+    @Test
+    void aChangedPlanThatChangesTheStepsOfANodeInFlightIsRefusedEvenWithTheOptIn() {
+      FakeCluster c = cluster();
+      InMemoryJournalStore journal = new InMemoryJournalStore();
+      UpgradePlan plan = plan(c, Strategy.inPlace(), policy().approveCanaries(true));
+      executor(c, c, journal).start(plan).execute(); // the canary waits at its gate, in flight
+      c.clock().sleep(UpgradeExecutor.DEFAULT_LEASE_TTL);
+      // Planned again from the cluster as it is now, the canary (already on the target, drained)
+      // has no unit of its own any more: carrying the run over would strand it.
+      UpgradePlan changed =
+          plan(
+              c,
+              Strategy.inPlace(),
+              policy().approveCanaries(true).drainDeadline(Duration.ofMinutes(45)));
+
+      assertThatThrownBy(() -> executor(c, c, journal).resume(changed, true))
+          .isInstanceOf(UpkeepException.class)
+          .hasMessageContaining("the steps of [octo-1], in flight, changed");
     }
 
     @Test
