@@ -74,8 +74,7 @@ public final class RunControl {
    * @throws IllegalArgumentException if the run's plan has no such gate, listing those it has
    */
   public void approve(String gate) {
-    checkGate(gate);
-    command("approve", gate, "");
+    gated("approve", gate, "");
   }
 
   /**
@@ -84,8 +83,7 @@ public final class RunControl {
    * @throws IllegalArgumentException if the run's plan has no such gate, listing those it has
    */
   public void decline(String gate, String reason) {
-    checkGate(gate);
-    command("decline", gate, reason);
+    gated("decline", gate, reason);
   }
 
   /**
@@ -99,7 +97,18 @@ public final class RunControl {
   }
 
   private void command(String command, String gate, String reason) {
-    RunState s = latest().state();
+    append(latest(), command, gate, reason);
+  }
+
+  /** As {@link #command}, for a command on a gate, which must be one of the run's plan's. */
+  private void gated(String command, String gate, String reason) {
+    RunJournal.Replayed latest = latest();
+    checkGate(latest.plan(), gate);
+    append(latest, command, gate, reason);
+  }
+
+  private void append(RunJournal.Replayed latest, String command, String gate, String reason) {
+    RunState s = latest.state();
     if (s.status().terminal()) {
       throw new UpkeepException(
           "run " + s.runId() + " has ended (" + s.status() + "): there is nothing to " + command);
@@ -111,8 +120,8 @@ public final class RunControl {
         new RunJournal.Control(command, gate, reason == null ? "" : reason));
   }
 
-  private void checkGate(String gate) {
-    List<String> gates = gates(latest().plan());
+  private static void checkGate(UpgradePlan plan, String gate) {
+    List<String> gates = gates(plan);
     if (gate == null || !gates.contains(gate)) {
       throw new IllegalArgumentException(
           "the run's plan has no gate named '"

@@ -243,8 +243,7 @@ public final class Reconciler {
         origins,
         approvals,
         blocked,
-        this::state,
-        () -> plan);
+        this::state);
   }
 
   // ---- control, from any thread ----

@@ -79,7 +79,16 @@ public final class RunJournal {
   private Set<String> approvalsJournaled = Set.of();
   private long lastOwnSeq;
   private boolean records = true;
-  private String runJournaled = "";
+
+  /** The run's own fields as last journaled, or null: written again only when they change. */
+  private RunFields runJournaled;
+
+  /** The plan as a JSON tree, made once: every snapshot carries it. */
+  private JsonNode planTree;
+
+  /** The fields of a run that a progress record repeats whole. */
+  private record RunFields(
+      RunStatus status, String reason, Instant startedAt, int failures, List<String> blocked) {}
 
   private RunJournal(
       JournalStore store,
@@ -204,6 +213,7 @@ public final class RunJournal {
       // Controls after the last one the run applied are read again at its first turn.
       j.readThrough = r.controlsThrough();
       j.lastOwnSeq = all.isEmpty() ? 0 : all.get(all.size() - 1).seq();
+      j.planTree = tree(r.plan());
       j.controlsThrough = r.controlsThrough();
       j.approvalsJournaled = r.state().approvals();
       return Map.entry(j, r);
@@ -219,13 +229,8 @@ public final class RunJournal {
    */
   public long restart(UpgradePlan plan) {
     Instant now = time.now();
-    JsonNode planTree;
-    try {
-      planTree = Json.mapper().readTree(plan.toJson());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new UpkeepException("cannot write plan " + plan.id() + " to the journal", e);
-    }
-    runJournaled = "";
+    planTree = tree(plan);
+    runJournaled = null;
     approvalsJournaled = Set.of();
     return append(
             JournalEntry.START, Json.compact(new Start(runId, plan.id(), owner, planTree)), now)
@@ -235,8 +240,16 @@ public final class RunJournal {
   /** Notes the run's fields as the journal holds them, so they are not written again unchanged. */
   void journaledRun(
       RunStatus status, String reason, Instant startedAt, int failures, Set<String> approvals) {
-    runJournaled = status + "|" + reason + "|" + startedAt + "|" + failures + "|[]";
+    runJournaled = new RunFields(status, reason, startedAt, failures, List.of());
     approvalsJournaled = Set.copyOf(approvals);
+  }
+
+  private static JsonNode tree(UpgradePlan plan) {
+    try {
+      return Json.mapper().readTree(plan.toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new UpkeepException("cannot write plan " + plan.id() + " to the journal", e);
+    }
   }
 
   /**
@@ -525,8 +538,7 @@ public final class RunJournal {
       TrackedMap<NodeId, NodeOrigin> origins,
       Set<String> approvals,
       Set<String> blocked,
-      Supplier<RunState> whole,
-      Supplier<UpgradePlan> plan) {
+      Supplier<RunState> whole) {
     boolean approvalsChanged = approvals.size() != approvalsJournaled.size();
     if (!records) {
       units.drainChanges();
@@ -535,7 +547,7 @@ public final class RunJournal {
       events.clear();
       return;
     }
-    String run = status + "|" + reason + "|" + startedAt + "|" + failures + "|" + blocked;
+    RunFields run = new RunFields(status, reason, startedAt, failures, List.copyOf(blocked));
     if (run.equals(runJournaled)
         && !units.dirty()
         && !steps.dirty()
@@ -558,23 +570,18 @@ public final class RunJournal {
             approved,
             controlsThrough,
             List.copyOf(events),
-            List.copyOf(blocked));
+            run.blocked());
     events.clear();
     runJournaled = run;
     approvalsJournaled = approvalsChanged ? approved : approvalsJournaled;
     JournalEntry written = append(JournalEntry.PROGRESS, Json.compact(p), now);
     if (++sinceSnapshot >= snapshotEvery) {
       sinceSnapshot = 0;
-      try {
-        JsonNode planTree = Json.mapper().readTree(plan.get().toJson());
-        Snapshot s = new Snapshot(whole.get(), controlsThrough, planTree, List.copyOf(blocked));
-        store.compact(
-            new JournalEntry(written.seq(), runId, now, JournalEntry.SNAPSHOT, Json.compact(s)),
-            lease,
-            now);
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new UpkeepException("cannot write a snapshot of run " + runId, e);
-      }
+      Snapshot s = new Snapshot(whole.get(), controlsThrough, planTree, run.blocked());
+      store.compact(
+          new JournalEntry(written.seq(), runId, now, JournalEntry.SNAPSHOT, Json.compact(s)),
+          lease,
+          now);
     }
   }
 

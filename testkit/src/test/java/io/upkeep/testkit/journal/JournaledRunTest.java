@@ -124,6 +124,14 @@ class JournaledRunTest {
         .trafficRamp(50, 100);
   }
 
+  /** One object that is the cluster, host and traffic ports, each call going to {@code h}. */
+  static Object ports(InvocationHandler h) {
+    return Proxy.newProxyInstance(
+        JournaledRunTest.class.getClassLoader(),
+        new Class<?>[] {ClusterPort.class, HostPort.class, TrafficPort.class},
+        h);
+  }
+
   /** The cluster, host and traffic ports of {@code c} in one object that crashes on cue. */
   static final class Crashing implements InvocationHandler {
     final FakeCluster target;
@@ -138,10 +146,7 @@ class JournaledRunTest {
     }
 
     Object port() {
-      return Proxy.newProxyInstance(
-          getClass().getClassLoader(),
-          new Class<?>[] {ClusterPort.class, HostPort.class, TrafficPort.class},
-          this);
+      return ports(this);
     }
 
     @Override
@@ -297,10 +302,7 @@ class JournaledRunTest {
     }
 
     Object port() {
-      return Proxy.newProxyInstance(
-          getClass().getClassLoader(),
-          new Class<?>[] {ClusterPort.class, HostPort.class, TrafficPort.class},
-          this);
+      return ports(this);
     }
 
     @Override
@@ -339,11 +341,7 @@ class JournaledRunTest {
           }
           return r;
         };
-    Object port =
-        Proxy.newProxyInstance(
-            JournaledRunTest.class.getClassLoader(),
-            new Class<?>[] {ClusterPort.class, HostPort.class, TrafficPort.class},
-            crashAfterStop);
+    Object port = ports(crashAfterStop);
     UpgradeRun run = executor(port, c, journal).start(plan);
     assertThatThrownBy(run::execute).isInstanceOf(SimulatedCrash.class);
     c.clock().sleep(UpgradeExecutor.DEFAULT_LEASE_TTL);
