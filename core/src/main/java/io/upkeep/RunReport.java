@@ -25,6 +25,9 @@ import java.util.Objects;
  *     of service outside the run, every maintenance window closed), empty when nothing is blocked
  * @param notes what an operator should know that is not a failure: nodes left alone as the operator
  *     had them, traffic weights to set by hand
+ * @param apiRequests requests the cluster port sent to the system's API while this process drove
+ *     the run, retries included ({@link io.upkeep.spi.ClusterPort#requestsSent()}); zero for a port
+ *     without an API
  */
 public record RunReport(
     RunStatus status,
@@ -38,7 +41,8 @@ public record RunReport(
     List<NodeId> notStarted,
     List<String> awaitingApproval,
     List<String> blocked,
-    List<String> notes) {
+    List<String> notes,
+    long apiRequests) {
 
   /**
    * @throws NullPointerException if a component is null
@@ -97,6 +101,9 @@ public record RunReport(
     }
     if (!awaitingApproval.isEmpty()) {
       sb.append(", awaiting approval of ").append(awaitingApproval);
+    }
+    if (apiRequests > 0) {
+      sb.append("; ").append(apiRequests).append(" API requests");
     }
     blocked.forEach(b -> sb.append("\n  blocked: ").append(b));
     notes.forEach(n -> sb.append("\n  note: ").append(n));

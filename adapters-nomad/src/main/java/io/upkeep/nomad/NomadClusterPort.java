@@ -164,8 +164,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     return new NomadServerHealthProbe(this, config.maxTrailingLogs());
   }
 
-  /** How many HTTP requests this port has sent, retries included. */
-  public int requestsSent() {
+  @Override
+  public long requestsSent() {
     return http.requestsSent();
   }
 

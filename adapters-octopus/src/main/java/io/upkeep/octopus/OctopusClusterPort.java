@@ -641,8 +641,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     return new OctopusNodeProbe(OctopusNodeProbe.API_ONLY, false, api, config);
   }
 
-  /** How many requests this port sent, retries included. */
-  public int requestsSent() {
+  @Override
+  public long requestsSent() {
     return api.requestsSent();
   }
 

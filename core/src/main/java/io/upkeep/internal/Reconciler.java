@@ -65,6 +65,10 @@ public final class Reconciler {
   private final Policy policy;
   private final String runId;
   private final ClusterPort cluster;
+
+  /** The port's request count when this process took the run up. */
+  private final long requestsBefore;
+
   private final TimeSource time;
   private final List<UpgradeListener> listeners;
   private final StepDriver driver;
@@ -137,6 +141,7 @@ public final class Reconciler {
     this.policy = plan.policy();
     this.runId = runId;
     this.cluster = cluster;
+    this.requestsBefore = cluster.requestsSent();
     this.time = time;
     this.listeners = listeners;
     this.hinted = new HashSet<>(policy.durationHints().keySet());
@@ -1356,6 +1361,7 @@ public final class Reconciler {
         notStarted,
         List.copyOf(awaiting),
         List.copyOf(blocked),
-        allNotes);
+        allNotes,
+        cluster.requestsSent() - requestsBefore);
   }
 }

@@ -63,4 +63,13 @@ public interface ClusterPort {
   default Optional<TimeSource> time() {
     return Optional.empty();
   }
+
+  /**
+   * How many requests this port has sent to the system's API since it was made, retries included; a
+   * run reports how many it cost ({@link io.upkeep.RunReport#apiRequests()}). Zero for a port that
+   * sends none (the testkit's in-memory fake), the default.
+   */
+  default long requestsSent() {
+    return 0;
+  }
 }

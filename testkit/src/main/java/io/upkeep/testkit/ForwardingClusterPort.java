@@ -84,4 +84,9 @@ public abstract class ForwardingClusterPort implements ClusterPort {
   public Optional<TimeSource> time() {
     return delegate.time();
   }
+
+  @Override
+  public long requestsSent() {
+    return delegate.requestsSent();
+  }
 }
