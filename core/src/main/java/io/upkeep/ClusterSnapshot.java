@@ -1,25 +1,41 @@
 package io.upkeep;
 
 import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.RandomAccess;
+import java.util.Set;
 
 /**
  * An immutable observation of every node of a cluster at one instant, plus the cluster-wide
  * maintenance flag. Plans are made from snapshots; the executor takes a new one on every turn, so
- * looking a node up by id is constant-time. Thread-safe.
+ * looking a node up by id is constant-time. A port that knows what changed since its last
+ * observation returns {@link #updated} instead of a new snapshot: it costs what changed, shares the
+ * rest, and lets {@link #changedSince} tell the executor what to look at again. Thread-safe.
  */
 public final class ClusterSnapshot {
 
+  /** Nodes per chunk: an update copies the chunk table and the chunks it touches, no more. */
+  private static final int CHUNK = 64;
+
   private final Instant observedAt;
-  private final List<Node> nodes;
   private final boolean maintenanceMode;
-  private final Map<NodeId, Node> byId;
+  private final Node[][] chunks;
+  private final int size;
+
+  /** Each member's position; shared by every snapshot updated from the same membership. */
+  private final Map<NodeId, Integer> positions;
+
+  private final List<Node> nodes = new Members();
 
   /**
    * A snapshot of {@code nodes} taken at {@code observedAt}.
@@ -32,15 +48,109 @@ public final class ClusterSnapshot {
    */
   public ClusterSnapshot(Instant observedAt, List<Node> nodes, boolean maintenanceMode) {
     this.observedAt = Objects.requireNonNull(observedAt, "observedAt");
-    this.nodes = List.copyOf(nodes);
     this.maintenanceMode = maintenanceMode;
-    Map<NodeId, Node> index = new HashMap<>(this.nodes.size() * 2);
-    for (Node n : this.nodes) {
-      if (index.put(n.id(), n) != null) {
+    List<Node> all = List.copyOf(nodes);
+    this.size = all.size();
+    this.chunks = new Node[(size + CHUNK - 1) / CHUNK][];
+    Map<NodeId, Integer> index = new HashMap<>(size * 2);
+    for (int c = 0; c < chunks.length; c++) {
+      chunks[c] = new Node[Math.min(CHUNK, size - c * CHUNK)];
+    }
+    for (int i = 0; i < size; i++) {
+      Node n = all.get(i);
+      if (index.put(n.id(), i) != null) {
         throw new IllegalArgumentException("node id " + n.id() + " appears twice in the snapshot");
       }
+      chunks[i / CHUNK][i % CHUNK] = n;
     }
-    this.byId = index;
+    this.positions = Collections.unmodifiableMap(index);
+  }
+
+  private ClusterSnapshot(
+      Instant observedAt,
+      Node[][] chunks,
+      int size,
+      Map<NodeId, Integer> positions,
+      boolean maintenanceMode) {
+    this.observedAt = observedAt;
+    this.chunks = chunks;
+    this.size = size;
+    this.positions = positions;
+    this.maintenanceMode = maintenanceMode;
+  }
+
+  /**
+   * This snapshot observed again at {@code observedAt}: each of {@code changed} replaces the member
+   * with its id, or joins at the end; each of {@code removed} leaves. While the membership stays
+   * the same it costs what changed, not the cluster's size.
+   *
+   * @throws NullPointerException if any reference is null
+   */
+  public ClusterSnapshot updated(
+      Instant observedAt,
+      Collection<Node> changed,
+      Collection<NodeId> removed,
+      boolean maintenanceMode) {
+    Objects.requireNonNull(observedAt, "observedAt");
+    boolean sameMembers = removed.stream().noneMatch(positions::containsKey);
+    for (Node n : changed) {
+      sameMembers &= positions.containsKey(n.id());
+    }
+    if (!sameMembers) {
+      Map<NodeId, Node> all = new LinkedHashMap<>();
+      nodes.forEach(n -> all.put(n.id(), n));
+      changed.forEach(n -> all.put(n.id(), n));
+      removed.forEach(all::remove);
+      return new ClusterSnapshot(observedAt, new ArrayList<>(all.values()), maintenanceMode);
+    }
+    Node[][] next = chunks.clone();
+    boolean[] copied = new boolean[next.length];
+    for (Node n : changed) {
+      int i = positions.get(n.id());
+      int c = i / CHUNK;
+      if (!copied[c]) {
+        next[c] = next[c].clone();
+        copied[c] = true;
+      }
+      next[c][i % CHUNK] = n;
+    }
+    return new ClusterSnapshot(observedAt, next, size, positions, maintenanceMode);
+  }
+
+  /**
+   * The ids of the nodes that differ between {@code earlier} and this snapshot: changed, joined or
+   * left. Costs what changed when this snapshot was {@link #updated} from {@code earlier} (or from
+   * a snapshot updated from it); otherwise it compares every node.
+   */
+  @SuppressWarnings("ReferenceEquality") // by design: shared structure is unchanged structure
+  public Set<NodeId> changedSince(ClusterSnapshot earlier) {
+    Set<NodeId> out = new LinkedHashSet<>();
+    if (earlier.positions == positions) {
+      for (int c = 0; c < chunks.length; c++) {
+        Node[] mine = chunks[c];
+        Node[] theirs = earlier.chunks[c];
+        if (mine == theirs) {
+          continue;
+        }
+        for (int j = 0; j < mine.length; j++) {
+          if (mine[j] != theirs[j] && !mine[j].equals(theirs[j])) {
+            out.add(mine[j].id());
+          }
+        }
+      }
+      return Collections.unmodifiableSet(out);
+    }
+    for (Node n : nodes) {
+      if (!earlier.find(n.id()).map(n::equals).orElse(false)) {
+        out.add(n.id());
+      }
+    }
+    for (Node n : earlier.nodes) {
+      if (!positions.containsKey(n.id())) {
+        out.add(n.id());
+      }
+    }
+    return Collections.unmodifiableSet(out);
   }
 
   /** When the observation was taken. */
@@ -60,7 +170,8 @@ public final class ClusterSnapshot {
 
   /** The node with {@code id}, if it is a member. */
   public Optional<Node> find(NodeId id) {
-    return Optional.ofNullable(byId.get(id));
+    Integer i = positions.get(id);
+    return i == null ? Optional.empty() : Optional.of(chunks[i / CHUNK][i % CHUNK]);
   }
 
   /**
@@ -74,7 +185,7 @@ public final class ClusterSnapshot {
 
   /** The ids of all members, in order. */
   public List<NodeId> ids() {
-    List<NodeId> out = new ArrayList<>(nodes.size());
+    List<NodeId> out = new ArrayList<>(size);
     nodes.forEach(n -> out.add(n.id()));
     return Collections.unmodifiableList(out);
   }
@@ -105,6 +216,20 @@ public final class ClusterSnapshot {
   @Override
   public int hashCode() {
     return Objects.hash(observedAt, nodes, maintenanceMode);
+  }
+
+  /** The members, in order: a read-only view of the chunks. */
+  private final class Members extends AbstractList<Node> implements RandomAccess {
+    @Override
+    public Node get(int index) {
+      Objects.checkIndex(index, size);
+      return chunks[index / CHUNK][index % CHUNK];
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
   }
 
   @Override

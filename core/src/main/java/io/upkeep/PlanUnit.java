@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param role the node's role: the budget group the unit counts against
  * @param canary whether the unit is a canary that the others wait for
  * @param expected the expected duration, used to start the longest units first
+ * @param estimate where {@code expected} comes from
  * @param after units that must have finished before this one starts (ordering constraints)
  * @param steps the steps, in order
  */
@@ -21,8 +22,25 @@ public record PlanUnit(
     Role role,
     boolean canary,
     Duration expected,
+    Estimate estimate,
     List<NodeId> after,
     List<PlanStep> steps) {
+
+  /** Where a unit's expected duration comes from, best first. */
+  public enum Estimate {
+    /** The policy's {@linkplain Policy.Builder#durationHint duration hint} for the node. */
+    HINT,
+    /**
+     * What the node took in the latest run of the journal the planner {@linkplain
+     * UpgradePlanner#learnFrom learns from}: the same cluster's earlier upgrade.
+     */
+    LEARNED,
+    /**
+     * Nothing known about the node itself: 10 minutes, plus a minute per task it runs now; once
+     * units of the run are done, the executor takes their mean instead of the 10 minutes.
+     */
+    DEFAULT
+  }
 
   /**
    * @throws NullPointerException if a component is null
@@ -32,6 +50,8 @@ public record PlanUnit(
     Objects.requireNonNull(node, "node");
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(expected, "expected");
+    // A plan journaled before estimates had a source knows only hints and defaults: default.
+    estimate = estimate == null ? Estimate.DEFAULT : estimate;
     after = List.copyOf(after);
     steps = List.copyOf(steps);
     if (steps.isEmpty()) {

@@ -154,6 +154,12 @@ public record UpgradePlan(
           .append(u.canary() ? ", canary" : "")
           .append(", ~")
           .append(Durations.format(u.expected()))
+          .append(
+              switch (u.estimate()) {
+                case HINT -> " hinted";
+                case LEARNED -> " learned";
+                case DEFAULT -> "";
+              })
           .append(']');
       if (!u.after().isEmpty()) {
         sb.append(" after ")

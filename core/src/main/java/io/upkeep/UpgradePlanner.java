@@ -1,8 +1,12 @@
 package io.upkeep;
 
 import io.upkeep.internal.PlanBuilder;
+import io.upkeep.internal.RunJournal;
 import io.upkeep.spi.ClusterPort;
+import io.upkeep.spi.JournalStore;
 import io.upkeep.spi.TimeSource;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,14 +23,28 @@ import java.util.Objects;
 public final class UpgradePlanner {
 
   private final TimeSource time;
+  private final JournalStore history;
 
-  private UpgradePlanner(TimeSource time) {
+  private UpgradePlanner(TimeSource time, JournalStore history) {
     this.time = time;
+    this.history = history;
   }
 
   /** A planner that stamps plans with {@code time}. */
   public static UpgradePlanner create(TimeSource time) {
-    return new UpgradePlanner(Objects.requireNonNull(time, "time"));
+    return new UpgradePlanner(Objects.requireNonNull(time, "time"), null);
+  }
+
+  /**
+   * A planner like this one that expects each node to take what it took in the latest run of {@code
+   * history}, the journal of an earlier upgrade of the same cluster (a node it has no duration hint
+   * for; {@link PlanUnit.Estimate#LEARNED} in the plan). The executor starts the longest expected
+   * first, so a second upgrade of a cluster finishes close to its lower bound where a first,
+   * knowing nothing, can only start nodes in an arbitrary order. Reads the journal at each {@link
+   * #plan}; one that holds no run teaches nothing.
+   */
+  public UpgradePlanner learnFrom(JournalStore history) {
+    return new UpgradePlanner(time, Objects.requireNonNull(history, "history"));
   }
 
   /**
@@ -56,6 +74,9 @@ public final class UpgradePlanner {
     Objects.requireNonNull(strategy, "strategy");
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(policy, "policy");
-    return new PlanBuilder(snapshot, constraints, strategy, target, policy).build(time.now());
+    Map<NodeId, Duration> learned =
+        history == null ? Map.of() : RunJournal.durations(history.read(0));
+    return new PlanBuilder(snapshot, constraints, strategy, target, policy, learned)
+        .build(time.now());
   }
 }

@@ -51,6 +51,9 @@ public final class Bench {
     }
     Map<String, Figure> figures = new LinkedHashMap<>();
     // Each figure's class measures it; they run in this order.
+    figures.put("scale", ScaleFigures::measure);
+    figures.put("makespan", MakespanFigures::measure);
+    figures.put("journal", JournalFigures::measure);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("machine", machine());
     results.put("mode", quick ? "quick" : "full");

@@ -6,11 +6,13 @@ import io.upkeep.Health;
 import io.upkeep.Node;
 import io.upkeep.NodeId;
 import io.upkeep.Role;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -29,12 +31,17 @@ final class Guard {
   private final Set<NodeId> notBudgeted;
   private final Predicate<NodeId> removedByRun;
   private final Set<NodeId> disrupted;
-  private Map<Role, Set<NodeId>> out;
+  private final Function<Role, Set<NodeId>> counted;
+
+  /** What this turn took out of service, or let go of, on top of {@link #disrupted}. */
+  private final Set<NodeId> thisTurn = new HashSet<>();
 
   /**
    * @param notBudgeted nodes the run created, and nodes the operator drained before the run
-   * @param disrupted nodes the run's units in flight have taken out of service; this guard adds to
-   *     it
+   * @param disrupted nodes the run's units in flight have taken out of service, kept up to date by
+   *     the run as the turn goes on
+   * @param counted per role, the members out of service that the budget counts: those {@code snap}
+   *     shows out of service and those in {@code disrupted}, kept up to date by the run
    * @param removedByRun nodes this run removed from the cluster or destroyed
    */
   Guard(
@@ -42,11 +49,13 @@ final class Guard {
       Map<Role, Integer> budgets,
       Set<NodeId> notBudgeted,
       Set<NodeId> disrupted,
+      Function<Role, Set<NodeId>> counted,
       Predicate<NodeId> removedByRun) {
     this.snap = snap;
     this.budgets = budgets;
     this.notBudgeted = notBudgeted;
     this.disrupted = disrupted;
+    this.counted = counted;
     this.removedByRun = removedByRun;
   }
 
@@ -57,24 +66,41 @@ final class Guard {
 
   /** Counts {@code n} as out of service from now on. */
   void disrupted(Node n) {
-    if (disrupted.add(n.id()) && out != null && !notBudgeted.contains(n.id())) {
-      out.computeIfAbsent(n.role(), r -> new TreeSet<>()).add(n.id());
-    }
+    thisTurn.add(n.id());
+  }
+
+  /**
+   * Keeps counting {@code node} as out of service for the rest of the turn: the unit that took it
+   * out is done, but this turn's observation may not show it back yet.
+   */
+  void heldThisTurn(NodeId node) {
+    thisTurn.add(node);
+  }
+
+  private boolean isDisrupted(NodeId node) {
+    return disrupted.contains(node) || thisTurn.contains(node);
   }
 
   /** Why taking {@code n} out of service now would exceed its role's budget, or null. */
   String budgetObjection(Node n) {
     Integer budget = budgets.get(n.role());
-    if (budget == null
-        || notBudgeted.contains(n.id())
-        || !n.inService()
-        || disrupted.contains(n.id())) {
+    if (budget == null || notBudgeted.contains(n.id()) || !n.inService() || isDisrupted(n.id())) {
       return null;
     }
-    Set<NodeId> already = outOf(n.role());
-    if (already.size() < budget) {
+    Set<NodeId> counts = counted.apply(n.role());
+    List<NodeId> alsoThisTurn = new ArrayList<>();
+    for (NodeId id : thisTurn) {
+      if (!counts.contains(id)
+          && !notBudgeted.contains(id)
+          && snap.find(id).map(m -> m.role().equals(n.role())).orElse(false)) {
+        alsoThisTurn.add(id);
+      }
+    }
+    if (counts.size() + alsoThisTurn.size() < budget) {
       return null;
     }
+    Set<NodeId> already = new TreeSet<>(counts);
+    already.addAll(alsoThisTurn);
     return "taking "
         + n.id()
         + " out of service now would make "
@@ -101,10 +127,7 @@ final class Guard {
     long healthyOthers =
         voters.stream()
             .filter(
-                v ->
-                    !v.id().equals(n.id())
-                        && v.health() == Health.HEALTHY
-                        && !disrupted.contains(v.id()))
+                v -> !v.id().equals(n.id()) && v.health() == Health.HEALTHY && !isDisrupted(v.id()))
             .count();
     int size = removal ? voters.size() - 1 : voters.size();
     int quorum = Constraints.quorum(size);
@@ -119,17 +142,5 @@ final class Guard {
         + size
         + ", below the quorum of "
         + quorum;
-  }
-
-  private Set<NodeId> outOf(Role role) {
-    if (out == null) {
-      out = new HashMap<>();
-      for (Node m : snap.nodes()) {
-        if (!notBudgeted.contains(m.id()) && (!m.inService() || disrupted.contains(m.id()))) {
-          out.computeIfAbsent(m.role(), r -> new TreeSet<>()).add(m.id());
-        }
-      }
-    }
-    return out.getOrDefault(role, Set.of());
   }
 }

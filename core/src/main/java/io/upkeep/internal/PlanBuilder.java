@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +46,11 @@ public final class PlanBuilder {
   private final Strategy strategy;
   private final UpgradeTarget target;
   private final Policy policy;
+  private final Map<NodeId, Duration> learned;
+
+  /** What {@link #checkVersion} found per version moved from: most nodes share one. */
+  private final Map<Version, String> versionVerdicts = new HashMap<>();
+
   private final List<String> problems = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
 
@@ -53,8 +59,10 @@ public final class PlanBuilder {
       Constraints constraints,
       Strategy strategy,
       UpgradeTarget target,
-      Policy policy) {
+      Policy policy,
+      Map<NodeId, Duration> learned) {
     this.snapshot = snapshot;
+    this.learned = learned;
     this.constraints = constraints;
     this.strategy = strategy;
     this.target = target;
@@ -111,12 +119,14 @@ public final class PlanBuilder {
 
     List<Node> ordered = order(todo);
     // Canaries come from the first role to upgrade, never the leader and never a node out of
-    // service (it would prove nothing): everyone else waits for them.
+    // service (it would prove nothing): everyone else waits for them, so the quickest go first
+    // (the soonest verdict, and no long node upgrading alone while the budget stands idle).
     List<NodeId> canaries =
         ordered.isEmpty()
             ? List.of()
             : ordered.stream()
                 .filter(n -> n.role().equals(ordered.get(0).role()) && !n.leader() && n.inService())
+                .sorted(Comparator.comparing(this::expected))
                 .limit(policy.canaries())
                 .map(Node::id)
                 .toList();
@@ -141,6 +151,7 @@ public final class PlanBuilder {
               n.role(),
               canary,
               expected(n),
+              estimate(n),
               after.stream().distinct().toList(),
               withHooks(
                   n,
@@ -166,7 +177,7 @@ public final class PlanBuilder {
                           + l.id()
                           + " leads now)"));
     }
-    String id = "plan-" + digest(Json.write(List.of(units, target, strategy, policy, constraints)));
+    String id = "plan-" + digest(units, List.of(target, strategy, policy, constraints));
     return new UpgradePlan(
         id, now, strategy, target, policy, constraints, budgets, units, warnings, snapshot.nodes());
   }
@@ -225,32 +236,33 @@ public final class PlanBuilder {
   }
 
   private void checkVersion(Node n) {
-    target
-        .product()
-        .ifPresent(
-            to -> {
-              Version from = n.platform().product();
-              if (from.isNewerThan(to)) {
-                problems.add(
-                    n.id()
-                        + ": moving from "
-                        + from
-                        + " to "
-                        + to
-                        + " is a downgrade, which is not supported; pick a target at or above "
-                        + from);
-              } else if (!policy.forceVersionSkew()) {
-                String v = constraints.skew().violation(from, to);
-                if (v != null) {
-                  problems.add(
-                      n.id()
-                          + ": "
-                          + v
-                          + "; upgrade through the intermediate releases, or set forceVersionSkew(true) "
-                          + "if you accept an unsupported jump");
-                }
-              }
-            });
+    String verdict = versionVerdicts.computeIfAbsent(n.platform().product(), this::versionVerdict);
+    if (!verdict.isEmpty()) {
+      problems.add(n.id() + verdict);
+    }
+  }
+
+  /** What is wrong with moving from {@code from} to the target (": ..."), or empty. */
+  private String versionVerdict(Version from) {
+    Version to = target.product().orElse(null);
+    if (to == null) {
+      return "";
+    }
+    if (from.isNewerThan(to)) {
+      return ": moving from "
+          + from
+          + " to "
+          + to
+          + " is a downgrade, which is not supported; pick a target at or above "
+          + from;
+    }
+    String v = policy.forceVersionSkew() ? null : constraints.skew().violation(from, to);
+    return v == null
+        ? ""
+        : ": "
+            + v
+            + "; upgrade through the intermediate releases, or set forceVersionSkew(true) "
+            + "if you accept an unsupported jump";
   }
 
   private Map<Role, Integer> budgets(List<Node> todo) {
@@ -509,9 +521,18 @@ public final class PlanBuilder {
   }
 
   Duration expected(Node n) {
-    return policy
-        .durationHints()
-        .getOrDefault(n.id(), NOMINAL_UNIT.plus(PER_RUNNING_TASK.multipliedBy(n.runningWork())));
+    return switch (estimate(n)) {
+      case HINT -> policy.durationHints().get(n.id());
+      case LEARNED -> learned.get(n.id());
+      case DEFAULT -> NOMINAL_UNIT.plus(PER_RUNNING_TASK.multipliedBy(n.runningWork()));
+    };
+  }
+
+  private PlanUnit.Estimate estimate(Node n) {
+    if (policy.durationHints().containsKey(n.id())) {
+      return PlanUnit.Estimate.HINT;
+    }
+    return learned.containsKey(n.id()) ? PlanUnit.Estimate.LEARNED : PlanUnit.Estimate.DEFAULT;
   }
 
   /**
@@ -820,10 +841,18 @@ public final class PlanBuilder {
     }
   }
 
-  private static String digest(String text) {
+  /**
+   * The plan's identity: a digest of its units (their records' text, unit by unit, so that a large
+   * plan is never one large string) and of the rest as JSON.
+   */
+  private static String digest(List<PlanUnit> units, Object rest) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d, 0, 6);
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (PlanUnit u : units) {
+        md.update(u.toString().getBytes(StandardCharsets.UTF_8));
+      }
+      md.update(Json.write(rest).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(md.digest(), 0, 6);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is always present in the JDK", e);
     }

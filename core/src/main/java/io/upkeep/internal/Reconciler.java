@@ -90,17 +90,78 @@ public final class Reconciler {
   private final Set<NodeId> active = new LinkedHashSet<>();
   private final Set<String> announced = new HashSet<>();
   private final Set<String> notes = new LinkedHashSet<>();
-  private final Set<NodeId> hinted;
   private final Windows windows;
 
   /** When a maintenance window next opens, if none was open when this turn had units to start. */
   private Instant windowOpens;
 
+  // ---- indexes, so that a turn costs what changed, not the cluster's size ----
+
+  /** Pending units whose dependencies are done, best first; built at the first turn. */
+  private final ReadyQueue ready = new ReadyQueue();
+
+  private boolean readinessKnown;
+
+  /** Per unit, how many of the units it comes after are not done yet. */
+  private final Map<NodeId, Integer> depsLeft = new HashMap<>();
+
+  /** Per unit, the units that come after it. */
+  private final Map<NodeId, List<NodeId>> dependents = new HashMap<>();
+
+  /** Per node, the units whose steps act on it. */
+  private final Map<NodeId, Set<NodeId>> nodeUnits = new HashMap<>();
+
+  /** The observation the indexes below are of. */
+  private ClusterSnapshot observed;
+
+  /** The task slots of the members observed in service. */
+  private long inServiceCapacity;
+
+  /** Per role, its units in flight. */
+  private final Map<Role, Integer> inFlight = new HashMap<>();
+
+  /** The nodes the units in flight hold, counted per unit that holds them. */
+  private final Map<NodeId, Integer> busy = new HashMap<>();
+
+  /** Per unit in flight, the nodes its steps took out of service. */
+  private final Map<NodeId, Set<NodeId>> disruptedBy = new HashMap<>();
+
+  /** The nodes the units in flight took out of service, counted per unit. */
+  private final Map<NodeId, Integer> disrupted = new HashMap<>();
+
   /**
-   * Pending units free to start, or null when a unit's status changed and it must be worked out
-   * again.
+   * Per role, the members out of service that the budget counts: observed out, or taken out by a
+   * unit in flight.
    */
-  private List<PlanUnit> readyCache;
+  private final Map<Role, Set<NodeId>> outForBudget = new HashMap<>();
+
+  /** Per role, the members observed out of service that no unit in flight holds. */
+  private final Map<Role, Set<NodeId>> outsideRun = new HashMap<>();
+
+  /** When each unit in flight went in flight, to advance units in that order. */
+  private final Map<NodeId, Long> activeOrder = new HashMap<>();
+
+  private long nextActiveOrder;
+
+  /** Units in flight by when they next need a look; each is in at most one set. */
+  private final java.util.NavigableMap<Instant, Set<NodeId>> wakes = new java.util.TreeMap<>();
+
+  private final Map<NodeId, Instant> wakeOf = new HashMap<>();
+
+  /** Units in flight to look at in the next turn whatever else happens. */
+  private Set<NodeId> dueNow = new HashSet<>();
+
+  /** Whether the next turn looks at every unit in flight (the run's status or controls changed). */
+  private boolean everyUnitDue = true;
+
+  /** Why a unit in flight cannot go on, as of its last turn. */
+  private final Map<NodeId, String> unitBlocked = new LinkedHashMap<>();
+
+  /** The gate a unit in flight waits at, as of its last turn. */
+  private final Map<NodeId, String> unitAwaiting = new LinkedHashMap<>();
+
+  /** This turn's guard, while the turn lasts. */
+  private Guard guard;
 
   private RunStatus status = RunStatus.PENDING;
   private boolean announcedStart;
@@ -144,7 +205,6 @@ public final class Reconciler {
     this.requestsBefore = cluster.requestsSent();
     this.time = time;
     this.listeners = listeners;
-    this.hinted = new HashSet<>(policy.durationHints().keySet());
     this.windows = new Windows(policy.windows());
     this.driver =
         new StepDriver(
@@ -177,7 +237,11 @@ public final class Reconciler {
         }
       }
       unitNodes.put(u.node(), nodes);
+      nodes.forEach(n -> nodeUnits.computeIfAbsent(n, x -> new HashSet<>()).add(u.node()));
       units.put(u.node(), UnitState.pending());
+      for (NodeId dep : u.after()) {
+        dependents.computeIfAbsent(dep, d -> new ArrayList<>()).add(u.node());
+      }
     }
     notBudgeted.addAll(created);
     plan.observed().stream()
@@ -220,7 +284,7 @@ public final class Reconciler {
     units.forEach(
         (id, u) -> {
           if (u.status() == UnitStatus.RUNNING || u.status() == UnitStatus.RESTORING) {
-            active.add(id);
+            activate(id);
           }
           if (u.status() == UnitStatus.DONE) {
             recordDuration(Duration.between(u.startedAt(), u.finishedAt()));
@@ -315,7 +379,11 @@ public final class Reconciler {
     String finishWhy = null;
     List<String> approved = new ArrayList<>();
     Map<String, String> declined = new LinkedHashMap<>();
-    for (RunJournal.Control c : journal.newControls()) {
+    List<RunJournal.Control> controls = journal.newControls();
+    if (!controls.isEmpty()) {
+      everyUnitDue = true; // a pause, an abort or an approval concerns every unit in flight
+    }
+    for (RunJournal.Control c : controls) {
       switch (c.command()) {
         case "pause" -> pauseWhy = c.reason();
         case "resume" -> {
@@ -518,6 +586,12 @@ public final class Reconciler {
       return null;
     }
     if (awaiting.stream().anyMatch(approvals::contains)) {
+      unitAwaiting.forEach(
+          (id, gate) -> {
+            if (approvals.contains(gate)) {
+              dueNow.add(id);
+            }
+          });
       return Duration.ZERO;
     }
     if (status == RunStatus.FINISHING && onlyApprovals) {
@@ -551,6 +625,11 @@ public final class Reconciler {
     int awaitingApproval;
     Instant wake;
 
+    /** In a unit's own turn: the gate it waits at, and why it is blocked. */
+    String gate;
+
+    String blocked;
+
     void wakeAt(Instant t) {
       if (t != null && (wake == null || t.isBefore(wake))) {
         wake = t;
@@ -560,20 +639,39 @@ public final class Reconciler {
 
   private Turn turn(ClusterSnapshot snap, Instant now) {
     Turn turn = new Turn();
-    awaiting.clear();
-    Set<String> blockedNow = new LinkedHashSet<>();
+    Set<NodeId> changed = index(snap, now);
     if (restoring()) {
       stopAndRestore(now, status, reason);
     }
-    Guard guard = guard(snap);
-    for (NodeId id : new ArrayList<>(active)) {
-      advanceUnit(id, snap, now, turn, guard, blockedNow);
+    guard =
+        new Guard(
+            snap,
+            plan.budgets(),
+            notBudgeted,
+            disrupted.keySet(),
+            r -> outForBudget.getOrDefault(r, Set.of()),
+            this::removedByRun);
+    try {
+      for (NodeId id : due(changed, now)) {
+        if (active.contains(id)) {
+          advance(id, snap, now, turn);
+        }
+      }
+    } finally {
+      guard = null;
     }
     applyControls(now);
+    Set<String> blockedNow = new LinkedHashSet<>(unitBlocked.values());
     if (status == RunStatus.RUNNING) {
       turn.started = startUnits(snap, now, blockedNow);
       turn.progressed |= turn.started;
       turn.wakeAt(windowOpens);
+    }
+    awaiting.clear();
+    awaiting.addAll(unitAwaiting.values());
+    turn.awaitingApproval = unitAwaiting.size();
+    if (!wakes.isEmpty()) {
+      turn.wakeAt(wakes.firstKey());
     }
     blocked = blockedNow;
     List<String> reasons = List.copyOf(blockedNow);
@@ -587,19 +685,272 @@ public final class Reconciler {
   }
 
   /**
-   * This turn's guard: what the observation shows out of service, plus what the run's units in
-   * flight took out.
+   * Brings the indexes up to {@code snap}; returns the nodes that changed since the last turn, or
+   * null at the first turn, when everything is new.
    */
-  private Guard guard(ClusterSnapshot snap) {
-    Set<NodeId> disrupted = new HashSet<>();
-    for (NodeId id : active) {
-      for (PlanStep s : planUnits.get(id).steps()) {
-        if (acted(s) && StepDriver.isDisruptive(s.action())) {
-          disrupted.add(s.node());
-        }
+  private Set<NodeId> index(ClusterSnapshot snap, Instant now) {
+    Set<NodeId> changed;
+    if (observed == null) {
+      changed = null;
+      snap.nodes().forEach(n -> indexNode(n, 1));
+    } else {
+      changed = snap.changedSince(observed);
+      for (NodeId id : changed) {
+        observed.find(id).ifPresent(n -> indexNode(n, -1));
+        Optional<Node> n = snap.find(id);
+        n.ifPresent(m -> indexNode(m, 1));
+        ready.update(id, n.orElse(null));
       }
     }
-    return new Guard(snap, plan.budgets(), notBudgeted, disrupted, this::removedByRun);
+    ClusterSnapshot before = observed;
+    observed = snap;
+    if (before == null) {
+      snap.nodes().forEach(n -> reconsider(n.id()));
+    } else {
+      changed.forEach(this::reconsider);
+    }
+    if (!readinessKnown) {
+      readinessKnown = true;
+      workOutReadiness(now);
+    }
+    return changed;
+  }
+
+  /**
+   * Puts {@code id} in or out of {@link #outForBudget} and {@link #outsideRun}, after its
+   * observation, the units holding it or its disruption changed.
+   */
+  private void reconsider(NodeId id) {
+    Node n = observed == null ? null : observed.find(id).orElse(null);
+    Role role = n == null ? null : n.role();
+    boolean counted = !notBudgeted.contains(id);
+    boolean out = n != null && !n.inService();
+    place(outForBudget, role, id, n != null && counted && (out || disrupted.containsKey(id)));
+    place(outsideRun, role, id, out && counted && !busy.containsKey(id));
+  }
+
+  private static void place(Map<Role, Set<NodeId>> index, Role role, NodeId id, boolean in) {
+    if (in) {
+      index.computeIfAbsent(role, r -> new LinkedHashSet<>()).add(id);
+    } else {
+      // Its role may have changed with its observation: look in every role's set (there are few).
+      index.values().forEach(set -> set.remove(id));
+    }
+  }
+
+  private void indexNode(Node n, int sign) {
+    if (n.inService()) {
+      inServiceCapacity += sign * (long) n.taskCap().finiteValue();
+    }
+  }
+
+  /**
+   * Which pending units are ready (their dependencies done) and which can never start (one failed);
+   * once, at the first turn: from then on every status change keeps it up to date ({@link #put}).
+   */
+  private void workOutReadiness(Instant now) {
+    for (PlanUnit pu : plan.units()) {
+      int left = 0;
+      for (NodeId dep : pu.after()) {
+        if (units.get(dep).status() != UnitStatus.DONE) {
+          left++;
+        }
+      }
+      depsLeft.put(pu.node(), left);
+    }
+    for (PlanUnit pu : plan.units()) {
+      UnitState u = units.get(pu.node());
+      if (u.finished() && u.status() != UnitStatus.DONE) {
+        skipDependents(pu.node(), now);
+      } else if (u.status() == UnitStatus.PENDING && depsLeft.get(pu.node()) == 0) {
+        enqueue(pu.node());
+      }
+    }
+  }
+
+  private void enqueue(NodeId id) {
+    ready.put(
+        planUnits.get(id),
+        observed.find(id).orElse(null),
+        planUnits.get(id).estimate() != PlanUnit.Estimate.DEFAULT,
+        planIndex.get(id));
+  }
+
+  /** Pending units behind {@code failed}, which finished without being done, can never start. */
+  private void skipDependents(NodeId failed, Instant now) {
+    for (NodeId d : dependents.getOrDefault(failed, List.of())) {
+      if (units.get(d).status() == UnitStatus.PENDING) {
+        put(
+            d,
+            new UnitState(UnitStatus.SKIPPED, 0, null, now, failed + " failed first", List.of()));
+      }
+    }
+  }
+
+  /**
+   * Sets a unit's state, and keeps what depends on it up to date: whether it is ready, the units
+   * after it, and whether a unit in flight needs a look in the next turn.
+   */
+  private void put(NodeId id, UnitState next) {
+    UnitState before = units.put(id, next);
+    if (active.contains(id)) {
+      dueNow.add(id);
+    }
+    if (!readinessKnown || before == null || before.status() == next.status()) {
+      return;
+    }
+    if (before.status() == UnitStatus.PENDING) {
+      ready.remove(id);
+    }
+    if (next.status() == UnitStatus.PENDING) {
+      if (depsLeft.get(id) == 0) {
+        enqueue(id);
+      }
+    } else if (next.status() == UnitStatus.DONE) {
+      for (NodeId d : dependents.getOrDefault(id, List.of())) {
+        int left = depsLeft.merge(d, -1, Integer::sum);
+        if (left == 0 && units.get(d).status() == UnitStatus.PENDING) {
+          enqueue(d);
+        }
+      }
+    } else if (next.finished()) {
+      skipDependents(id, next.finishedAt() == null ? time.now() : next.finishedAt());
+    }
+  }
+
+  /** Takes a unit in flight. */
+  private void activate(NodeId id) {
+    if (!active.add(id)) {
+      return;
+    }
+    activeOrder.put(id, nextActiveOrder++);
+    inFlight.merge(planUnits.get(id).role(), 1, Integer::sum);
+    unitNodes.get(id).forEach(n -> busy.merge(n, 1, Integer::sum));
+    unitNodes.get(id).forEach(this::reconsider);
+    dueNow.add(id);
+    refreshDisrupted(id);
+  }
+
+  /**
+   * A unit leaves flight; what it took out of service still counts for the rest of this turn, whose
+   * observation may not show it back yet.
+   */
+  private void deactivate(NodeId id) {
+    if (!active.remove(id)) {
+      return;
+    }
+    activeOrder.remove(id);
+    inFlight.merge(planUnits.get(id).role(), -1, Integer::sum);
+    unitNodes.get(id).forEach(n -> busy.computeIfPresent(n, (k, c) -> c == 1 ? null : c - 1));
+    Set<NodeId> was = disruptedBy.remove(id);
+    if (was != null) {
+      was.forEach(n -> disrupted.computeIfPresent(n, (k, c) -> c == 1 ? null : c - 1));
+      if (guard != null) {
+        was.forEach(guard::heldThisTurn);
+      }
+      was.forEach(this::reconsider);
+    }
+    unitNodes.get(id).forEach(this::reconsider);
+    unschedule(id);
+    dueNow.remove(id);
+    unitBlocked.remove(id);
+    unitAwaiting.remove(id);
+  }
+
+  /**
+   * Counts the nodes that unit {@code id}'s acted disruptive steps took out of service. While a
+   * unit is in flight what it took out only grows (it is given back when the unit leaves flight).
+   */
+  private void refreshDisrupted(NodeId id) {
+    Set<NodeId> mine = disruptedBy.computeIfAbsent(id, x -> new HashSet<>());
+    for (PlanStep s : planUnits.get(id).steps()) {
+      if (StepDriver.isDisruptive(s.action()) && acted(s) && mine.add(s.node())) {
+        disrupted.merge(s.node(), 1, Integer::sum);
+        reconsider(s.node());
+      }
+    }
+  }
+
+  /**
+   * The units in flight to look at this turn, in the order they went in flight: those whose nodes
+   * changed, whose wake is due, that moved on in the last turn, and the blocked ones whenever
+   * anything happened (what blocks them may be anywhere); every one at the first turn and after the
+   * run's status or controls changed.
+   */
+  private List<NodeId> due(Set<NodeId> changed, Instant now) {
+    Set<NodeId> due = dueNow;
+    dueNow = new HashSet<>();
+    if (changed == null || everyUnitDue) {
+      everyUnitDue = false;
+      due.addAll(active);
+    } else {
+      while (!wakes.isEmpty() && !wakes.firstKey().isAfter(now)) {
+        for (NodeId id : wakes.pollFirstEntry().getValue()) {
+          wakeOf.remove(id);
+          due.add(id);
+        }
+      }
+      for (NodeId n : changed) {
+        due.addAll(nodeUnits.getOrDefault(n, Set.of()));
+      }
+      if (!due.isEmpty() || !changed.isEmpty()) {
+        due.addAll(unitBlocked.keySet());
+      }
+    }
+    List<NodeId> order = new ArrayList<>(due.size());
+    for (NodeId id : due) {
+      if (activeOrder.containsKey(id)) {
+        order.add(id);
+      }
+    }
+    if (order.size() > 1) {
+      order.sort(Comparator.comparingLong(activeOrder::get));
+    }
+    return order;
+  }
+
+  private void schedule(NodeId id, Instant at) {
+    unschedule(id);
+    wakeOf.put(id, at);
+    wakes.computeIfAbsent(at, t -> new LinkedHashSet<>()).add(id);
+  }
+
+  private void unschedule(NodeId id) {
+    Instant at = wakeOf.remove(id);
+    if (at != null) {
+      Set<NodeId> set = wakes.get(at);
+      set.remove(id);
+      if (set.isEmpty()) {
+        wakes.remove(at);
+      }
+    }
+  }
+
+  /** One unit's turn: advances it and notes when it needs its next look. */
+  private void advance(NodeId id, ClusterSnapshot snap, Instant now, Turn turn) {
+    unitBlocked.remove(id);
+    unitAwaiting.remove(id);
+    unschedule(id);
+    Turn own = new Turn();
+    advanceUnit(id, snap, now, own);
+    turn.progressed |= own.progressed;
+    if (!active.contains(id)) {
+      return;
+    }
+    if (own.progressed) {
+      refreshDisrupted(id); // a step acted, or may have: only then can it take more out
+    }
+    if (own.gate != null) {
+      unitAwaiting.put(id, own.gate);
+    }
+    if (own.blocked != null) {
+      unitBlocked.put(id, own.blocked);
+    }
+    if (own.progressed) {
+      dueNow.add(id);
+    } else {
+      schedule(id, own.wake == null ? now.plus(policy.pollInterval()) : own.wake);
+    }
   }
 
   private boolean acted(PlanStep s) {
@@ -626,13 +977,7 @@ public final class Reconciler {
     return u.status() == UnitStatus.RESTORING ? u.restoreSteps() : planUnits.get(id).steps();
   }
 
-  private void advanceUnit(
-      NodeId id,
-      ClusterSnapshot snap,
-      Instant now,
-      Turn turn,
-      Guard guard,
-      Set<String> blockedNow) {
+  private void advanceUnit(NodeId id, ClusterSnapshot snap, Instant now, Turn turn) {
     UnitState u = units.get(id);
     List<PlanStep> list = currentSteps(id, u);
     if (u.cursor() >= list.size()) {
@@ -653,7 +998,7 @@ public final class Reconciler {
     String skip = u.status() == UnitStatus.RESTORING ? skipRestoreStep(id, u, step) : null;
     if (skip != null) {
       notes.add(skip);
-      units.put(id, u.at(u.cursor() + 1));
+      put(id, u.at(u.cursor() + 1));
       turn.progressed = true;
       return;
     }
@@ -668,7 +1013,7 @@ public final class Reconciler {
           notes.add(o.detail());
         }
         emit(new UpgradeEvent.StepCompleted(now, id, step, o.detail()));
-        units.put(id, u.at(u.cursor() + 1));
+        put(id, u.at(u.cursor() + 1));
         turn.progressed = true;
       }
       case FAIL -> {
@@ -685,7 +1030,7 @@ public final class Reconciler {
           requeue(id, step, o.detail(), now);
           turn.progressed = true;
         } else {
-          blockedNow.add(id + ": " + o.detail());
+          turn.blocked = id + ": " + o.detail();
           announceOnce(step, () -> emit(new UpgradeEvent.UnitBlocked(now, id, o.detail())));
           if (!now.isBefore(steps.get(step.id()).startedAt().plus(policy.blockedTimeout()))) {
             emit(new UpgradeEvent.StepFailed(now, id, step, o.detail()));
@@ -707,9 +1052,8 @@ public final class Reconciler {
         turn.progressed |= o.issued();
         turn.wakeAt(o.wake());
         if (o.awaitingApproval()) {
-          turn.awaitingApproval++;
           String gate = driver.gateOf(step);
-          awaiting.add(gate);
+          turn.gate = gate;
           announceOnce(
               step,
               () ->
@@ -717,7 +1061,7 @@ public final class Reconciler {
                       new UpgradeEvent.ApprovalRequested(
                           now, id, gate, driver.instructionsOf(step))));
         } else if (!o.detail().isEmpty()) {
-          blockedNow.add(id + ": " + o.detail());
+          turn.blocked = id + ": " + o.detail();
           announceOnce(step, () -> emit(new UpgradeEvent.UnitBlocked(now, id, o.detail())));
           turn.wakeAt(now.plus(policy.pollInterval()));
         }
@@ -758,11 +1102,11 @@ public final class Reconciler {
     failures.add(new Unrestored(step.node(), step.action().describe(), why));
     if (!Restoration.isRestoreStep(step)) {
       // The plan step that was in flight when the unit stopped did not finish: undo what can be.
-      units.put(id, restoring(id, u, u.failure(), failures));
+      put(id, restoring(id, u, u.failure(), failures));
       return;
     }
     LOG.error("{}: restoring {} failed: {}", id, step.node(), why);
-    units.put(
+    put(
         id,
         new UnitState(
             UnitStatus.RESTORING,
@@ -796,9 +1140,8 @@ public final class Reconciler {
 
   private void requeue(NodeId id, PlanStep current, String why, Instant now) {
     steps.remove(current.id());
-    active.remove(id);
-    units.put(id, UnitState.pending());
-    readyCache = null;
+    deactivate(id);
+    put(id, UnitState.pending());
     emit(new UpgradeEvent.UnitBlocked(now, id, why + "; it gives its slot back and goes later"));
   }
 
@@ -817,17 +1160,16 @@ public final class Reconciler {
   }
 
   private void finishUnit(NodeId id, UnitState u, Instant now) {
-    readyCache = null;
     if (u.status() == UnitStatus.RESTORING
         && !u.restoreSteps().isEmpty()
         && !Restoration.isRestoreStep(u.restoreSteps().get(0))) {
       restoreAfterInterruptedStep(id, u);
       return;
     }
-    active.remove(id);
+    deactivate(id);
     if (u.status() == UnitStatus.RESTORING) {
       if (u.unrestored().isEmpty()) {
-        units.put(
+        put(
             id,
             new UnitState(
                 UnitStatus.RESTORED,
@@ -839,7 +1181,7 @@ public final class Reconciler {
         emit(new UpgradeEvent.UnitRestored(now, id));
       } else {
         String why = u.failure() + "; could not restore: " + u.unrestored();
-        units.put(
+        put(
             id,
             new UnitState(
                 UnitStatus.RESTORE_FAILED,
@@ -854,7 +1196,7 @@ public final class Reconciler {
       }
       return;
     }
-    units.put(id, new UnitState(UnitStatus.DONE, u.cursor(), u.startedAt(), now, "", List.of()));
+    put(id, new UnitState(UnitStatus.DONE, u.cursor(), u.startedAt(), now, "", List.of()));
     Duration took = Duration.between(u.startedAt(), now);
     recordDuration(took);
     emit(new UpgradeEvent.UnitCompleted(now, id, took));
@@ -870,7 +1212,6 @@ public final class Reconciler {
    * threshold. A unit past its point of no return is not restored: it needs an operator.
    */
   private void failUnit(NodeId id, String why, Instant now, boolean counts) {
-    readyCache = null;
     UnitState u = units.get(id);
     if (u.status() != UnitStatus.RUNNING) {
       return;
@@ -883,7 +1224,7 @@ public final class Reconciler {
       PlanStep current = u.cursor() < pu.steps().size() ? pu.steps().get(u.cursor()) : null;
       // A host operation in flight (an upgrade, say) cannot be taken back mid-way: let it finish
       // (within its deadline), then restore.
-      units.put(
+      put(
           id,
           current != null && !counts && driver.operationRunning(current)
               ? new UnitState(UnitStatus.RESTORING, 0, u.startedAt(), null, why, List.of(current))
@@ -924,8 +1265,8 @@ public final class Reconciler {
             + noReturn.node()
             + " started), so it is not restored and its replacement stays in service; roll forward by hand: "
             + (left.isEmpty() ? "nothing left" : String.join(", ", left));
-    active.remove(id);
-    units.put(
+    deactivate(id);
+    put(
         id,
         new UnitState(
             UnitStatus.NEEDS_ROLL_FORWARD, u.cursor(), u.startedAt(), now, text, List.of()));
@@ -935,7 +1276,7 @@ public final class Reconciler {
 
   /** The interrupted step has finished, one way or the other: now work out what to undo. */
   private void restoreAfterInterruptedStep(NodeId id, UnitState u) {
-    units.put(id, restoring(id, u, u.failure(), u.unrestored()));
+    put(id, restoring(id, u, u.failure(), u.unrestored()));
   }
 
   /**
@@ -1014,21 +1355,6 @@ public final class Reconciler {
   }
 
   private boolean startUnits(ClusterSnapshot snap, Instant now, Set<String> blockedNow) {
-    Map<Role, Integer> inFlight = new HashMap<>();
-    Set<NodeId> busy = new HashSet<>();
-    for (NodeId id : active) {
-      inFlight.merge(planUnits.get(id).role(), 1, Integer::sum);
-      busy.addAll(unitNodes.get(id));
-    }
-    Map<Role, List<String>> outside = new HashMap<>();
-    for (Node n : snap.nodes()) {
-      if (!n.inService() && !busy.contains(n.id()) && !notBudgeted.contains(n.id())) {
-        outside
-            .computeIfAbsent(n.role(), r -> new ArrayList<>())
-            .add(n.id() + " " + n.health() + "/" + n.drainState());
-      }
-    }
-    List<PlanUnit> ready = readyUnits(now);
     windowOpens = null;
     if (!ready.isEmpty() && !windows.isOpen(now)) {
       // Units in flight carry on; none starts. Waiting for a window is normal, not stuck, so it
@@ -1040,34 +1366,26 @@ public final class Reconciler {
       return false;
     }
     boolean noneReady = ready.isEmpty();
-    Map<NodeId, Duration> estimates = new HashMap<>();
-    ready.forEach(pu -> estimates.put(pu.node(), estimate(pu, snap)));
-    // Nodes already out of service first: upgrading them costs no extra disruption.
-    Comparator<PlanUnit> first =
-        Comparator.comparing((PlanUnit pu) -> !pu.canary())
-            .thenComparing(pu -> snap.find(pu.node()).map(Node::inService).orElse(true))
-            .thenComparing(pu -> estimates.get(pu.node()), Comparator.reverseOrder())
-            .thenComparing(pu -> planIndex.get(pu.node()));
     boolean started = false;
     boolean inPlace =
         plan.strategy() instanceof io.upkeep.Strategy.InPlace
             && plan.constraints().minimumCapacity() > 0;
-    long capacity = inPlace ? spareCapacity(snap, busy) : Long.MAX_VALUE;
-    // Pick the best candidate whose role has a free slot, one at a time: a slot or two frees per
-    // turn, so selecting beats sorting every pending unit on every turn.
-    List<PlanUnit> candidates = new ArrayList<>(ready);
-    while (!candidates.isEmpty()) {
-      PlanUnit best = null;
-      for (PlanUnit c : candidates) {
-        if (best == null || first.compare(c, best) < 0) {
-          best = c;
-        }
-      }
-      PlanUnit pu = best;
-      candidates.remove(pu);
+    long capacity = inPlace ? spareCapacity() : Long.MAX_VALUE;
+    Duration base =
+        doneCount == 0
+            ? PlanBuilder.NOMINAL_UNIT
+            // Whole milliseconds: Duration.dividedBy goes through BigDecimal.
+            : Duration.ofMillis(doneTotal.toMillis() / doneCount);
+    Map<Role, List<String>> outside = new HashMap<>();
+    Set<Role> full = new HashSet<>();
+    List<PlanUnit> later = new ArrayList<>();
+    // The best candidate whose role has a free slot, one at a time; those that cannot start now go
+    // back into the queue after the turn.
+    PlanUnit pu;
+    while ((pu = ready.pollBest(full, base)) != null) {
       Optional<Node> node = snap.find(pu.node());
       if (node.isEmpty()) {
-        units.put(
+        put(
             pu.node(),
             new UnitState(
                 UnitStatus.SKIPPED,
@@ -1077,18 +1395,20 @@ public final class Reconciler {
                 pu.node() + " left the cluster before its turn: nothing to upgrade",
                 List.of()));
         notes.add(pu.node() + " left the cluster before its turn and was not upgraded");
-        readyCache = null;
         continue;
       }
-      boolean isOut = node.map(n -> !n.inService()).orElse(false);
+      boolean isOut = !node.get().inService();
       int budget = plan.budgets().getOrDefault(pu.role(), 1);
       int used = inFlight.getOrDefault(pu.role(), 0);
-      List<String> out = new ArrayList<>(outside.getOrDefault(pu.role(), List.of()));
+      List<String> out =
+          new ArrayList<>(outside.computeIfAbsent(pu.role(), r -> outsideTheRun(r, snap)));
       // A node out of service holds its slot already; its own unit takes that slot, not another.
       if (isOut) {
-        out.removeIf(o -> o.startsWith(pu.node() + " "));
+        NodeId self = pu.node();
+        out.removeIf(o -> o.startsWith(self + " "));
       }
       if (used + out.size() >= budget) {
+        later.add(pu);
         if (!out.isEmpty()) {
           String why =
               "role "
@@ -1106,22 +1426,19 @@ public final class Reconciler {
             emit(new UpgradeEvent.UnitBlocked(now, pu.node(), why));
           }
         }
-        Role full = pu.role();
-        candidates.removeIf(
-            c ->
-                c.role().equals(full)
-                    && !snap.find(c.node()).map(n -> !n.inService()).orElse(false));
+        full.add(pu.role());
         continue;
       }
-      if (node.map(Node::leader).orElse(false)
+      if (node.get().leader()
           && plan.constraints().leaderLast()
           && plan.constraints().quorumRoles().contains(pu.role())) {
         String wait = leaderMustWait(pu.node());
         if (wait != null) {
+          NodeId self = pu.node();
           if (unitsByRole.get(pu.role()).stream()
-              .filter(o -> !o.equals(pu.node()))
+              .filter(o -> !o.equals(self))
               .allMatch(o -> units.get(o).finished())) {
-            units.put(
+            put(
                 pu.node(),
                 new UnitState(
                     UnitStatus.SKIPPED,
@@ -1130,16 +1447,16 @@ public final class Reconciler {
                     now,
                     wait + ", which were not upgraded",
                     List.of()));
-            readyCache = null;
           } else {
+            later.add(pu);
             blockedNow.add(pu.node() + ": waits: " + wait);
           }
           continue;
         }
       }
-      long cap =
-          node.filter(Node::inService).map((Node n) -> (long) n.taskCap().finiteValue()).orElse(0L);
+      long cap = node.get().inService() ? (long) node.get().taskCap().finiteValue() : 0L;
       if (capacity - cap < plan.constraints().minimumCapacity()) {
+        later.add(pu);
         String why =
             "taking "
                 + pu.node()
@@ -1156,11 +1473,13 @@ public final class Reconciler {
         continue;
       }
       capacity -= cap;
-      inFlight.merge(pu.role(), 1, Integer::sum);
-      active.add(pu.node());
-      units.put(pu.node(), new UnitState(UnitStatus.RUNNING, 0, now, null, "", List.of()));
+      activate(pu.node());
+      put(pu.node(), new UnitState(UnitStatus.RUNNING, 0, now, null, "", List.of()));
       emit(new UpgradeEvent.UnitStarted(now, pu.node(), active.size()));
       started = true;
+    }
+    for (PlanUnit back : later) {
+      enqueue(back.node());
     }
     if (!active.isEmpty() || started) {
       blockedSince = null;
@@ -1171,59 +1490,28 @@ public final class Reconciler {
   }
 
   /**
-   * Pending units whose dependencies are done; pending units behind a failed one become skipped.
-   * Cached between turns: it only changes when a unit finishes, fails or starts.
+   * The members of {@code role} out of service that no unit in flight holds and the budget counts:
+   * taken out by someone else, lost, or failing.
    */
-  private List<PlanUnit> readyUnits(Instant now) {
-    if (readyCache != null) {
-      readyCache.removeIf(pu -> units.get(pu.node()).status() != UnitStatus.PENDING);
-      return readyCache;
+  private List<String> outsideTheRun(Role role, ClusterSnapshot snap) {
+    List<String> out = new ArrayList<>();
+    for (NodeId id : outsideRun.getOrDefault(role, Set.of())) {
+      Node n = snap.node(id);
+      out.add(n.id() + " " + n.health() + "/" + n.drainState());
     }
-    readyCache = new ArrayList<>();
-    for (Map.Entry<NodeId, UnitState> e : units.entrySet()) {
-      if (e.getValue().status() != UnitStatus.PENDING) {
-        continue;
-      }
-      PlanUnit pu = planUnits.get(e.getKey());
-      boolean depsDone = true;
-      for (NodeId dep : pu.after()) {
-        UnitStatus ds = units.get(dep).status();
-        if (units.get(dep).finished() && ds != UnitStatus.DONE) {
-          units.put(
-              pu.node(),
-              new UnitState(UnitStatus.SKIPPED, 0, null, now, dep + " failed first", List.of()));
-          depsDone = false;
-          break;
-        }
-        depsDone &= ds == UnitStatus.DONE;
-      }
-      if (depsDone && units.get(pu.node()).status() == UnitStatus.PENDING) {
-        readyCache.add(pu);
-      }
-    }
-    return readyCache;
+    return out;
   }
 
   /** Task slots of in-service nodes that no unit in flight holds. */
-  private long spareCapacity(ClusterSnapshot snap, Set<NodeId> busy) {
-    return snap.nodes().stream()
-        .filter(n -> n.inService() && !busy.contains(n.id()))
-        .mapToLong((Node n) -> (long) n.taskCap().finiteValue())
-        .sum();
-  }
-
-  /**
-   * Expected duration: the user's hint, else what done units took on average plus the work to
-   * drain.
-   */
-  private Duration estimate(PlanUnit pu, ClusterSnapshot snap) {
-    if (hinted.contains(pu.node()) || doneCount == 0) {
-      return pu.expected();
+  private long spareCapacity() {
+    long held = 0;
+    for (NodeId id : busy.keySet()) {
+      Optional<Node> n = observed.find(id);
+      if (n.isPresent() && n.get().inService()) {
+        held += n.get().taskCap().finiteValue();
+      }
     }
-    int work = snap.find(pu.node()).map(Node::runningWork).orElse(0);
-    // Whole milliseconds: Duration.dividedBy goes through BigDecimal, a cost on every turn.
-    return Duration.ofMillis(doneTotal.toMillis() / doneCount)
-        .plus(PlanBuilder.PER_RUNNING_TASK.multipliedBy(work));
+    return inServiceCapacity - held;
   }
 
   private boolean checkBlocked(Instant now) {
@@ -1275,6 +1563,7 @@ public final class Reconciler {
   }
 
   private void setStatus(Instant now, RunStatus next, String why) {
+    everyUnitDue = true;
     status = next;
     reason = why;
     emit(new UpgradeEvent.RunStatusChanged(now, next, why));

@@ -8,6 +8,7 @@ import io.upkeep.RunState;
 import io.upkeep.RunState.NodeOrigin;
 import io.upkeep.RunState.StepState;
 import io.upkeep.RunState.UnitState;
+import io.upkeep.RunState.UnitStatus;
 import io.upkeep.RunStatus;
 import io.upkeep.UpgradePlan;
 import io.upkeep.UpkeepException;
@@ -311,6 +312,28 @@ public final class RunJournal {
   }
 
   /** The latest run in {@code entries}, replayed, or empty if there is none. */
+  /**
+   * What each node took in the latest run of {@code entries}: from the start of its unit to its
+   * end, for each unit that was done. Empty if they hold no run.
+   */
+  public static Map<NodeId, Duration> durations(List<JournalEntry> entries) {
+    Map<NodeId, Duration> took = new LinkedHashMap<>();
+    replay(entries)
+        .ifPresent(
+            r ->
+                r.state()
+                    .units()
+                    .forEach(
+                        (id, u) -> {
+                          if (u.status() == UnitStatus.DONE
+                              && u.startedAt() != null
+                              && u.finishedAt() != null) {
+                            took.put(id, Duration.between(u.startedAt(), u.finishedAt()));
+                          }
+                        }));
+    return took;
+  }
+
   public static Optional<Replayed> replay(List<JournalEntry> entries) {
     JournalEntry base = null;
     for (JournalEntry e : entries) {

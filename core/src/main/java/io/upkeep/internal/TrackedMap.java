@@ -17,7 +17,7 @@ import java.util.function.BiFunction;
 final class TrackedMap<K, V> extends AbstractMap<K, V> {
 
   private final Map<K, V> map = new LinkedHashMap<>();
-  private final Set<K> changed = new LinkedHashSet<>();
+  private Set<K> changed = new LinkedHashSet<>();
 
   @Override
   public V put(K key, V value) {
@@ -78,7 +78,9 @@ final class TrackedMap<K, V> extends AbstractMap<K, V> {
     for (K k : changed) {
       out.put(k, map.get(k));
     }
-    changed.clear();
+    // A new set, not clear(): clearing keeps the capacity of the largest turn, and every later
+    // clear would cost it.
+    changed = new LinkedHashSet<>();
     return out;
   }
 }

@@ -25,6 +25,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -107,8 +108,23 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   private int taken;
   private long tasksCompleted;
   private long hostsAdded;
+
+  /**
+   * Whether every observation, updated from the last one with the hosts that changed, is checked
+   * against a full one (system property {@code upkeep.testkit.verifyObservations}, on in Upkeep's
+   * own build): a missed change would make the fake show a stale cluster.
+   */
+  private static final boolean VERIFY_OBSERVATIONS =
+      Boolean.getBoolean("upkeep.testkit.verifyObservations");
+
   private ClusterSnapshot lastObserved;
   private long lastObservedVersion;
+
+  /** Hosts whose view may have changed since {@link #lastObserved}. */
+  private Set<NodeId> touched = new HashSet<>();
+
+  /** Who led each role at {@link #lastObserved}. */
+  private Map<Role, NodeId> observedLeaders = Map.of();
 
   private FakeCluster(Builder b) {
     clock = b.clock != null ? b.clock : new VirtualClock();
@@ -137,9 +153,51 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
   /** Every member in insertion order, observed now, and the maintenance flag. */
   @Override
   public synchronized ClusterSnapshot observe() {
-    lastObserved = new ClusterSnapshot(clock.now(), members(), maintenanceMode);
+    Instant now = clock.now();
+    if (!leaders.equals(observedLeaders)) {
+      touched.addAll(observedLeaders.values());
+      touched.addAll(leaders.values());
+      observedLeaders = Map.copyOf(leaders);
+    }
+    ClusterSnapshot next = lastObserved == null ? null : updatedObservation(now);
+    if (next == null) {
+      next = new ClusterSnapshot(now, members(), maintenanceMode);
+    } else if (VERIFY_OBSERVATIONS) {
+      ClusterSnapshot full = new ClusterSnapshot(now, members(), maintenanceMode);
+      if (!full.equals(next)) {
+        throw new IllegalStateException(
+            "FakeCluster's observation, updated from the last one, differs from a full one at "
+                + full.changedSince(next)
+                + ": a change to a host that did not touch it");
+      }
+    }
+    touched = new HashSet<>(); // not clear(): it would keep, and cost, the largest capacity
+    lastObserved = next;
     lastObservedVersion = version;
     return lastObserved;
+  }
+
+  /**
+   * The last observation with the touched hosts looked at again, in time proportional to them; null
+   * if a member joined or left, which takes a full observation to keep the members' order.
+   */
+  private ClusterSnapshot updatedObservation(Instant now) {
+    List<Node> changed = new ArrayList<>(touched.size());
+    for (NodeId id : touched) {
+      Host h = hosts.get(id);
+      boolean member = h != null && h.member;
+      if (member != lastObserved.find(id).isPresent()) {
+        return null;
+      }
+      if (member) {
+        changed.add(view(h));
+      }
+    }
+    return lastObserved.updated(now, changed, List.of(), maintenanceMode);
+  }
+
+  private void touch(Host h) {
+    touched.add(h.id);
   }
 
   /**
@@ -169,6 +227,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     if (!h.cap.equals(cap)) {
       TaskCap from = h.cap;
       h.cap = cap;
+      touch(h);
       record(new ClusterEvent.TaskCapChanged(clock.now(), node, from, cap));
       reindex(h);
       dispatch();
@@ -193,6 +252,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     Host h = member(node);
     if (!h.drainRequested) {
       h.drainRequested = true;
+      touch(h);
       reindex(h);
       record(new ClusterEvent.DrainStarted(clock.now(), node, deadline));
       if (h.running.isEmpty()) {
@@ -234,6 +294,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     Host h = member(node);
     if (h.drainRequested) {
       h.drainRequested = false;
+      touch(h);
       if (h.forcedDrain != null) {
         h.forcedDrain.cancel();
         h.forcedDrain = null;
@@ -293,6 +354,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
           false);
     }
     h.member = false;
+    touch(h);
     reindex(h);
     record(new ClusterEvent.Removed(clock.now(), node));
     if (h.voter) {
@@ -379,6 +441,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     hosts.remove(node);
     Host h = new Host(node, old.role, old.runsWork, Map.of(), hostsAdded++);
     h.platform = platform;
+    touch(h);
     h.cap = initialCap;
     hosts.put(node, h);
     List<Fault> waiting = pendingFaults.remove(node);
@@ -424,6 +487,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
           }
           Platform from = h.platform;
           h.platform = target.applyTo(from);
+          touch(h);
           record(new ClusterEvent.Upgraded(clock.now(), node, from, h.platform));
           return null;
         });
@@ -445,6 +509,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
         (h, op) -> {
           if (h.serviceRunning) {
             h.serviceRunning = false;
+            touch(h);
             record(new ClusterEvent.ServiceStopped(clock.now(), node));
             interrupt(h);
             if (h.voter) {
@@ -472,10 +537,12 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
         (h, op) -> {
           if (!h.serviceRunning) {
             h.serviceRunning = true;
+            touch(h);
             h.hung = h.neverReturns;
             record(new ClusterEvent.ServiceStarted(clock.now(), node));
             if (!h.member && h.healthy()) {
               h.member = true;
+              touch(h);
               h.voter |=
                   hosts.values().stream()
                       .anyMatch(o -> o.member && o.voter && o.role.equals(h.role));
@@ -536,6 +603,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
                     + "; restore from a snapshot of this host that succeeded",
         (h, op) -> {
           h.platform = snap.captured;
+          touch(h);
           record(new ClusterEvent.SnapshotRestored(clock.now(), node, snap.captured));
           return null;
         });
@@ -581,6 +649,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
           if (!h.decommissioned) {
             h.decommissioned = true;
             h.serviceRunning = false;
+            touch(h);
             record(new ClusterEvent.Decommissioned(clock.now(), node));
             interrupt(h);
             if (h.voter) {
@@ -754,6 +823,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     Host h = member(node);
     if (!h.drainRequested) {
       h.drainRequested = true;
+      touch(h);
       reindex(h);
       record(new ClusterEvent.OperatorDrained(clock.now(), node));
       if (h.running.isEmpty()) {
@@ -997,6 +1067,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
     }
     Host h = new Host(spec.id(), spec.role(), spec.runsWork(), spec.durations(), hostsAdded++);
     h.platform = spec.platform();
+    touch(h);
     h.cap = spec.taskCap();
     h.voter = spec.voter();
     h.provisioned = true;
@@ -1110,6 +1181,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
    * Puts {@code h} where it belongs in {@link #available}; call after anything that may change it.
    */
   private void reindex(Host h) {
+    touch(h);
     if (h.indexedLoad >= 0) {
       available.remove(h);
       h.indexedLoad = -1;
@@ -1207,6 +1279,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       return;
     }
     h.lost = true;
+    touch(h);
     h.serviceRunning = false;
     int tasks = takeTasks(h, TaskChange.Kind.INTERRUPTED).size();
     record(new ClusterEvent.NodeLost(clock.now(), h.id, tasks));
@@ -1224,6 +1297,7 @@ public final class FakeCluster implements ClusterPort, HostPort, TrafficPort {
       return;
     }
     h.member = false;
+    touch(h);
     h.lost = true;
     h.serviceRunning = false;
     if (h.forcedDrain != null) {

@@ -82,6 +82,13 @@ public final class InvariantMonitor {
   /** Nodes whose stop or decommission was requested and has not landed yet. */
   private final Set<NodeId> pending = new LinkedHashSet<>();
 
+  /**
+   * Per role, the original nodes the budget counts as out: in {@link #outOfService}, or budgeted
+   * and {@link #pending}; kept by {@link #recount} so that a check costs what it reports, not the
+   * cluster's size.
+   */
+  private final Map<Role, Set<NodeId>> countedOut = new HashMap<>();
+
   private final Map<Role, NodeId> leaders = new HashMap<>();
   private final List<Violation> violations = new ArrayList<>();
   private boolean allowInterruptions;
@@ -99,6 +106,7 @@ public final class InvariantMonitor {
           drainedByOperator.add(n.id());
         } else if (!n.inService()) {
           outOfService.add(n.id());
+          recount(n.id());
         }
         if (n.leader()) {
           leaders.put(n.role(), n.id());
@@ -292,6 +300,7 @@ public final class InvariantMonitor {
     if (e instanceof ClusterEvent.OperationRequested r) {
       if (r.operation() == HostOperation.START_SERVICE) {
         pending.remove(id);
+        recount(id);
       } else if ((r.operation() == HostOperation.STOP_SERVICE
               || r.operation() == HostOperation.DECOMMISSION)
           && cluster.host(id).member()
@@ -312,6 +321,7 @@ public final class InvariantMonitor {
     }
     if (byFault || stopped) {
       pending.remove(id);
+      recount(id);
     }
     if (e instanceof ClusterEvent.Removed
         && plan.constraints().quorumRoles().contains(role)
@@ -325,10 +335,14 @@ public final class InvariantMonitor {
       boolean out = cluster.node(id).map(n -> !n.inService()).orElse(false);
       if (!out) {
         outOfService.remove(id);
+        recount(id);
       } else if (outOfService.add(id)
           && e instanceof ClusterEvent.DrainStarted
           && !pending.contains(id)) {
+        recount(id);
         checkBudget(e, role);
+      } else {
+        recount(id);
       }
     }
   }
@@ -357,19 +371,20 @@ public final class InvariantMonitor {
       }
     }
     pending.add(id);
+    recount(id);
     if (wasInService && budgeted(id)) {
       checkBudget(r, role);
     }
   }
 
   private void checkBudget(ClusterEvent.NodeEvent e, Role role) {
-    Set<NodeId> out = new LinkedHashSet<>(outOfService);
-    pending.stream().filter(this::budgeted).forEach(out::add);
-    out.add(e.node());
-    List<NodeId> outOfRole =
-        out.stream().filter(n -> originals.get(n).role().equals(role)).toList();
+    Set<NodeId> counted = countedOut.getOrDefault(role, Set.of());
     int budget = plan.budgets().getOrDefault(role, 0);
-    if (outOfRole.size() > budget) {
+    if (counted.size() + (counted.contains(e.node()) ? 0 : 1) > budget) {
+      List<NodeId> outOfRole = new ArrayList<>(counted);
+      if (!counted.contains(e.node())) {
+        outOfRole.add(e.node());
+      }
       violate(
           e.at(),
           "budget",
@@ -384,6 +399,19 @@ public final class InvariantMonitor {
               + outOfRole
               + ", above the budget of "
               + budget);
+    }
+  }
+
+  private void recount(NodeId id) {
+    Node original = originals.get(id);
+    if (original == null) {
+      return;
+    }
+    Set<NodeId> counted = countedOut.computeIfAbsent(original.role(), r -> new LinkedHashSet<>());
+    if (outOfService.contains(id) || (pending.contains(id) && budgeted(id))) {
+      counted.add(id);
+    } else {
+      counted.remove(id);
     }
   }
 

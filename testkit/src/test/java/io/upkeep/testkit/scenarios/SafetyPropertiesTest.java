@@ -633,6 +633,10 @@ class SafetyPropertiesTest {
     static final Duration DEADLINE = Duration.ofMinutes(30);
 
     /** octo-2 runs the most work, so it goes first (the canary); one of its tasks never ends. */
+    /**
+     * octo-2 runs the least work, so it is the canary (the quickest goes first), and its drain
+     * sticks.
+     */
     FakeCluster clusterWithStuckOcto2() {
       FakeCluster cluster =
           FakeCluster.builder()
@@ -643,6 +647,7 @@ class SafetyPropertiesTest {
                       n.role("octopus-node")
                           .platform(WIN2019)
                           .taskCap(5)
+                          .runningTask(Duration.ofMinutes(2))
                           .runningTask(Duration.ofMinutes(2)))
               .node(
                   "octo-2",
@@ -650,8 +655,6 @@ class SafetyPropertiesTest {
                       n.role("octopus-node")
                           .platform(WIN2019)
                           .taskCap(5)
-                          .runningTask(Duration.ofMinutes(3))
-                          .runningTask(Duration.ofMinutes(5))
                           .runningTask(Duration.ofMinutes(8)))
               .node(
                   "octo-3",
@@ -659,6 +662,7 @@ class SafetyPropertiesTest {
                       n.role("octopus-node")
                           .platform(WIN2019)
                           .taskCap(5)
+                          .runningTask(Duration.ofMinutes(2))
                           .runningTask(Duration.ofMinutes(2)))
               .build();
       cluster.inject(Fault.stuckDrain(id("octo-2")));
