@@ -65,7 +65,7 @@ final class OctopusFigures {
 
   /** Patches a cluster once ({@code quick}: fewer nodes) and returns its figures. */
   static Map<String, Object> measure(boolean quick, PrintStream progress) throws Exception {
-    int nodes = quick ? 5 : 12;
+    int nodes = quick ? 4 : 12;
     VirtualClock clock = new VirtualClock(Instant.now());
     FakeCluster.Builder spec =
         FakeCluster.builder()
