@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Octopus figures of issue 11, measured as a user would see them: an HA cluster whose nodes run
@@ -81,7 +82,7 @@ final class OctopusFigures {
     Map<NodeId, Instant> drainAsked = new ConcurrentHashMap<>();
     Map<NodeId, Long> idleAt = new ConcurrentHashMap<>();
     List<Double> reactions = new CopyOnWriteArrayList<>();
-    int[] idleAtOnce = new int[1];
+    AtomicInteger idleAtOnce = new AtomicInteger();
     cluster.watchEvents(
         e -> {
           long now = System.nanoTime();
@@ -89,7 +90,7 @@ final class OctopusFigures {
             drainAsked.put(d.node(), d.at());
           } else if (e instanceof ClusterEvent.Drained d) {
             if (d.at().equals(drainAsked.get(d.node()))) {
-              idleAtOnce[0]++;
+              idleAtOnce.incrementAndGet();
             } else {
               idleAt.put(d.node(), now);
             }
@@ -133,7 +134,7 @@ final class OctopusFigures {
           upgraded,
           seconds,
           report.apiRequests(),
-          idleAtOnce[0]);
+          idleAtOnce.get());
       byEndpoint(server.requests())
           .forEach((k, v) -> progress.printf(Locale.ROOT, "    %5d  %s%n", v, k));
       progress.printf(Locale.ROOT, "  reactions (ms): %s%n", sorted(reactions));
