@@ -23,6 +23,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +44,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>node</b>: an Octopus Server node, identified by its <em>name</em> (the opaque Octopus
  *       ids such as {@code OctopusServerNodes-1} are looked up by the adapter), all with role
- *       {@link #ROLE}, none a leader or voter;
+ *       {@link #ROLE}, none a leader or voter; observed, with what follows, from {@code
+ *       /api/octopusservernodes/summary}, which lists every node (offline ones too) with the fields
+ *       of its resource and its status, so that an observation costs two requests (with maintenance
+ *       mode), not three;
  *   <li><b>task cap</b>: {@code MaxConcurrentTasks}; <b>drain</b>: the node's {@code
  *       IsInMaintenanceMode} ({@code DRAINING} while {@code RunningTaskCount} is above 0, {@code
  *       DRAINED} at 0); both changed by GET-modify-PUT of the whole node resource, {@code
@@ -59,13 +64,16 @@ import org.slf4j.LoggerFactory;
  *       say otherwise; without an own address, its default. It is read when a node is first seen
  *       online, again each time it is back after being seen offline or after the cluster could not
  *       be observed, and otherwise at most every {@link #PLATFORM_REFRESH}: an OS or .NET changes
- *       only across a restart, so a node answering every poll costs three requests a poll, not
- *       four;
+ *       only across a restart, so a poll costs the two requests of an observation, not one more per
+ *       node;
  *   <li><b>cluster maintenance mode</b>: {@code /api/maintenanceconfiguration};
  *   <li><b>remove member</b>: {@code DELETE /api/octopusservernodes/{id}}, refused unless the node
  *       is offline, or drained and idle;
- *   <li><b>waiting for a change</b>: polling every {@link OctopusConfig#pollInterval()} through the
- *       configured {@link TimeSource} (Octopus has no blocking queries);
+ *   <li><b>waiting for a change</b>: polling through the configured {@link TimeSource} (Octopus has
+ *       no blocking queries), adaptively: while a node drains with tasks still running, the summary
+ *       alone, soon after the drain began every {@link OctopusConfig#fastPollInterval()}, then less
+ *       often as the drain lasts; otherwise the whole cluster every {@link
+ *       OctopusConfig#pollInterval()} (see {@link #awaitChange});
  *   <li><b>constraints</b>: none beyond the configured minimum capacity. Product upgrades by adding
  *       nodes are refused by {@link OctopusProcedures#validate}.
  * </ul>
@@ -83,6 +91,8 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   public static final Role ROLE = Role.of("octopus-node");
 
   private static final Logger LOG = LoggerFactory.getLogger(OctopusClusterPort.class);
+
+  private static final String SUMMARY = "GET /api/octopusservernodes/summary";
 
   private final OctopusConfig config;
   private final OctopusApi api;
@@ -111,10 +121,26 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
    */
   private final Set<String> removed = ConcurrentHashMap.newKeySet();
 
+  /**
+   * Since when each node has been seen draining with tasks running, by name, for the pace of
+   * awaitChange's polls; forgotten as soon as an observation shows it otherwise. It only paces
+   * polls: nothing is decided on it.
+   */
+  private final Map<String, Instant> drainingSince = new ConcurrentHashMap<>();
+
+  /**
+   * How much of a drain's age awaitChange waits between two polls of it: a drain that has lasted
+   * ten minutes is polled every minute (bounded by the poll interval), one of seconds every fast
+   * poll interval; so the end of a drain is seen within about a tenth of its length, at a few dozen
+   * requests however long it takes.
+   */
+  static final int DRAIN_AGE_PER_POLL = 10;
+
   private final Object handoffLock = new Object();
 
   /**
-   * The observation awaitChange made last, for the observe() that follows it at the same instant.
+   * The observation awaitChange made last, for the observe() that follows it; guarded by
+   * handoffLock.
    */
   private ClusterSnapshot handoff;
 
@@ -154,9 +180,13 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   // ------------------------------------------------------------------ observing
 
   /**
-   * Lists the nodes ({@code /api/octopusservernodes}, every page), their status ({@code /summary})
-   * and maintenance mode ({@code /api/maintenanceconfiguration}). A listed node missing from the
-   * summary counts as offline.
+   * Reads every node with its status ({@code /api/octopusservernodes/summary}: each node's {@code
+   * Id}, {@code Name}, {@code MaxConcurrentTasks} and {@code IsInMaintenanceMode} as its resource
+   * has them, and its {@code IsOffline} and {@code RunningTaskCount}, offline nodes included) and
+   * maintenance mode ({@code /api/maintenanceconfiguration}): two requests. The observation with
+   * which {@link #awaitChange} ended its wait is returned instead, once, if it is younger than
+   * {@link OctopusConfig#fastPollInterval()} (as fresh as the fastest polling would be) and this
+   * port has sent no change since.
    *
    * <p>When no node answers at all (the server is unreachable, or answers 5xx or 429 after the
    * retries) and the last observation had at most one healthy node, this is a single Octopus Server
@@ -176,14 +206,14 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     synchronized (handoffLock) {
       ClusterSnapshot h = handoff;
       handoff = null;
-      // Reusing it is exact: no time passed since awaitChange took it, and this port changed
-      // nothing.
-      if (h != null && h.observedAt().equals(time.now())) {
+      // The executor observes right after a wait: the wait's last observation is as fresh as a
+      // new one, unless this port changed something since (forgetHandoff) or time went on.
+      if (h != null && time.now().isBefore(h.observedAt().plus(config.fastPollInterval()))) {
         return h;
       }
     }
     try {
-      return fetch();
+      return fetch(null);
     } catch (ClusterOperationException e) {
       synchronized (handoffLock) {
         last = lastGood;
@@ -206,42 +236,34 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     }
   }
 
-  private ClusterSnapshot fetch() {
+  /**
+   * Observes the cluster now, with {@code polled} as its summary if awaitChange has just read it,
+   * else reading it too.
+   */
+  private ClusterSnapshot fetch(Map<String, JsonNode> polled) {
     Instant at = time.now();
-    List<JsonNode> listed;
-    Map<String, JsonNode> summary;
-    JsonNode maintenanceConfiguration;
-    try {
-      listed = api.listNodes();
-      summary = api.summary();
-      maintenanceConfiguration = api.maintenance();
-    } catch (ClusterOperationException e) {
-      // Nothing answers: every node may be restarting, unseen; ask each again when it is back.
-      platformReadAt.clear();
-      throw e;
-    }
+    Map<String, JsonNode> summary = polled != null ? polled : answering(api::summary);
+    JsonNode maintenanceConfiguration = answering(api::maintenance);
     boolean maintenance =
         Wire.bool(
             maintenanceConfiguration,
             "IsInMaintenanceMode",
             "the answer",
             "GET /api/maintenanceconfiguration");
-    String request = "GET /api/octopusservernodes";
     String rootVersion = null;
-    List<Node> nodes = new ArrayList<>(listed.size());
+    List<Node> nodes = new ArrayList<>(summary.size());
     Map<String, String> names = new LinkedHashMap<>();
-    for (JsonNode item : listed) {
-      String id = Wire.text(item, "Id", "Items[]", request);
-      String name = Wire.text(item, "Name", "Items[" + id + "]", request);
-      String other = names.put(name, id);
+    for (JsonNode s : summary.values()) {
+      Entry e = Entry.of(s);
+      String other = names.put(e.name(), e.id());
       if (other != null) {
         throw new OctopusApiException(
             "two Octopus nodes are named '"
-                + name
+                + e.name()
                 + "' ("
                 + other
                 + " and "
-                + id
+                + e.id()
                 + "): node names must be unique for Upkeep to tell them apart; delete the stale node record in "
                 + "Configuration > Nodes",
             false,
@@ -251,18 +273,7 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
             "",
             List.of());
       }
-      int cap = Wire.count(item, "MaxConcurrentTasks", "Items[" + id + "]", request);
-      boolean drain = Wire.bool(item, "IsInMaintenanceMode", "Items[" + id + "]", request);
-      JsonNode s = summary.get(id);
-      boolean offline = true;
-      int running = 0;
-      String versionText = null;
-      if (s != null) {
-        String where = "Nodes[" + id + "]";
-        offline = Wire.bool(s, "IsOffline", where, "GET /api/octopusservernodes/summary");
-        running = Wire.count(s, "RunningTaskCount", where, "GET /api/octopusservernodes/summary");
-        versionText = Wire.optionalText(s, "Version");
-      }
+      String versionText = Wire.optionalText(s, "Version");
       if (versionText == null) {
         // Older servers have no Version in the summary: every node of a cluster runs the same one.
         if (rootVersion == null) {
@@ -270,32 +281,79 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
         }
         versionText = rootVersion;
       }
-      HostPlatform host = hostPlatform(name, !offline, at);
-      DrainState drainState =
-          !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
+      HostPlatform host = hostPlatform(e.name(), !e.offline(), at);
+      DrainState drainState = e.drainState();
+      if (drainState == DrainState.DRAINING) {
+        drainingSince.putIfAbsent(e.name(), at);
+      } else {
+        drainingSince.remove(e.name());
+      }
       nodes.add(
           new Node(
-              NodeId.of(name),
+              NodeId.of(e.name()),
               ROLE,
-              new Platform(host.os(), host.runtime(), version(versionText, name)),
-              TaskCap.of(cap),
+              new Platform(host.os(), host.runtime(), version(versionText, e.name())),
+              e.cap(),
               drainState,
-              offline ? Health.UNREACHABLE : Health.HEALTHY,
+              e.offline() ? Health.UNREACHABLE : Health.HEALTHY,
               false,
               false,
-              running,
+              e.running(),
               true));
     }
     ids.keySet().retainAll(names.keySet());
     ids.putAll(names);
     reportedPlatforms.keySet().retainAll(names.keySet());
     platformReadAt.keySet().retainAll(names.keySet());
+    drainingSince.keySet().retainAll(names.keySet());
     ClusterSnapshot snapshot = new ClusterSnapshot(at, nodes, maintenance);
     synchronized (handoffLock) {
       lastGood = snapshot;
       outageReported = false;
     }
     return snapshot;
+  }
+
+  /**
+   * One node of {@code /api/octopusservernodes/summary}: every field of the node resource that
+   * observing needs ({@code Id}, {@code Name}, {@code MaxConcurrentTasks}, {@code
+   * IsInMaintenanceMode}) and its status ({@code IsOffline}, {@code RunningTaskCount}).
+   */
+  private record Entry(
+      String id, String name, TaskCap cap, boolean drain, boolean offline, int running) {
+
+    static Entry of(JsonNode s) {
+      String id = Wire.text(s, "Id", "Nodes[]", SUMMARY);
+      String where = "Nodes[" + id + "]";
+      return new Entry(
+          id,
+          Wire.text(s, "Name", where, SUMMARY),
+          TaskCap.of(Wire.count(s, "MaxConcurrentTasks", where, SUMMARY)),
+          Wire.bool(s, "IsInMaintenanceMode", where, SUMMARY),
+          Wire.bool(s, "IsOffline", where, SUMMARY),
+          Wire.count(s, "RunningTaskCount", where, SUMMARY));
+    }
+
+    /**
+     * {@code DRAINING} while a drained node still runs tasks, {@code DRAINED} once it runs none.
+     */
+    DrainState drainState() {
+      return !drain ? DrainState.ACTIVE : running > 0 ? DrainState.DRAINING : DrainState.DRAINED;
+    }
+  }
+
+  /**
+   * What {@code call} answers; if the cluster does not answer, nodes are asked for their platform
+   * again.
+   */
+  private <T> T answering(Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (ClusterOperationException e) {
+      // Nothing answers: every node may be restarting, unseen; ask each again when it is back.
+      platformReadAt.clear();
+      throw e;
+    }
   }
 
   /**
@@ -541,11 +599,10 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     }
     String id = idOf(node);
     JsonNode s = api.summary().get(id);
-    String where = "Nodes[" + id + "]";
-    String request = "GET /api/octopusservernodes/summary";
-    boolean offline = s == null || Wire.bool(s, "IsOffline", where, request);
-    boolean drained = s != null && Wire.bool(s, "IsInMaintenanceMode", where, request);
-    int running = s == null ? 0 : Wire.count(s, "RunningTaskCount", where, request);
+    Entry e = s == null ? null : Entry.of(s);
+    boolean offline = e == null || e.offline();
+    boolean drained = e != null && e.drain();
+    int running = e == null ? 0 : e.running();
     if (!offline && !(drained && running == 0)) {
       throw new ClusterOperationException(
           "cannot remove "
@@ -571,10 +628,23 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * Polls the cluster every {@link OctopusConfig#pollInterval()}, waiting through the configured
-   * {@link TimeSource}, until it differs from {@code since} (its nodes or maintenance mode) or
-   * {@code maxWait} has passed. A poll that cannot reach the server ends the wait early (true), so
-   * that the caller's own observation reports the problem.
+   * Polls the cluster through the configured {@link TimeSource} until it differs from {@code since}
+   * (its nodes or maintenance mode) or {@code maxWait} has passed, adaptively:
+   *
+   * <ul>
+   *   <li>while a change is due, that is while a node of {@code since} drains with tasks still
+   *       running, it reads only the summary ({@code /api/octopusservernodes/summary}, one
+   *       request), at a gap of a tenth of the youngest such drain's age ({@link
+   *       #DRAIN_AGE_PER_POLL}), no shorter than {@link OctopusConfig#fastPollInterval()} and no
+   *       longer than {@link OctopusConfig#pollInterval()}; when a node's membership, task cap,
+   *       drain state (a drain ending included) or health is not as in {@code since}, it completes
+   *       the observation with that summary and returns;
+   *   <li>otherwise it observes the whole cluster every {@link OctopusConfig#pollInterval()}.
+   * </ul>
+   *
+   * <p>At {@code maxWait} it observes the whole cluster and compares all of it. The observation
+   * that ends the wait serves the {@link #observe()} that follows. A poll that cannot reach the
+   * server ends the wait early (true), so that the caller's own observation reports the problem.
    *
    * @throws IllegalArgumentException if {@code maxWait} is negative
    */
@@ -585,14 +655,28 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
     }
+    List<String> draining =
+        since.nodes().stream()
+            .filter(n -> n.drainState() == DrainState.DRAINING)
+            .map(n -> n.id().value())
+            .toList();
     Duration left = maxWait;
     while (true) {
-      Duration step = left.compareTo(config.pollInterval()) < 0 ? left : config.pollInterval();
+      Duration step =
+          shorter(left, draining.isEmpty() ? config.pollInterval() : drainPollGap(draining));
       time.sleep(step);
       left = left.minus(step);
       ClusterSnapshot now;
       try {
-        now = fetch();
+        if (!left.isZero() && !draining.isEmpty()) {
+          Map<String, JsonNode> summary = answering(api::summary);
+          if (!moved(since, summary)) {
+            continue;
+          }
+          now = fetch(summary);
+        } else {
+          now = fetch(null);
+        }
       } catch (ClusterOperationException e) {
         if (!e.retryable()) {
           throw e;
@@ -609,6 +693,49 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
         return changed;
       }
     }
+  }
+
+  /**
+   * The gap before the next poll while the nodes named {@code draining} drain: a tenth of the
+   * youngest drain's age as observed, between the fast and the slow poll interval.
+   */
+  private Duration drainPollGap(List<String> draining) {
+    Instant now = time.now();
+    Duration youngest =
+        draining.stream()
+            .map(name -> Duration.between(drainingSince.getOrDefault(name, now), now))
+            .min(Comparator.naturalOrder())
+            .orElse(Duration.ZERO);
+    Duration slow = config.pollInterval();
+    Duration fast = shorter(config.fastPollInterval(), slow);
+    Duration gap = youngest.dividedBy(DRAIN_AGE_PER_POLL);
+    return gap.compareTo(fast) < 0 ? fast : shorter(gap, slow);
+  }
+
+  private static Duration shorter(Duration a, Duration b) {
+    return a.compareTo(b) < 0 ? a : b;
+  }
+
+  /**
+   * Whether {@code summary} shows a node that joined, left, or has another task cap, drain state or
+   * health than in {@code since}: what a change due shows in. Running task counts that change
+   * without ending a drain do not count; the observation at the end of the wait compares them.
+   */
+  private static boolean moved(ClusterSnapshot since, Map<String, JsonNode> summary) {
+    if (summary.size() != since.nodes().size()) {
+      return true;
+    }
+    for (JsonNode s : summary.values()) {
+      Entry e = Entry.of(s);
+      Optional<Node> before = since.find(NodeId.of(e.name()));
+      if (before.isEmpty()
+          || !e.cap().equals(before.get().taskCap())
+          || e.drainState() != before.get().drainState()
+          || e.offline() != (before.get().health() != Health.HEALTHY)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ versions and probes

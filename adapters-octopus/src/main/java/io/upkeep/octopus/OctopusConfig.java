@@ -39,6 +39,15 @@ public final class OctopusConfig {
   /** Default poll interval: how often Octopus nodes themselves look for new tasks. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(20);
 
+  /**
+   * Default fast poll interval: how often waiting polls while a change is due, at most one request
+   * a second.
+   */
+  public static final Duration DEFAULT_FAST_POLL_INTERVAL = Duration.ofSeconds(1);
+
+  /** The shortest fast poll interval: at most ten polls a second, to protect the server. */
+  public static final Duration MIN_FAST_POLL_INTERVAL = Duration.ofMillis(100);
+
   /** Default page size for node lists. */
   public static final int DEFAULT_PAGE_SIZE = 100;
 
@@ -55,6 +64,7 @@ public final class OctopusConfig {
   private final Optional<HostPlatformLookup> hostPlatformLookup;
   private final int minimumCapacity;
   private final Duration pollInterval;
+  private final Duration fastPollInterval;
   private final int pageSize;
   private final TimeSource time;
 
@@ -69,6 +79,7 @@ public final class OctopusConfig {
     hostPlatformLookup = Optional.ofNullable(b.hostPlatformLookup);
     minimumCapacity = b.minimumCapacity;
     pollInterval = b.pollInterval;
+    fastPollInterval = b.fastPollInterval;
     pageSize = b.pageSize;
     time = b.time;
   }
@@ -130,11 +141,22 @@ public final class OctopusConfig {
   }
 
   /**
-   * How often {@link OctopusClusterPort#awaitChange} polls (Octopus has no blocking queries; its
-   * nodes look for new tasks every 20 seconds).
+   * How often {@link OctopusClusterPort#awaitChange} polls while no change is due (Octopus has no
+   * blocking queries; its nodes look for new tasks every 20 seconds).
    */
   public Duration pollInterval() {
     return pollInterval;
+  }
+
+  /**
+   * How often {@link OctopusClusterPort#awaitChange} polls, at the most, while a change is due (a
+   * node draining with tasks still running): one request ({@code /api/octopusservernodes/summary})
+   * each, so this bounds the rate of polls. The gap then grows with the drain's age (see {@link
+   * OctopusClusterPort#awaitChange}) up to {@link #pollInterval()}, which is used instead when it
+   * is the shorter.
+   */
+  public Duration fastPollInterval() {
+    return fastPollInterval;
   }
 
   /** How many nodes to ask for per page of {@code /api/octopusservernodes}. */
@@ -166,6 +188,7 @@ public final class OctopusConfig {
         && hostPlatformLookup.equals(o.hostPlatformLookup)
         && minimumCapacity == o.minimumCapacity
         && pollInterval.equals(o.pollInterval)
+        && fastPollInterval.equals(o.fastPollInterval)
         && pageSize == o.pageSize
         && time.equals(o.time);
   }
@@ -184,6 +207,7 @@ public final class OctopusConfig {
         hostPlatformLookup,
         minimumCapacity,
         pollInterval,
+        fastPollInterval,
         pageSize,
         time);
   }
@@ -212,6 +236,8 @@ public final class OctopusConfig {
         + minimumCapacity
         + ", pollInterval="
         + pollInterval
+        + ", fastPollInterval="
+        + fastPollInterval
         + ", pageSize="
         + pageSize
         + ", time="
@@ -330,6 +356,7 @@ public final class OctopusConfig {
     private HostPlatformLookup hostPlatformLookup;
     private int minimumCapacity;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration fastPollInterval = DEFAULT_FAST_POLL_INTERVAL;
     private int pageSize = DEFAULT_PAGE_SIZE;
     private TimeSource time = TimeSource.system();
 
@@ -361,6 +388,7 @@ public final class OctopusConfig {
       hostPlatformLookup = c.hostPlatformLookup.orElse(null);
       minimumCapacity = c.minimumCapacity;
       pollInterval = c.pollInterval;
+      fastPollInterval = c.fastPollInterval;
       pageSize = c.pageSize;
       time = c.time;
     }
@@ -456,13 +484,36 @@ public final class OctopusConfig {
     }
 
     /**
-     * How often waiting for a change polls the server; default {@link #DEFAULT_POLL_INTERVAL}.
+     * How often waiting for a change polls the server while no change is due; default {@link
+     * #DEFAULT_POLL_INTERVAL}.
      *
      * @throws IllegalArgumentException if not longer than zero
      */
     public Builder pollInterval(Duration value) {
       requirePositive(value, "pollInterval");
       pollInterval = value;
+      return this;
+    }
+
+    /**
+     * How often waiting for a change polls the server, at the most, while a change is due (a node
+     * draining with tasks still running), one request each; default {@link
+     * #DEFAULT_FAST_POLL_INTERVAL}. Shorter reacts sooner to a node going idle and sends more
+     * requests; {@link #pollInterval} wins when it is the shorter.
+     *
+     * @throws IllegalArgumentException if shorter than {@link #MIN_FAST_POLL_INTERVAL}
+     */
+    public Builder fastPollInterval(Duration value) {
+      Objects.requireNonNull(value, "fastPollInterval");
+      if (value.compareTo(MIN_FAST_POLL_INTERVAL) < 0) {
+        throw new IllegalArgumentException(
+            "fastPollInterval must be at least "
+                + MIN_FAST_POLL_INTERVAL.toMillis()
+                + " ms (at most ten polls a second, to protect the Octopus Server), got "
+                + value
+                + "; raise it, or leave it at its default of 1 s");
+      }
+      fastPollInterval = value;
       return this;
     }
 

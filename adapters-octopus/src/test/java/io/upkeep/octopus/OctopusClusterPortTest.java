@@ -83,11 +83,25 @@ class OctopusClusterPortTest {
     }
 
     @Test
-    void readsEveryPageOfTheNodeList() {
+    void observesWithTheSummaryAndMaintenanceModeAloneOnceTheNodesReportedTheirPlatform() {
+      port.observe();
+      int sent = octopus.server.requestCount();
+
+      assertThat(port.observe().nodes()).isEqualTo(cluster.observe().nodes());
+
+      assertThat(octopus.server.requests().subList(sent, octopus.server.requestCount()))
+          .extracting(RecordedRequest::requestLine)
+          .containsExactly(
+              "GET /api/octopusservernodes/summary", "GET /api/maintenanceconfiguration");
+    }
+
+    @Test
+    void readsEveryPageOfTheNodeListToFindANodeNotObservedYet() {
       try (Octopus five = new Octopus(Octopus.cluster(5), b -> b.pageSize(2))) {
-        assertThat(five.port.observe().ids())
-            .extracting(n -> n.value())
-            .containsExactly("octo-1", "octo-2", "octo-3", "octo-4", "octo-5");
+        five.port.setTaskCap(id("octo-5"), TaskCap.of(3));
+
+        assertThat(five.cluster.node(id("octo-5")).orElseThrow().taskCap())
+            .isEqualTo(TaskCap.of(3));
         assertThat(
                 five.server.requests().stream()
                     .filter(r -> r.path().equals("/api/octopusservernodes"))
@@ -121,16 +135,20 @@ class OctopusClusterPortTest {
       }
     }
 
+    /** A summary entry of an older server: no {@code Version}. */
+    String node(int n) {
+      return "{\"Id\":\"OctopusServerNodes-"
+          + n
+          + "\",\"Name\":\"octo-"
+          + n
+          + "\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false,\"IsOffline\":false,"
+          + "\"RunningTaskCount\":2}";
+    }
+
     @Test
     void takesTheVersionFromTheRootDocumentWhenTheSummaryHasNone() {
       octopus.server.inject(
-          HttpFault.respond(
-                  200,
-                  "{\"Nodes\":["
-                      + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"IsOffline\":false,\"RunningTaskCount\":2},"
-                      + "{\"Id\":\"OctopusServerNodes-2\",\"Name\":\"octo-2\",\"IsOffline\":false,\"RunningTaskCount\":2},"
-                      + "{\"Id\":\"OctopusServerNodes-3\",\"Name\":\"octo-3\",\"IsOffline\":false,\"RunningTaskCount\":2}]}",
-                  1)
+          HttpFault.respond(200, "{\"Nodes\":[" + node(1) + "," + node(2) + "," + node(3) + "]}", 1)
               .on("/api/octopusservernodes/summary"));
 
       ClusterSnapshot seen = port.observe();
@@ -138,15 +156,6 @@ class OctopusClusterPortTest {
       assertThat(seen.nodes())
           .allMatch(n -> n.platform().product().equals(Version.of("2024.1.10309")));
       assertThat(requests("GET", "/api").stream().filter(r -> r.path().equals("/api"))).hasSize(1);
-    }
-
-    @Test
-    void aListedNodeMissingFromTheSummaryCountsAsOffline() {
-      octopus.server.inject(
-          HttpFault.respond(200, "{\"Nodes\":[]}", 1).on("/api/octopusservernodes/summary"));
-
-      assertThat(port.observe().nodes())
-          .allMatch(n -> n.health() == Health.UNREACHABLE && n.runningWork() == 0);
     }
   }
 

@@ -37,6 +37,7 @@ class OctopusConfigCompatibilityTest {
         .hostPlatforms(LOOKUP)
         .minimumCapacity(4)
         .pollInterval(Duration.ofSeconds(5))
+        .fastPollInterval(Duration.ofMillis(500))
         .pageSize(50)
         .virtualTime(CLOCK)
         .maxAttempts(2)
@@ -70,6 +71,8 @@ class OctopusConfigCompatibilityTest {
         .isNotEqualTo(everySettingChanged().toBuilder().spaces("all").build())
         .isNotEqualTo(everySettingChanged().toBuilder().requestsPerSecond(3).build())
         .isNotEqualTo(
+            everySettingChanged().toBuilder().fastPollInterval(Duration.ofSeconds(2)).build())
+        .isNotEqualTo(
             OctopusConfig.builder(BASE, Secret.of("API-OTHER00000000000000000000")).build())
         .isNotEqualTo(null);
   }
@@ -83,6 +86,7 @@ class OctopusConfigCompatibilityTest {
         .contains(
             "apiKey=" + KEY,
             "spaces=Spaces-1,Spaces-2",
+            "fastPollInterval=PT0.5S",
             "pageSize=50",
             "trustStorePassword=Optional[" + TRUST_PASSWORD)
         .doesNotContain("API-COMPATTEST", "trust-store-p4ss");

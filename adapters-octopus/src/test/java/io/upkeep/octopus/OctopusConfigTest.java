@@ -29,6 +29,7 @@ class OctopusConfigTest {
     assertThat(c.baseUrl()).isEqualTo(BASE);
     assertThat(c.spaces()).isEqualTo("all");
     assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(c.fastPollInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.pageSize()).isEqualTo(100);
     assertThat(c.minimumCapacity()).isZero();
     assertThat(c.http().tls()).isEqualTo(Tls.system());
@@ -73,6 +74,12 @@ class OctopusConfigTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder().pollInterval(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> builder().fastPollInterval(Duration.ofMillis(99)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fastPollInterval must be at least 100 ms")
+        .hasMessageContaining("PT0.099S");
+    assertThatThrownBy(() -> builder().fastPollInterval(null))
+        .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> builder().spaces(" ")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> builder().hostPlatform("", ".NET 8.0"))
         .isInstanceOf(IllegalArgumentException.class);

@@ -219,7 +219,12 @@ class OctopusErrorsTest {
     @Test
     void aMissingFieldIsAClearErrorNamingTheField() {
       octopus.server.inject(
-          HttpFault.respond(200, "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\"}]}", 1).on(SUMMARY));
+          HttpFault.respond(
+                  200,
+                  "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\","
+                      + "\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false}]}",
+                  1)
+              .on(SUMMARY));
 
       assertThatThrownBy(port::observe)
           .isInstanceOf(OctopusApiException.class)
@@ -252,6 +257,7 @@ class OctopusErrorsTest {
           HttpFault.respond(
                   200,
                   "{\"Nodes\":[{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\","
+                      + "\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false,"
                       + "\"IsOffline\":false,\"RunningTaskCount\":0,\"Version\":\"banana\"}]}",
                   1)
               .on(SUMMARY));
@@ -267,11 +273,13 @@ class OctopusErrorsTest {
       octopus.server.inject(
           HttpFault.respond(
                   200,
-                  "{\"Items\":["
-                      + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false},"
-                      + "{\"Id\":\"OctopusServerNodes-7\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false}]}",
+                  "{\"Nodes\":["
+                      + "{\"Id\":\"OctopusServerNodes-1\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false,"
+                      + "\"IsOffline\":false,\"RunningTaskCount\":0},"
+                      + "{\"Id\":\"OctopusServerNodes-7\",\"Name\":\"octo-1\",\"MaxConcurrentTasks\":5,\"IsInMaintenanceMode\":false,"
+                      + "\"IsOffline\":false,\"RunningTaskCount\":0}]}",
                   1)
-              .on("/api/octopusservernodes"));
+              .on(SUMMARY));
 
       assertThatThrownBy(port::observe)
           .isInstanceOf(OctopusApiException.class)

@@ -54,6 +54,7 @@ public final class Bench {
     figures.put("scale", ScaleFigures::measure);
     figures.put("makespan", MakespanFigures::measure);
     figures.put("journal", JournalFigures::measure);
+    figures.put("octopus", OctopusFigures::measure);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("machine", machine());
     results.put("mode", quick ? "quick" : "full");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.testkit.FakeCluster;
+import io.upkeep.testkit.VirtualClock;
 import io.upkeep.testkit.http.FakeHttpServer;
 import io.upkeep.testkit.http.HttpFault;
 import io.upkeep.testkit.http.RecordedRequest;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,10 +22,6 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -92,8 +90,11 @@ import javax.net.ssl.SSLContext;
  * that context's certificate, and every URL it gives starts with {@code https}.
  *
  * <p><b>Time.</b> Requests are answered from the cluster's state at its current virtual time; the
- * server never moves the clock. Tests drive time through the cluster's {@code VirtualClock}. The
- * standalone program ({@link #main}) runs the clock at real speed instead.
+ * server never moves the clock, unless {@link Builder#followSystemClock} says so. Tests drive time
+ * through the cluster's {@code VirtualClock}. The standalone program ({@link #main}) and benchmarks
+ * measured in real time (a client on {@code TimeSource.system()}) make the server follow the system
+ * clock instead: the cluster's tasks then end, and its host operations finish, as real time reaches
+ * them, within a few milliseconds.
  *
  * <p><b>Verification.</b> As every {@link FakeHttpServer}: every request is recorded ({@link
  * #takeRequest()}, {@link #takeRequest(Duration)}, {@link #requests()}) with the API key masked, in
@@ -133,6 +134,9 @@ public final class FakeOctopusServer extends FakeHttpServer {
   private final String readOnlyApiKey;
   private final OctopusRoutes routes;
 
+  /** Keeps the cluster's clock in step with the system clock, or null. */
+  private final Thread pacer;
+
   private FakeOctopusServer(Builder b) {
     super(
         "Octopus",
@@ -146,7 +150,51 @@ public final class FakeOctopusServer extends FakeHttpServer {
     this.apiKey = b.apiKey;
     this.readOnlyApiKey = b.readOnlyApiKey;
     this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey, b.installerSetsTaskCap);
+    this.pacer = b.followSystemClock ? pace(cluster.clock()) : null;
     serve();
+  }
+
+  /**
+   * A daemon thread that advances {@code clock} as much as the system's monotonic clock has moved
+   * since it started, every millisecond, running the events that fall due on the way.
+   */
+  private static Thread pace(VirtualClock clock) {
+    Instant virtualStart = clock.now();
+    long start = System.nanoTime();
+    Thread t =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                Instant target = virtualStart.plusNanos(System.nanoTime() - start);
+                Duration behind = Duration.between(clock.now(), target);
+                if (!behind.isNegative() && !behind.isZero()) {
+                  clock.sleep(behind);
+                }
+                try {
+                  Thread.sleep(1);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "fake-octopus-clock");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Stops following the system clock, if it did, then stops listening. */
+  @Override
+  public void close() {
+    if (pacer != null) {
+      pacer.interrupt();
+      try {
+        pacer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    super.close();
   }
 
   /** Starts a server on a free port for {@code cluster}, with {@link #DEFAULT_API_KEY}. */
@@ -338,24 +386,13 @@ public final class FakeOctopusServer extends FakeHttpServer {
       }
     }
     FakeCluster cluster = demoCluster(nodes);
-    FakeOctopusServer server = builder(cluster).apiKey(key).port(port).start();
-    ScheduledExecutorService ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "fake-octopus-clock");
-              t.setDaemon(true);
-              return t;
-            });
-    // Nothing waits on it: it runs until the shutdown hook stops the ticker.
-    ScheduledFuture<?> unused =
-        ticker.scheduleAtFixedRate(
-            () -> cluster.clock().sleep(Duration.ofMillis(250)), 250, 250, TimeUnit.MILLISECONDS);
+    FakeOctopusServer server =
+        builder(cluster).apiKey(key).port(port).followSystemClock(true).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  ticker.shutdownNow();
                   server.close();
                   stopped.countDown();
                 }));
@@ -420,6 +457,7 @@ public final class FakeOctopusServer extends FakeHttpServer {
     private int port;
     private SSLContext tls;
     private boolean installerSetsTaskCap;
+    private boolean followSystemClock;
 
     private Builder(FakeCluster cluster) {
       this.cluster = cluster;
@@ -475,6 +513,19 @@ public final class FakeOctopusServer extends FakeHttpServer {
      */
     public Builder installerSetsTaskCap(boolean value) {
       installerSetsTaskCap = value;
+      return this;
+    }
+
+    /**
+     * Whether the server moves the cluster's clock itself, at the system clock's pace, from the
+     * instant it starts until it is closed: for a client that runs on {@code TimeSource.system()}
+     * (a benchmark, a tool in another language), whose waits then see tasks end and host operations
+     * finish in real time. Start the cluster's {@code VirtualClock} at {@code Instant.now()} for
+     * its times to read as the client's. Default false: tests drive the clock. Not for tests, which
+     * must not depend on real time.
+     */
+    public Builder followSystemClock(boolean value) {
+      followSystemClock = value;
       return this;
     }
 
