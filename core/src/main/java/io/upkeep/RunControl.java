@@ -160,7 +160,8 @@ public final class RunControl {
    * @param runner who holds the lease, or empty if nobody does
    * @param leaseUntil until when, or null
    * @param nodes per node (sorted by id), one line: done, in flight (step, since when), waiting
-   *     (which gate), failed (why), pending
+   *     (which gate, or the maintenance windows), blocked (why: the reasons the runner gave that
+   *     concern this node), failed (why), pending
    * @param counts how many nodes are in each state
    * @param blocked why no further node can start now (a closed maintenance window, a budget or a
    *     safety rule), as the runner last said; empty if nothing holds it
@@ -200,9 +201,14 @@ public final class RunControl {
             line = "done at " + us.finishedAt();
           }
           case PENDING -> {
-            kind = "pending";
+            List<String> mine = concerning(blocked, u);
+            boolean window = mine.stream().anyMatch(b -> b.startsWith(WINDOW));
+            kind = mine.isEmpty() ? "pending" : window ? "waiting" : "blocked";
             line =
-                blocked.isEmpty() ? "pending" : "pending, blocked: " + String.join("; ", blocked);
+                mine.isEmpty()
+                    ? "pending"
+                    : (window ? "pending, waiting: " : "pending, blocked: ")
+                        + String.join("; ", mine);
             left = left.plus(u.expected());
           }
           case RUNNING, RESTORING -> {
@@ -219,6 +225,11 @@ public final class RunControl {
             } else {
               kind = us.status() == UnitStatus.RESTORING ? "restoring" : "in flight";
               line = kind + (step == null ? "" : ": " + step.action().describe()) + since;
+              List<String> mine = concerning(blocked, u);
+              if (!mine.isEmpty()) {
+                kind = "blocked";
+                line += ", blocked: " + String.join("; ", mine);
+              }
             }
             left = left.plus(u.expected());
           }
@@ -246,6 +257,24 @@ public final class RunControl {
           counts,
           blocked,
           finish);
+    }
+
+    private static final String WINDOW = "outside the maintenance windows";
+
+    /**
+     * The reasons, of those the runner last gave, that hold {@code u}: its own ("node: ..."), its
+     * role's budget, its taking capacity below the minimum, or the maintenance windows.
+     */
+    private static List<String> concerning(List<String> blocked, PlanUnit u) {
+      String id = u.node().value();
+      return blocked.stream()
+          .filter(
+              b ->
+                  b.startsWith(id + ": ")
+                      || b.startsWith("taking " + id + " ")
+                      || b.startsWith("role " + u.role() + " ")
+                      || b.startsWith(WINDOW))
+          .toList();
     }
 
     /** The status as lines for a person. */

@@ -473,6 +473,8 @@ public final class Reconciler {
     synchronized (this) {
       Instant now = time.now();
       if (status.terminal()) {
+        // A run resumed after it ended holds the lease it took to read it: give it back.
+        journal.release();
         return report();
       }
       journal.reclaim(now);

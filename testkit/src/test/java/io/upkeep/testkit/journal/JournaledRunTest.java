@@ -9,6 +9,7 @@ import io.upkeep.LeaseHeldException;
 import io.upkeep.LeaseLostException;
 import io.upkeep.MaintenanceWindow;
 import io.upkeep.Node;
+import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.Policy;
 import io.upkeep.RunControl;
@@ -709,8 +710,41 @@ class JournaledRunTest {
         .asString()
         .startsWith("outside the maintenance windows");
     assertThat(status.nodes().get("octo-1"))
-        .startsWith("pending, blocked: outside the maintenance");
+        .startsWith("pending, waiting: outside the maintenance");
+    assertThat(status.counts()).containsEntry("waiting", 3);
     assertThat(status.toText()).contains("blocked: outside the maintenance windows");
+  }
+
+  @Test
+  void theStatusTellsEachNodeWhatHoldsItBackAndOnlyThat() {
+    FakeCluster c = cluster(3);
+    UpgradePlan plan =
+        plan(
+            c,
+            Strategy.inPlace(),
+            policy().only("octo-1", "octo-2").blockedTimeout(Duration.ofMinutes(5)));
+    c.operatorDrain(NodeId.of("octo-3")); // after planning: it holds the budget of one
+    JournalStore journal = new InMemoryJournalStore();
+
+    RunReport report =
+        UpgradeExecutor.builder()
+            .cluster(c)
+            .host(c)
+            .traffic(c)
+            .journal(journal)
+            .build()
+            .start(plan)
+            .execute();
+
+    assertThat(report.status()).isEqualTo(RunStatus.PAUSED);
+    RunControl.Status status = RunControl.of(journal, c.clock()).status();
+    assertThat(status.nodes().get("octo-1"))
+        .startsWith(
+            "pending, blocked: role octopus-node has 1 node(s) out of service outside this run"
+                + " [octo-3 ");
+    assertThat(status.nodes().get("octo-2")).isEqualTo(status.nodes().get("octo-1"));
+    assertThat(status.counts()).containsEntry("blocked", 2).doesNotContainKey("pending");
+    assertThat(status.toText()).contains("  octo-1: pending, blocked: role octopus-node");
   }
 
   static Instant soakStart(List<UpgradeEvent> events) {
