@@ -51,6 +51,7 @@ public final class Bench {
     }
     Map<String, Figure> figures = new LinkedHashMap<>();
     // Each figure's class measures it; they run in this order.
+    figures.put("nomad", NomadFigures::measure);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("machine", machine());
     results.put("mode", quick ? "quick" : "full");
