@@ -38,9 +38,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * some clients running work, behind a {@link FakeNomadServer} whose cluster clock follows the
  * system clock, upgraded in place by the executor through a {@link NomadClusterPort} with the
  * production settings ({@code TimeSource.system()}, five-minute blocking queries, the default rate
- * limit, retries and backoff). Host operations take a fraction of a second and tasks about a
- * second, so that the run takes seconds rather than hours; the policy is Nomad's with short soaks
- * and a one-second poll interval for the same reason.
+ * limit, retries and backoff). Host operations take a fraction of a second and tasks half a second
+ * (about three on each client, so that every drain waits for work), so that the run takes seconds
+ * rather than hours; the policy is Nomad's with short soaks and a one-second poll interval for the
+ * same reason.
  *
  * <ul>
  *   <li>{@code requests_per_node}: the HTTP requests the run sent ({@link RunReport#apiRequests})
@@ -66,7 +67,8 @@ final class NomadFigures {
             .clock(clock)
             .seed(11)
             .forcesDrainAtDeadline(true)
-            .workload(Duration.ofMillis(1500L / clients), Duration.ofSeconds(1))
+            // About three tasks of half a second on each client: every drain has work to wait for.
+            .workload(Duration.ofMillis(500L / (3L * clients)), Duration.ofMillis(500))
             .duration(HostOperation.STOP_SERVICE, Duration.ofMillis(100))
             .duration(HostOperation.UPGRADE, Duration.ofMillis(300))
             .duration(HostOperation.START_SERVICE, Duration.ofMillis(200))
@@ -108,7 +110,7 @@ final class NomadFigures {
         NomadClusterPort port =
             NomadClusterPort.create(
                 NomadConfig.builder(server.baseUrl()).token(Secret.of(TOKEN)).build())) {
-      Thread.sleep(2000); // let work spread over the clients
+      Thread.sleep(1000); // let work spread over the clients
       Policy policy =
           NomadProcedures.policy(Duration.ofMinutes(1))
               .budget(Budget.ofPercent(25))
