@@ -4,15 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.ratelimiter.RequestNotPermitted;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.upkeep.ClusterOperationException;
 import io.upkeep.Secret;
 import io.upkeep.UpkeepException;
 import io.upkeep.http.internal.CredentialSafeConnections;
+import io.upkeep.http.internal.RequestRate;
 import io.upkeep.http.internal.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +63,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP transport every adapter uses: Apache HttpClient 5 underneath, JSON through Jackson,
- * retries with exponential backoff and a request rate limit through Resilience4j, TLS as {@link
+ * retries with exponential backoff through Resilience4j, a request rate limit that lets a burst of
+ * one second's worth through and then paces requests evenly ({@link RequestRate}), TLS as {@link
  * Tls} says. Thread-safe; close it when done.
  *
  * <p>Credentials travel in headers revealed per request and never reach a log or an exception: an
@@ -108,7 +107,7 @@ public final class HttpTransport implements AutoCloseable {
   private final RetryOn retryOn;
   private final CloseableHttpClient client;
   private final IntervalBiFunction<HttpResponse> waits;
-  private final RateLimiter rateLimiter;
+  private final RequestRate rate;
   private final ScheduledThreadPoolExecutor deadlines;
   private final AtomicInteger sent = new AtomicInteger();
 
@@ -156,16 +155,7 @@ public final class HttpTransport implements AutoCloseable {
             .disableRedirectHandling()
             .build();
     this.waits = waits(settings);
-    int perSecond = (int) Math.max(1, Math.ceil(settings.requestsPerSecond()));
-    this.rateLimiter =
-        RateLimiter.of(
-            "upkeep-http",
-            RateLimiterConfig.custom()
-                .limitRefreshPeriod(
-                    Duration.ofNanos((long) (1e9 * perSecond / settings.requestsPerSecond())))
-                .limitForPeriod(perSecond)
-                .timeoutDuration(settings.requestTimeout())
-                .build());
+    this.rate = new RequestRate(settings.requestsPerSecond());
     this.deadlines =
         new ScheduledThreadPoolExecutor(
             1,
@@ -221,18 +211,22 @@ public final class HttpTransport implements AutoCloseable {
 
   /** GET {@code pathOrUrl}. */
   public HttpResponse get(String pathOrUrl) {
-    return send("GET", pathOrUrl, null, settings.requestTimeout(), HttpTransport::never);
+    return send("GET", pathOrUrl, null, settings.requestTimeout(), false, HttpTransport::never);
   }
 
-  /** GET {@code pathOrUrl}, waiting up to {@code timeout} for the answer (blocking queries). */
+  /**
+   * GET {@code pathOrUrl}, waiting up to {@code timeout} for the answer: a long poll, such as a
+   * blocking query. One the server held for at least the rate limit's interval between two requests
+   * does not count against the limit, so the requests its answer calls for are not held.
+   */
   public HttpResponse get(String pathOrUrl, Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
-    return send("GET", pathOrUrl, null, timeout, HttpTransport::never);
+    return send("GET", pathOrUrl, null, timeout, true, HttpTransport::never);
   }
 
   /** PUT {@code body} as JSON to {@code pathOrUrl}. */
   public HttpResponse put(String pathOrUrl, Object body) {
-    return send("PUT", pathOrUrl, body, settings.requestTimeout(), HttpTransport::never);
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), false, HttpTransport::never);
   }
 
   /**
@@ -242,7 +236,7 @@ public final class HttpTransport implements AutoCloseable {
    */
   public HttpResponse put(String pathOrUrl, Object body, Predicate<HttpResponse> deterministic) {
     Objects.requireNonNull(deterministic, "deterministic");
-    return send("PUT", pathOrUrl, body, settings.requestTimeout(), deterministic);
+    return send("PUT", pathOrUrl, body, settings.requestTimeout(), false, deterministic);
   }
 
   /**
@@ -250,12 +244,12 @@ public final class HttpTransport implements AutoCloseable {
    * when no connection could be made, never once the request may have reached the server.
    */
   public HttpResponse post(String pathOrUrl, Object body) {
-    return send("POST", pathOrUrl, body, settings.requestTimeout(), HttpTransport::never);
+    return send("POST", pathOrUrl, body, settings.requestTimeout(), false, HttpTransport::never);
   }
 
   /** DELETE {@code pathOrUrl}. */
   public HttpResponse delete(String pathOrUrl) {
-    return send("DELETE", pathOrUrl, null, settings.requestTimeout(), HttpTransport::never);
+    return send("DELETE", pathOrUrl, null, settings.requestTimeout(), false, HttpTransport::never);
   }
 
   /** The JSON mapper: unknown fields ignored. */
@@ -324,6 +318,7 @@ public final class HttpTransport implements AutoCloseable {
       String pathOrUrl,
       Object body,
       Duration timeout,
+      boolean longPoll,
       Predicate<HttpResponse> deterministic) {
     URI uri = resolve(pathOrUrl);
     refuseCredentialsInTheClear(uri);
@@ -349,13 +344,22 @@ public final class HttpTransport implements AutoCloseable {
     AtomicInteger attempts = new AtomicInteger();
     Callable<HttpResponse> once =
         () -> {
+          if (!rate.acquire(settings.requestTimeout())) {
+            throw new RequestNotPermitted();
+          }
           attempts.incrementAndGet();
-          return exchange(method, uri, shown, json, timeout, deadline);
+          long start = System.nanoTime();
+          try {
+            return exchange(method, uri, shown, json, timeout, deadline);
+          } finally {
+            if (longPoll) {
+              rate.refund(System.nanoTime() - start);
+            }
+          }
         };
     HttpResponse response;
     try {
-      response =
-          Retry.decorateCallable(retry, RateLimiter.decorateCallable(rateLimiter, once)).call();
+      response = Retry.decorateCallable(retry, once).call();
     } catch (IOException e) {
       String tried =
           " after "
@@ -446,6 +450,9 @@ public final class HttpTransport implements AutoCloseable {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
       throw new ClusterOperationException(method + " " + shown + " failed: " + e, true, e);
     }
     if (response.status() >= 300 && response.status() < 400) {
@@ -711,6 +718,15 @@ public final class HttpTransport implements AutoCloseable {
               + " as JSON: "
               + e.getOriginalMessage(),
           e);
+    }
+  }
+
+  /** An attempt the rate limit would have kept waiting longer than the request timeout. */
+  private static final class RequestNotPermitted extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    RequestNotPermitted() {
+      super("the request rate limit", null, false, false);
     }
   }
 

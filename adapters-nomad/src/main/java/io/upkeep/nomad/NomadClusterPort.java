@@ -33,14 +33,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@link ClusterPort} for a HashiCorp Nomad region over its HTTP API. Servers (role {@value
- * #SERVER_ROLE}) come from {@code /v1/agent/members}, {@code /v1/operator/raft/configuration} and
- * {@code /v1/operator/autopilot/health}; clients (role {@value #CLIENT_ROLE}) from {@code
+ * #SERVER_ROLE}) come from {@code /v1/agent/members} and {@code /v1/operator/autopilot/health} (the
+ * raft configuration without a leader); clients (role {@value #CLIENT_ROLE}) from {@code
  * /v1/nodes}, {@code /v1/node/:id} and {@code /v1/node/:id/allocations}.
  *
  * <p>Mapping to core: a server's id is its member name without the {@code .<region>} suffix, its
@@ -52,21 +54,20 @@ import org.slf4j.LoggerFactory;
  * {@link NomadOs}) and {@code nomad.version}; it is {@code HEALTHY} when {@code ready}, {@code
  * UNHEALTHY} when {@code initializing}, {@code UNREACHABLE} when {@code down} or {@code
  * disconnected}; its running work is its pending and running allocations ({@code system} jobs
- * excluded when {@link NomadConfig#ignoreSystemJobs}), counted at every observation for clients
- * that are draining or ineligible and at most every {@link NomadConfig#activeWorkRefresh} for
- * active ones (for those it only orders the queue, and counting is one request per client); it is
- * {@code DRAINING} while it has a drain strategy or is ineligible with work left, {@code DRAINED}
- * when ineligible, without a drain strategy and idle (the two conditions the {@code nomad node
- * drain} CLI waits for), {@code ACTIVE} when eligible. Task caps are {@link TaskCap#UNLIMITED}:
- * Nomad has none.
+ * excluded when {@link NomadConfig#ignoreSystemJobs}), counted when it may have changed and matters
+ * (see {@link #observe}); it is {@code DRAINING} while it has a drain strategy or is ineligible
+ * with work left, {@code DRAINED} when ineligible, without a drain strategy and idle (the two
+ * conditions the {@code nomad node drain} CLI waits for), {@code ACTIVE} when eligible. Task caps
+ * are {@link TaskCap#UNLIMITED}: Nomad has none.
  *
  * <p>Waiting ({@link #awaitChange}): a blocking query on {@code /v1/nodes} ({@code index}, {@code
  * wait}, {@code X-Nomad-Index}) waits in real time for at most {@link NomadConfig#blockingWait}. In
  * production ({@code TimeSource.system()}, blocking wait 5 min) one query covers the executor's
- * whole wait and returns the moment a client changes; server changes are seen at the next
- * observation, at most one poll interval of the executor later. When the blocking wait is shorter
- * than the wait asked for (zero in tests with a virtual clock, where waiting in real time cannot
- * make anything happen), the adapter advances the {@link NomadConfig#time time source} by {@link
+ * whole wait and returns the moment a client changes, except for this port's own changes, and its
+ * answer serves the observation that follows; server changes are seen at the next observation, at
+ * most one poll interval of the executor later. When the blocking wait is shorter than the wait
+ * asked for (zero in tests with a virtual clock, where waiting in real time cannot make anything
+ * happen), the adapter advances the {@link NomadConfig#time time source} by {@link
  * NomadConfig#pollInterval} at a time and looks at the node index and the server members after each
  * step, so it never waits in real time longer than a query's round trip.
  *
@@ -105,19 +106,72 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   private final Map<String, CountedWork> works = new ConcurrentHashMap<>();
   private volatile Map<NodeId, String> clientIds = Map.of();
   private volatile Observation last;
+
+  /**
+   * Counts the events after which an observation may no longer stand for the region: every change
+   * this port sends and every wait ({@link #awaitChange}). An observation, or a node list, stands
+   * only while the count is still the one it was read at; see {@link #observe}.
+   */
+  private final AtomicLong changes = new AtomicLong();
+
+  /**
+   * The node list a blocking query answered as the last thing {@link #awaitChange} did, for the
+   * observation that follows it; taken by that observation.
+   */
+  private final AtomicReference<FreshNodes> freshNodes = new AtomicReference<>();
+
+  /** The servers as last read; see {@link #serverView}. */
+  private volatile ServerView servers;
+
+  /** The clients (node IDs) this port drained and has not let take work again since. */
+  private final java.util.Set<String> drainedHere = ConcurrentHashMap.newKeySet();
+
   private volatile String region;
-  private volatile boolean raftConfigurationForbidden;
   private volatile boolean regionChecked;
   private volatile boolean announced;
 
   /**
-   * What one observation saw beyond the snapshot: the node-list index and the servers' fingerprint.
+   * What one observation saw beyond the snapshot: the node-list index, the servers' fingerprint,
+   * and the count of {@link #changes} it was read at (-1: never to be reused).
    */
   private record Observation(
-      ClusterSnapshot snapshot, long nodesIndex, String servers, Map<NodeId, RaftPeer> peers) {}
+      ClusterSnapshot snapshot,
+      long nodesIndex,
+      String servers,
+      Map<NodeId, RaftPeer> peers,
+      long changes,
+      Map<NodeId, Wire.NodeStub> clients,
+      Map<String, Long> shown) {
 
-  /** A client's count of running allocations and when it was taken. */
-  private record CountedWork(int count, Instant at) {}
+    /** This observation, the node list at {@code index} known to show nothing new. */
+    Observation at(long index) {
+      return new Observation(snapshot, index, servers, peers, changes, clients, shown);
+    }
+
+    /**
+     * Whether {@code stubs} lists the very clients this observation shows, each at the {@code
+     * ModifyIndex} it was shown at: an index that moved for this port's own changes only.
+     */
+    boolean shows(List<Wire.NodeStub> stubs) {
+      return stubs.size() == shown.size()
+          && stubs.stream().allMatch(st -> Objects.equals(shown.get(st.id()), st.modifyIndex()));
+    }
+  }
+
+  /** The servers as one observation read them, and whether the region was steady. */
+  private record ServerView(
+      List<Node> nodes,
+      String fingerprint,
+      Map<NodeId, RaftPeer> peers,
+      boolean stale,
+      boolean steady,
+      Instant at) {}
+
+  /** A node list and the count of {@link #changes} before it was asked for. */
+  private record FreshNodes(NomadApi.Indexed<List<Wire.NodeStub>> list, long changes) {}
+
+  /** A client's count of running allocations, when it was taken and at which node ModifyIndex. */
+  private record CountedWork(int count, Instant at, long modifyIndex) {}
 
   /** A server's raft identity, for peers.json. */
   record RaftPeer(String id, String address) {}
@@ -172,10 +226,19 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   // ------------------------------------------------------------------ observe
 
   /**
-   * Every server and client of the region, observed now. Without a leader: during an election (a
-   * majority of the voters alive in gossip) this throws, retryably, and the run waits; with the
-   * majority lost it reports the region from stale reads, every server unhealthy and none leading,
-   * so that a run which stopped a server can start it again. With {@link
+   * Every server and client of the region, reading again only what may have changed and matters.
+   * While the last observation stands (no wait and no change to servers since, younger than {@link
+   * NomadConfig#observationReuse}) it is given again, with the clients this port drained or made
+   * eligible since read again: the executor observes straight after each of its actions, and counts
+   * what it did to hosts itself. Otherwise the node list comes from the blocking query that ended
+   * the last wait if it was the wait's last request, a client's record is read when its {@code
+   * ModifyIndex} moved, its allocations as {@link NomadConfig#activeWorkRefresh} describes for
+   * active clients, not while a drain strategy is set (it is {@code DRAINING} whatever runs), and
+   * at every observation for an ineligible one unless it was counted idle at the same {@code
+   * ModifyIndex}; the servers as {@link NomadConfig#serverRefresh} says. Without a leader: during
+   * an election (a majority of the voters alive in gossip) this throws, retryably, and the run
+   * waits; with the majority lost it reports the region from stale reads, every server unhealthy
+   * and none leading, so that a run which stopped a server can start it again. With {@link
    * NomadConfig#peersJsonRecovery} and a single server, an unreachable API while that server
    * restarts is reported as the last observation with the server unreachable.
    *
@@ -185,6 +248,10 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
    */
   @Override
   public ClusterSnapshot observe() {
+    Observation standing = last;
+    if (stands(standing)) {
+      return withClientsReread(standing);
+    }
     try {
       return observeNow();
     } catch (ClusterOperationException e) {
@@ -209,14 +276,125 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
             only,
             e.getMessage());
         ClusterSnapshot s = new ClusterSnapshot(time.now(), nodes, false);
-        last = new Observation(s, o.nodesIndex(), "", o.peers());
+        last = new Observation(s, o.nodesIndex(), "", o.peers(), -1, o.clients(), o.shown());
         return s;
       }
       throw e;
     }
   }
 
+  /**
+   * Whether {@code o} still stands for the region: no change sent and no wait since it was read,
+   * and younger than {@link NomadConfig#observationReuse}.
+   */
+  private boolean stands(Observation o) {
+    return o != null
+        && o.changes() == changes.get()
+        && time.now().isBefore(o.snapshot().observedAt().plus(config.observationReuse()));
+  }
+
+  /**
+   * {@code o}'s snapshot with the clients this port changed since read again (their records were
+   * dropped by {@link #writeClient}); the same snapshot if there are none.
+   */
+  private ClusterSnapshot withClientsReread(Observation o) {
+    List<Node> nodes = new ArrayList<>();
+    Map<String, Long> shown = new HashMap<>(o.shown());
+    for (Node n : o.snapshot().nodes()) {
+      Wire.NodeStub stub = o.clients().get(n.id());
+      if (stub != null && !details.containsKey(stub.id())) {
+        Wire.NodeDetail d = node(n.id(), stub.id());
+        shown.put(stub.id(), d.modifyIndex());
+        n = client(n.id(), d, stub, observedWork(n.id(), d, false));
+      }
+      nodes.add(n);
+    }
+    if (shown.equals(o.shown())) {
+      return o.snapshot();
+    }
+    // Read at the same instant as the rest, so the observation stands no longer than it would have.
+    ClusterSnapshot s = new ClusterSnapshot(o.snapshot().observedAt(), nodes, false);
+    last =
+        new Observation(
+            s, o.nodesIndex(), o.servers(), o.peers(), o.changes(), o.clients(), Map.copyOf(shown));
+    return s;
+  }
+
   private ClusterSnapshot observeNow() {
+    long seen = changes.get();
+    ServerView sv = serverView();
+    boolean stale = sv.stale();
+    List<Node> nodes = new ArrayList<>(sv.nodes());
+    FreshNodes fresh = freshNodes.getAndSet(null);
+    NomadApi.Indexed<List<Wire.NodeStub>> list =
+        fresh != null && fresh.changes() == seen
+            ? fresh.list()
+            : api.blocking(
+                stale ? "/v1/nodes?stale=true" : "/v1/nodes",
+                0,
+                Duration.ZERO,
+                NomadApi.NODE_READ,
+                null,
+                NODE_LIST);
+    Map<NodeId, Wire.NodeStub> byName =
+        pickClients(list.value(), nodes.stream().map(Node::id).collect(Collectors.toSet()));
+    Map<NodeId, String> ids = new HashMap<>();
+    Map<String, Long> shown = new HashMap<>();
+    for (Wire.NodeStub stub : list.value()) {
+      shown.put(stub.id(), stub.modifyIndex());
+    }
+    for (Map.Entry<NodeId, Wire.NodeStub> e : byName.entrySet()) {
+      Wire.NodeStub stub = e.getValue();
+      Wire.NodeDetail d = details.get(stub.id());
+      if (d == null || d.modifyIndex() != stub.modifyIndex()) {
+        d = node(e.getKey(), stub.id(), stale);
+      }
+      ids.put(e.getKey(), stub.id());
+      shown.put(stub.id(), d.modifyIndex());
+      nodes.add(client(e.getKey(), d, stub, observedWork(e.getKey(), d, stale)));
+    }
+    details.keySet().retainAll(ids.values());
+    works.keySet().retainAll(ids.values());
+    drainedHere.retainAll(ids.values());
+    clientIds = Map.copyOf(ids);
+    ClusterSnapshot snapshot = new ClusterSnapshot(time.now(), nodes, false);
+    last =
+        new Observation(
+            snapshot,
+            list.index(),
+            sv.fingerprint(),
+            sv.peers(),
+            seen,
+            Map.copyOf(byName),
+            Map.copyOf(shown));
+    return snapshot;
+  }
+
+  /**
+   * The servers for an observation: read now, or, while the run is busy with clients only, as read
+   * last. A view is reused when it was steady (every voter alive and healthy to autopilot, a
+   * leader, autopilot healthy with its full failure tolerance), is younger than {@link
+   * NomadConfig#serverRefresh}, and this port has a client drained that it has not let take work
+   * again: servers are upgraded before clients, one at a time, so no server is stopped while a
+   * client drain of the run is in flight, and nothing about a steady region decides what a client
+   * step does. Any change this port makes to servers (a leadership transfer, a removal) and the
+   * hooks run before a server stops drop it.
+   */
+  private ServerView serverView() {
+    ServerView v = servers;
+    if (v != null
+        && v.steady()
+        && !drainedHere.isEmpty()
+        && time.now().isBefore(v.at().plus(config.serverRefresh()))) {
+      return v;
+    }
+    v = readServers();
+    servers = v;
+    return v;
+  }
+
+  private ServerView readServers() {
+    Instant at = time.now();
     Wire.Members members = members();
     String r = region(members);
     announce(r);
@@ -266,32 +444,15 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
               0,
               false));
     }
-    NomadApi.Indexed<List<Wire.NodeStub>> list =
-        api.blocking(
-            stale ? "/v1/nodes?stale=true" : "/v1/nodes",
-            0,
-            Duration.ZERO,
-            NomadApi.NODE_READ,
-            null,
-            NODE_LIST);
-    Map<NodeId, Wire.NodeStub> byName =
-        pickClients(list.value(), nodes.stream().map(Node::id).collect(Collectors.toSet()));
-    Map<NodeId, String> ids = new HashMap<>();
-    for (Map.Entry<NodeId, Wire.NodeStub> e : byName.entrySet()) {
-      Wire.NodeStub stub = e.getValue();
-      Wire.NodeDetail d = details.get(stub.id());
-      if (d == null || d.modifyIndex() != stub.modifyIndex()) {
-        d = node(e.getKey(), stub.id(), stale);
-      }
-      ids.put(e.getKey(), stub.id());
-      nodes.add(client(e.getKey(), d, stub, observedWork(e.getKey(), d, stale)));
-    }
-    details.keySet().retainAll(ids.values());
-    works.keySet().retainAll(ids.values());
-    clientIds = Map.copyOf(ids);
-    ClusterSnapshot snapshot = new ClusterSnapshot(time.now(), nodes, false);
-    last = new Observation(snapshot, list.index(), fingerprint(members), peers);
-    return snapshot;
+    Wire.AutopilotHealth h = raft.health;
+    int voters = peers.size();
+    boolean steady =
+        h != null
+            && h.healthy()
+            && h.failureTolerance() >= voters - Constraints.quorum(voters)
+            && nodes.stream().allMatch(n -> n.health() == Health.HEALTHY)
+            && nodes.stream().anyMatch(Node::leader);
+    return new ServerView(List.copyOf(nodes), fingerprint(members), peers, stale, steady, at);
   }
 
   /**
@@ -583,42 +744,35 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * Raft configuration and autopilot health; {@code stale}: without a leader, from any server, no
-   * health.
+   * The raft servers and their health. With a leader, both from autopilot health, which lists every
+   * server of the raft configuration with its ID, address, voter and leader flags (the facts {@code
+   * /v1/operator/raft/configuration} has, without needing a management token). Without one ({@code
+   * stale}), from the raft configuration as any server last knew it, without health.
    */
   private RaftView raftView(boolean stale) {
-    Wire.AutopilotHealth health = stale ? null : autopilot();
-    List<Wire.RaftServer> servers = null;
-    if (!raftConfigurationForbidden || stale) {
-      try {
-        servers =
-            api.get(
-                    api.path("/v1/operator/raft/configuration", "stale", stale ? "true" : null),
-                    NomadApi.MANAGEMENT,
-                    Wire.RaftConfiguration.class)
-                .list();
-      } catch (NomadPermissionException e) {
-        // Reading the raft configuration takes a management token; autopilot's view has the same
-        // facts.
-        raftConfigurationForbidden = true;
-        LOG.info(
-            "the token may not read /v1/operator/raft/configuration (it needs management); "
-                + "taking voters and the leader from autopilot health instead");
-      }
-    }
-    if (servers == null && health == null) {
-      // Neither autopilot (no leader) nor the raft configuration (no management token): the peers'
-      // addresses.
-      servers = List.of();
-    }
-    if (servers == null) {
-      List<Wire.RaftServer> fromHealth = new ArrayList<>();
+    if (!stale) {
+      Wire.AutopilotHealth health = autopilot();
+      List<Wire.RaftServer> servers = new ArrayList<>();
       for (Wire.ServerHealth s : health.list()) {
-        fromHealth.add(new Wire.RaftServer(s.id(), s.name(), s.address(), s.leader(), s.voter()));
+        servers.add(new Wire.RaftServer(s.id(), s.name(), s.address(), s.leader(), s.voter()));
       }
-      servers = fromHealth;
+      return new RaftView(servers, health);
     }
-    return new RaftView(servers, health);
+    try {
+      return new RaftView(
+          api.get(
+                  api.path("/v1/operator/raft/configuration", "stale", "true"),
+                  NomadApi.MANAGEMENT,
+                  Wire.RaftConfiguration.class)
+              .list(),
+          null);
+    } catch (NomadPermissionException e) {
+      // Reading the raft configuration takes a management token: the peers' addresses instead.
+      LOG.debug(
+          "the token may not read /v1/operator/raft/configuration (it needs management); "
+              + "taking the raft peers from /v1/status/peers");
+      return new RaftView(List.of(), null);
+    }
   }
 
   /**
@@ -637,6 +791,45 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     return node(id, uuid, false);
   }
 
+  /**
+   * The client's record as the last observation read it while that observation stands (see {@link
+   * #observe}), else as Nomad answers now.
+   */
+  private Wire.NodeDetail current(NodeId id, String uuid) {
+    Wire.NodeDetail d = details.get(uuid);
+    return d != null && stands(last) ? d : node(id, uuid);
+  }
+
+  /**
+   * PUT through the API; whatever the answer, no observation made before it stands any more, nor
+   * the servers as last read.
+   */
+  private void write(String path, Object body, String capability, NodeId node) {
+    try {
+      api.put(path, body, capability, node);
+    } finally {
+      serversMayChange();
+    }
+  }
+
+  /** Drops the observation and the servers as last read: the next observation reads all again. */
+  private void serversMayChange() {
+    servers = null;
+    changes.incrementAndGet();
+  }
+
+  /**
+   * PUT a change of one client's record ({@code node:write}); whatever the answer, the client is
+   * read again at the next observation, and only it while the rest of that observation stands.
+   */
+  private void writeClient(String uuid, String path, Object body, NodeId node) {
+    try {
+      api.put(path, body, NomadApi.NODE_WRITE, node);
+    } finally {
+      details.remove(uuid);
+    }
+  }
+
   private Wire.NodeDetail node(NodeId id, String uuid, boolean stale) {
     Wire.NodeDetail d =
         api.get(
@@ -649,19 +842,26 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   }
 
   /**
-   * A client's running work for a snapshot: counted now for a client that is draining or ineligible
-   * (its work decides when a step is done), reused for an active one for up to {@link
-   * NomadConfig#activeWorkRefresh} (its work only orders the queue, longest first).
+   * A client's running work for a snapshot, counted again only when the count may have changed and
+   * matters: for an active client at most every {@link NomadConfig#activeWorkRefresh} (its work
+   * only orders the queue, longest first); for a draining one not while its drain strategy is set
+   * (it is {@code DRAINING} whatever runs, and the count that decides is taken once the strategy
+   * clears); for an ineligible one at every observation, except that an idle one stays idle while
+   * its {@code ModifyIndex} holds, since Nomad places nothing on an ineligible node.
    */
   private int observedWork(NodeId id, Wire.NodeDetail d, boolean stale) {
     Instant now = time.now();
     boolean active = "eligible".equals(d.schedulingEligibility()) && d.drainStrategy() == null;
     CountedWork cached = works.get(d.id());
-    if (active && cached != null && now.isBefore(cached.at().plus(config.activeWorkRefresh()))) {
+    if (cached != null
+        && (active
+            ? now.isBefore(cached.at().plus(config.activeWorkRefresh()))
+            : d.drainStrategy() != null
+                || (cached.count() == 0 && cached.modifyIndex() == d.modifyIndex()))) {
       return cached.count();
     }
     int n = work(id, d.id(), stale);
-    works.put(d.id(), new CountedWork(n, now));
+    works.put(d.id(), new CountedWork(n, now, d.modifyIndex()));
     return n;
   }
 
@@ -767,7 +967,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
   public void drain(NodeId node, Instant deadline) {
     Objects.requireNonNull(deadline, "deadline");
     String uuid = clientUuid(node);
-    Wire.NodeDetail d = node(node, uuid);
+    Wire.NodeDetail d = current(node, uuid);
     if (d.drainStrategy() != null && forcesBy(d.drainStrategy(), deadline)) {
       return;
     }
@@ -788,8 +988,8 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     body.put("DrainSpec", spec);
     body.put("MarkEligible", false);
     body.put("Meta", Map.of("message", "Upkeep: drained for an upgrade"));
-    api.put(api.path("/v1/node/" + uuid + "/drain"), body, NomadApi.NODE_WRITE, node);
-    details.remove(uuid);
+    writeClient(uuid, api.path("/v1/node/" + uuid + "/drain"), body, node);
+    drainedHere.add(uuid);
     LOG.debug(
         "drain of {} {}, deadline in {} ms",
         node,
@@ -845,22 +1045,22 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       return;
     }
     String uuid = clientUuid(node);
-    Wire.NodeDetail d = node(node, uuid);
+    drainedHere.remove(uuid);
+    Wire.NodeDetail d = current(node, uuid);
     if (d.drainStrategy() != null) {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("NodeID", uuid);
       body.put("DrainSpec", null);
       body.put("MarkEligible", true);
       body.put("Meta", Map.of("cancel_message", "Upkeep: upgrade done"));
-      api.put(api.path("/v1/node/" + uuid + "/drain"), body, NomadApi.NODE_WRITE, node);
+      writeClient(uuid, api.path("/v1/node/" + uuid + "/drain"), body, node);
     } else if (!"eligible".equals(d.schedulingEligibility())) {
-      api.put(
+      writeClient(
+          uuid,
           api.path("/v1/node/" + uuid + "/eligibility"),
           Map.of("NodeID", uuid, "Eligibility", "eligible"),
-          NomadApi.NODE_WRITE,
           node);
     }
-    details.remove(uuid);
   }
 
   /**
@@ -924,7 +1124,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
               + "service; drain it and stop its Nomad agent first",
           false);
     }
-    api.put(api.path("/v1/node/" + uuid + "/purge"), null, NomadApi.NODE_WRITE, node);
+    write(api.path("/v1/node/" + uuid + "/purge"), null, NomadApi.NODE_WRITE, node);
     details.remove(uuid);
   }
 
@@ -954,7 +1154,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
               + " before forcing it to leave",
           true);
     }
-    api.put(api.path("/v1/agent/force-leave", "node", m.name()), null, NomadApi.AGENT_WRITE, node);
+    write(api.path("/v1/agent/force-leave", "node", m.name()), null, NomadApi.AGENT_WRITE, node);
     LOG.info("server {} was {}: forced it to leave (force-leave {})", node, status, m.name());
   }
 
@@ -1028,6 +1228,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
     if (o == null || o.snapshot() != since) {
       return true;
     }
+    changes.incrementAndGet(); // time passes: the observation no longer stands
     Instant deadline = time.now().plus(maxWait);
     while (true) {
       Duration rest = Duration.between(time.now(), deadline);
@@ -1036,12 +1237,23 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
       }
       Duration wait = config.blockingWait().compareTo(rest) < 0 ? config.blockingWait() : rest;
       Instant before = time.now();
-      if (nodesIndex(o.nodesIndex(), wait) != o.nodesIndex()) {
-        return true;
+      long asked = changes.get();
+      NomadApi.Indexed<List<Wire.NodeStub>> nodes =
+          api.blocking("/v1/nodes", o.nodesIndex(), wait, NomadApi.NODE_READ, null, NODE_LIST);
+      if (nodes.index() != o.nodesIndex() && o.shows(nodes.value())) {
+        // Moved for this port's own changes, which the observation already shows: wait on.
+        o = o.at(nodes.index());
+        last = o;
+        continue;
+      }
+      boolean changed = nodes.index() != o.nodesIndex();
+      if (changed || (wait.equals(rest) && !time.now().isBefore(deadline))) {
+        // The answer ends the wait: the observation that follows needs no other list.
+        freshNodes.set(new FreshNodes(nodes, asked));
+        return changed;
       }
       if (wait.equals(rest)) {
-        continue; // the blocking query covered the rest of the wait (production): the loop ends at
-        // the deadline
+        continue; // the blocking query returned before the deadline: wait on for the rest
       }
       // Advance the time source by what the real wait did not cover: all of the step with a virtual
       // clock.
@@ -1054,10 +1266,6 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
         return true;
       }
     }
-  }
-
-  private long nodesIndex(long index, Duration wait) {
-    return api.blocking("/v1/nodes", index, wait, NomadApi.NODE_READ, null, NODE_LIST).index();
   }
 
   // ------------------------------------------------------------------ the raft gate
@@ -1177,6 +1385,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
    * (before Nomad 1.7), it says so in the log and the leader-last ordering alone applies.
    */
   void transferLeadershipAway(NodeId server) {
+    serversMayChange(); // the server stops next: the observation before it reads them again
     try {
       Wire.AutopilotHealth h = autopilot();
       String name = server.value() + "." + region(members());
@@ -1198,7 +1407,7 @@ public final class NomadClusterPort implements ClusterPort, AutoCloseable {
             server);
         return;
       }
-      api.put(
+      write(
           api.path("/v1/operator/raft/transfer-leadership", "id", to.id()),
           null,
           NomadApi.MANAGEMENT,

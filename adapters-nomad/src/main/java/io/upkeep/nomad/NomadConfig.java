@@ -37,6 +37,15 @@ public final class NomadConfig {
    */
   public static final int DEFAULT_MAX_MINOR_HOPS = 1;
 
+  /**
+   * Default longest time an observation is given again, when the port has neither changed anything
+   * nor waited since it was made.
+   */
+  public static final Duration DEFAULT_OBSERVATION_REUSE = Duration.ofSeconds(1);
+
+  /** Default longest age of a steady region's servers in a snapshot while clients are upgraded. */
+  public static final Duration DEFAULT_SERVER_REFRESH = Duration.ofSeconds(30);
+
   /** Default age of an active client's allocation count in a snapshot. */
   public static final Duration DEFAULT_ACTIVE_WORK_REFRESH = Duration.ofMinutes(1);
 
@@ -58,6 +67,8 @@ public final class NomadConfig {
   private final TimeSource time;
   private final Duration blockingWait;
   private final Duration pollInterval;
+  private final Duration observationReuse;
+  private final Duration serverRefresh;
   private final int maxMinorHops;
   private final boolean ignoreSystemJobs;
   private final Duration activeWorkRefresh;
@@ -75,6 +86,8 @@ public final class NomadConfig {
     time = b.time;
     blockingWait = b.blockingWait;
     pollInterval = b.pollInterval;
+    observationReuse = b.observationReuse;
+    serverRefresh = b.serverRefresh;
     maxMinorHops = b.maxMinorHops;
     ignoreSystemJobs = b.ignoreSystemJobs;
     activeWorkRefresh = b.activeWorkRefresh;
@@ -130,6 +143,24 @@ public final class NomadConfig {
    */
   public Duration pollInterval() {
     return pollInterval;
+  }
+
+  /**
+   * How long {@link NomadClusterPort#observe} may answer with its previous observation when the
+   * port has neither sent a change nor waited for one since: the executor observes again straight
+   * after each action it takes, and what it did to a host it counts itself.
+   */
+  public Duration observationReuse() {
+    return observationReuse;
+  }
+
+  /**
+   * How old the servers in a snapshot may be while this port has clients drained and the servers
+   * were steady when last read (see {@link NomadClusterPort#observe}); otherwise they are read at
+   * every observation.
+   */
+  public Duration serverRefresh() {
+    return serverRefresh;
   }
 
   /** The widest supported version jump in minor releases. */
@@ -210,6 +241,8 @@ public final class NomadConfig {
         && time.equals(o.time)
         && blockingWait.equals(o.blockingWait)
         && pollInterval.equals(o.pollInterval)
+        && observationReuse.equals(o.observationReuse)
+        && serverRefresh.equals(o.serverRefresh)
         && maxMinorHops == o.maxMinorHops
         && ignoreSystemJobs == o.ignoreSystemJobs
         && activeWorkRefresh.equals(o.activeWorkRefresh)
@@ -231,6 +264,8 @@ public final class NomadConfig {
         time,
         blockingWait,
         pollInterval,
+        observationReuse,
+        serverRefresh,
         maxMinorHops,
         ignoreSystemJobs,
         activeWorkRefresh,
@@ -286,6 +321,10 @@ public final class NomadConfig {
         + blockingWait
         + ", pollInterval="
         + pollInterval
+        + ", observationReuse="
+        + observationReuse
+        + ", serverRefresh="
+        + serverRefresh
         + ", maxMinorHops="
         + maxMinorHops
         + ", ignoreSystemJobs="
@@ -311,6 +350,8 @@ public final class NomadConfig {
     private TimeSource time = TimeSource.system();
     private Duration blockingWait = DEFAULT_BLOCKING_WAIT;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration observationReuse = DEFAULT_OBSERVATION_REUSE;
+    private Duration serverRefresh = DEFAULT_SERVER_REFRESH;
     private int maxMinorHops = DEFAULT_MAX_MINOR_HOPS;
     private boolean ignoreSystemJobs;
     private Duration activeWorkRefresh = DEFAULT_ACTIVE_WORK_REFRESH;
@@ -335,6 +376,8 @@ public final class NomadConfig {
       time = c.time;
       blockingWait = c.blockingWait;
       pollInterval = c.pollInterval;
+      observationReuse = c.observationReuse;
+      serverRefresh = c.serverRefresh;
       maxMinorHops = c.maxMinorHops;
       ignoreSystemJobs = c.ignoreSystemJobs;
       activeWorkRefresh = c.activeWorkRefresh;
@@ -379,8 +422,9 @@ public final class NomadConfig {
      * The ACL token, sent as {@code X-Nomad-Token}: {@code Secret.of(value)}, {@code
      * Secret.fromEnvironment("NOMAD_TOKEN")} or {@code Secret.fromFile(path)}. It needs {@code
      * node:read}, {@code node:write}, {@code agent:read}, {@code agent:write}, {@code
-     * operator:read} and {@code namespace:read-job}; with {@code management} the adapter also reads
-     * the raft configuration directly. Default: none (ACLs off).
+     * operator:read} and {@code namespace:read-job}; with {@code management} the adapter can also
+     * transfer leadership, and reads the raft configuration when the region has no leader. Default:
+     * none (ACLs off).
      */
     public Builder token(Secret value) {
       token = Objects.requireNonNull(value, "token");
@@ -517,6 +561,39 @@ public final class NomadConfig {
     public Builder pollInterval(Duration value) {
       positive(value, "pollInterval");
       pollInterval = value;
+      return this;
+    }
+
+    /**
+     * How long {@code observe} may answer with its previous observation when the port has neither
+     * sent a change nor waited for one since; default {@link
+     * NomadConfig#DEFAULT_OBSERVATION_REUSE}; zero to read the region at every observation. Each
+     * change the port sends and each wait ({@code awaitChange}) ends it, so it spares only the
+     * observations the executor makes straight after its own actions, none of which it decides on
+     * without counting what it did itself.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder observationReuse(Duration value) {
+      notNegative(value, "observationReuse");
+      observationReuse = value;
+      return this;
+    }
+
+    /**
+     * How old a steady region's servers may be in a snapshot while the port has clients drained;
+     * default {@link NomadConfig#DEFAULT_SERVER_REFRESH}; zero to read them at every observation.
+     * Servers have no blocking query, so each read costs two requests; servers are upgraded before
+     * clients, one at a time, so while a client drained by this port is out of service no server is
+     * stopped, and a steady region is read again at least this often. Servers that are not steady
+     * (one down, unhealthy or catching up, no leader, autopilot below its full failure tolerance)
+     * are read at every observation.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder serverRefresh(Duration value) {
+      notNegative(value, "serverRefresh");
+      serverRefresh = value;
       return this;
     }
 

@@ -101,6 +101,10 @@ class NomadTokenSecrecyTest {
         seen.add(stranger.config().toString());
       }
       nomad.server.loseLeader(Duration.ofSeconds(10));
+      nomad
+          .cluster
+          .clock()
+          .sleep(NomadConfig.DEFAULT_OBSERVATION_REUSE); // the last one stands no more
       seen.add(messageOf(nomad.port::observe));
       seen.add(nomad.port.toString());
       seen.add(nomad.port.config().toString());

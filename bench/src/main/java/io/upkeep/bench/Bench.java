@@ -55,6 +55,7 @@ public final class Bench {
     figures.put("makespan", MakespanFigures::measure);
     figures.put("journal", JournalFigures::measure);
     figures.put("octopus", OctopusFigures::measure);
+    figures.put("nomad", NomadFigures::measure);
     Map<String, Object> results = new LinkedHashMap<>();
     results.put("machine", machine());
     results.put("mode", quick ? "quick" : "full");
