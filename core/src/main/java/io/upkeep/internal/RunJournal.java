@@ -58,6 +58,15 @@ public final class RunJournal {
   record Snapshot(RunState state, long controlsThrough, JsonNode plan, List<String> blocked) {}
 
   /**
+   * {@link Start} and {@link Snapshot} as a replay reads them: the plan bound in the same pass over
+   * the record, not kept as a tree and parsed again (the plan is most of a large run's journal).
+   */
+  record StartRead(String runId, String planId, String owner, UpgradePlan plan) {}
+
+  record SnapshotRead(
+      RunState state, long controlsThrough, UpgradePlan plan, List<String> blocked) {}
+
+  /**
    * An operator's command: pause, resume, abort, approve or decline; gate and reason may be empty.
    */
   public record Control(String command, String gate, String reason) {}
@@ -350,8 +359,8 @@ public final class RunJournal {
     long controls;
     List<String> blocked = List.of();
     if (base.kind().equals(JournalEntry.START)) {
-      Start s = Json.read(base.body(), Start.class);
-      plan = UpgradePlan.fromJson(s.plan().toString());
+      StartRead s = Json.read(base.body(), StartRead.class);
+      plan = s.plan();
       state =
           new RunState(
               run,
@@ -367,8 +376,8 @@ public final class RunJournal {
               0);
       controls = 0;
     } else {
-      Snapshot s = Json.read(base.body(), Snapshot.class);
-      plan = UpgradePlan.fromJson(s.plan().toString());
+      SnapshotRead s = Json.read(base.body(), SnapshotRead.class);
+      plan = s.plan();
       state = s.state();
       controls = s.controlsThrough();
       blocked = s.blocked() == null ? List.of() : s.blocked();
