@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -95,6 +96,17 @@ public final class Bench {
             + " "
             + ManagementFactory.getOperatingSystemMXBean().getVersion());
     return m;
+  }
+
+  /** The {@code p} quantile (0 to 1) of {@code values}, nearest rank; NaN if there are none. */
+  static double percentile(List<Double> values, double p) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    int i = (int) Math.ceil(p * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
   }
 
   /** A figure as a Markdown table: one row per map, columns in the first row's order. */

@@ -23,8 +23,6 @@ import io.upkeep.testkit.http.nomad.FakeNomadServer;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,7 +99,7 @@ final class NomadFigures {
             }
           }
         });
-    Thread follower = followSystemTime(clock);
+    Thread follower = clock.followSystemClock();
     try (FakeNomadServer server =
             FakeNomadServer.builder(cluster)
                 .acl(TOKEN)
@@ -146,8 +144,8 @@ final class NomadFigures {
       figure.put("requests", report.apiRequests());
       figure.put("requests_per_node", (double) report.apiRequests() / nodes);
       figure.put("reactions", reactions.size());
-      figure.put("reaction_p90_ms", percentile(reactions, 0.9));
-      figure.put("reaction_max_ms", percentile(reactions, 1.0));
+      figure.put("reaction_p90_ms", Bench.percentile(reactions, 0.9));
+      figure.put("reaction_max_ms", Bench.percentile(reactions, 1.0));
       figure.put("run_s", seconds);
       return figure;
     } finally {
@@ -165,42 +163,5 @@ final class NomadFigures {
       out.merge(r.method() + " " + path + blocking, 1, Integer::sum);
     }
     return out;
-  }
-
-  private static double percentile(List<Double> values, double p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    int i = (int) Math.ceil(p * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-  }
-
-  /**
-   * Keeps a virtual clock, started at the system's instant, in step with the system clock until
-   * interrupted: the cluster's tasks and host operations then take real time, as the production
-   * settings expect.
-   */
-  private static Thread followSystemTime(VirtualClock clock) {
-    Thread t =
-        new Thread(
-            () -> {
-              while (true) {
-                Duration behind = Duration.between(clock.now(), Instant.now());
-                if (!behind.isNegative()) {
-                  clock.sleep(behind);
-                }
-                try {
-                  Thread.sleep(1);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            },
-            "bench-clock");
-    t.setDaemon(true);
-    t.start();
-    return t;
   }
 }

@@ -143,9 +143,9 @@ final class OctopusFigures {
       figure.put("requests", report.apiRequests());
       figure.put("requests_per_node", (double) report.apiRequests() / upgraded);
       figure.put("reaction_samples", reactions.size());
-      figure.put("reaction_median_ms", percentile(reactions, 0.5));
-      figure.put("reaction_p90_ms", percentile(reactions, 0.9));
-      figure.put("reaction_max_ms", percentile(reactions, 1.0));
+      figure.put("reaction_median_ms", Bench.percentile(reactions, 0.5));
+      figure.put("reaction_p90_ms", Bench.percentile(reactions, 0.9));
+      figure.put("reaction_max_ms", Bench.percentile(reactions, 1.0));
       figure.put("run_s", seconds);
       return figure;
     }
@@ -189,15 +189,5 @@ final class OctopusFigures {
     values.forEach(v -> out.add(Math.round(v)));
     Collections.sort(out);
     return out;
-  }
-
-  private static double percentile(List<Double> values, double p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Double> sorted = new ArrayList<>(values);
-    Collections.sort(sorted);
-    int i = (int) Math.ceil(p * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
   }
 }

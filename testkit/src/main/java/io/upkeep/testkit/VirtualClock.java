@@ -230,4 +230,37 @@ public final class VirtualClock implements TimeSource {
       }
     }
   }
+
+  /**
+   * Starts a daemon thread that advances this clock with the system clock, from its time now, until
+   * the thread is interrupted: what a fake needs when it is measured or driven in real time (the
+   * benchmark, a standalone fake server for tools in other languages). Tests drive the clock by
+   * hand instead.
+   *
+   * @return the thread; interrupt it (and join it) to stop following
+   */
+  public Thread followSystemClock() {
+    Instant virtualStart = now();
+    long start = System.nanoTime();
+    Thread t =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                Duration behind =
+                    Duration.between(now(), virtualStart.plusNanos(System.nanoTime() - start));
+                if (!behind.isNegative() && !behind.isZero()) {
+                  sleep(behind);
+                }
+                try {
+                  Thread.sleep(1);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "virtual-clock-follower");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.upkeep.NodeId;
 import io.upkeep.Platform;
 import io.upkeep.testkit.FakeCluster;
-import io.upkeep.testkit.VirtualClock;
 import io.upkeep.testkit.http.FakeHttpServer;
 import io.upkeep.testkit.http.HttpFault;
 import io.upkeep.testkit.http.RecordedRequest;
@@ -14,7 +13,6 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -150,7 +148,7 @@ public final class FakeOctopusServer extends FakeHttpServer {
     this.apiKey = b.apiKey;
     this.readOnlyApiKey = b.readOnlyApiKey;
     this.routes = new OctopusRoutes(cluster, apiKey, readOnlyApiKey, b.installerSetsTaskCap);
-    this.pacer = b.followSystemClock ? pace(cluster.clock()) : null;
+    this.pacer = b.followSystemClock ? cluster.clock().followSystemClock() : null;
     serve();
   }
 
@@ -158,31 +156,6 @@ public final class FakeOctopusServer extends FakeHttpServer {
    * A daemon thread that advances {@code clock} as much as the system's monotonic clock has moved
    * since it started, every millisecond, running the events that fall due on the way.
    */
-  private static Thread pace(VirtualClock clock) {
-    Instant virtualStart = clock.now();
-    long start = System.nanoTime();
-    Thread t =
-        new Thread(
-            () -> {
-              while (!Thread.currentThread().isInterrupted()) {
-                Instant target = virtualStart.plusNanos(System.nanoTime() - start);
-                Duration behind = Duration.between(clock.now(), target);
-                if (!behind.isNegative() && !behind.isZero()) {
-                  clock.sleep(behind);
-                }
-                try {
-                  Thread.sleep(1);
-                } catch (InterruptedException e) {
-                  return;
-                }
-              }
-            },
-            "fake-octopus-clock");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
   /** Stops following the system clock, if it did, then stops listening. */
   @Override
   public void close() {
