@@ -85,8 +85,9 @@ public final class ModuleRules {
 
   /**
    * No class uses another module's {@code ..internal..} package: a module's internals are reached
-   * only through its own public entry points. Evaluate it over every Upkeep class on the class
-   * path.
+   * only through its own public entry points. Each module evaluates it over its own classes (the
+   * targets of their dependencies need not be imported), so that together they cover every module
+   * and none imports the others' classes again.
    */
   public static ArchRule internalsStayInTheirModule() {
     return classes()

@@ -45,6 +45,7 @@ class NomadConfigTest {
     assertThat(c.http().maxBackoff()).isZero();
     assertThat(c.http().requestsPerSecond())
         .isEqualTo(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+    assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test

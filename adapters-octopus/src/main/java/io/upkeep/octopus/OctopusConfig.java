@@ -48,6 +48,13 @@ public final class OctopusConfig {
   /** The shortest fast poll interval: at most ten polls a second, to protect the server. */
   public static final Duration MIN_FAST_POLL_INTERVAL = Duration.ofMillis(100);
 
+  /**
+   * The fast poll interval of {@link Builder#virtualTime}: a virtual clock jumps a poll for the
+   * price of its request, so a finer one only multiplies requests; the executor itself looks every
+   * 10 s by default.
+   */
+  static final Duration VIRTUAL_TIME_FAST_POLL_INTERVAL = Duration.ofSeconds(10);
+
   /** Default page size for node lists. */
   public static final int DEFAULT_PAGE_SIZE = 100;
 
@@ -538,12 +545,14 @@ public final class OctopusConfig {
 
     /**
      * The preset for tests on a virtual clock (the testkit's {@code VirtualClock}): {@code clock}
-     * as the time source, no backoff between attempts, and no rate limit to speak of.
+     * as the time source, no backoff between attempts, no rate limit to speak of, and a fast poll
+     * interval of 10 s.
      */
     public Builder virtualTime(TimeSource clock) {
       return time(clock)
           .backoff(Duration.ZERO, Duration.ZERO)
-          .requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+          .requestsPerSecond(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND)
+          .fastPollInterval(VIRTUAL_TIME_FAST_POLL_INTERVAL);
     }
 
     /** How long to wait for a connection; default {@link HttpSettings#DEFAULT_CONNECT_TIMEOUT}. */

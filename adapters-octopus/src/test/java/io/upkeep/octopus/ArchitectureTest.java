@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
   static final JavaClasses MAIN = ModuleRules.mainClasses("io.upkeep.octopus");
-  static final JavaClasses UPKEEP = ModuleRules.mainClasses("io.upkeep");
 
   static final ArchRule NO_OTHER_ADAPTER =
       noClasses()
@@ -41,7 +40,7 @@ class ArchitectureTest {
 
   @Test
   void usesNoOtherModulesInternals() {
-    INTERNALS.check(UPKEEP);
+    INTERNALS.check(MAIN);
   }
 
   @Test

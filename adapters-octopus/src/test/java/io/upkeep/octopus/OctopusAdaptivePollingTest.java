@@ -55,7 +55,16 @@ class OctopusAdaptivePollingTest {
             .node("octo-2", n -> node(n).runningTask(task))
             .node("octo-3", n -> node(n).runningTask(Duration.ofSeconds(3)))
             .build();
-    return open(new Octopus(cluster, tune));
+    return open(new Octopus(cluster, production(tune)));
+  }
+
+  /**
+   * {@code tune} after the production fast poll interval, which the virtual-time preset makes
+   * coarser: these tests measure the production one.
+   */
+  static UnaryOperator<OctopusConfig.Builder> production(
+      UnaryOperator<OctopusConfig.Builder> tune) {
+    return b -> tune.apply(b.fastPollInterval(FAST));
   }
 
   static NodeSpec.Builder node(NodeSpec.Builder n) {
@@ -223,7 +232,7 @@ class OctopusAdaptivePollingTest {
               .duration(HostOperation.UPGRADE, Duration.ofSeconds(1))
               .duration(HostOperation.START_SERVICE, Duration.ofSeconds(1))
               .build();
-      return open(new Octopus(cluster, tune));
+      return open(new Octopus(cluster, production(tune)));
     }
 
     /**

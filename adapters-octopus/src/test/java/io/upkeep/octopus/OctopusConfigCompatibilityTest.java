@@ -37,9 +37,9 @@ class OctopusConfigCompatibilityTest {
         .hostPlatforms(LOOKUP)
         .minimumCapacity(4)
         .pollInterval(Duration.ofSeconds(5))
-        .fastPollInterval(Duration.ofMillis(500))
         .pageSize(50)
         .virtualTime(CLOCK)
+        .fastPollInterval(Duration.ofMillis(500))
         .maxAttempts(2)
         .tls(Tls.trustStore(Path.of("trust.p12"), TRUST_PASSWORD))
         .build();

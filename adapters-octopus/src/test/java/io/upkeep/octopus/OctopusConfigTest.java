@@ -50,6 +50,7 @@ class OctopusConfigTest {
     assertThat(c.http().maxBackoff()).isZero();
     assertThat(c.http().requestsPerSecond())
         .isEqualTo(HttpSettings.VIRTUAL_TIME_REQUESTS_PER_SECOND);
+    assertThat(c.fastPollInterval()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test

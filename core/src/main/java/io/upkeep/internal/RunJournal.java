@@ -78,6 +78,10 @@ public final class RunJournal {
   private final JournalStore store;
   private final TimeSource time;
   private Duration ttl;
+
+  /** Half of {@link #ttl}, when the lease is renewed (kept: dividing a Duration is costly). */
+  private Duration halfTtl;
+
   private final String owner;
   private final String runId;
   private final int snapshotEvery;
@@ -111,6 +115,7 @@ public final class RunJournal {
     this.store = store;
     this.time = time;
     this.ttl = ttl;
+    this.halfTtl = ttl.dividedBy(2);
     this.owner = owner;
     this.runId = runId;
     this.snapshotEvery = Math.max(256, 4 * units);
@@ -491,7 +496,7 @@ public final class RunJournal {
               + now
               + "): it stops without acting; resume the run to take the lease again");
     }
-    if (Duration.between(now, lease.expiresAt()).compareTo(ttl.dividedBy(2)) < 0) {
+    if (Duration.between(now, lease.expiresAt()).compareTo(halfTtl) < 0) {
       lease = store.renew(lease, ttl, now);
     }
   }
@@ -504,6 +509,7 @@ public final class RunJournal {
     Duration least = pollInterval.multipliedBy(3);
     if (least.compareTo(ttl) > 0) {
       ttl = least;
+      halfTtl = ttl.dividedBy(2);
       lease = store.renew(lease, ttl, time.now());
     }
   }
@@ -514,7 +520,7 @@ public final class RunJournal {
    * window); a runner that dies meanwhile is taken over once the extended lease lapses.
    */
   void holdThrough(Instant now, Duration wait) {
-    if (wait.compareTo(ttl.dividedBy(2)) > 0) {
+    if (wait.compareTo(halfTtl) > 0) {
       lease = store.renew(lease, wait.plus(ttl), now);
     }
   }

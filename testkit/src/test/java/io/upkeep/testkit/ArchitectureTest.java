@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 class ArchitectureTest {
 
   static final JavaClasses MAIN = ModuleRules.mainClasses("io.upkeep.testkit");
-  static final JavaClasses UPKEEP = ModuleRules.mainClasses("io.upkeep");
 
   static final String[] VENDOR_FAKES = {
     "io.upkeep.testkit.http.octopus..", "io.upkeep.testkit.http.nomad.."
@@ -87,7 +86,7 @@ class ArchitectureTest {
 
   @Test
   void internalsStayInternal() {
-    INTERNALS.check(UPKEEP);
+    INTERNALS.check(MAIN);
     JUNIT5_INTERNALS.check(MAIN);
   }
 
