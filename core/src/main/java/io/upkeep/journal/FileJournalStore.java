@@ -1,9 +1,12 @@
 package io.upkeep.journal;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.upkeep.UpkeepException;
+import io.upkeep.internal.IsoInstant;
 import io.upkeep.internal.JournalModel;
 import io.upkeep.internal.Json;
 import io.upkeep.spi.JournalEntry;
@@ -374,6 +377,7 @@ public final class FileJournalStore implements JournalStore {
 
   // ---- the line format ----
 
+  /** {@code e} as a line: its fields, the body last (parse() relies on it), then the CRC. */
   private static String line(JournalEntry e) {
     try {
       StringWriter w = new StringWriter();
@@ -405,15 +409,40 @@ public final class FileJournalStore implements JournalStore {
     if (!crc.equals(crc(record))) {
       return Optional.empty();
     }
-    try {
-      JsonNode n = Json.mapper().readTree(record);
-      return Optional.of(
-          new JournalEntry(
-              n.get("seq").asLong(),
-              n.get("run").asText(),
-              Instant.parse(n.get("at").asText()),
-              n.get("kind").asText(),
-              n.get("body").toString()));
+    // The fields one by one, and the body as the text it is: the rest of the record, which line()
+    // writes last and the CRC vouches for. Not a tree of it written out again, nor even a pass
+    // over it, which made most of opening a large journal.
+    try (JsonParser p = Json.mapper().getFactory().createParser(record)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return Optional.empty();
+      }
+      long seq = -1;
+      String run = null;
+      String at = null;
+      String kind = null;
+      String body = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        switch (name) {
+          case "seq" -> seq = p.getLongValue();
+          case "run" -> run = p.getText();
+          case "at" -> at = p.getText();
+          case "kind" -> kind = p.getText();
+          case "body" ->
+              body =
+                  record.substring(
+                      (int) p.currentTokenLocation().getCharOffset(), record.length() - 1);
+          default -> p.skipChildren();
+        }
+        if (body != null) {
+          break;
+        }
+      }
+      if (seq < 0 || run == null || at == null || kind == null || body == null) {
+        return Optional.empty();
+      }
+      return Optional.of(new JournalEntry(seq, run, IsoInstant.parse(at), kind, body));
     } catch (IOException | RuntimeException ex) {
       return Optional.empty();
     }
