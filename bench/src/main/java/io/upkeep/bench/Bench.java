@@ -52,6 +52,7 @@ public final class Bench {
     }
     Map<String, Figure> figures = new LinkedHashMap<>();
     // Each figure's class measures it; they run in this order.
+    figures.put("planning", ScaleFigures::planning);
     figures.put("scale", ScaleFigures::measure);
     figures.put("makespan", MakespanFigures::measure);
     figures.put("journal", JournalFigures::measure);

@@ -39,6 +39,45 @@ final class ScaleFigures {
 
   private ScaleFigures() {}
 
+  /**
+   * Planning the 10,000-client region: the first plan in this JVM (the benchmark's first figure, so
+   * nothing was planned or run before it), then warm, as a long-lived process plans: the median and
+   * the best of plans 6 to 15 of the same cluster.
+   */
+  static Map<String, Object> planning(boolean quick, PrintStream progress) {
+    FakeCluster cluster = region(10_000, 7);
+    long first = planMillis(cluster);
+    List<Double> warm = new ArrayList<>();
+    for (int i = 1; i <= 15; i++) {
+      long ms = planMillis(cluster);
+      if (i > 5) {
+        warm.add((double) ms);
+      }
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("nodes", cluster.observe().nodes().size());
+    row.put("first_ms", first);
+    row.put("warm_median_ms", Math.round(Bench.percentile(warm, 0.5)));
+    row.put("warm_best_ms", Math.round(Bench.percentile(warm, 0.0)));
+    progress.println("  " + row);
+    return row;
+  }
+
+  private static long planMillis(FakeCluster cluster) {
+    long start = System.nanoTime();
+    UpgradePlanner.create(cluster.clock())
+        .plan(cluster, Strategy.inPlace(), UpgradeTarget.product("1.8.4"), policy());
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  private static Policy policy() {
+    return Policy.builder()
+        .budget(Budget.ofPercent(10))
+        .drainDeadline(Duration.ofMinutes(30))
+        .operationDeadline(Duration.ofHours(12))
+        .build();
+  }
+
   static List<Map<String, Object>> measure(boolean quick, PrintStream progress) {
     List<Map<String, Object>> rows = new ArrayList<>();
     // A first, small run warms the JIT up, as a user's second rehearsal in one JVM would be.
@@ -52,12 +91,7 @@ final class ScaleFigures {
 
   static Map<String, Object> run(int clients, long seed) {
     FakeCluster cluster = region(clients, seed);
-    Policy policy =
-        Policy.builder()
-            .budget(Budget.ofPercent(10))
-            .drainDeadline(Duration.ofMinutes(30))
-            .operationDeadline(Duration.ofHours(12))
-            .build();
+    Policy policy = policy();
     System.gc();
     List<MemoryPoolMXBean> heap =
         ManagementFactory.getMemoryPoolMXBeans().stream()
