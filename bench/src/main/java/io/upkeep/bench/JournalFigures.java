@@ -1,14 +1,9 @@
 package io.upkeep.bench;
 
-import io.upkeep.Budget;
-import io.upkeep.Policy;
 import io.upkeep.RunControl;
 import io.upkeep.RunReport;
-import io.upkeep.Strategy;
 import io.upkeep.UpgradeExecutor;
 import io.upkeep.UpgradePlan;
-import io.upkeep.UpgradePlanner;
-import io.upkeep.UpgradeTarget;
 import io.upkeep.journal.FileJournalStore;
 import io.upkeep.journal.InMemoryJournalStore;
 import io.upkeep.spi.JournalEntry;
@@ -41,17 +36,7 @@ final class JournalFigures {
     Path dir = Files.createTempDirectory("upkeep-bench-journal");
     try {
       FakeCluster cluster = ScaleFigures.region(clients, 7);
-      UpgradePlan plan =
-          UpgradePlanner.create(cluster.clock())
-              .plan(
-                  cluster,
-                  Strategy.inPlace(),
-                  UpgradeTarget.product("1.8.4"),
-                  Policy.builder()
-                      .budget(Budget.ofPercent(10))
-                      .drainDeadline(Duration.ofMinutes(30))
-                      .operationDeadline(Duration.ofHours(12))
-                      .build());
+      UpgradePlan plan = ScaleFigures.plan(cluster);
       // The run journals to memory (a file store's fsync per turn would make this figure the
       // disk's); what it leaves, compacted as any store compacts it, is then written to a file.
       InMemoryJournalStore memory = new InMemoryJournalStore();
