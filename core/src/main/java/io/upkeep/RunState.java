@@ -23,7 +23,8 @@ import java.util.Set;
  * @param startedAt when the run started
  * @param updatedAt when this state was taken
  * @param units per original node, its unit's progress
- * @param steps per step id, what the step has done so far (only steps that started)
+ * @param steps per step id, what the step has done so far: steps that started, of units not done (a
+ *     done unit's steps are history, in its events, and leave the state)
  * @param origins per touched node, its cap and drain state before the run touched it
  * @param approvals gates an operator approved
  * @param failuresSinceResume failed units since the run started or was last resumed

@@ -966,13 +966,16 @@ public final class Reconciler {
    */
   private boolean removedByRun(NodeId node) {
     return plan.units().stream()
-        .flatMap(pu -> pu.steps().stream())
         .anyMatch(
-            s ->
-                s.node().equals(node)
-                    && acted(s)
-                    && (s.action() instanceof Action.RemoveMember
-                        || s.action() instanceof Action.Decommission));
+            pu ->
+                pu.steps().stream()
+                    .anyMatch(
+                        s ->
+                            s.node().equals(node)
+                                && (s.action() instanceof Action.RemoveMember
+                                    || s.action() instanceof Action.Decommission)
+                                // a done unit's steps all ran, and their states are gone
+                                && (units.get(pu.node()).status() == UnitStatus.DONE || acted(s))));
   }
 
   private List<PlanStep> currentSteps(NodeId id, UnitState u) {
@@ -1199,6 +1202,9 @@ public final class Reconciler {
       return;
     }
     put(id, new UnitState(UnitStatus.DONE, u.cursor(), u.startedAt(), now, "", List.of()));
+    // A done unit's step states are history (its events have them): dropped, the run's state
+    // stays the size of the work in flight, not of the cluster.
+    planUnits.get(id).steps().forEach(s -> steps.remove(s.id()));
     Duration took = Duration.between(u.startedAt(), now);
     recordDuration(took);
     emit(new UpgradeEvent.UnitCompleted(now, id, took));

@@ -3,6 +3,8 @@ package io.upkeep.testkit.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.upkeep.Budget;
 import io.upkeep.ClusterSnapshot;
 import io.upkeep.LeaseHeldException;
@@ -411,6 +413,41 @@ class JournaledRunTest {
         .hasSize(1);
     // One snapshot, then at most one compaction interval of progress (256 records at this size).
     assertThat(entries).hasSizeLessThanOrEqualTo(257);
+  }
+
+  @Test
+  void aDoneUnitsStepStatesLeaveTheStateSoThatItStaysTheSizeOfTheWorkInFlight() throws IOException {
+    FakeCluster c =
+        FakeCluster.builder()
+            .seed(7)
+            .nodes("octo", 40, n -> n.role("octopus-node").platform(FROM).taskCap(5))
+            .build();
+    InMemoryJournalStore journal = new InMemoryJournalStore();
+    UpgradePlan plan = plan(c, Strategy.rollingReplace(), policy().budget(Budget.ofNodes(4)));
+    UpgradeRun run = executor(c, c, journal).start(plan);
+    assertThat(run.execute().succeeded()).isTrue();
+
+    assertThat(run.state().steps()).as("steps of a finished run").isEmpty();
+    Map<String, NodeId> unitOfStep = new TreeMap<>();
+    plan.units().forEach(u -> u.steps().forEach(st -> unitOfStep.put(st.id(), u.node())));
+    JsonNode snapshot =
+        new ObjectMapper()
+            .readTree(
+                journal.read(0).stream()
+                    .filter(e -> e.kind().equals(JournalEntry.SNAPSHOT))
+                    .findFirst()
+                    .orElseThrow()
+                    .body())
+            .path("state");
+    List<String> stepIds = new ArrayList<>();
+    snapshot.path("steps").fieldNames().forEachRemaining(stepIds::add);
+    assertThat(stepIds).as("steps in flight when the journal was compacted").isNotEmpty();
+    for (String id : stepIds) {
+      String unit = unitOfStep.get(id).value();
+      assertThat(snapshot.path("units").path(unit).path("status").asText())
+          .as("status of %s, whose step %s is in the state", unit, id)
+          .isNotEqualTo("DONE");
+    }
   }
 
   @Nested
