@@ -54,6 +54,16 @@ class SigkillResumeTest {
   static final Platform FROM = Platform.of("Windows Server 2019", ".NET 6.0", "2024.1.0");
   static final int KILLS_PER_RUN = 5;
 
+  /** How often the plan polls: a wait this long holds the runner's lease through it. */
+  static final Duration POLL = Duration.ofMinutes(1);
+
+  /**
+   * A child is killed at one of its first this many calls. A run is about 750 calls (its plan polls
+   * every minute), so five kills reach, on average, 40% into a run and at most 80%: past the first
+   * node into the others, where kills at one of the first 60 calls stayed on the first node.
+   */
+  static final int KILL_SPREAD = 120;
+
   static FakeCluster cluster(long seed) {
     return FakeCluster.builder()
         .seed(seed)
@@ -77,6 +87,7 @@ class SigkillResumeTest {
                 .drainDeadline(Duration.ofMinutes(30))
                 .budget(Budget.ofNodes(1))
                 .approveCanaries(true)
+                .pollInterval(POLL)
                 .build());
   }
 
@@ -185,7 +196,7 @@ class SigkillResumeTest {
               }
             };
         if (killed < KILLS_PER_RUN) {
-          int at = 1 + random.nextInt(60);
+          int at = 1 + random.nextInt(KILL_SPREAD);
           boolean before = random.nextBoolean();
           server.killOn(n -> before && n == at, n -> !before && n == at, kill);
         } else {
@@ -204,8 +215,9 @@ class SigkillResumeTest {
         if (forget) {
           deleteAll(dir);
         }
-        // Down for a while: the dead runner's lease lapses before the next one starts.
-        c.clock().sleep(UpgradeExecutor.DEFAULT_LEASE_TTL.plusSeconds(30));
+        // Down for a while: the dead runner's lease, held through its last wait, lapses before the
+        // next one starts.
+        c.clock().sleep(UpgradeExecutor.DEFAULT_LEASE_TTL.plus(POLL).plusSeconds(30));
       }
     }
     List<String> wrong = new ArrayList<>();
