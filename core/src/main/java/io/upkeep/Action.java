@@ -253,18 +253,35 @@ public sealed interface Action {
     }
   }
 
-  /** Wait {@code duration}; fails if the node stops being healthy meanwhile. */
-  record Soak(Duration duration) implements Action {
+  /**
+   * Wait {@code duration} while watching the node: it fails as soon as the node stops being
+   * healthy, or one of {@code probes} fails at one of its checks, made every {@link
+   * Policy#soakWatchInterval()} of the soak through {@link io.upkeep.spi.HealthProbe#watch} (so a
+   * probe can judge the soak so far, such as the tasks the node failed since it began).
+   *
+   * @param duration how long the soak lasts
+   * @param probes the health probes watched during it ({@code null} reads as none)
+   */
+  record Soak(Duration duration, List<String> probes) implements Action {
     /**
      * @throws NullPointerException if {@code duration} is null
      */
     public Soak {
       Objects.requireNonNull(duration, "duration");
+      probes = probes == null ? List.of() : List.copyOf(probes);
+    }
+
+    /** A soak that watches only the node's health. */
+    public Soak(Duration duration) {
+      this(duration, List.of());
     }
 
     @Override
     public String describe() {
-      return "soak for " + Durations.format(duration) + " while healthy";
+      return "soak for "
+          + Durations.format(duration)
+          + " while healthy"
+          + (probes.isEmpty() ? "" : ", watching " + String.join(", ", probes));
     }
   }
 

@@ -64,6 +64,9 @@ public final class Policy {
   /** Default longest wait between two observations. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(10);
 
+  /** Default time between two checks of a soak's probes. */
+  public static final Duration DEFAULT_SOAK_WATCH_INTERVAL = Duration.ofMinutes(1);
+
   /** Default time the run may be blocked before it pauses for an operator. */
   public static final Duration DEFAULT_BLOCKED_TIMEOUT = Duration.ofHours(1);
 
@@ -178,6 +181,10 @@ public final class Policy {
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
   private final List<MaintenanceWindow> windows;
 
+  // Null at its default, and then left out of the JSON, so older plans read and write as before.
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  private final Duration soakWatchInterval;
+
   private Policy(Builder b) {
     budget = b.budget;
     canaries = b.canaries;
@@ -206,6 +213,8 @@ public final class Policy {
     outOfService = b.outOfService;
     hooks = List.copyOf(b.hooks);
     windows = List.copyOf(b.windows);
+    soakWatchInterval =
+        b.soakWatchInterval.equals(DEFAULT_SOAK_WATCH_INTERVAL) ? null : b.soakWatchInterval;
   }
 
   /** Nodes of one role out of service at once (the sliding window's width). */
@@ -359,6 +368,14 @@ public final class Policy {
     return windows;
   }
 
+  /**
+   * How often a soak's probes are checked again while it lasts (never more often than the
+   * executor's turns): each check of a vendor gate is a request or a few to its API.
+   */
+  public Duration soakWatchInterval() {
+    return soakWatchInterval == null ? DEFAULT_SOAK_WATCH_INTERVAL : soakWatchInterval;
+  }
+
   /** Equal to another policy with the same settings. */
   @Override
   public boolean equals(Object o) {
@@ -394,7 +411,8 @@ public final class Policy {
         && operationDeadline.equals(p.operationDeadline)
         && outOfService == p.outOfService
         && hooks.equals(p.hooks)
-        && windows.equals(p.windows);
+        && windows.equals(p.windows)
+        && soakWatchInterval().equals(p.soakWatchInterval());
   }
 
   /** A hash of every setting. */
@@ -427,7 +445,8 @@ public final class Policy {
         operationDeadline,
         outOfService,
         hooks,
-        windows);
+        windows,
+        soakWatchInterval());
   }
 
   /** Every setting, by name. */
@@ -488,6 +507,8 @@ public final class Policy {
         + hooks
         + ", windows="
         + windows
+        + ", soakWatchInterval="
+        + soakWatchInterval()
         + "]";
   }
 
@@ -561,6 +582,7 @@ public final class Policy {
     private OutOfServiceAction outOfService = DEFAULT_OUT_OF_SERVICE;
     private final List<Hook> hooks = new java.util.ArrayList<>();
     private List<MaintenanceWindow> windows = List.of();
+    private Duration soakWatchInterval = DEFAULT_SOAK_WATCH_INTERVAL;
 
     private Builder() {}
 
@@ -592,6 +614,7 @@ public final class Policy {
       outOfService = p.outOfService;
       hooks.addAll(p.hooks);
       windows = p.windows;
+      soakWatchInterval = p.soakWatchInterval();
     }
 
     /** Nodes of one role out of service at once; default {@link #DEFAULT_BUDGET}. */
@@ -808,6 +831,18 @@ public final class Policy {
     public Builder pollInterval(Duration value) {
       requirePositive(value, "pollInterval");
       pollInterval = value;
+      return this;
+    }
+
+    /**
+     * How often a soak's probes are checked again while it lasts; default {@link
+     * #DEFAULT_SOAK_WATCH_INTERVAL}.
+     *
+     * @throws IllegalArgumentException if not longer than zero
+     */
+    public Builder soakWatchInterval(Duration value) {
+      requirePositive(value, "soakWatchInterval");
+      soakWatchInterval = value;
       return this;
     }
 

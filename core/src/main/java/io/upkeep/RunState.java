@@ -182,7 +182,8 @@ public record RunState(
    * What one step has done so far.
    *
    * @param startedAt when it started
-   * @param issuedAt when its command was last sent to the cluster, or null
+   * @param issuedAt when its command was last sent to the cluster (a soak: when its probes were
+   *     last checked), or null
    * @param operation the host operation it started, or null
    * @param healthySince since when its node has been seen healthy (settle and soak), or null
    * @param requested whether it has announced itself (approval requested, blocked reason said)
@@ -217,6 +218,11 @@ public record RunState(
           healthySince,
           requested,
           actingSince == null ? at : actingSince);
+    }
+
+    /** A copy of a soak whose probes were checked at {@code at}. */
+    public StepState watched(Instant at) {
+      return new StepState(startedAt, at, operation, healthySince, requested, actingSince);
     }
 
     /** A copy that started host operation {@code handle} at {@code at}. */

@@ -768,6 +768,18 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     return new OctopusNodeProbe(OctopusNodeProbe.API_ONLY, false, api, config);
   }
 
+  /**
+   * The gate that watches each node's failed and timed-out tasks during its soaks against the other
+   * nodes', named {@value OctopusTaskGate#NAME}; see {@link OctopusTaskGate}.
+   *
+   * @param maxFailures how many failed tasks a node may have before its share is compared with the
+   *     others' (0: any failure counts)
+   * @throws IllegalArgumentException if {@code maxFailures} is negative
+   */
+  public OctopusTaskGate taskGate(int maxFailures) {
+    return new OctopusTaskGate(api, config, n -> idOf(n.id()), maxFailures);
+  }
+
   @Override
   public long requestsSent() {
     return api.requestsSent();

@@ -59,6 +59,13 @@ public final class OctopusProcedures {
   /** The task cap the new node gets back after its trial, before it matches the others. */
   public static final int TASK_RAMP = 1;
 
+  /**
+   * How many failed or timed-out tasks the HA host upgrade's new node may have during a soak before
+   * its share is compared with the other nodes' ({@link OctopusTaskGate}): none, as the guide asks
+   * to "keep an eye out for any failures".
+   */
+  public static final int TASK_FAILURES_TOLERATED = 0;
+
   private OctopusProcedures() {}
 
   /**
@@ -67,18 +74,20 @@ public final class OctopusProcedures {
    * a new VM on the target OS/.NET with the <em>same</em> Octopus version, joining as {@code
    * <old>-next} at task cap 0 (no tasks, not in the load balancer) -> it is verified directly on
    * its own address ({@value OctopusNodeProbe#DIRECT}) -> the load balancer sends it 20% of an
-   * equal share, then an equal share, each step watched -> on the first node only, the trial: every
-   * other node at task cap 0 and the new one at 5 for test deployments and health checks, verified
-   * again -> the old caps come back and the new node runs at cap 1, watched -> it matches the node
-   * it replaces -> the old node leaves the load balancer, is drained, waited for, stopped, deleted
-   * from Octopus and decommissioned. The first node is a canary: the rest wait for an operator's
-   * approval ("wait a few days ... if no oddities come up").
+   * equal share, then an equal share, each step watched (the direct probe and {@value
+   * OctopusTaskGate#NAME}, checked every soak watch interval of each soak) -> on the first node
+   * only, the trial: every other node at task cap 0 and the new one at 5 for test deployments and
+   * health checks, verified again -> the old caps come back and the new node runs at cap 1, watched
+   * -> it matches the node it replaces -> the old node leaves the load balancer, is drained, waited
+   * for, stopped, deleted from Octopus and decommissioned. The first node is a canary: the rest
+   * wait for an operator's approval ("wait a few days ... if no oddities come up").
    *
    * @param octopus the cluster's port, for the direct probe
    */
   public static OctopusProcedure highAvailabilityHostUpgrade(OctopusClusterPort octopus) {
     Objects.requireNonNull(octopus, "octopus");
     HealthProbe direct = octopus.nodeProbe();
+    HealthProbe tasks = octopus.taskGate(TASK_FAILURES_TOLERATED);
     Policy policy =
         base()
             .budget(Budget.ofNodes(1))
@@ -90,19 +99,21 @@ public final class OctopusProcedures {
             .trialTaskCap(TRIAL_TASK_CAP)
             .exclusiveTrial(true)
             .taskRamp(TASK_RAMP)
-            .probes(direct.name())
+            .probes(direct.name(), tasks.name())
             .build();
     return new OctopusProcedure(
         "ha-host-upgrade",
         Strategy.rollingReplace(),
         policy,
-        List.of(direct),
+        List.of(direct, tasks),
         List.of(),
         List.of(
             "Your HostPort.provision installs the SAME Octopus version on the new host and joins it to the cluster "
                 + "(existing database, Master Key) at task cap 0; Octopus versions cannot be mixed, so the target may change "
                 + "only the OS and .NET (validate refuses a product change).",
             "Each new node is verified on its own address (configure nodeUrl/nodeUrlTemplate), not through the load balancer.",
+            "During every soak of a new node (traffic ramp, trial, task ramp, canary) both probes are checked again every minute: "
+                + "the node fails if it stops answering, or if its tasks fail or time out more than the other nodes' over the soak.",
             "Traffic ramp 20% then an equal share goes through your TrafficPort; without one, each step is an approval gate "
                 + "telling the operator which weight to set.",
             "The trial (other nodes at cap 0, the new one at 5) briefly lowers the cluster's capacity: pick a quiet time.",

@@ -511,9 +511,11 @@ class OctopusProceduresTest {
       assertThat(p.exclusiveTrial()).isTrue();
       assertThat(p.taskRamp()).containsExactly(1);
       assertThat(p.approveCanaries()).isTrue();
-      assertThat(p.probes()).containsExactly(OctopusNodeProbe.DIRECT);
+      assertThat(p.probes()).containsExactly(OctopusNodeProbe.DIRECT, OctopusTaskGate.NAME);
       assertThat(p.allowDowntime()).isFalse();
-      assertThat(ha.probes()).extracting(pr -> pr.name()).containsExactly(OctopusNodeProbe.DIRECT);
+      assertThat(ha.probes())
+          .extracting(pr -> pr.name())
+          .containsExactly(OctopusNodeProbe.DIRECT, OctopusTaskGate.NAME);
       assertThat(String.join("\n", ha.notes()))
           .contains("SAME Octopus version", "Polling Tentacles");
     }

@@ -635,7 +635,7 @@ public final class PlanBuilder {
     if (!policy.canarySoak().isZero()) {
       s.add(
           subject,
-          new Action.Soak(policy.canarySoak()),
+          soak(policy.canarySoak()),
           "the canary must stay healthy before any other node starts");
     }
     if (policy.approveCanaries()) {
@@ -731,10 +731,7 @@ public final class PlanBuilder {
           new Action.SetTrafficWeight(w),
           w == 100 ? "equal share of requests" : "ease it into the load balancer");
       if (w < 100 && !policy.rampSoak().isZero()) {
-        s.add(
-            next,
-            new Action.Soak(policy.rampSoak()),
-            "watch it at " + w + "% before giving it more");
+        s.add(next, soak(policy.rampSoak()), "watch it at " + w + "% before giving it more");
       }
     }
     if (capped) {
@@ -763,7 +760,7 @@ public final class PlanBuilder {
             next,
             new Action.SetTaskCap(TaskCap.of(policy.trialTaskCap())),
             "trial: it processes tasks (test deployments, health checks)");
-        s.add(next, new Action.Soak(policy.rampSoak()), "trial: its tasks must succeed");
+        s.add(next, soak(policy.rampSoak()), "trial: its tasks must succeed");
         verify(s, next);
         if (policy.exclusiveTrial()) {
           others.forEach(
@@ -782,7 +779,7 @@ public final class PlanBuilder {
         if (cap < old.taskCap().value()) {
           s.add(next, new Action.SetTaskCap(TaskCap.of(cap)), "ease it into processing tasks");
           if (!policy.rampSoak().isZero()) {
-            s.add(next, new Action.Soak(policy.rampSoak()), "its tasks must succeed at cap " + cap);
+            s.add(next, soak(policy.rampSoak()), "its tasks must succeed at cap " + cap);
           }
         }
       }
@@ -830,6 +827,11 @@ public final class PlanBuilder {
     s.add(old.id(), new Action.StopService(), "nothing runs on it any more");
     s.add(old.id(), new Action.RemoveMember(), "it leaves the cluster");
     s.add(old.id(), new Action.Decommission(), "its host is no longer needed");
+  }
+
+  /** A soak that keeps watching the policy's probes. */
+  private Action.Soak soak(Duration d) {
+    return new Action.Soak(d, policy.probes());
   }
 
   private void verify(StepList s, NodeId id) {

@@ -183,7 +183,7 @@ final class StepDriver {
           : issue(step, st, now, () -> cluster.setMaintenanceMode(false));
     }
     if (a instanceof Action.Soak s) {
-      return soak(step, found, st, now, s.duration());
+      return soak(step, found, st, now, s);
     }
     if (a instanceof Action.RunHook h) {
       return hook(step, st, now, h);
@@ -337,15 +337,43 @@ final class StepDriver {
     return Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())));
   }
 
-  private Outcome soak(PlanStep step, Optional<Node> found, StepState st, Instant now, Duration d) {
+  /**
+   * Soaks while the node stays healthy and its probes keep passing, checked every {@link
+   * Policy#soakWatchInterval()} (the step's {@code issuedAt} is its last check): the first failure
+   * fails the step.
+   */
+  private Outcome soak(
+      PlanStep step, Optional<Node> found, StepState st, Instant now, Action.Soak s) {
     if (found.isEmpty() || found.get().health() != Health.HEALTHY) {
       return Outcome.fail(
           step.node()
               + " stopped being healthy during the soak"
               + found.map(n -> " (" + n.health() + ")").orElse(" (left the cluster)"));
     }
-    Instant end = st.startedAt().plus(d);
-    return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("");
+    Instant end = st.startedAt().plus(s.duration());
+    if (s.probes().isEmpty()) {
+      return now.isBefore(end) ? Outcome.waitUntil(end) : Outcome.done("");
+    }
+    Instant due = st.issuedAt() == null ? now : st.issuedAt().plus(policy.soakWatchInterval());
+    if (!now.isBefore(due) || !now.isBefore(end)) {
+      for (String name : s.probes()) {
+        HealthProbe.ProbeResult r = probes.get(name).watch(found.get(), st.startedAt());
+        if (!r.passed()) {
+          return Outcome.fail(
+              "probe "
+                  + name
+                  + " failed during the soak, after "
+                  + Durations.format(Duration.between(st.startedAt(), now))
+                  + ": "
+                  + r.detail());
+        }
+      }
+      steps.put(step.id(), st.watched(now));
+      due = now.plus(policy.soakWatchInterval());
+    }
+    return now.isBefore(end)
+        ? Outcome.waitUntil(min(end, due))
+        : Outcome.done("probes passed throughout");
   }
 
   private Outcome settled(PlanStep step, StepState st, Instant now, Duration settle) {

@@ -12,6 +12,8 @@ import io.upkeep.octopus.OctopusConfig;
 import io.upkeep.octopus.OctopusCredentialException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,6 +39,9 @@ public final class OctopusApi implements AutoCloseable {
   static final String SUMMARY = "/api/octopusservernodes/summary";
   static final String MAINTENANCE = "/api/maintenanceconfiguration";
   static final String TASKS = "/api/tasks";
+
+  /** How many tasks one page of a task listing asks for. */
+  static final int TASK_PAGE = 100;
 
   /**
    * About the process and machine of the node that answers: {@code OSVersion}, {@code ClrVersion},
@@ -137,6 +142,85 @@ public final class OctopusApi implements AutoCloseable {
     String request = "GET " + r.path();
     return Wire.count(
         Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
+  }
+
+  /**
+   * The tasks finished ({@code Success}, {@code Failed}, {@code TimedOut}) since {@code since} in
+   * the configured spaces and the system, counted per node: one listing, newest first, read page by
+   * page until a whole page finished before {@code since}, the listing ends, or {@code max} tasks
+   * were read.
+   */
+  public TaskTally finishedTasks(Instant since, int max) {
+    TaskTally tally = new TaskTally();
+    int skip = 0;
+    while (skip < max) {
+      String path =
+          TASKS
+              + "?states=Success,Failed,TimedOut&spaces="
+              + encode(config.spaces())
+              + "&includeSystem=true&skip="
+              + skip
+              + "&take="
+              + TASK_PAGE;
+      HttpResponse r = expectOk(transport.get(path), null);
+      String request = "GET " + r.path();
+      JsonNode page = Wire.object(r.json(), "the answer", request);
+      JsonNode items = Wire.array(page, "Items", "the answer", request);
+      boolean anyInWindow = false;
+      for (JsonNode t : items) {
+        String completed = Wire.optionalText(t, "CompletedTime");
+        if (completed == null || OffsetDateTime.parse(completed).toInstant().isBefore(since)) {
+          continue;
+        }
+        anyInWindow = true;
+        String state = Wire.text(t, "State", "a task", request);
+        tally.add(
+            Wire.optionalText(t, "ServerNode"),
+            state.equalsIgnoreCase("Failed") || state.equalsIgnoreCase("TimedOut"));
+      }
+      skip += items.size();
+      if (!anyInWindow || items.size() < TASK_PAGE) {
+        break;
+      }
+    }
+    return tally;
+  }
+
+  /** Finished tasks counted per node (by Octopus id), and how many of them failed. */
+  public static final class TaskTally {
+    private final Map<String, long[]> byNode = new LinkedHashMap<>();
+    private long finished;
+    private long failed;
+
+    void add(String node, boolean failure) {
+      long[] c = byNode.computeIfAbsent(node == null ? "" : node, k -> new long[2]);
+      c[0]++;
+      finished++;
+      if (failure) {
+        c[1]++;
+        failed++;
+      }
+    }
+
+    /** Tasks finished on node {@code id}. */
+    public long finished(String id) {
+      return byNode.getOrDefault(id, new long[2])[0];
+    }
+
+    /** Tasks that failed or timed out on node {@code id}. */
+    public long failed(String id) {
+      return byNode.getOrDefault(id, new long[2])[1];
+    }
+
+    /** Tasks finished on the other nodes. */
+    public long finishedElsewhere(String id) {
+      return finished - finished(id);
+    }
+
+    /** Tasks that failed or timed out on the other nodes. */
+    public long failedElsewhere(String id) {
+      return failed - failed(id);
+    }
   }
 
   /** The root document. */
