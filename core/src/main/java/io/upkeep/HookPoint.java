@@ -19,6 +19,13 @@ public enum HookPoint {
    * re-register polling Tentacles with a clone at a new address; a smoke test).
    */
   AFTER_VERIFY,
+  /**
+   * In a canary replacement's trial, just after the new node got its trial task cap (the other
+   * nodes at 0, when the trial is exclusive) and before the trial's soak: queue test work that can
+   * only run on the new node, and require it to succeed there (Octopus: a health-check task, seed
+   * 000's "do a couple of test deployments and health checks").
+   */
+  DURING_TRIAL,
   /** The unit's last step (close the change ticket, bring monitoring back). */
   AFTER_UNIT
 }

@@ -780,6 +780,16 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     return new OctopusTaskGate(api, config, n -> idOf(n.id()), maxFailures);
   }
 
+  /**
+   * The trial's health check ({@value OctopusTrialHealthCheck#NAME}), queued in space {@code
+   * spaceId} for environment {@code environmentId}; see {@link OctopusTrialHealthCheck}.
+   *
+   * @throws IllegalArgumentException if an id is blank
+   */
+  public OctopusTrialHealthCheck trialHealthCheck(String spaceId, String environmentId) {
+    return new OctopusTrialHealthCheck(api, this::idOf, spaceId, environmentId);
+  }
+
   @Override
   public long requestsSent() {
     return api.requestsSent();

@@ -252,6 +252,55 @@ class OctopusFidelityTest {
     }
   }
 
+  /** Queueing a health check as the documented run-healthcheck script does. */
+  @Nested
+  class QueueingTasks {
+
+    static final String HEALTH =
+        "{\"SpaceId\":\"Spaces-1\",\"Name\":\"Health\",\"Description\":\"check it\","
+            + "\"Arguments\":{\"Timeout\":\"00:05:00\",\"MachineTimeout\":\"00:05:00\","
+            + "\"EnvironmentId\":\"Environments-1\",\"MachineIds\":[]}}";
+
+    @Test
+    void aQueuedHealthCheckIsCreatedQueuedWithItsArgumentsAndRunsOnANodeWithRoom()
+        throws Exception {
+      start(idle(2, 5));
+
+      HttpResponse<String> r = call("POST", "/api/Spaces-1/tasks", HEALTH, true);
+
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      JsonNode t = JSON.readTree(r.body());
+      assertThat(t.get("Name").asText()).isEqualTo("Health");
+      assertThat(t.get("Description").asText()).isEqualTo("check it");
+      assertThat(t.get("SpaceId").asText()).isEqualTo("Spaces-1");
+      assertThat(t.get("Arguments").get("EnvironmentId").asText()).isEqualTo("Environments-1");
+      assertThat(t.get("State").asText()).isIn("Queued", "Executing");
+      advance(Duration.ofMinutes(2));
+      JsonNode done = get("/api/tasks/" + t.get("Id").asText());
+      assertThat(done.get("State").asText()).isEqualTo("Success");
+      assertThat(done.get("ServerNode").asText())
+          .isIn(octopus.server.nodeId("octo-1"), octopus.server.nodeId("octo-2"));
+    }
+
+    @Test
+    void refusesATaskWithoutANameOrOfAKindItCannotRunAndAnUnknownSpace() throws Exception {
+      start(idle(1, 5));
+
+      HttpResponse<String> noName = call("POST", "/api/tasks", "{\"Description\":\"x\"}", true);
+      HttpResponse<String> deploy = call("POST", "/api/tasks", "{\"Name\":\"Deploy\"}", true);
+      HttpResponse<String> space = call("POST", "/api/Spaces-9/tasks", HEALTH, true);
+
+      assertThat(noName.statusCode()).isEqualTo(400);
+      assertThat(noName.body()).contains("Name is required");
+      assertThat(deploy.statusCode()).isEqualTo(400);
+      assertThat(deploy.body()).contains("'Deploy'");
+      assertThat(space.statusCode()).isEqualTo(404);
+      assertThat(get("/api/tasks?" + ALL).get("TotalResults").asInt())
+          .as("nothing queued")
+          .isEqualTo(2);
+    }
+  }
+
   /** For soak gates that watch failures: the testkit makes tasks of a node fail. */
   @Nested
   class FailingTasks {

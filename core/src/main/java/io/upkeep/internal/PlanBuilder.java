@@ -578,10 +578,13 @@ public final class PlanBuilder {
     return s.steps;
   }
 
+  /** The reason of the step that gives a canary replacement its trial task cap. */
+  private static final String TRIAL = "trial: it processes tasks (test deployments, health checks)";
+
   /**
    * {@code steps} with the policy's node hooks for {@code n}'s role placed as steps of their own:
-   * first and last in the unit, before each stop and start, and after the health checks that follow
-   * a start.
+   * first and last in the unit, before each stop and start, after the health checks that follow a
+   * start, and in a trial once the new node has its trial cap.
    */
   private List<PlanStep> withHooks(Node n, List<PlanStep> steps) {
     List<Policy.Hook> hooks = policy.hooks().stream().filter(h -> h.appliesTo(n.role())).toList();
@@ -600,6 +603,9 @@ public final class PlanBuilder {
         started.add(step.node());
       }
       out.add(step.node(), step.action(), step.reason());
+      if (step.reason().equals(TRIAL)) {
+        hooksAt(out, hooks, HookPoint.DURING_TRIAL, step.node());
+      }
       boolean checkEnds =
           isHealthCheck(step)
               && (i + 1 == steps.size()
@@ -756,10 +762,7 @@ public final class PlanBuilder {
               new Action.SetTaskCap(TaskCap.ZERO),
               "trial: only the new node takes new tasks");
         }
-        s.add(
-            next,
-            new Action.SetTaskCap(TaskCap.of(policy.trialTaskCap())),
-            "trial: it processes tasks (test deployments, health checks)");
+        s.add(next, new Action.SetTaskCap(TaskCap.of(policy.trialTaskCap())), TRIAL);
         s.add(next, soak(policy.rampSoak()), "trial: its tasks must succeed");
         verify(s, next);
         if (policy.exclusiveTrial()) {

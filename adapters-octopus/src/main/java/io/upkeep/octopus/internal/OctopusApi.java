@@ -223,6 +223,47 @@ public final class OctopusApi implements AutoCloseable {
     }
   }
 
+  /**
+   * Queues a task in space {@code spaceId} ({@code POST /api/{spaceId}/tasks}); the queued task.
+   */
+  public JsonNode queueTask(String spaceId, ObjectNode resource) {
+    HttpResponse r = expectOk(transport.post("/api/" + encode(spaceId) + "/tasks", resource), null);
+    return Wire.object(r.json(), "the answer", "POST " + r.path());
+  }
+
+  /** The task with id {@code id}. */
+  public JsonNode task(String id) {
+    HttpResponse r = expectOk(transport.get(TASKS + "/" + encode(id)), null);
+    return Wire.object(r.json(), "the answer", "GET " + r.path());
+  }
+
+  /**
+   * The newest task of space {@code spaceId} whose {@code Description} contains {@code marker},
+   * among its latest {@code max}.
+   */
+  public java.util.Optional<JsonNode> findTask(String spaceId, String marker, int max) {
+    for (int skip = 0; skip < max; skip += TASK_PAGE) {
+      HttpResponse r =
+          expectOk(
+              transport.get(
+                  "/api/" + encode(spaceId) + "/tasks?skip=" + skip + "&take=" + TASK_PAGE),
+              null);
+      String request = "GET " + r.path();
+      JsonNode items =
+          Wire.array(Wire.object(r.json(), "the answer", request), "Items", "the answer", request);
+      for (JsonNode t : items) {
+        String d = Wire.optionalText(t, "Description");
+        if (d != null && d.contains(marker)) {
+          return java.util.Optional.of(t);
+        }
+      }
+      if (items.size() < TASK_PAGE) {
+        break;
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The root document. */
   public JsonNode root() {
     HttpResponse r = expectOk(transport.get("/api"), null);

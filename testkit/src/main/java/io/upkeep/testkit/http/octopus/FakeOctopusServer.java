@@ -38,7 +38,8 @@ import javax.net.ssl.SSLContext;
  *   <li>{@code GET /api/tasks}, {@code /api/{spaceId}/tasks}, {@code /api/spaces/{spaceId}/tasks}
  *       ({@code node}, {@code states}, {@code running}, {@code active}, {@code ids}, {@code
  *       spaces}, {@code includeSystem}, {@code skip}, {@code take}; newest first), {@code GET
- *       .../tasks/{id}}, {@code POST .../tasks/{id}/cancel};
+ *       .../tasks/{id}}, {@code POST .../tasks/{id}/cancel}, {@code POST /api/tasks} and {@code
+ *       /api/{spaceId}/tasks} (a {@code Health} task, run by whichever node picks it up);
  *   <li>{@code GET /api/spaces} (paged), {@code /api/spaces/all}, {@code /api/spaces/{id}};
  *   <li>{@code GET /api/serverstatus}, {@code /api/serverstatus/health} (418 when every node is
  *       drained), {@code /api/serverstatus/system-info} (the answering node's {@code OSVersion},

@@ -1,6 +1,7 @@
 package io.upkeep.testkit.http.octopus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -267,7 +268,9 @@ final class OctopusRoutes {
           return method.equals("GET") ? spaces(q, lower.endsWith("/all")) : notAllowed(method, p);
         }
         case "/api/tasks" -> {
-          return method.equals("GET") ? tasks(q, null) : notAllowed(method, p);
+          return method.equals("GET")
+              ? tasks(q, null)
+              : method.equals("POST") ? queueTask(body, null) : notAllowed(method, p);
         }
         default -> {
           // the specific routes below
@@ -288,7 +291,9 @@ final class OctopusRoutes {
           return notFound("The Space with Id '" + s.group(1) + "' could not be found.");
         }
         if (s.group(2) == null) {
-          return method.equals("GET") ? tasks(q, space) : notAllowed(method, p);
+          return method.equals("GET")
+              ? tasks(q, space)
+              : method.equals("POST") ? queueTask(body, space) : notAllowed(method, p);
         }
         return task(method, decode(s.group(2)), s.group(3) != null, space);
       }
@@ -594,6 +599,49 @@ final class OctopusRoutes {
   }
 
   /**
+   * Queues a task ({@code POST /api/tasks}, {@code POST /api/{spaceId}/tasks}) from a {@code
+   * TaskResource}: its {@code Name} is required, and only {@code Health} (a health check, as the
+   * documented run-healthcheck script queues it) can be queued here; its space is the route's, else
+   * the body's {@code SpaceId}, else the default space; {@code Arguments} are kept as sent. Answers
+   * 201 with the queued task [inferred: Octopus answers a create with 201], which the cluster's
+   * nodes then pick up as they pick up their work.
+   */
+  private Answer queueTask(String body, String routeSpace) {
+    JsonNode in = readObject(body);
+    JsonNode name = field(in, "Name");
+    if (name == null || !name.isTextual() || name.asText().isBlank()) {
+      throw new BadRequest("Name is required: the task to queue, such as Health");
+    }
+    if (!name.asText().equalsIgnoreCase("Health")) {
+      throw new BadRequest(
+          "the fake Octopus server queues only Health tasks, not '" + name.asText() + "'");
+    }
+    String space = routeSpace;
+    JsonNode bodySpace = field(in, "SpaceId");
+    if (space == null && bodySpace != null && bodySpace.isTextual()) {
+      space = space(bodySpace.asText());
+      if (space == null) {
+        return notFound("The Space with Id '" + bodySpace.asText() + "' could not be found.");
+      }
+    }
+    JsonNode description = field(in, "Description");
+    JsonNode arguments = field(in, "Arguments");
+    Map<String, Object> args =
+        arguments != null && arguments.isObject()
+            ? mapper.convertValue(arguments, new TypeReference<Map<String, Object>>() {})
+            : Map.of();
+    OctopusTasks.ServerTask t =
+        tasks.queue(
+            space == null ? DEFAULT_SPACE : space,
+            "Health",
+            description != null && description.isTextual()
+                ? description.asText()
+                : "Check deployment target health",
+            args);
+    return json(201, taskJson(t));
+  }
+
+  /**
    * One task ({@code GET}) or its cancellation ({@code POST .../cancel}); in a space's route only
    * that space's tasks are found. Cancelling a completed task is refused with 400 [inferred: the
    * swagger file documents only 200 and 400 for it].
@@ -632,7 +680,7 @@ final class OctopusRoutes {
     o.put("SpaceId", t.spaceId);
     o.put("Name", t.name);
     o.put("Description", t.description);
-    o.putObject("Arguments");
+    o.set("Arguments", mapper.valueToTree(t.arguments));
     o.put("State", t.state.name());
     o.put("Completed", t.completedTime == null ? "" : DATE.format(t.completedTime));
     o.put("QueueTime", DATE.format(t.queueTime));

@@ -79,6 +79,10 @@ final class OctopusTasks {
 
     final String name;
     final String description;
+
+    /** Its {@code Arguments}, as queued; empty for the cluster's own work. */
+    final Map<String, Object> arguments;
+
     State state = State.Queued;
     final Instant queueTime;
     Instant startTime;
@@ -90,13 +94,20 @@ final class OctopusTasks {
 
     String errorMessage = "";
 
-    ServerTask(String id, long clusterTask, String spaceId, Instant queueTime) {
+    ServerTask(
+        String id,
+        long clusterTask,
+        String spaceId,
+        String name,
+        String description,
+        Map<String, Object> arguments,
+        Instant queueTime) {
       this.id = id;
       this.clusterTask = clusterTask;
       this.spaceId = spaceId;
-      this.name = spaceId == null ? "Health" : "Deploy";
-      this.description =
-          spaceId == null ? "Check deployment target health" : "Deploy to Production";
+      this.name = name;
+      this.description = description;
+      this.arguments = arguments;
       this.queueTime = queueTime;
       this.lastUpdated = queueTime;
     }
@@ -134,10 +145,32 @@ final class OctopusTasks {
         return;
       }
       int n = tasks.size();
-      // A mix of the default space, a second space and system tasks, so that only
-      // spaces=all&includeSystem=true sees every one of them.
-      String space = n % 3 == 0 ? OctopusRoutes.DEFAULT_SPACE : n % 3 == 1 ? SECOND_SPACE : null;
-      t = new ServerTask("ServerTasks-" + (n + 1), c.task(), space, c.at());
+      String id = "ServerTasks-" + (n + 1);
+      if (queuing != null) {
+        t =
+            new ServerTask(
+                id,
+                c.task(),
+                queuing.spaceId,
+                queuing.name,
+                queuing.description,
+                queuing.arguments,
+                c.at());
+        queuing = t;
+      } else {
+        // A mix of the default space, a second space and system tasks, so that only
+        // spaces=all&includeSystem=true sees every one of them.
+        String space = n % 3 == 0 ? OctopusRoutes.DEFAULT_SPACE : n % 3 == 1 ? SECOND_SPACE : null;
+        t =
+            new ServerTask(
+                id,
+                c.task(),
+                space,
+                space == null ? "Health" : "Deploy",
+                space == null ? "Check deployment target health" : "Deploy to Production",
+                Map.of(),
+                c.at());
+      }
       tasks.add(t);
       byClusterTask.put(c.task(), t);
       byId.put(t.id.toLowerCase(Locale.ROOT), t);
@@ -214,6 +247,26 @@ final class OctopusTasks {
       failShare.remove(node);
     } else {
       failShare.put(node, share);
+    }
+  }
+
+  /** How long a health check queued through the API runs [inferred: it depends on the targets]. */
+  static final Duration HEALTH_CHECK = Duration.ofMinutes(1);
+
+  /** The task being queued through the API, while the cluster tells of it; else null. */
+  private ServerTask queuing;
+
+  /**
+   * Queues a task as {@code POST /api/tasks} does: the cluster runs it as work of {@link
+   * #HEALTH_CHECK} on whichever node picks it up, as it runs its own.
+   */
+  ServerTask queue(String spaceId, String name, String description, Map<String, Object> arguments) {
+    queuing = new ServerTask("", 0, spaceId, name, description, arguments, cluster.clock().now());
+    try {
+      cluster.submitTask(HEALTH_CHECK);
+      return queuing;
+    } finally {
+      queuing = null;
     }
   }
 
