@@ -20,6 +20,12 @@ public enum HookPoint {
    */
   AFTER_VERIFY,
   /**
+   * In a canary replacement's trial, before its first step (before any task cap changes for it):
+   * wait for a quiet moment (Octopus: few tasks queued or running, seed 000's "pick a time with
+   * minimal deployments").
+   */
+  BEFORE_TRIAL,
+  /**
    * In a canary replacement's trial, just after the new node got its trial task cap (the other
    * nodes at 0, when the trial is exclusive) and before the trial's soak: queue test work that can
    * only run on the new node, and require it to succeed there (Octopus: a health-check task, seed

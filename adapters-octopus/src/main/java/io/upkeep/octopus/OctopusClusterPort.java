@@ -790,6 +790,16 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
     return new OctopusTrialHealthCheck(api, this::idOf, spaceId, environmentId);
   }
 
+  /**
+   * The wait for a quiet queue before a trial ({@value OctopusQuietQueue#NAME}): done once at most
+   * {@code maxTasks} tasks are queued or running; see {@link OctopusQuietQueue}.
+   *
+   * @throws IllegalArgumentException if {@code maxTasks} is negative
+   */
+  public OctopusQuietQueue quietQueue(int maxTasks) {
+    return new OctopusQuietQueue(api, maxTasks);
+  }
+
   @Override
   public long requestsSent() {
     return api.requestsSent();

@@ -1,6 +1,7 @@
 package io.upkeep.octopus;
 
 import io.upkeep.ClusterSnapshot;
+import io.upkeep.HookPoint;
 import io.upkeep.Policy;
 import io.upkeep.Strategy;
 import io.upkeep.UpgradeExecutor;
@@ -18,9 +19,9 @@ import java.util.function.UnaryOperator;
 /**
  * One documented Octopus procedure as core values: a {@link Strategy}, a {@link Policy} filled in
  * from the procedure, the {@link HealthProbe}s its policy names, and notes on what it does and what
- * is left to you. Made by {@link OctopusProcedures}; adjust it with {@link #withPolicy}. It only
- * describes: planning is core's {@link UpgradePlanner}, the work is done by core's {@link
- * UpgradeExecutor}. Immutable and thread-safe.
+ * is left to you. Made by {@link OctopusProcedures}; adjust it with {@link #withPolicy} and {@link
+ * #withHook}. It only describes: planning is core's {@link UpgradePlanner}, the work is done by
+ * core's {@link UpgradeExecutor}. Immutable and thread-safe.
  *
  * <pre>{@code
  * OctopusProcedure ha = OctopusProcedures.highAvailabilityHostUpgrade(octopus);
@@ -91,6 +92,25 @@ public record OctopusProcedure(
     Objects.requireNonNull(change, "change");
     return new OctopusProcedure(
         name, strategy, change.apply(policy.toBuilder()).build(), probes, hooks, notes);
+  }
+
+  /**
+   * A copy that also runs {@code hook} at {@code point} of every unit (for every role): for example
+   * {@code withHook(octopus.quietQueue(2), HookPoint.BEFORE_TRIAL)}.
+   *
+   * @throws IllegalArgumentException if the procedure has a hook of that name already
+   */
+  public OctopusProcedure withHook(NodeHook hook, HookPoint point) {
+    Objects.requireNonNull(hook, "hook");
+    Objects.requireNonNull(point, "point");
+    if (hooks.stream().anyMatch(h -> h.name().equals(hook.name()))) {
+      throw new IllegalArgumentException(
+          name + " has a hook named '" + hook.name() + "' already: add each hook once");
+    }
+    List<NodeHook> more = new java.util.ArrayList<>(hooks);
+    more.add(hook);
+    return new OctopusProcedure(
+        name, strategy, policy.toBuilder().hook(hook.name(), point).build(), probes, more, notes);
   }
 
   /**

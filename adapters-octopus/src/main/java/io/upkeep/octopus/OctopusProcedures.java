@@ -85,28 +85,10 @@ public final class OctopusProcedures {
    * @param octopus the cluster's port, for the direct probe
    */
   public static OctopusProcedure highAvailabilityHostUpgrade(OctopusClusterPort octopus) {
-    return hostUpgrade(octopus, null);
-  }
-
-  /**
-   * {@link #highAvailabilityHostUpgrade(OctopusClusterPort)} with an active trial: while the first
-   * new node is the only one taking tasks, {@code trial} queues a health check that must run on it
-   * and pass, before the trial's soak.
-   *
-   * @param octopus the cluster's port, for the direct probe
-   * @param trial the health check to queue, from {@link OctopusClusterPort#trialHealthCheck}
-   */
-  public static OctopusProcedure highAvailabilityHostUpgrade(
-      OctopusClusterPort octopus, OctopusTrialHealthCheck trial) {
-    return hostUpgrade(octopus, Objects.requireNonNull(trial, "trial"));
-  }
-
-  private static OctopusProcedure hostUpgrade(
-      OctopusClusterPort octopus, OctopusTrialHealthCheck trial) {
     Objects.requireNonNull(octopus, "octopus");
     HealthProbe direct = octopus.nodeProbe();
     HealthProbe tasks = octopus.taskGate(TASK_FAILURES_TOLERATED);
-    Policy.Builder policy =
+    Policy policy =
         base()
             .budget(Budget.ofNodes(1))
             .canaries(1)
@@ -117,16 +99,14 @@ public final class OctopusProcedures {
             .trialTaskCap(TRIAL_TASK_CAP)
             .exclusiveTrial(true)
             .taskRamp(TASK_RAMP)
-            .probes(direct.name(), tasks.name());
-    if (trial != null) {
-      policy.hook(trial.name(), HookPoint.DURING_TRIAL);
-    }
+            .probes(direct.name(), tasks.name())
+            .build();
     return new OctopusProcedure(
         "ha-host-upgrade",
         Strategy.rollingReplace(),
-        policy.build(),
+        policy,
         List.of(direct, tasks),
-        trial == null ? List.of() : List.of(trial),
+        List.of(),
         List.of(
             "Your HostPort.provision installs the SAME Octopus version on the new host and joins it to the cluster "
                 + "(existing database, Master Key) at task cap 0; Octopus versions cannot be mixed, so the target may change "
@@ -142,6 +122,20 @@ public final class OctopusProcedures {
             "Old nodes are deleted from Octopus only when offline (stopped) or drained and idle, then decommissioned.",
             "Polling Tentacles without multi-node Redis polling (before 2026.4) must poll every node: register them with "
                 + "each new node, or its tasks for those targets fail."));
+  }
+
+  /**
+   * {@link #highAvailabilityHostUpgrade(OctopusClusterPort)} with an active trial: while the first
+   * new node is the only one taking tasks, {@code trial} queues a health check that must run on it
+   * and pass, before the trial's soak.
+   *
+   * @param octopus the cluster's port, for the direct probe
+   * @param trial the health check to queue, from {@link OctopusClusterPort#trialHealthCheck}
+   */
+  public static OctopusProcedure highAvailabilityHostUpgrade(
+      OctopusClusterPort octopus, OctopusTrialHealthCheck trial) {
+    Objects.requireNonNull(trial, "trial");
+    return highAvailabilityHostUpgrade(octopus).withHook(trial, HookPoint.DURING_TRIAL);
   }
 
   /**

@@ -578,13 +578,16 @@ public final class PlanBuilder {
     return s.steps;
   }
 
+  /** The reason of the steps that leave only a canary replacement taking tasks in its trial. */
+  private static final String EXCLUSIVE = "trial: only the new node takes new tasks";
+
   /** The reason of the step that gives a canary replacement its trial task cap. */
   private static final String TRIAL = "trial: it processes tasks (test deployments, health checks)";
 
   /**
    * {@code steps} with the policy's node hooks for {@code n}'s role placed as steps of their own:
    * first and last in the unit, before each stop and start, after the health checks that follow a
-   * start, and in a trial once the new node has its trial cap.
+   * start, and in a trial before its first step and once the new node has its trial cap.
    */
   private List<PlanStep> withHooks(Node n, List<PlanStep> steps) {
     List<Policy.Hook> hooks = policy.hooks().stream().filter(h -> h.appliesTo(n.role())).toList();
@@ -594,8 +597,16 @@ public final class PlanBuilder {
     StepList out = new StepList(n.id(), "");
     hooksAt(out, hooks, HookPoint.BEFORE_UNIT, n.id());
     java.util.Set<NodeId> started = new java.util.HashSet<>();
+    boolean trial = false;
     for (int i = 0; i < steps.size(); i++) {
       PlanStep step = steps.get(i);
+      if (!trial && (step.reason().equals(EXCLUSIVE) || step.reason().equals(TRIAL))) {
+        trial = true;
+        steps.subList(i, steps.size()).stream()
+            .filter(st -> st.reason().equals(TRIAL))
+            .findFirst()
+            .ifPresent(st -> hooksAt(out, hooks, HookPoint.BEFORE_TRIAL, st.node()));
+      }
       if (step.action() instanceof Action.StopService) {
         hooksAt(out, hooks, HookPoint.BEFORE_STOP, step.node());
       } else if (step.action() instanceof Action.StartService) {
@@ -751,16 +762,8 @@ public final class PlanBuilder {
               .toList();
       if (canary && policy.trialTaskCap() > 0) {
         if (policy.exclusiveTrial()) {
-          others.forEach(
-              o ->
-                  s.add(
-                      o.id(),
-                      new Action.SetTaskCap(TaskCap.ZERO),
-                      "trial: only the new node takes new tasks"));
-          s.add(
-              old.id(),
-              new Action.SetTaskCap(TaskCap.ZERO),
-              "trial: only the new node takes new tasks");
+          others.forEach(o -> s.add(o.id(), new Action.SetTaskCap(TaskCap.ZERO), EXCLUSIVE));
+          s.add(old.id(), new Action.SetTaskCap(TaskCap.ZERO), EXCLUSIVE);
         }
         s.add(next, new Action.SetTaskCap(TaskCap.of(policy.trialTaskCap())), TRIAL);
         s.add(next, soak(policy.rampSoak()), "trial: its tasks must succeed");

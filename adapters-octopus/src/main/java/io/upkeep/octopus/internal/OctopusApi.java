@@ -131,17 +131,7 @@ public final class OctopusApi implements AutoCloseable {
    * configured spaces and the system.
    */
   public int runningTasks(String id, NodeId name) {
-    String path =
-        TASKS
-            + "?node="
-            + encode(id)
-            + "&states=Executing,Cancelling&spaces="
-            + encode(config.spaces())
-            + "&includeSystem=true&take=0";
-    HttpResponse r = expectOk(transport.get(path), name);
-    String request = "GET " + r.path();
-    return Wire.count(
-        Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
+    return countTasks("node=" + encode(id) + "&states=Executing,Cancelling", name);
   }
 
   /**
@@ -221,6 +211,24 @@ public final class OctopusApi implements AutoCloseable {
     public long failedElsewhere(String id) {
       return failed - failed(id);
     }
+  }
+
+  /**
+   * How many tasks are queued, executing or cancelling in the configured spaces and the system: the
+   * cluster's whole queue.
+   */
+  public int busyTasks() {
+    return countTasks("states=Queued,Executing,Cancelling", null);
+  }
+
+  /** How many tasks of the configured spaces and the system {@code filter} matches. */
+  private int countTasks(String filter, NodeId node) {
+    String path =
+        TASKS + "?" + filter + "&spaces=" + encode(config.spaces()) + "&includeSystem=true&take=0";
+    HttpResponse r = expectOk(transport.get(path), node);
+    String request = "GET " + r.path();
+    return Wire.count(
+        Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
   }
 
   /**
