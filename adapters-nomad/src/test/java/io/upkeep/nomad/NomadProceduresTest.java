@@ -13,6 +13,7 @@ import io.upkeep.NodeId;
 import io.upkeep.PlanValidationException;
 import io.upkeep.Policy;
 import io.upkeep.RunReport;
+import io.upkeep.RunStatus;
 import io.upkeep.Strategy;
 import io.upkeep.TaskCap;
 import io.upkeep.UpgradePlan;
@@ -82,6 +83,49 @@ class NomadProceduresTest {
 
   <T extends UpgradeEvent> List<T> events(Class<T> type) {
     return events.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  /** Issue 10: the raft gate keeps watching during a server's soak, not only once before it. */
+  @Nested
+  class SoaksKeepWatching {
+
+    @Test
+    void aCanaryServerThatFallsBehindTheLeadersRaftLogAfterItsVerificationFailsItsSoak() {
+      // A young region's raft log is short: a gate of 5 trailing entries, and a lag of 6.
+      start(NomadFixture.builder().servers(3).clients(1).config(c -> c.maxTrailingLogs(5)));
+      UpgradePlan plan =
+          plan(
+              Strategy.inPlace(),
+              NOMAD_18,
+              policy().canaries(1).canarySoak(Duration.ofHours(1)).build());
+      InvariantMonitor monitor = InvariantMonitor.watch(nomad.cluster, plan);
+      long tooFar = nomad.port.config().maxTrailingLogs() + 1;
+      String[] lagging = new String[1];
+
+      RunReport report =
+          run(
+              plan,
+              e -> {
+                if (lagging[0] == null
+                    && e instanceof UpgradeEvent.StepStarted s
+                    && s.step().action() instanceof Action.Soak) {
+                  // Caught up and verified before the soak; it falls behind as the soak begins,
+                  // which only a gate that keeps watching can see.
+                  lagging[0] = s.step().node().value();
+                  nomad.server.lagServer(lagging[0], tooFar);
+                }
+              });
+
+      assertThat(report.status()).as(report.summary()).isEqualTo(RunStatus.FAILED);
+      assertThat(lagging[0]).as("a server canary soaked").startsWith("server-");
+      UpgradeEvent.StepFailed failed = events(UpgradeEvent.StepFailed.class).get(0);
+      assertThat(failed.step().action()).isInstanceOf(Action.Soak.class);
+      assertThat(failed.reason())
+          .contains("probe " + NomadServerHealthProbe.NAME + " failed during the soak")
+          .contains("trails the leader's");
+      assertThat(events(UpgradeEvent.UnitStarted.class)).as("no other node started").hasSize(1);
+      monitor.assertRestored();
+    }
   }
 
   @Nested

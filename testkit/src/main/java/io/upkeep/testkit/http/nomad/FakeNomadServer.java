@@ -236,6 +236,27 @@ public final class FakeNomadServer extends FakeHttpServer {
     return this;
   }
 
+  /**
+   * Makes the server named {@code server} trail the leader's raft log by {@code entries} more than
+   * {@link Builder#followerLag} from now on, as a follower whose disk or network cannot keep up:
+   * its {@code LastIndex} in {@code /v1/operator/autopilot/health} falls behind; 0 ends it. For
+   * gates that watch raft health during a soak.
+   *
+   * @throws IllegalArgumentException if {@code entries} is negative or there is no such server
+   */
+  public FakeNomadServer lagServer(String server, long entries) {
+    Objects.requireNonNull(server, "server");
+    if (entries < 0) {
+      throw new IllegalArgumentException("entries must be 0 or more, got " + entries);
+    }
+    withState(
+        () -> {
+          state.lag(NodeId.of(server), entries);
+          return null;
+        });
+    return this;
+  }
+
   /** How many blocking queries are waiting for a change right now. */
   public int blockedQueries() {
     return blocked.get();

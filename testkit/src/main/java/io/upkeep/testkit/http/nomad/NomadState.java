@@ -112,6 +112,10 @@ final class NomadState {
     long frozenIndex;
     long frozenTerm;
     Instant stableSince;
+
+    /** How many raft entries it trails by beyond the region's follower lag ({@link #lag}). */
+    long lag;
+
     String fingerprint = "";
 
     Server(NodeId id, String name, String raftId, String ip) {
@@ -424,7 +428,7 @@ final class NomadState {
     if (!healthy(s, now)) {
       return s.frozenIndex;
     }
-    return s.leader ? raftIndex : Math.max(0, raftIndex - settings.followerLag());
+    return s.leader ? raftIndex : Math.max(0, raftIndex - settings.followerLag() - s.lag);
   }
 
   long lastTerm(Server s, Instant now) {
@@ -740,6 +744,17 @@ final class NomadState {
       c.clusterDrain = true;
       cluster.drain(c.id, now.plus(NEVER));
     }
+    refresh();
+  }
+
+  /** Server {@code id} trails the leader by {@code entries} more from now on. */
+  void lag(NodeId id, long entries) {
+    Server s = servers.get(id);
+    if (s == null) {
+      throw new IllegalArgumentException(
+          "no Nomad server named " + id + " (servers: " + servers.keySet() + ")");
+    }
+    s.lag = entries;
     refresh();
   }
 
