@@ -153,6 +153,19 @@ final class Octopus implements AutoCloseable {
       RunReport report,
       InvariantMonitor monitor,
       List<UpgradeEvent> events) {
+    /** The index in the plan of the one step that runs hook {@code name}. */
+    int onlyStepOf(String name) {
+      List<Integer> at = new ArrayList<>();
+      List<io.upkeep.PlanStep> steps = plan.steps();
+      for (int i = 0; i < steps.size(); i++) {
+        if (steps.get(i).action() instanceof io.upkeep.Action.RunHook h && h.hook().equals(name)) {
+          at.add(i);
+        }
+      }
+      org.assertj.core.api.Assertions.assertThat(at).as("steps of hook " + name).hasSize(1);
+      return at.get(0);
+    }
+
     <T extends UpgradeEvent> List<T> events(Class<T> type) {
       List<T> out = new ArrayList<>();
       events.stream().filter(type::isInstance).map(type::cast).forEach(out::add);

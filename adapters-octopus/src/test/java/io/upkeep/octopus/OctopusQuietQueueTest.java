@@ -93,15 +93,7 @@ class OctopusQuietQueueTest {
 
     assertThat(r.report().status()).as(r.report().summary()).isEqualTo(RunStatus.SUCCEEDED);
     List<PlanStep> steps = r.plan().steps();
-    int hook = -1;
-    for (int i = 0; i < steps.size(); i++) {
-      if (steps.get(i).action() instanceof Action.RunHook h
-          && h.hook().equals(OctopusQuietQueue.NAME)) {
-        assertThat(hook).as("one trial, one wait").isEqualTo(-1);
-        hook = i;
-      }
-    }
-    assertThat(hook).isPositive();
+    int hook = r.onlyStepOf(OctopusQuietQueue.NAME);
     assertThat(steps.get(hook).node().value()).as("on the new node").endsWith("-next");
     assertThat(steps.get(hook + 1).action())
         .as("before the first cap change of the exclusive trial")

@@ -136,15 +136,7 @@ class OctopusTrialHealthCheckTest {
 
     assertThat(r.report().status()).as(r.report().summary()).isEqualTo(RunStatus.SUCCEEDED);
     List<PlanStep> steps = r.plan().steps();
-    int hook = -1;
-    for (int i = 0; i < steps.size(); i++) {
-      if (steps.get(i).action() instanceof Action.RunHook h
-          && h.hook().equals(OctopusTrialHealthCheck.NAME)) {
-        assertThat(hook).as("one trial, one health check").isEqualTo(-1);
-        hook = i;
-      }
-    }
-    assertThat(hook).isPositive();
+    int hook = r.onlyStepOf(OctopusTrialHealthCheck.NAME);
     assertThat(((Action.RunHook) steps.get(hook).action()).point())
         .isEqualTo(HookPoint.DURING_TRIAL);
     assertThat(steps.get(hook - 1).action())
