@@ -588,6 +588,24 @@ public final class OctopusClusterPort implements ClusterPort, AutoCloseable {
    *     idle
    * @throws UnknownNodeException if Octopus has no node of that name
    */
+  /**
+   * Cancels each task executing on {@code node} through the API ({@code POST
+   * /api/tasks/{id}/cancel}), as the documented drain script does when a drain's deadline passes; a
+   * task that completed meanwhile is skipped, and one already cancelling is left to its node.
+   */
+  @Override
+  public int cancelWork(NodeId node) {
+    Objects.requireNonNull(node, "node");
+    int asked = 0;
+    for (String task : api.executingTasks(idOf(node), node)) {
+      if (api.cancelTask(task)) {
+        asked++;
+        LOG.warn("{}: canceled task {} still running after the drain deadline", node, task);
+      }
+    }
+    return asked;
+  }
+
   @Override
   public void removeMember(NodeId node) {
     Objects.requireNonNull(node, "node");

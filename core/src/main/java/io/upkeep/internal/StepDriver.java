@@ -395,12 +395,15 @@ final class StepDriver {
         n.runningWork()
             + " task(s) still running after the drain deadline of "
             + Durations.format(policy.drainDeadline());
-    return policy.onDrainTimeout() == Policy.DrainTimeoutAction.FORCE
-        ? Outcome.done("forced: " + left)
-        : Outcome.fail(
-            left
-                + "; its work is never interrupted by default "
-                + "(onDrainTimeout FORCE would stop it anyway)");
+    if (policy.onDrainTimeout() == Policy.DrainTimeoutAction.FORCE) {
+      int canceled = cluster.cancelWork(n.id());
+      return Outcome.done(
+          "forced: " + left + (canceled == 0 ? "" : "; asked the cluster to cancel " + canceled));
+    }
+    return Outcome.fail(
+        left
+            + "; its work is never interrupted by default "
+            + "(onDrainTimeout FORCE would stop it anyway)");
   }
 
   private Outcome waitForNode(PlanStep step, Instant now, String why) {

@@ -42,6 +42,20 @@ public interface ClusterPort {
   int runningWork(NodeId node);
 
   /**
+   * Cancels the work still running on {@code node}, where the system offers a way (Octopus: each
+   * executing task through the API, as its documented drain script does), so that it ends canceled
+   * rather than cut off when the node stops. The executor calls it when a drain's deadline passes
+   * and the policy says {@link io.upkeep.Policy.DrainTimeoutAction#FORCE}; it may call it again for
+   * the same node after a crash, so it must be idempotent. By default it cancels nothing (a Nomad
+   * drain's deadline stops what still runs by itself).
+   *
+   * @return how many pieces of work it asked to cancel
+   */
+  default int cancelWork(NodeId node) {
+    return 0;
+  }
+
+  /**
    * Removes {@code node} from the cluster's membership (it must be stopped or drained and idle).
    */
   void removeMember(NodeId node);

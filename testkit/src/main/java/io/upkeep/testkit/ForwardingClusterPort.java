@@ -71,6 +71,11 @@ public abstract class ForwardingClusterPort implements ClusterPort {
   }
 
   @Override
+  public int cancelWork(NodeId node) {
+    return delegate.cancelWork(node);
+  }
+
+  @Override
   public void removeMember(NodeId node) {
     delegate.removeMember(node);
   }

@@ -214,6 +214,42 @@ public final class OctopusApi implements AutoCloseable {
   }
 
   /**
+   * The ids of the tasks executing on the node with Octopus id {@code id} (not those already
+   * cancelling), in the configured spaces and the system.
+   */
+  public List<String> executingTasks(String id, NodeId name) {
+    String path =
+        TASKS
+            + "?node="
+            + encode(id)
+            + "&states=Executing&spaces="
+            + encode(config.spaces())
+            + "&includeSystem=true&take="
+            + TASK_PAGE;
+    HttpResponse r = expectOk(transport.get(path), name);
+    String request = "GET " + r.path();
+    List<String> out = new ArrayList<>();
+    for (JsonNode t :
+        Wire.array(Wire.object(r.json(), "the answer", request), "Items", "the answer", request)) {
+      out.add(Wire.text(t, "Id", "a task", request));
+    }
+    return out;
+  }
+
+  /**
+   * Asks Octopus to cancel task {@code id} ({@code POST /api/tasks/{id}/cancel}); false if it had
+   * completed meanwhile (Octopus answers 400).
+   */
+  public boolean cancelTask(String id) {
+    HttpResponse r = transport.post(TASKS + "/" + encode(id) + "/cancel", null);
+    if (r.status() == 400) {
+      return false;
+    }
+    expectOk(r, null);
+    return true;
+  }
+
+  /**
    * How many tasks are queued, executing or cancelling in the configured spaces and the system: the
    * cluster's whole queue.
    */
