@@ -1256,6 +1256,48 @@ class UpgradePlannerTest {
     private final Policy rolling = policy().trafficRamp(10, 100).probes("api-up").build();
 
     @Test
+    void placesTrialHooksBeforeTheTrialsFirstCapChangeAndAfterTheNewNodesTrialCapOnlyInATrial() {
+      UpgradePlan plan =
+          plan(
+              threeOctopusNodes(),
+              Constraints.NONE,
+              Strategy.rollingReplace(),
+              TO_WIN2022,
+              rolling.toBuilder()
+                  .hook("quiet", HookPoint.BEFORE_TRIAL)
+                  .hook("smoke", HookPoint.DURING_TRIAL)
+                  .build());
+
+      NodeId next = id("node-a-next");
+      List<PlanStep> canary = plan.unit(id("node-a")).steps();
+      int quiet = indexOfHook(canary, "quiet");
+      int smoke = indexOfHook(canary, "smoke");
+      assertThat(canary.get(quiet).node()).isEqualTo(next);
+      assertThat(canary.get(quiet + 1).action()).isEqualTo(new SetTaskCap(TaskCap.ZERO));
+      assertThat(canary.get(quiet + 1).node()).as("another node's cap").isNotEqualTo(next);
+      assertThat(canary.subList(0, quiet)).noneMatch(st -> st.reason().startsWith("trial"));
+      assertThat(canary.get(smoke).node()).isEqualTo(next);
+      assertThat(canary.get(smoke - 1))
+          .extracting(PlanStep::node, PlanStep::action)
+          .containsExactly(next, new SetTaskCap(TaskCap.of(Policy.DEFAULT_TRIAL_TASK_CAP)));
+      assertThat(canary.get(smoke + 1).action()).isInstanceOf(Soak.class);
+      assertThat(plan.unit(id("node-b")).steps())
+          .as("no trial, no trial hooks")
+          .noneMatch(st -> st.action() instanceof Action.RunHook);
+    }
+
+    private int indexOfHook(List<PlanStep> steps, String hook) {
+      List<Integer> at = new ArrayList<>();
+      for (int i = 0; i < steps.size(); i++) {
+        if (steps.get(i).action() instanceof Action.RunHook h && h.hook().equals(hook)) {
+          at.add(i);
+        }
+      }
+      assertThat(at).as("steps of hook " + hook).hasSize(1);
+      return at.get(0);
+    }
+
+    @Test
     void replacesTheCanaryWithAVerifiedGatedExclusiveTrialThenRetiresTheOldNodeAfterItsGates() {
       UpgradePlan plan =
           plan(
