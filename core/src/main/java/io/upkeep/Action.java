@@ -317,14 +317,32 @@ public sealed interface Action {
     }
   }
 
-  /** Run the {@link io.upkeep.spi.NodeHook} registered as {@code hook}, placed at {@code point}. */
-  record RunHook(String hook, HookPoint point) implements Action {
+  /**
+   * Run the {@link io.upkeep.spi.NodeHook} registered as {@code hook}, placed at {@code point}.
+   *
+   * @param hook the hook's name
+   * @param point where in its unit
+   * @param timeout how long the step may run before it fails, or null for the policy's operation
+   *     deadline
+   */
+  record RunHook(
+      String hook,
+      HookPoint point,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+              com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+          Duration timeout)
+      implements Action {
     /**
-     * @throws NullPointerException if a component is null
+     * @throws NullPointerException if {@code hook} or {@code point} is null
      */
     public RunHook {
       Objects.requireNonNull(hook, "hook");
       Objects.requireNonNull(point, "point");
+    }
+
+    /** A hook step that may run as long as the policy's operation deadline. */
+    public RunHook(String hook, HookPoint point) {
+      this(hook, point, null);
     }
 
     @Override
@@ -333,6 +351,7 @@ public sealed interface Action {
           + hook
           + "' ("
           + point.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+          + (timeout == null ? "" : ", within " + Durations.format(timeout))
           + ")";
     }
   }

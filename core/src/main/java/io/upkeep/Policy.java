@@ -85,16 +85,23 @@ public final class Policy {
 
   /**
    * Where a {@link io.upkeep.spi.NodeHook} runs: its name (as registered with the executor), the
-   * point in each unit, and the roles of the nodes it runs for (empty: every role).
+   * point in each unit, the roles of the nodes it runs for (empty: every role), and how long its
+   * step may take.
    *
    * @param name the hook's name
    * @param point where in each unit
    * @param roles the roles it runs for; empty for all
+   * @param timeout how long its step may run before it fails, or null for the policy's operation
+   *     deadline
    */
-  public record Hook(String name, HookPoint point, Set<Role> roles) {
+  public record Hook(
+      String name,
+      HookPoint point,
+      Set<Role> roles,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Duration timeout) {
     /**
-     * @throws NullPointerException if a component is null
-     * @throws IllegalArgumentException if the name is blank
+     * @throws NullPointerException if a required component is null
+     * @throws IllegalArgumentException if the name is blank or the timeout not longer than zero
      */
     public Hook {
       Objects.requireNonNull(name, "name");
@@ -103,7 +110,15 @@ public final class Policy {
         throw new IllegalArgumentException(
             "a hook needs a name: the one its NodeHook.name() returns");
       }
+      if (timeout != null) {
+        requirePositive(timeout, "the timeout of hook '" + name + "'");
+      }
       roles = Collections.unmodifiableSortedSet(new TreeSet<>(roles));
+    }
+
+    /** A hook whose step may run as long as the policy's operation deadline. */
+    public Hook(String name, HookPoint point, Set<Role> roles) {
+      this(name, point, roles, null);
     }
 
     /** Whether it runs for nodes of {@code role}. */
@@ -877,11 +892,27 @@ public final class Policy {
      *     point
      */
     public Builder hook(String name, HookPoint point, String... roles) {
+      return place(name, point, null, roles);
+    }
+
+    /**
+     * As {@link #hook(String, HookPoint, String...)}, with a step that fails once it has run for
+     * {@code timeout} (instead of the operation deadline), such as a smoke test that must answer
+     * within minutes.
+     *
+     * @throws IllegalArgumentException as the other, or if the timeout is not longer than zero
+     */
+    public Builder hook(String name, HookPoint point, Duration timeout, String... roles) {
+      Objects.requireNonNull(timeout, "timeout");
+      return place(name, point, timeout, roles);
+    }
+
+    private Builder place(String name, HookPoint point, Duration timeout, String... roles) {
       Set<Role> r = new TreeSet<>();
       for (String role : roles) {
         r.add(Role.of(role));
       }
-      Hook h = new Hook(name, point, r);
+      Hook h = new Hook(name, point, r, timeout);
       if (hooks.stream().anyMatch(o -> o.name().equals(name) && o.point() == point)) {
         throw new IllegalArgumentException(
             "hook '" + name + "' is already placed " + point + ": place it once");
@@ -900,7 +931,11 @@ public final class Policy {
     private Builder hooks(List<Hook> placed) {
       placed.forEach(
           h ->
-              hook(h.name(), h.point(), h.roles().stream().map(Role::name).toArray(String[]::new)));
+              place(
+                  h.name(),
+                  h.point(),
+                  h.timeout(),
+                  h.roles().stream().map(Role::name).toArray(String[]::new)));
       return this;
     }
 

@@ -138,6 +138,19 @@ class PolicyCompatibilityTest {
   }
 
   @Test
+  void aHooksTimeoutIsWrittenOnlyWhenItHasOneAndReadBack() {
+    Policy timed =
+        Fixtures.policy()
+            .hook("smoke", HookPoint.AFTER_VERIFY, Duration.ofMinutes(5), "server")
+            .hook("ticket", HookPoint.BEFORE_UNIT)
+            .build();
+
+    assertThat(Json.write(timed)).containsOnlyOnce("\"timeout\" : \"PT5M\"");
+    assertThat(Json.read(Json.write(timed), Policy.class)).isEqualTo(timed);
+    assertThat(timed.hooks().get(1).timeout()).isNull();
+  }
+
+  @Test
   void writesNoWindowsFieldWithoutWindows() {
     assertThat(Json.write(Fixtures.policy().build())).doesNotContain("windows");
     assertThat(Json.write(everySettingChanged())).doesNotContain("windows");

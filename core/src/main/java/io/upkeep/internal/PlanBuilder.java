@@ -639,7 +639,7 @@ public final class PlanBuilder {
       if (h.point() == point) {
         out.add(
             node,
-            new Action.RunHook(h.name(), point),
+            new Action.RunHook(h.name(), point, h.timeout()),
             "policy places hook '" + h.name() + "' here");
       }
     }

@@ -322,17 +322,22 @@ final class StepDriver {
     if (s.state() == OperationStatus.State.FAILED) {
       return Outcome.fail("hook '" + h.hook() + "' failed on " + step.node() + ": " + s.detail());
     }
-    Instant deadline = acting.actingSince().plus(policy.operationDeadline());
+    Duration limit = h.timeout() == null ? policy.operationDeadline() : h.timeout();
+    Instant deadline = acting.actingSince().plus(limit);
     if (!now.isBefore(deadline)) {
       return Outcome.fail(
           "hook '"
               + h.hook()
               + "' on "
               + step.node()
-              + " did not finish within the operation deadline of "
-              + Durations.format(policy.operationDeadline())
+              + (h.timeout() == null
+                  ? " did not finish within the operation deadline of "
+                  : " did not finish within its timeout of ")
+              + Durations.format(limit)
               + (s.detail().isEmpty() ? "" : " (last: " + s.detail() + ")")
-              + ": check it, or raise Policy.operationDeadline");
+              + (h.timeout() == null
+                  ? ": check it, or raise Policy.operationDeadline"
+                  : ": check it, or give it longer in Policy.Builder.hook"));
     }
     return Outcome.waitUntil(min(deadline, now.plus(policy.pollInterval())));
   }

@@ -129,6 +129,70 @@ class NodeHooksTest {
   }
 
   @Test
+  void aHookWithATimeoutThatNeverFinishesFailsItsUnitAtThatTimeoutNotTheOperationDeadline() {
+    FakeCluster cluster = octopus(3);
+    Recording smoke = new Recording("smoke", (r, n) -> OperationStatus.running());
+    UpgradePlan plan =
+        UpgradePlanner.create(cluster.clock())
+            .plan(
+                cluster,
+                Strategy.inPlace(),
+                PATCHES,
+                policy()
+                    .canaries(0)
+                    .hook("smoke", HookPoint.AFTER_VERIFY, java.time.Duration.ofMinutes(5))
+                    .build());
+    InvariantMonitor monitor = InvariantMonitor.watch(cluster, plan);
+    List<UpgradeEvent> events = new ArrayList<>();
+
+    RunReport report =
+        UpgradeExecutor.builder()
+            .cluster(cluster)
+            .host(cluster)
+            .time(cluster.clock())
+            .hook(smoke)
+            .listener(events::add)
+            .build()
+            .start(plan)
+            .execute();
+
+    assertThat(plan.steps())
+        .filteredOn(st -> st.action() instanceof Action.RunHook)
+        .allSatisfy(
+            st ->
+                assertThat(st.action().describe())
+                    .isEqualTo("run hook 'smoke' (after verify, within 5m 00s)"));
+    assertThat(report.status()).as(report.summary()).isEqualTo(RunStatus.FAILED);
+    UpgradeEvent.StepStarted started =
+        events.stream()
+            .filter(
+                e ->
+                    e instanceof UpgradeEvent.StepStarted s
+                        && s.step().action() instanceof Action.RunHook)
+            .map(UpgradeEvent.StepStarted.class::cast)
+            .findFirst()
+            .orElseThrow();
+    UpgradeEvent.StepFailed failed =
+        events.stream()
+            .filter(UpgradeEvent.StepFailed.class::isInstance)
+            .map(UpgradeEvent.StepFailed.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertThat(failed.reason())
+        .contains("did not finish within its timeout of 5m 00s")
+        .endsWith("give it longer in Policy.Builder.hook");
+    assertThat(java.time.Duration.between(started.at(), failed.at()))
+        .isBetween(
+            java.time.Duration.ofMinutes(5),
+            java.time.Duration.ofMinutes(5).plus(policy().build().pollInterval()));
+    monitor.assertRestored();
+    assertThatThrownBy(
+            () -> policy().hook("smoke", HookPoint.AFTER_VERIFY, java.time.Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the timeout of hook 'smoke' must be longer than zero, got PT0S");
+  }
+
+  @Test
   void aFailingHookFailsItsUnitWhichIsRestored() {
     FakeCluster cluster = octopus(3);
     Recording smoke =
