@@ -144,15 +144,9 @@ public final class OctopusApi implements AutoCloseable {
     TaskTally tally = new TaskTally();
     int skip = 0;
     while (skip < max) {
-      String path =
-          TASKS
-              + "?states=Success,Failed,TimedOut&spaces="
-              + encode(config.spaces())
-              + "&includeSystem=true&skip="
-              + skip
-              + "&take="
-              + TASK_PAGE;
-      HttpResponse r = expectOk(transport.get(path), null);
+      HttpResponse r =
+          expectOk(
+              transport.get(tasksPath("states=Success,Failed,TimedOut", skip, TASK_PAGE)), null);
       String request = "GET " + r.path();
       JsonNode page = Wire.object(r.json(), "the answer", request);
       JsonNode items = Wire.array(page, "Items", "the answer", request);
@@ -218,15 +212,10 @@ public final class OctopusApi implements AutoCloseable {
    * cancelling), in the configured spaces and the system.
    */
   public List<String> executingTasks(String id, NodeId name) {
-    String path =
-        TASKS
-            + "?node="
-            + encode(id)
-            + "&states=Executing&spaces="
-            + encode(config.spaces())
-            + "&includeSystem=true&take="
-            + TASK_PAGE;
-    HttpResponse r = expectOk(transport.get(path), name);
+    HttpResponse r =
+        expectOk(
+            transport.get(tasksPath("node=" + encode(id) + "&states=Executing", 0, TASK_PAGE)),
+            name);
     String request = "GET " + r.path();
     List<String> out = new ArrayList<>();
     for (JsonNode t :
@@ -257,11 +246,25 @@ public final class OctopusApi implements AutoCloseable {
     return countTasks("states=Queued,Executing,Cancelling", null);
   }
 
+  /**
+   * The task listing of the configured spaces and the system that {@code filter} narrows, from
+   * {@code skip}, {@code take} at most.
+   */
+  private String tasksPath(String filter, int skip, int take) {
+    return TASKS
+        + "?"
+        + filter
+        + "&spaces="
+        + encode(config.spaces())
+        + "&includeSystem=true"
+        + (skip == 0 ? "" : "&skip=" + skip)
+        + "&take="
+        + take;
+  }
+
   /** How many tasks of the configured spaces and the system {@code filter} matches. */
   private int countTasks(String filter, NodeId node) {
-    String path =
-        TASKS + "?" + filter + "&spaces=" + encode(config.spaces()) + "&includeSystem=true&take=0";
-    HttpResponse r = expectOk(transport.get(path), node);
+    HttpResponse r = expectOk(transport.get(tasksPath(filter, 0, 0)), node);
     String request = "GET " + r.path();
     return Wire.count(
         Wire.object(r.json(), "the answer", request), "TotalResults", "the answer", request);
